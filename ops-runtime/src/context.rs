@@ -1,0 +1,357 @@
+//! The hook context: what a handler uses to read and change the model.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use crate::config::ConfigData;
+use crate::env::JujuContext;
+use crate::event::Event;
+use crate::hook_tools::{HookToolError, HookTools, LogLevel, StatusTarget};
+use crate::status::{Status, StatusInfo};
+
+/// Juju's leadership lease: a leader stays leader at least this long after
+/// `is-leader` said so, so the answer is cached for this long.
+const LEADERSHIP_LEASE: Duration = Duration::from_secs(30);
+
+/// An error from a model operation.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ModelError {
+    /// A hook tool failed.
+    #[error(transparent)]
+    HookTool(#[from] HookToolError),
+    /// Only the leader unit may do this.
+    #[error("only the leader may {action}; check `cx.is_leader()` first")]
+    NotLeader {
+        /// What was attempted.
+        action: &'static str,
+    },
+    /// An action-only call outside an action.
+    #[error("`{call}` is only available while running an action, and this is `{event}`")]
+    NotInAction {
+        /// The call made.
+        call: &'static str,
+        /// The event being handled.
+        event: String,
+    },
+    /// Action results that Juju would refuse.
+    #[error("invalid action result key `{key}`: {reason}")]
+    InvalidActionResult {
+        /// The offending (flattened) key.
+        key: String,
+        /// Why Juju refuses it.
+        reason: String,
+    },
+}
+
+/// What a handler uses to talk to Juju during one dispatch.
+///
+/// One `HookContext` lives for the whole dispatch; values Juju cannot change
+/// within a hook (configuration, and leadership for Juju's 30-second lease) are
+/// fetched once and cached.
+pub struct HookContext {
+    juju: JujuContext,
+    event: Event,
+    tools: Rc<dyn HookTools>,
+    config: Option<ConfigData>,
+    leader: Option<(bool, Instant)>,
+    runtime: Option<Rc<tokio::runtime::Runtime>>,
+    pub(crate) statuses: Rc<RefCell<Vec<Status>>>,
+}
+
+impl std::fmt::Debug for HookContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HookContext")
+            .field("unit", &self.juju.unit_name)
+            .field("event", &self.event)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HookContext {
+    /// A context for `event`, talking to Juju through `tools`.
+    pub fn new(juju: JujuContext, event: Event, tools: Rc<dyn HookTools>) -> Self {
+        Self {
+            juju,
+            event,
+            tools,
+            config: None,
+            leader: None,
+            runtime: None,
+            statuses: Rc::default(),
+        }
+    }
+
+    /// The dispatch's Juju context (unit, model, version, raw event variables).
+    pub fn juju(&self) -> &JujuContext {
+        &self.juju
+    }
+
+    /// The event being handled.
+    pub fn event(&self) -> &Event {
+        &self.event
+    }
+
+    /// The hook-tool backend, for calls this context does not wrap.
+    pub fn hook_tools(&self) -> &dyn HookTools {
+        &*self.tools
+    }
+
+    /// This unit's name, e.g. `tinyproxy/0`.
+    pub fn unit_name(&self) -> &str {
+        &self.juju.unit_name
+    }
+
+    /// This application's name, e.g. `tinyproxy`.
+    pub fn app_name(&self) -> &str {
+        &self.juju.app_name
+    }
+
+    /// The model's name.
+    pub fn model_name(&self) -> &str {
+        &self.juju.model_name
+    }
+
+    /// The model's UUID.
+    pub fn model_uuid(&self) -> &str {
+        &self.juju.model_uuid
+    }
+
+    /// Whether this unit is the leader. Asked with `is-leader` and cached for
+    /// Juju's 30-second leadership lease, timed from before the call.
+    pub fn is_leader(&mut self) -> Result<bool, ModelError> {
+        if let Some((leader, asked)) = self.leader
+            && asked.elapsed() < LEADERSHIP_LEASE
+        {
+            return Ok(leader);
+        }
+        let asked = Instant::now();
+        let leader = self.tools.is_leader()?;
+        self.leader = Some((leader, asked));
+        Ok(leader)
+    }
+
+    /// The charm's configuration, read with one `config-get` per hook.
+    pub fn config(&mut self) -> Result<&ConfigData, ModelError> {
+        if self.config.is_none() {
+            let map = self.tools.config_get()?;
+            self.config = Some(ConfigData::from_json(&map));
+        }
+        Ok(self.config.get_or_insert_with(ConfigData::default))
+    }
+
+    /// Sets this unit's status. Juju applies it at once, even if the hook fails later.
+    pub fn set_unit_status(&mut self, status: Status) -> Result<(), ModelError> {
+        self.tools.status_set(StatusTarget::Unit, &status)?;
+        Ok(())
+    }
+
+    /// Sets the application's status; only the leader may.
+    pub fn set_app_status(&mut self, status: Status) -> Result<(), ModelError> {
+        if !self.is_leader()? {
+            return Err(ModelError::NotLeader {
+                action: "set the application status",
+            });
+        }
+        self.tools.status_set(StatusTarget::App, &status)?;
+        Ok(())
+    }
+
+    /// This unit's current status, from `status-get`.
+    pub fn unit_status(&mut self) -> Result<StatusInfo, ModelError> {
+        Ok(self.tools.status_get(StatusTarget::Unit)?)
+    }
+
+    /// The application's current status; only the leader may read it.
+    pub fn app_status(&mut self) -> Result<StatusInfo, ModelError> {
+        if !self.is_leader()? {
+            return Err(ModelError::NotLeader {
+                action: "read the application status",
+            });
+        }
+        Ok(self.tools.status_get(StatusTarget::App)?)
+    }
+
+    /// Sets the workload version shown by `juju status`.
+    pub fn set_workload_version(&mut self, version: &str) -> Result<(), ModelError> {
+        self.tools.application_version_set(version)?;
+        Ok(())
+    }
+
+    /// Sends a message to the unit's log through `juju-log`. Records of the `log`
+    /// crate go the same way.
+    pub fn juju_log(&mut self, level: LogLevel, message: &str) -> Result<(), ModelError> {
+        self.tools.juju_log(level, message)?;
+        Ok(())
+    }
+
+    fn require_action(&self, call: &'static str) -> Result<(), ModelError> {
+        if matches!(self.event, Event::Action(_)) {
+            Ok(())
+        } else {
+            Err(ModelError::NotInAction {
+                call,
+                event: self.event.hook_name(),
+            })
+        }
+    }
+
+    /// The running action's parameters as `action-get` reports them.
+    pub fn action_params(
+        &mut self,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, ModelError> {
+        self.require_action("action_params")?;
+        Ok(self.tools.action_get()?)
+    }
+
+    /// Adds results to the running action. Nested objects are flattened to dotted
+    /// keys (`{"a": {"b": 1}}` becomes `a.b=1`), as Juju expects; keys must be
+    /// lowercase letters, digits, `-` and `.` and not one of Juju's reserved names.
+    pub fn action_set(&mut self, results: &serde_json::Value) -> Result<(), ModelError> {
+        self.require_action("action_set")?;
+        let flat = flatten_results(results)?;
+        self.tools.action_set(&flat)?;
+        Ok(())
+    }
+
+    /// Logs progress of the running action (`action-log`), shown to the user of
+    /// `juju run`.
+    pub fn action_log(&mut self, message: &str) -> Result<(), ModelError> {
+        self.require_action("action_log")?;
+        self.tools.action_log(message)?;
+        Ok(())
+    }
+
+    /// Marks the running action failed with `message` (`action-fail`). The handler
+    /// goes on; returning an error from an action handler does the same.
+    pub fn action_fail(&mut self, message: &str) -> Result<(), ModelError> {
+        self.require_action("action_fail")?;
+        self.tools.action_fail(message)?;
+        Ok(())
+    }
+
+    /// The current-thread tokio runtime that runs `async fn` handlers, created the
+    /// first time one is needed, so a charm without async code never pays for it.
+    pub fn runtime(&mut self) -> std::io::Result<Rc<tokio::runtime::Runtime>> {
+        if let Some(rt) = &self.runtime {
+            return Ok(Rc::clone(rt));
+        }
+        let rt = Rc::new(tokio::runtime::Builder::new_current_thread().build()?);
+        self.runtime = Some(Rc::clone(&rt));
+        Ok(rt)
+    }
+}
+
+/// Juju's reserved action result keys.
+const RESERVED_RESULT_KEYS: &[&str] = &["stdout", "stderr", "stdout-encoding", "stderr-encoding"];
+
+/// Flattens action results to the dotted keys `action-set` takes, checking each
+/// key against Juju's rules.
+pub(crate) fn flatten_results(
+    results: &serde_json::Value,
+) -> Result<BTreeMap<String, String>, ModelError> {
+    fn walk(
+        prefix: &str,
+        value: &serde_json::Value,
+        out: &mut BTreeMap<String, String>,
+    ) -> Result<(), ModelError> {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    check_key_part(k)?;
+                    let key = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    walk(&key, v, out)?;
+                }
+                Ok(())
+            }
+            leaf => {
+                let text = match leaf {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                if out.insert(prefix.to_owned(), text).is_some() {
+                    return Err(ModelError::InvalidActionResult {
+                        key: prefix.to_owned(),
+                        reason: "the key is given twice (once dotted, once nested)".into(),
+                    });
+                }
+                Ok(())
+            }
+        }
+    }
+    fn check_key_part(key: &str) -> Result<(), ModelError> {
+        let valid = !key.is_empty()
+            && key
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+            && key.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && key.ends_with(|c: char| c.is_ascii_alphanumeric());
+        if !valid {
+            return Err(ModelError::InvalidActionResult {
+                key: key.to_owned(),
+                reason: "keys are lowercase letters and digits, with `-` or `.` inside".into(),
+            });
+        }
+        if RESERVED_RESULT_KEYS.contains(&key) {
+            return Err(ModelError::InvalidActionResult {
+                key: key.to_owned(),
+                reason: "Juju reserves it for command output".into(),
+            });
+        }
+        Ok(())
+    }
+    if !results.is_object() {
+        return Err(ModelError::InvalidActionResult {
+            key: String::new(),
+            reason: format!("results must be a map of keys to values, not `{results}`"),
+        });
+    }
+    let mut out = BTreeMap::new();
+    walk("", results, &mut out)?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn results_flatten_to_dotted_keys() {
+        let flat =
+            flatten_results(&json!({"a": {"b": 1, "c": "x"}, "d": true, "e": [1, 2]})).unwrap();
+        let expected: BTreeMap<String, String> =
+            [("a.b", "1"), ("a.c", "x"), ("d", "true"), ("e", "[1,2]")]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect();
+        assert_eq!(flat, expected);
+    }
+
+    #[test]
+    fn result_key_rules() {
+        for bad in [
+            json!({"Upper": 1}),
+            json!({"-a": 1}),
+            json!({"stdout": "x"}),
+            json!({"a_b": 1}),
+            json!(3),
+        ] {
+            assert!(
+                matches!(
+                    flatten_results(&bad),
+                    Err(ModelError::InvalidActionResult { .. })
+                ),
+                "{bad}"
+            );
+        }
+        let twice = flatten_results(&json!({"a.b": 1, "a": {"b": 2}})).unwrap_err();
+        assert!(twice.to_string().contains("given twice"), "{twice}");
+    }
+}

@@ -1,0 +1,340 @@
+//! What handlers take and return.
+//!
+//! A handler's arguments after `&mut self` are the [`HookContext`] (as `&mut
+//! HookContext`) and any number of extractors: types implementing
+//! [`FromHookContext`] for the handler's event kind, such as the typed event. Its
+//! return value is anything implementing [`IntoOutcome`]: `()`, or a `Result` whose
+//! error converts into [`CharmError`].
+
+use std::cell::RefCell;
+use std::error::Error as StdError;
+use std::fmt;
+use std::rc::Rc;
+
+use crate::context::HookContext;
+use crate::event::{self, Event};
+use crate::status::Status;
+
+/// The error a handler returns: any error type, or a message.
+///
+/// Like `anyhow::Error`, anything implementing [`std::error::Error`] converts into
+/// it with `?`, and its whole `source()` chain is logged when the hook fails.
+pub struct CharmError {
+    inner: Box<dyn StdError + Send + Sync + 'static>,
+}
+
+impl CharmError {
+    /// An error with just a message.
+    pub fn msg(message: impl fmt::Display) -> Self {
+        Self {
+            inner: message.to_string().into(),
+        }
+    }
+
+    /// The underlying error.
+    pub fn get_ref(&self) -> &(dyn StdError + Send + Sync + 'static) {
+        &*self.inner
+    }
+
+    /// The error and its causes, outermost first.
+    pub fn chain(&self) -> impl Iterator<Item = &(dyn StdError + 'static)> {
+        let mut next: Option<&(dyn StdError + 'static)> = Some(&*self.inner);
+        std::iter::from_fn(move || {
+            let current = next?;
+            next = current.source();
+            Some(current)
+        })
+    }
+}
+
+impl<E: StdError + Send + Sync + 'static> From<E> for CharmError {
+    fn from(error: E) -> Self {
+        Self {
+            inner: Box::new(error),
+        }
+    }
+}
+
+impl fmt::Debug for CharmError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.inner, f)
+    }
+}
+
+/// Shows the error and, with `{:#}`, its causes joined by `: `.
+impl fmt::Display for CharmError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.alternate() {
+            let mut first = true;
+            for e in self.chain() {
+                if !first {
+                    f.write_str(": ")?;
+                }
+                first = false;
+                write!(f, "{e}")?;
+            }
+            Ok(())
+        } else {
+            fmt::Display::fmt(&self.inner, f)
+        }
+    }
+}
+
+/// A handler argument could not be supplied.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Rejection {
+    /// The argument's type does not describe the event being handled.
+    #[error("this handler takes `{expected}`, but the event is `{event}`")]
+    WrongEvent {
+        /// The argument type.
+        expected: &'static str,
+        /// The event's hook name.
+        event: String,
+    },
+}
+
+/// What a handler's return value means for the hook.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned by a handler",
+    label = "handlers return `()` or a `Result<(), E>` whose error converts into `CharmError`",
+    note = "any `std::error::Error + Send + Sync + 'static` converts into `CharmError`, so `Result<(), MyError>` works"
+)]
+pub trait IntoOutcome {
+    /// Success, or the error that fails the hook (or the action).
+    fn into_outcome(self, cx: &mut HookContext) -> Result<(), CharmError>;
+}
+
+impl IntoOutcome for () {
+    fn into_outcome(self, _cx: &mut HookContext) -> Result<(), CharmError> {
+        Ok(())
+    }
+}
+
+impl<T: IntoOutcome, E: Into<CharmError>> IntoOutcome for Result<T, E> {
+    fn into_outcome(self, cx: &mut HookContext) -> Result<(), CharmError> {
+        self.map_err(Into::into)?.into_outcome(cx)
+    }
+}
+
+/// A handler argument built from the hook context for events of kind `K` (one
+/// of the markers in [`kinds`]).
+///
+/// `#[charm]` calls it for every argument but the context, with `K` the kind of
+/// the handler's event, so an argument that does not fit the event (a
+/// `RelationChangedEvent` in a `config_changed` handler) is a compile error on
+/// that argument.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an argument of this handler",
+    label = "not available for this event",
+    note = "handler arguments are `&mut HookContext`, the event's own type (e.g. `RelationChangedEvent` for `*_relation_changed`), a shared view such as `RelationEvent`, or `Event`"
+)]
+pub trait FromHookContext<K>: Sized {
+    /// Builds the argument.
+    fn from_context(cx: &mut HookContext) -> Result<Self, Rejection>;
+}
+
+/// Marker types naming each [`EventKind`](crate::EventKind), for [`FromHookContext`].
+pub mod kinds {
+    macro_rules! kinds {
+        ($($name:ident),* $(,)?) => {$(
+            #[doc = concat!("Marks `EventKind::", stringify!($name), "`.")]
+            #[derive(Debug, Clone, Copy)]
+            pub struct $name;
+        )*};
+    }
+    kinds!(
+        Install,
+        Start,
+        Stop,
+        Remove,
+        ConfigChanged,
+        UpdateStatus,
+        UpgradeCharm,
+        PreSeriesUpgrade,
+        PostSeriesUpgrade,
+        LeaderElected,
+        LeaderSettingsChanged,
+        CollectMetrics,
+        RelationCreated,
+        RelationJoined,
+        RelationChanged,
+        RelationDeparted,
+        RelationBroken,
+        StorageAttached,
+        StorageDetaching,
+        PebbleReady,
+        PebbleCustomNotice,
+        PebbleCheckFailed,
+        PebbleCheckRecovered,
+        SecretChanged,
+        SecretRotate,
+        SecretRemove,
+        SecretExpired,
+        Action,
+        CollectAppStatus,
+        CollectUnitStatus,
+    );
+}
+
+/// `Event` fits every handler.
+impl<K> FromHookContext<K> for Event {
+    fn from_context(cx: &mut HookContext) -> Result<Self, Rejection> {
+        Ok(cx.event().clone())
+    }
+}
+
+fn wrong<T>(cx: &HookContext) -> Result<T, Rejection> {
+    Err(Rejection::WrongEvent {
+        expected: std::any::type_name::<T>()
+            .rsplit("::")
+            .next()
+            .unwrap_or_default(),
+        event: cx.event().hook_name(),
+    })
+}
+
+/// Implements `FromHookContext<kinds::K>` for an event type that is the payload of
+/// `Event::Variant`.
+macro_rules! typed_event {
+    ($ty:ty: $($kind:ident => $variant:ident),+) => {$(
+        impl FromHookContext<kinds::$kind> for $ty {
+            fn from_context(cx: &mut HookContext) -> Result<Self, Rejection> {
+                match cx.event() {
+                    Event::$variant(e) => Ok(e.clone()),
+                    _ => wrong(cx),
+                }
+            }
+        }
+    )+};
+}
+
+typed_event!(event::RelationCreatedEvent: RelationCreated => RelationCreated);
+typed_event!(event::RelationJoinedEvent: RelationJoined => RelationJoined);
+typed_event!(event::RelationChangedEvent: RelationChanged => RelationChanged);
+typed_event!(event::RelationDepartedEvent: RelationDeparted => RelationDeparted);
+typed_event!(event::RelationBrokenEvent: RelationBroken => RelationBroken);
+typed_event!(event::StorageEvent: StorageAttached => StorageAttached, StorageDetaching => StorageDetaching);
+typed_event!(event::PebbleReadyEvent: PebbleReady => PebbleReady);
+typed_event!(event::PebbleCustomNoticeEvent: PebbleCustomNotice => PebbleCustomNotice);
+typed_event!(event::PebbleCheckFailedEvent: PebbleCheckFailed => PebbleCheckFailed);
+typed_event!(event::PebbleCheckRecoveredEvent: PebbleCheckRecovered => PebbleCheckRecovered);
+typed_event!(event::SecretChangedEvent: SecretChanged => SecretChanged);
+typed_event!(event::SecretRotateEvent: SecretRotate => SecretRotate);
+typed_event!(event::SecretRemoveEvent: SecretRemove => SecretRemove);
+typed_event!(event::SecretExpiredEvent: SecretExpired => SecretExpired);
+typed_event!(event::ActionEvent: Action => Action);
+
+impl event::RelationEvent {
+    fn from_event(event: &Event) -> Option<Self> {
+        let kind = event.kind()?;
+        Some(match event {
+            Event::RelationCreated(e) => Self {
+                kind,
+                relation: e.relation.clone(),
+                app: Some(e.app.clone()),
+                unit: None,
+                departing_unit: None,
+            },
+            Event::RelationJoined(e) => Self {
+                kind,
+                relation: e.relation.clone(),
+                app: Some(e.app.clone()),
+                unit: Some(e.unit.clone()),
+                departing_unit: None,
+            },
+            Event::RelationChanged(e) => Self {
+                kind,
+                relation: e.relation.clone(),
+                app: Some(e.app.clone()),
+                unit: e.unit.clone(),
+                departing_unit: None,
+            },
+            Event::RelationDeparted(e) => Self {
+                kind,
+                relation: e.relation.clone(),
+                app: Some(e.app.clone()),
+                unit: Some(e.unit.clone()),
+                departing_unit: e.departing_unit.clone(),
+            },
+            Event::RelationBroken(e) => Self {
+                kind,
+                relation: e.relation.clone(),
+                app: e.app.clone(),
+                unit: None,
+                departing_unit: None,
+            },
+            _ => return None,
+        })
+    }
+}
+
+macro_rules! relation_view {
+    ($($kind:ident),+) => {$(
+        impl FromHookContext<kinds::$kind> for event::RelationEvent {
+            fn from_context(cx: &mut HookContext) -> Result<Self, Rejection> {
+                match Self::from_event(cx.event()) {
+                    Some(e) => Ok(e),
+                    None => wrong(cx),
+                }
+            }
+        }
+    )+};
+}
+
+relation_view!(
+    RelationCreated,
+    RelationJoined,
+    RelationChanged,
+    RelationDeparted,
+    RelationBroken
+);
+
+/// The argument of a collect-status handler: add the statuses the charm is in;
+/// the highest priority wins (error > blocked > maintenance > waiting > active),
+/// the first added among equals.
+///
+/// ```
+/// # use ops_runtime::{HookContext, CollectStatus, Status};
+/// # struct Charm { ready: bool }
+/// # impl Charm {
+/// fn collect_unit_status(&mut self, _cx: &mut HookContext, status: CollectStatus) {
+///     if !self.ready {
+///         status.add(Status::waiting("workload starting"));
+///     }
+///     status.add(Status::active(""));
+/// }
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct CollectStatus {
+    statuses: Rc<RefCell<Vec<Status>>>,
+}
+
+impl CollectStatus {
+    /// Adds a status the charm is in.
+    pub fn add(&self, status: Status) {
+        self.statuses.borrow_mut().push(status);
+    }
+
+    /// The statuses added so far, in order.
+    pub fn statuses(&self) -> Vec<Status> {
+        self.statuses.borrow().clone()
+    }
+}
+
+impl FromHookContext<kinds::CollectUnitStatus> for CollectStatus {
+    fn from_context(cx: &mut HookContext) -> Result<Self, Rejection> {
+        Ok(Self {
+            statuses: Rc::clone(&cx.statuses),
+        })
+    }
+}
+
+impl FromHookContext<kinds::CollectAppStatus> for CollectStatus {
+    fn from_context(cx: &mut HookContext) -> Result<Self, Rejection> {
+        Ok(Self {
+            statuses: Rc::clone(&cx.statuses),
+        })
+    }
+}

@@ -1,0 +1,164 @@
+//! The hook tools: how a charm talks to Juju.
+//!
+//! [`HookTools`] has one method per hook tool with typed inputs and outputs. The
+//! charm runs against [`ProcessHookTools`], which executes the real tools found on
+//! `PATH`; the testing harness runs the same code against an in-memory
+//! implementation. Everything above this trait (the [`HookContext`](crate::HookContext),
+//! dispatch, logging) is shared by both.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::status::{Status, StatusInfo};
+
+mod process;
+
+pub use process::ProcessHookTools;
+
+/// Juju's log levels, as `juju-log --log-level` takes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LogLevel {
+    /// `TRACE`
+    Trace,
+    /// `DEBUG`
+    Debug,
+    /// `INFO`
+    Info,
+    /// `WARNING`
+    Warning,
+    /// `ERROR`
+    Error,
+    /// `CRITICAL`
+    Critical,
+}
+
+impl LogLevel {
+    /// The level's name for `juju-log`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Trace => "TRACE",
+            LogLevel::Debug => "DEBUG",
+            LogLevel::Info => "INFO",
+            LogLevel::Warning => "WARNING",
+            LogLevel::Error => "ERROR",
+            LogLevel::Critical => "CRITICAL",
+        }
+    }
+}
+
+impl From<log::Level> for LogLevel {
+    fn from(level: log::Level) -> Self {
+        match level {
+            log::Level::Error => LogLevel::Error,
+            log::Level::Warn => LogLevel::Warning,
+            log::Level::Info => LogLevel::Info,
+            log::Level::Debug => LogLevel::Debug,
+            log::Level::Trace => LogLevel::Trace,
+        }
+    }
+}
+
+impl fmt::Display for LogLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whose status a status call reads or writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StatusTarget {
+    /// This unit.
+    Unit,
+    /// This application (leader only).
+    App,
+}
+
+/// The values `config-get` reports: every option that is set or has a default.
+pub type ConfigMap = BTreeMap<String, serde_json::Value>;
+
+/// A failed hook-tool call.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HookToolError {
+    /// The tool could not be started, usually because it is not on `PATH` (the
+    /// charm is not running under Juju).
+    #[error(
+        "cannot run hook tool `{tool}`: {source}; is the charm running under Juju, with the hook tools on `PATH`?"
+    )]
+    Spawn {
+        /// The tool.
+        tool: &'static str,
+        /// The operating-system error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The tool ran and failed.
+    #[error("hook tool `{tool}` failed ({}): {}", exit_code.map_or_else(|| "killed by a signal".to_owned(), |c| format!("exit code {c}")), stderr.trim())]
+    Failed {
+        /// The tool.
+        tool: &'static str,
+        /// Its exit code, `None` when a signal ended it.
+        exit_code: Option<i32>,
+        /// What it printed on stderr.
+        stderr: String,
+    },
+    /// The tool succeeded but its output is not what Juju documents.
+    #[error("hook tool `{tool}` printed output that cannot be read: {reason}: `{output}`")]
+    BadOutput {
+        /// The tool.
+        tool: &'static str,
+        /// What was wrong with it.
+        reason: String,
+        /// The output, cut to a readable length.
+        output: String,
+    },
+    /// The in-memory backend refused a call that Juju would refuse too.
+    #[error("hook tool `{tool}` refused the call: {message}")]
+    Refused {
+        /// The tool.
+        tool: &'static str,
+        /// Juju's reason.
+        message: String,
+    },
+}
+
+impl HookToolError {
+    /// The hook tool that failed.
+    pub fn tool(&self) -> &'static str {
+        match self {
+            HookToolError::Spawn { tool, .. }
+            | HookToolError::Failed { tool, .. }
+            | HookToolError::BadOutput { tool, .. }
+            | HookToolError::Refused { tool, .. } => tool,
+        }
+    }
+}
+
+/// One method per hook tool, with typed inputs and outputs.
+///
+/// Methods take `&self`: the backend is shared between the hook context and the
+/// `juju-log` logger. Implementations keep any mutable state behind interior
+/// mutability.
+pub trait HookTools {
+    /// `juju-log --log-level LEVEL -- MESSAGE`
+    fn juju_log(&self, level: LogLevel, message: &str) -> Result<(), HookToolError>;
+    /// `status-set [--application] STATUS -- MESSAGE`
+    fn status_set(&self, target: StatusTarget, status: &Status) -> Result<(), HookToolError>;
+    /// `status-get --include-data --format=json --application=BOOL`
+    fn status_get(&self, target: StatusTarget) -> Result<StatusInfo, HookToolError>;
+    /// `is-leader --format=json`
+    fn is_leader(&self) -> Result<bool, HookToolError>;
+    /// `config-get --format=json`
+    fn config_get(&self) -> Result<ConfigMap, HookToolError>;
+    /// `application-version-set -- VERSION`
+    fn application_version_set(&self, version: &str) -> Result<(), HookToolError>;
+    /// `action-get --format=json`: the action's parameters (nested objects for
+    /// dotted names).
+    fn action_get(&self) -> Result<serde_json::Map<String, serde_json::Value>, HookToolError>;
+    /// `action-set KEY=VALUE ...` with already flattened, validated keys.
+    fn action_set(&self, results: &BTreeMap<String, String>) -> Result<(), HookToolError>;
+    /// `action-log -- MESSAGE`
+    fn action_log(&self, message: &str) -> Result<(), HookToolError>;
+    /// `action-fail -- MESSAGE`
+    fn action_fail(&self, message: &str) -> Result<(), HookToolError>;
+}

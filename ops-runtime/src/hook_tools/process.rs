@@ -1,0 +1,270 @@
+//! The real backend: runs each hook tool as a process, no shell, JSON output.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use serde::de::DeserializeOwned;
+
+use super::{ConfigMap, HookToolError, HookTools, LogLevel, StatusTarget};
+use crate::status::{Status, StatusInfo, StatusKind};
+
+/// Juju refuses `juju-log` messages longer than this; longer ones are sent in parts.
+const MAX_LOG_MESSAGE: usize = 131_071;
+
+/// Runs the hook tools Juju puts on `PATH`.
+///
+/// Arguments are passed as an argument vector, never through a shell, and the
+/// process environment is inherited unchanged (the tools need Juju's context
+/// variables). Tools that print data are called with `--format=json`.
+#[derive(Debug, Default, Clone)]
+pub struct ProcessHookTools {
+    _private: (),
+}
+
+impl ProcessHookTools {
+    /// The backend for a charm running under Juju.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Runs `tool args...`, feeding `stdin` if given, and returns its stdout.
+    #[allow(clippy::disallowed_methods)] // the one place that starts processes
+    fn run(
+        &self,
+        tool: &'static str,
+        args: &[&str],
+        stdin: Option<&[u8]>,
+    ) -> Result<String, HookToolError> {
+        let mut command = Command::new(tool);
+        command
+            .args(args)
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command
+            .spawn()
+            .map_err(|source| HookToolError::Spawn { tool, source })?;
+        if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
+            pipe.write_all(input)
+                .map_err(|source| HookToolError::Spawn { tool, source })?;
+        }
+        let output = child
+            .wait_with_output()
+            .map_err(|source| HookToolError::Spawn { tool, source })?;
+        if !output.status.success() {
+            return Err(HookToolError::Failed {
+                tool,
+                exit_code: output.status.code(),
+                stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            });
+        }
+        String::from_utf8(output.stdout).map_err(|e| HookToolError::BadOutput {
+            tool,
+            reason: "not UTF-8".into(),
+            output: excerpt(&String::from_utf8_lossy(e.as_bytes())),
+        })
+    }
+
+    /// Runs a tool that prints JSON and parses it.
+    fn run_json<T: DeserializeOwned>(
+        &self,
+        tool: &'static str,
+        args: &[&str],
+    ) -> Result<T, HookToolError> {
+        let out = self.run(tool, args, None)?;
+        parse_json(tool, &out)
+    }
+}
+
+pub(crate) fn parse_json<T: DeserializeOwned>(
+    tool: &'static str,
+    out: &str,
+) -> Result<T, HookToolError> {
+    serde_json::from_str(out).map_err(|e| HookToolError::BadOutput {
+        tool,
+        reason: e.to_string(),
+        output: excerpt(out),
+    })
+}
+
+fn excerpt(text: &str) -> String {
+    const MAX: usize = 200;
+    match text.char_indices().nth(MAX) {
+        Some((at, _)) => format!("{}...", &text[..at]),
+        None => text.to_owned(),
+    }
+}
+
+/// The `status-get` JSON for a unit: `{"status": ..., "message": ..., "status-data": ...}`.
+#[derive(serde::Deserialize)]
+struct StatusJson {
+    status: String,
+    #[serde(default)]
+    message: String,
+}
+
+/// The `status-get --application=true` JSON.
+#[derive(serde::Deserialize)]
+struct AppStatusJson {
+    #[serde(rename = "application-status")]
+    application_status: StatusJson,
+}
+
+fn status_info(tool: &'static str, json: StatusJson) -> Result<StatusInfo, HookToolError> {
+    let kind = StatusKind::from_name(&json.status).ok_or_else(|| HookToolError::BadOutput {
+        tool,
+        reason: "unknown status name".into(),
+        output: json.status.clone(),
+    })?;
+    Ok(StatusInfo {
+        kind,
+        message: json.message,
+    })
+}
+
+impl HookTools for ProcessHookTools {
+    fn juju_log(&self, level: LogLevel, message: &str) -> Result<(), HookToolError> {
+        let level = level.as_str();
+        if message.len() <= MAX_LOG_MESSAGE {
+            self.run("juju-log", &["--log-level", level, "--", message], None)?;
+            return Ok(());
+        }
+        let chunks = chunk(message, MAX_LOG_MESSAGE);
+        let notice = format!(
+            "Log string greater than {MAX_LOG_MESSAGE}. Splitting into {} chunks.",
+            chunks.len()
+        );
+        self.run("juju-log", &["--log-level", level, "--", &notice], None)?;
+        for part in chunks {
+            self.run("juju-log", &["--log-level", level, "--", part], None)?;
+        }
+        Ok(())
+    }
+
+    fn status_set(&self, target: StatusTarget, status: &Status) -> Result<(), HookToolError> {
+        let app = match target {
+            StatusTarget::Unit => "--application=false",
+            StatusTarget::App => "--application=true",
+        };
+        self.run(
+            "status-set",
+            &[app, status.kind().as_str(), "--", status.message()],
+            None,
+        )?;
+        Ok(())
+    }
+
+    fn status_get(&self, target: StatusTarget) -> Result<StatusInfo, HookToolError> {
+        const TOOL: &str = "status-get";
+        match target {
+            StatusTarget::Unit => {
+                let json: StatusJson = self.run_json(
+                    TOOL,
+                    &["--include-data", "--format=json", "--application=false"],
+                )?;
+                status_info(TOOL, json)
+            }
+            StatusTarget::App => {
+                let json: AppStatusJson = self.run_json(
+                    TOOL,
+                    &["--include-data", "--format=json", "--application=true"],
+                )?;
+                status_info(TOOL, json.application_status)
+            }
+        }
+    }
+
+    fn is_leader(&self) -> Result<bool, HookToolError> {
+        self.run_json("is-leader", &["--format=json"])
+    }
+
+    fn config_get(&self) -> Result<ConfigMap, HookToolError> {
+        let out = self.run("config-get", &["--format=json"], None)?;
+        // Juju prints `null` when no option is set and none has a default.
+        let map: Option<ConfigMap> = parse_json("config-get", &out)?;
+        Ok(map.unwrap_or_default())
+    }
+
+    fn application_version_set(&self, version: &str) -> Result<(), HookToolError> {
+        self.run("application-version-set", &["--", version], None)?;
+        Ok(())
+    }
+
+    fn action_get(&self) -> Result<serde_json::Map<String, serde_json::Value>, HookToolError> {
+        let out = self.run("action-get", &["--format=json"], None)?;
+        let map: Option<serde_json::Map<String, serde_json::Value>> =
+            parse_json("action-get", &out)?;
+        Ok(map.unwrap_or_default())
+    }
+
+    fn action_set(&self, results: &BTreeMap<String, String>) -> Result<(), HookToolError> {
+        if results.is_empty() {
+            return Ok(());
+        }
+        let args: Vec<String> = results.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.run("action-set", &args, None)?;
+        Ok(())
+    }
+
+    fn action_log(&self, message: &str) -> Result<(), HookToolError> {
+        self.run("action-log", &["--", message], None)?;
+        Ok(())
+    }
+
+    fn action_fail(&self, message: &str) -> Result<(), HookToolError> {
+        self.run("action-fail", &["--", message], None)?;
+        Ok(())
+    }
+}
+
+/// Splits `text` into parts of at most `max` bytes, on character boundaries.
+fn chunk(text: &str, max: usize) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let mut end = rest.len().min(max);
+        while !rest.is_char_boundary(end) {
+            end -= 1;
+        }
+        if end == 0 {
+            // `max` is smaller than this one character: send it whole.
+            end = rest.chars().next().map_or(rest.len(), char::len_utf8);
+        }
+        let (part, tail) = rest.split_at(end);
+        parts.push(part);
+        rest = tail;
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_respect_char_boundaries() {
+        let text = "é".repeat(5); // 10 bytes
+        let parts = chunk(&text, 3);
+        assert!(parts.iter().all(|p| p.len() <= 3));
+        assert_eq!(parts.concat(), text);
+    }
+
+    #[test]
+    fn bad_json_is_a_typed_error() {
+        let err = parse_json::<bool>("is-leader", "yes please").unwrap_err();
+        assert!(matches!(
+            err,
+            HookToolError::BadOutput {
+                tool: "is-leader",
+                ..
+            }
+        ));
+        assert!(err.to_string().contains("`yes please`"));
+    }
+}

@@ -1,0 +1,674 @@
+//! A state-transition testing harness, in the spirit of `ops.testing`.
+//!
+//! Build a [`State`], run one event through the charm with a [`Context`], and
+//! assert on the [`State`] that comes out. The run goes through the same dispatch
+//! code as a real hook ([`crate::run`]), with the hook tools replaced by an
+//! in-memory model ([`MemoryHookTools`]) and the `JUJU_*` environment built from
+//! the event.
+//!
+//! Before running, the harness checks the state and the event against the
+//! charm's metadata (the same files the macros read, parsed by the same
+//! `ops-metadata` code) and refuses inconsistent ones with a clear error.
+//!
+//! ```
+//! use ops_runtime::testing::{Context, State};
+//! use ops_runtime::{charm, CollectStatus, Event, HookContext, Status};
+//!
+//! #[derive(Default)]
+//! struct Demo;
+//!
+//! #[charm(metadata_source = "name: demo\nconfig:\n  options:\n    port:\n      type: int\n      default: 8080\n")]
+//! impl Demo {
+//!     #[on(config_changed)]
+//!     fn configure(&mut self, cx: &mut HookContext) -> Result<(), ops_runtime::ModelError> {
+//!         let port = cx.config()?.get_int("port").unwrap_or_default();
+//!         log::info!("listening on {port}");
+//!         Ok(())
+//!     }
+//!
+//!     #[on(collect_unit_status)]
+//!     fn status(&mut self, _cx: &mut HookContext, status: CollectStatus) {
+//!         status.add(Status::active(""));
+//!     }
+//! }
+//!
+//! let mut ctx = Context::<Demo>::new();
+//! let out = ctx.run(Event::ConfigChanged, State::new().with_config("port", 9000)).unwrap();
+//! assert_eq!(out.unit_status, Status::active(""));
+//! assert_eq!(ctx.juju_log()[0].message, "listening on 9000");
+//! ```
+
+mod memory;
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use ops_metadata::{CharmMetadata, ConfigType, ParamType, SourceKind};
+
+use self::memory::Model;
+pub use self::memory::{JujuLogLine, MemoryHookTools};
+use crate::config::ConfigValue;
+use crate::dispatch::{Charm, DispatchError, Outcome};
+use crate::env::{JujuContext, JujuVersion};
+use crate::event::Event;
+use crate::hook_tools::{ConfigMap, HookTools};
+use crate::status::{Status, StatusInfo};
+
+/// The Juju state a charm sees during one run: the input of [`Context::run`] and,
+/// with the charm's changes applied, its output.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct State {
+    /// Whether this unit is the leader.
+    pub leader: bool,
+    /// Configuration values set by the user; options left out take their
+    /// metadata default.
+    pub config: BTreeMap<String, ConfigValue>,
+    /// This unit's status.
+    pub unit_status: StatusInfo,
+    /// The application's status.
+    pub app_status: StatusInfo,
+    /// The workload version, once set.
+    pub workload_version: Option<String>,
+}
+
+impl State {
+    /// A state with nothing set: not leader, default config, unknown statuses.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets leadership.
+    #[must_use]
+    pub fn with_leader(mut self, leader: bool) -> Self {
+        self.leader = leader;
+        self
+    }
+
+    /// Sets one config option.
+    #[must_use]
+    pub fn with_config(mut self, option: impl Into<String>, value: impl Into<ConfigValue>) -> Self {
+        self.config.insert(option.into(), value.into());
+        self
+    }
+
+    /// Sets the unit status the run starts from.
+    #[must_use]
+    pub fn with_unit_status(mut self, status: Status) -> Self {
+        self.unit_status = status.info();
+        self
+    }
+
+    /// Sets the application status the run starts from.
+    #[must_use]
+    pub fn with_app_status(mut self, status: Status) -> Self {
+        self.app_status = status.info();
+        self
+    }
+
+    /// Sets the workload version the run starts from.
+    #[must_use]
+    pub fn with_workload_version(mut self, version: impl Into<String>) -> Self {
+        self.workload_version = Some(version.into());
+        self
+    }
+}
+
+/// An action to run with [`Context::run_action`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Action {
+    /// The action's name, as in the metadata.
+    pub name: String,
+    /// Its parameters, as `action-get` reports them.
+    pub params: serde_json::Map<String, serde_json::Value>,
+    /// The action's id.
+    pub id: String,
+}
+
+impl Action {
+    /// The action `name` with no parameters.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            params: serde_json::Map::new(),
+            id: "1".to_owned(),
+        }
+    }
+
+    /// Sets one parameter.
+    #[must_use]
+    pub fn with_param(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<serde_json::Value>,
+    ) -> Self {
+        self.params.insert(name.into(), value.into());
+        self
+    }
+}
+
+/// What an action run produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionOutput {
+    /// The state after the action.
+    pub state: State,
+    /// The results, nested again from the dotted keys sent to `action-set`.
+    pub results: serde_json::Map<String, serde_json::Value>,
+    /// The messages sent with `action-log`.
+    pub logs: Vec<String>,
+}
+
+/// Why a run did not succeed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RunError {
+    /// The state or event contradicts the charm's metadata or itself.
+    #[error("inconsistent test setup:\n  - {}", .0.join("\n  - "))]
+    Inconsistent(Vec<String>),
+    /// The charm's metadata sources could not be parsed.
+    #[error("cannot read the charm's metadata: {0}")]
+    Metadata(#[from] ops_metadata::MetadataError),
+    /// The hook failed: a handler returned an error or panicked (Juju would put
+    /// the unit in error).
+    #[error("the hook failed: {error}")]
+    Failed {
+        /// Why.
+        error: DispatchError,
+        /// The state when it failed. Statuses set before the failure stay, as in Juju.
+        state: Box<State>,
+    },
+    /// The action failed (`action-fail`, or an error returned by its handler).
+    #[error("the action failed: {message}")]
+    ActionFailed {
+        /// The failure message.
+        message: String,
+        /// What the action produced before failing.
+        output: Box<ActionOutput>,
+    },
+}
+
+/// Runs a charm's events against in-memory states and records what it did.
+///
+/// The records (`juju_log`, status histories, hook-tool calls) describe the most
+/// recent run.
+pub struct Context<C: Charm> {
+    meta: CharmMetadata,
+    make: Box<dyn Fn() -> C>,
+    app_name: String,
+    unit_id: u32,
+    model_name: String,
+    model_uuid: String,
+    juju_version: JujuVersion,
+    last: Model,
+}
+
+impl<C: Charm> std::fmt::Debug for Context<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("charm", &self.meta.name)
+            .field("unit", &format_args!("{}/{}", self.app_name, self.unit_id))
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C: Charm + Default> Context<C> {
+    /// A context that builds the charm with [`Default`].
+    ///
+    /// # Panics
+    ///
+    /// If the metadata the charm was compiled against no longer parses (the macro
+    /// checked it at compile time, so this means the build is stale); use
+    /// [`Context::try_with_charm`] to get the error instead.
+    pub fn new() -> Self {
+        Self::with_charm(C::default)
+    }
+}
+
+impl<C: Charm + Default> Default for Context<C> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<C: Charm> Context<C> {
+    /// A context that builds the charm with `make` before each run, e.g. to give
+    /// it a fake workload.
+    ///
+    /// # Panics
+    ///
+    /// As [`Context::new`].
+    pub fn with_charm(make: impl Fn() -> C + 'static) -> Self {
+        match Self::try_with_charm(make) {
+            Ok(ctx) => ctx,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// [`Context::with_charm`], returning metadata errors.
+    pub fn try_with_charm(make: impl Fn() -> C + 'static) -> Result<Self, RunError> {
+        let sources: Vec<(SourceKind, &str, &str)> = C::metadata_sources()
+            .iter()
+            .map(|s| {
+                let kind = match s.kind {
+                    "metadata" => SourceKind::Metadata,
+                    "config" => SourceKind::Config,
+                    "actions" => SourceKind::Actions,
+                    _ => SourceKind::Charmcraft,
+                };
+                (kind, s.name, s.text)
+            })
+            .collect();
+        let meta = CharmMetadata::from_sources(&sources)?;
+        Ok(Self {
+            app_name: meta.name.clone(),
+            meta,
+            make: Box::new(make),
+            unit_id: 0,
+            model_name: "test-model".to_owned(),
+            model_uuid: "7c2f6b0e-5d4a-4c1e-9f3a-2b8d1e6a0c44".to_owned(),
+            juju_version: JujuVersion::new(3, 6, 4),
+            last: Model::default(),
+        })
+    }
+
+    /// Sets the unit's number (`<app>/<id>`, default 0).
+    #[must_use]
+    pub fn with_unit_id(mut self, id: u32) -> Self {
+        self.unit_id = id;
+        self
+    }
+
+    /// Sets the application's name (default: the charm's name).
+    #[must_use]
+    pub fn with_app_name(mut self, name: impl Into<String>) -> Self {
+        self.app_name = name.into();
+        self
+    }
+
+    /// Sets the Juju version the charm sees (default 3.6.4).
+    #[must_use]
+    pub fn with_juju_version(mut self, version: JujuVersion) -> Self {
+        self.juju_version = version;
+        self
+    }
+
+    /// The charm's metadata.
+    pub fn metadata(&self) -> &CharmMetadata {
+        &self.meta
+    }
+
+    /// Runs one event and returns the state after it.
+    pub fn run(&mut self, event: Event, state: State) -> Result<State, RunError> {
+        if let Event::Action(action) = &event {
+            return Err(RunError::Inconsistent(vec![format!(
+                "run the action `{}` with `Context::run_action`, which also returns its results",
+                action.name
+            )]));
+        }
+        let mut problems = self.check_state(&state);
+        problems.extend(self.check_event(&event));
+        if !problems.is_empty() {
+            return Err(RunError::Inconsistent(problems));
+        }
+        let (outcome, state) = self.execute(&event, state, None);
+        match outcome {
+            Outcome::Failed(error) => Err(RunError::Failed {
+                error,
+                state: Box::new(state),
+            }),
+            _ => Ok(state),
+        }
+    }
+
+    /// Runs an action and returns its results, logs and the state after it.
+    pub fn run_action(&mut self, action: Action, state: State) -> Result<ActionOutput, RunError> {
+        let mut problems = self.check_state(&state);
+        problems.extend(self.check_action(&action));
+        if !problems.is_empty() {
+            return Err(RunError::Inconsistent(problems));
+        }
+        let event = Event::Action(crate::event::ActionEvent {
+            name: action.name.clone(),
+            id: action.id.clone(),
+        });
+        let (outcome, state) = self.execute(&event, state, Some(action.params));
+        let output = ActionOutput {
+            state,
+            results: unflatten(&self.last.action_results),
+            logs: self.last.action_logs.clone(),
+        };
+        match (outcome, self.last.action_failure.clone()) {
+            (Outcome::Failed(error), _) => Err(RunError::Failed {
+                error,
+                state: Box::new(output.state),
+            }),
+            (Outcome::ActionFailed { message }, _) | (_, Some(message)) => {
+                Err(RunError::ActionFailed {
+                    message,
+                    output: Box::new(output),
+                })
+            }
+            _ => Ok(output),
+        }
+    }
+
+    fn execute(
+        &mut self,
+        event: &Event,
+        state: State,
+        action_params: Option<serde_json::Map<String, serde_json::Value>>,
+    ) -> (Outcome, State) {
+        let tools = Rc::new(MemoryHookTools {
+            model: std::cell::RefCell::new(Model {
+                leader: state.leader,
+                config: self.config_map(&state),
+                unit_status: state.unit_status.clone(),
+                app_status: state.app_status.clone(),
+                workload_version: state.workload_version.clone(),
+                action_params,
+                ..Model::default()
+            }),
+        });
+        let vars = self.env_for(event);
+        let outcome = match JujuContext::from_vars(&vars) {
+            Ok(juju) => {
+                let mut charm = (self.make)();
+                let dyn_tools: Rc<dyn HookTools> = tools.clone();
+                crate::dispatch::run(&mut charm, juju, dyn_tools)
+            }
+            Err(e) => Outcome::Failed(DispatchError::Env(e)),
+        };
+        self.last = tools.model.borrow().clone();
+        let out = State {
+            unit_status: self.last.unit_status.clone(),
+            app_status: self.last.app_status.clone(),
+            workload_version: self.last.workload_version.clone(),
+            ..state
+        };
+        (outcome, out)
+    }
+
+    /// `config-get`'s view: metadata defaults under the state's values.
+    fn config_map(&self, state: &State) -> ConfigMap {
+        let mut map: ConfigMap = self
+            .meta
+            .config
+            .values()
+            .filter_map(|o| Some((o.name.clone(), meta_value_json(o.default.as_ref()?))))
+            .collect();
+        map.extend(state.config.iter().map(|(k, v)| (k.clone(), v.to_json())));
+        map
+    }
+
+    /// The `JUJU_*` variables Juju would set for `event`.
+    fn env_for(&self, event: &Event) -> BTreeMap<String, String> {
+        let mut vars: BTreeMap<String, String> = BTreeMap::new();
+        let mut set = |k: &str, v: &str| {
+            vars.insert(k.to_owned(), v.to_owned());
+        };
+        let hook_name = match event {
+            Event::Action(_) => String::new(),
+            _ => event.hook_name(),
+        };
+        set("JUJU_DISPATCH_PATH", &event.dispatch_path());
+        set("JUJU_HOOK_NAME", &hook_name);
+        set(
+            "JUJU_UNIT_NAME",
+            &format!("{}/{}", self.app_name, self.unit_id),
+        );
+        set("JUJU_MODEL_NAME", &self.model_name);
+        set("JUJU_MODEL_UUID", &self.model_uuid);
+        set("JUJU_VERSION", &self.juju_version.to_string());
+        let relation = |set: &mut dyn FnMut(&str, &str),
+                        r: &crate::event::RelationRef,
+                        app: Option<&str>,
+                        unit: Option<&str>| {
+            set("JUJU_RELATION", &r.endpoint);
+            set("JUJU_RELATION_ID", &r.to_string());
+            set("JUJU_REMOTE_APP", app.unwrap_or_default());
+            set("JUJU_REMOTE_UNIT", unit.unwrap_or_default());
+        };
+        match event {
+            Event::RelationCreated(e) => relation(&mut set, &e.relation, Some(&e.app), None),
+            Event::RelationJoined(e) => {
+                relation(&mut set, &e.relation, Some(&e.app), Some(&e.unit))
+            }
+            Event::RelationChanged(e) => {
+                relation(&mut set, &e.relation, Some(&e.app), e.unit.as_deref())
+            }
+            Event::RelationDeparted(e) => {
+                relation(&mut set, &e.relation, Some(&e.app), Some(&e.unit));
+                set(
+                    "JUJU_DEPARTING_UNIT",
+                    e.departing_unit.as_deref().unwrap_or_default(),
+                );
+            }
+            Event::RelationBroken(e) => relation(&mut set, &e.relation, e.app.as_deref(), None),
+            Event::StorageAttached(e) | Event::StorageDetaching(e) => {
+                set("JUJU_STORAGE_ID", &e.storage.to_string());
+            }
+            Event::PebbleReady(e) => set("JUJU_WORKLOAD_NAME", &e.container),
+            Event::PebbleCustomNotice(e) => {
+                set("JUJU_WORKLOAD_NAME", &e.container);
+                set("JUJU_NOTICE_ID", &e.notice.id);
+                set("JUJU_NOTICE_TYPE", &e.notice.kind);
+                set("JUJU_NOTICE_KEY", &e.notice.key);
+            }
+            Event::PebbleCheckFailed(e) => {
+                set("JUJU_WORKLOAD_NAME", &e.container);
+                set("JUJU_PEBBLE_CHECK_NAME", &e.check);
+            }
+            Event::PebbleCheckRecovered(e) => {
+                set("JUJU_WORKLOAD_NAME", &e.container);
+                set("JUJU_PEBBLE_CHECK_NAME", &e.check);
+            }
+            Event::SecretChanged(e) => secret(&mut set, &e.secret, None),
+            Event::SecretRotate(e) => secret(&mut set, &e.secret, None),
+            Event::SecretRemove(e) => secret(&mut set, &e.secret, Some(e.revision)),
+            Event::SecretExpired(e) => secret(&mut set, &e.secret, Some(e.revision)),
+            Event::Action(e) => {
+                set("JUJU_ACTION_NAME", &e.name);
+                set("JUJU_ACTION_UUID", &e.id);
+            }
+            _ => {}
+        }
+        vars
+    }
+
+    fn check_state(&self, state: &State) -> Vec<String> {
+        let mut problems = Vec::new();
+        for (name, value) in &state.config {
+            let Some(option) = self.meta.config.get(name) else {
+                let known: Vec<&str> = self.meta.config.keys().map(String::as_str).collect();
+                problems.push(format!(
+                    "config option `{name}` is not declared in the charm's metadata (declared: {})",
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                ));
+                continue;
+            };
+            let fits = matches!(
+                (option.kind, value),
+                (
+                    ConfigType::String | ConfigType::Secret,
+                    ConfigValue::String(_)
+                ) | (ConfigType::Int, ConfigValue::Int(_))
+                    | (
+                        ConfigType::Float,
+                        ConfigValue::Float(_) | ConfigValue::Int(_)
+                    )
+                    | (ConfigType::Boolean, ConfigValue::Bool(_))
+            );
+            if !fits {
+                problems.push(format!(
+                    "config option `{name}` is of type `{}`, but the state gives it the {} `{value}`",
+                    option.kind.as_str(),
+                    value.type_name()
+                ));
+            }
+        }
+        problems
+    }
+
+    fn check_event(&self, event: &Event) -> Vec<String> {
+        let (Some(kind), Some(entity)) = (event.kind(), event.entity()) else {
+            return Vec::new();
+        };
+        let declared = match kind.entity() {
+            Some(crate::event::EntityKind::Relation) => self.meta.relation(entity).is_some(),
+            Some(crate::event::EntityKind::Storage) => self.meta.storage.contains_key(entity),
+            Some(crate::event::EntityKind::Container) => self.meta.containers.contains_key(entity),
+            Some(crate::event::EntityKind::Action) => self.meta.actions.contains_key(entity),
+            None => true,
+        };
+        if declared {
+            Vec::new()
+        } else {
+            vec![format!(
+                "the event `{}` names `{entity}`, which the charm's metadata does not declare",
+                event.hook_name()
+            )]
+        }
+    }
+
+    fn check_action(&self, action: &Action) -> Vec<String> {
+        let Some(meta) = self.meta.actions.get(&action.name) else {
+            let known: Vec<&str> = self.meta.actions.keys().map(String::as_str).collect();
+            return vec![format!(
+                "the charm declares no action `{}` (declared: {})",
+                action.name,
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            )];
+        };
+        let mut problems = Vec::new();
+        for (name, value) in &action.params {
+            match meta.params.get(name) {
+                None if meta.additional_properties != Some(true) => problems.push(format!(
+                    "action `{}` declares no parameter `{name}`",
+                    action.name
+                )),
+                None => {}
+                Some(param) => {
+                    if let Some(kind) = param.kind
+                        && !json_fits(kind, value)
+                    {
+                        problems.push(format!(
+                            "action parameter `{}.{name}` is of type `{kind}`, but is given `{value}`",
+                            action.name
+                        ));
+                    }
+                }
+            }
+        }
+        for required in &meta.required {
+            if !action.params.contains_key(required) {
+                problems.push(format!(
+                    "action `{}` requires the parameter `{required}`",
+                    action.name
+                ));
+            }
+        }
+        problems
+    }
+
+    /// The `juju-log` lines of the last run.
+    pub fn juju_log(&self) -> &[JujuLogLine] {
+        &self.last.juju_log
+    }
+
+    /// The unit statuses the last run replaced, oldest first (not the final one).
+    pub fn unit_status_history(&self) -> &[StatusInfo] {
+        &self.last.unit_status_history
+    }
+
+    /// The application statuses the last run replaced, oldest first.
+    pub fn app_status_history(&self) -> &[StatusInfo] {
+        &self.last.app_status_history
+    }
+
+    /// The workload versions the last run replaced, oldest first.
+    pub fn workload_version_history(&self) -> &[String] {
+        &self.last.workload_version_history
+    }
+
+    /// The hook tools the last run called, in order.
+    pub fn hook_tool_calls(&self) -> &[&'static str] {
+        &self.last.calls
+    }
+}
+
+fn secret(
+    set: &mut dyn FnMut(&str, &str),
+    secret: &crate::event::SecretRef,
+    revision: Option<u64>,
+) {
+    set("JUJU_SECRET_ID", &secret.id);
+    set(
+        "JUJU_SECRET_LABEL",
+        secret.label.as_deref().unwrap_or_default(),
+    );
+    if let Some(revision) = revision {
+        set("JUJU_SECRET_REVISION", &revision.to_string());
+    }
+}
+
+fn meta_value_json(value: &ops_metadata::ConfigValue) -> serde_json::Value {
+    match value {
+        ops_metadata::ConfigValue::String(s) => serde_json::Value::String(s.clone()),
+        ops_metadata::ConfigValue::Int(i) => serde_json::Value::from(*i),
+        ops_metadata::ConfigValue::Float(f) => serde_json::Value::from(*f),
+        ops_metadata::ConfigValue::Boolean(b) => serde_json::Value::Bool(*b),
+    }
+}
+
+fn json_fits(kind: ParamType, value: &serde_json::Value) -> bool {
+    use serde_json::Value as V;
+    match kind {
+        ParamType::String => matches!(value, V::String(_)),
+        ParamType::Integer => value.as_i64().is_some() || value.as_u64().is_some(),
+        ParamType::Number => value.is_number(),
+        ParamType::Boolean => value.is_boolean(),
+        ParamType::Array => value.is_array(),
+        ParamType::Object => value.is_object(),
+        ParamType::Null => value.is_null(),
+    }
+}
+
+/// Nests dotted `action-set` keys back into objects: `a.b=1` becomes `{"a": {"b": "1"}}`.
+fn unflatten(flat: &BTreeMap<String, String>) -> serde_json::Map<String, serde_json::Value> {
+    fn insert(node: &mut serde_json::Map<String, serde_json::Value>, path: &[&str], value: &str) {
+        match path {
+            [] => {}
+            [last] => {
+                node.insert(
+                    (*last).to_owned(),
+                    serde_json::Value::String(value.to_owned()),
+                );
+            }
+            [first, rest @ ..] => {
+                let child = node
+                    .entry((*first).to_owned())
+                    .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+                if !child.is_object() {
+                    *child = serde_json::Value::Object(serde_json::Map::new());
+                }
+                if let serde_json::Value::Object(child) = child {
+                    insert(child, rest, value);
+                }
+            }
+        }
+    }
+    let mut root = serde_json::Map::new();
+    for (key, value) in flat {
+        let path: Vec<&str> = key.split('.').collect();
+        insert(&mut root, &path, value);
+    }
+    root
+}
