@@ -1,0 +1,255 @@
+//! Checks of the user's handlers against the charm's metadata.
+
+use ops_metadata::CharmMetadata;
+
+use crate::ast::CharmImpl;
+use crate::diag::{self, Errors};
+
+/// An event resolved against the metadata: its kind (the name of an `EventKind`
+/// variant and of a marker in `kinds`) and the entity it is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ResolvedEvent {
+    pub(crate) kind: &'static str,
+    pub(crate) entity: Option<String>,
+}
+
+/// Events whose name is fixed.
+const FIXED: &[(&str, &str)] = &[
+    ("install", "Install"),
+    ("start", "Start"),
+    ("stop", "Stop"),
+    ("remove", "Remove"),
+    ("config_changed", "ConfigChanged"),
+    ("update_status", "UpdateStatus"),
+    ("upgrade_charm", "UpgradeCharm"),
+    ("pre_series_upgrade", "PreSeriesUpgrade"),
+    ("post_series_upgrade", "PostSeriesUpgrade"),
+    ("leader_elected", "LeaderElected"),
+    ("leader_settings_changed", "LeaderSettingsChanged"),
+    ("collect_metrics", "CollectMetrics"),
+    ("secret_changed", "SecretChanged"),
+    ("secret_rotate", "SecretRotate"),
+    ("secret_remove", "SecretRemove"),
+    ("secret_expired", "SecretExpired"),
+    ("collect_app_status", "CollectAppStatus"),
+    ("collect_unit_status", "CollectUnitStatus"),
+];
+
+/// The metadata entities that prefix event names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Entity {
+    Relation,
+    Storage,
+    Container,
+    Action,
+}
+
+impl Entity {
+    fn what(self) -> &'static str {
+        match self {
+            Entity::Relation => "relation endpoint",
+            Entity::Storage => "storage",
+            Entity::Container => "container",
+            Entity::Action => "action",
+        }
+    }
+
+    fn where_declared(self) -> &'static str {
+        match self {
+            Entity::Relation => "`requires`, `provides` or `peers`",
+            Entity::Storage => "`storage`",
+            Entity::Container => "`containers`",
+            Entity::Action => "`actions`",
+        }
+    }
+
+    fn names(self, meta: &CharmMetadata) -> Vec<String> {
+        match self {
+            Entity::Relation => meta.relations().map(|r| r.name.clone()).collect(),
+            Entity::Storage => meta.storage.keys().cloned().collect(),
+            Entity::Container => meta.containers.keys().cloned().collect(),
+            Entity::Action => meta.actions.keys().cloned().collect(),
+        }
+    }
+}
+
+/// Per-entity events: the name's suffix, the kind, the entity.
+const PREFIXED: &[(&str, &str, Entity)] = &[
+    ("relation_created", "RelationCreated", Entity::Relation),
+    ("relation_joined", "RelationJoined", Entity::Relation),
+    ("relation_changed", "RelationChanged", Entity::Relation),
+    ("relation_departed", "RelationDeparted", Entity::Relation),
+    ("relation_broken", "RelationBroken", Entity::Relation),
+    ("storage_attached", "StorageAttached", Entity::Storage),
+    ("storage_detaching", "StorageDetaching", Entity::Storage),
+    ("pebble_ready", "PebbleReady", Entity::Container),
+    (
+        "pebble_custom_notice",
+        "PebbleCustomNotice",
+        Entity::Container,
+    ),
+    (
+        "pebble_check_failed",
+        "PebbleCheckFailed",
+        Entity::Container,
+    ),
+    (
+        "pebble_check_recovered",
+        "PebbleCheckRecovered",
+        Entity::Container,
+    ),
+    ("action", "Action", Entity::Action),
+];
+
+/// Every event name valid for this metadata, for suggestions.
+fn catalogue(meta: &CharmMetadata) -> Vec<String> {
+    let mut names: Vec<String> = FIXED.iter().map(|(n, _)| (*n).to_owned()).collect();
+    for (suffix, _, entity) in PREFIXED {
+        for name in entity.names(meta) {
+            names.push(format!("{}_{suffix}", diag::normalize(&name)));
+        }
+    }
+    names
+}
+
+/// Resolves one event name; `Err` carries the message for the name's span.
+fn resolve(name: &str, meta: &CharmMetadata) -> Result<ResolvedEvent, String> {
+    if let Some((_, kind)) = FIXED.iter().find(|(n, _)| *n == name) {
+        return Ok(ResolvedEvent { kind, entity: None });
+    }
+    let mut first_miss = None;
+    for (suffix, kind, entity) in PREFIXED {
+        let Some(prefix) = name
+            .strip_suffix(suffix)
+            .and_then(|p| p.strip_suffix('_'))
+            .filter(|p| !p.is_empty())
+        else {
+            continue;
+        };
+        let names = entity.names(meta);
+        if let Some(found) = names.iter().find(|n| diag::normalize(n) == prefix) {
+            return Ok(ResolvedEvent {
+                kind,
+                entity: Some(found.clone()),
+            });
+        }
+        first_miss.get_or_insert((prefix, *entity, names));
+    }
+    if let Some((prefix, entity, names)) = first_miss {
+        let what = entity.what();
+        return Err(if names.is_empty() {
+            format!(
+                "unknown {what} `{prefix}` in `{name}`: the charm declares no {what}; add `{}` under {} in charmcraft.yaml",
+                prefix.replace('_', "-"),
+                entity.where_declared()
+            )
+        } else {
+            let hint = diag::suggestion(prefix, &names);
+            let hint = if hint.is_empty() {
+                format!(
+                    "; declare `{}` under {} in charmcraft.yaml",
+                    prefix.replace('_', "-"),
+                    entity.where_declared()
+                )
+            } else {
+                hint
+            };
+            format!("unknown {what} `{prefix}` in `{name}`{hint}")
+        });
+    }
+    let hint = match diag::closest(name, catalogue(meta).iter().map(String::as_str)) {
+        Some(best) => format!("; did you mean `{best}`?"),
+        None => "; events are Juju's hook names in snake_case, such as `config_changed`, `<endpoint>_relation_changed`, `<container>_pebble_ready` or `<action>_action`".to_owned(),
+    };
+    Err(format!("unknown event `{name}`{hint}"))
+}
+
+/// Resolves every handler's events, in handler order; reports each unknown name
+/// at its span.
+pub(crate) fn check_events(
+    charm: &CharmImpl,
+    meta: &CharmMetadata,
+    errors: &mut Errors,
+) -> Vec<Vec<ResolvedEvent>> {
+    charm
+        .handlers
+        .iter()
+        .map(|handler| {
+            let mut resolved: Vec<ResolvedEvent> = Vec::new();
+            for event in &handler.events {
+                match resolve(&event.name, meta) {
+                    Ok(r) if resolved.contains(&r) => {
+                        errors.error(event.span, format!("`{}` is listed twice", event.name));
+                    }
+                    Ok(r) => resolved.push(r),
+                    Err(message) => errors.error(event.span, message),
+                }
+            }
+            resolved
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta() -> CharmMetadata {
+        CharmMetadata::from_yaml_str(
+            "charmcraft.yaml",
+            "name: demo\nrequires:\n  my-db:\n    interface: pg\npeers:\n  cluster:\n    interface: c\ncontainers:\n  web:\n    resource: img\nresources:\n  img:\n    type: oci-image\nstorage:\n  data:\n    type: filesystem\nactions:\n  do-backup: {}\n",
+        )
+        .expect("valid metadata")
+    }
+
+    #[test]
+    fn resolves_every_form() {
+        let m = meta();
+        let r = |n: &str| resolve(n, &m);
+        assert_eq!(r("config_changed").unwrap().kind, "ConfigChanged");
+        let db = r("my_db_relation_changed").unwrap();
+        assert_eq!(
+            (db.kind, db.entity.as_deref()),
+            ("RelationChanged", Some("my-db"))
+        );
+        assert_eq!(
+            r("cluster_relation_broken").unwrap().entity.as_deref(),
+            Some("cluster")
+        );
+        assert_eq!(
+            r("web_pebble_check_failed").unwrap().kind,
+            "PebbleCheckFailed"
+        );
+        assert_eq!(
+            r("data_storage_detaching").unwrap().kind,
+            "StorageDetaching"
+        );
+        assert_eq!(
+            r("do_backup_action").unwrap().entity.as_deref(),
+            Some("do-backup")
+        );
+        assert_eq!(r("collect_unit_status").unwrap().kind, "CollectUnitStatus");
+    }
+
+    #[test]
+    fn suggests_the_nearest_name() {
+        let m = meta();
+        assert_eq!(
+            resolve("config_chnged", &m).unwrap_err(),
+            "unknown event `config_chnged`; did you mean `config_changed`?"
+        );
+        assert_eq!(
+            resolve("my_dbb_relation_changed", &m).unwrap_err(),
+            "unknown relation endpoint `my_dbb` in `my_dbb_relation_changed`; did you mean `my-db`?"
+        );
+        assert_eq!(
+            resolve("db_storage_attached", &m).unwrap_err(),
+            "unknown storage `db` in `db_storage_attached`; expected `data`"
+        );
+        let none = CharmMetadata::from_yaml_str("charmcraft.yaml", "name: x\n").unwrap();
+        assert_eq!(
+            resolve("web_pebble_ready", &none).unwrap_err(),
+            "unknown container `web` in `web_pebble_ready`: the charm declares no container; add `web` under `containers` in charmcraft.yaml"
+        );
+    }
+}

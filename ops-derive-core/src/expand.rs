@@ -1,0 +1,165 @@
+//! Code generation for `#[charm]`. Runs only after every check passed, and
+//! cannot fail.
+
+use ops_metadata::CharmMetadata;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use crate::ast::{Arg, CharmImpl, Handler};
+use crate::check::ResolvedEvent;
+use crate::metadata::{Source, SourceText};
+
+/// Everything `#[charm]` emits on success.
+pub(crate) fn charm(
+    charm: &CharmImpl,
+    resolved: &[Vec<ResolvedEvent>],
+    meta: &CharmMetadata,
+    sources: &[Source],
+    krate: &syn::Path,
+) -> TokenStream {
+    let item = &charm.original;
+    let self_ty = &item.self_ty;
+    let p = quote!(#krate::__private);
+    let mut entries = Vec::new();
+    let mut shims = Vec::new();
+    for (handler, events) in charm.handlers.iter().zip(resolved) {
+        for (n, event) in events.iter().enumerate() {
+            let shim = format_ident!("__ops_{}_{}", handler.ident, n);
+            let kind = format_ident!("{}", event.kind);
+            let entity = match &event.entity {
+                Some(e) => quote!(::core::option::Option::Some(#e)),
+                None => quote!(::core::option::Option::None),
+            };
+            let name = handler.ident.to_string();
+            entries.push(quote! {
+                #p::Handler {
+                    kind: #p::EventKind::#kind,
+                    entity: #entity,
+                    name: #name,
+                    call: Self::#shim,
+                }
+            });
+            shims.push(shim_fn(handler, &shim, &kind, &p));
+        }
+    }
+    let relations: Vec<&str> = meta.relations().map(|r| r.name.as_str()).collect();
+    let storages = meta.storage.keys();
+    let containers = meta.containers.keys();
+    let actions = meta.actions.keys();
+    let name = &meta.name;
+    let sources = sources.iter().map(|s| {
+        let kind = s.kind;
+        let file = &s.name;
+        let text = match &s.text {
+            SourceText::File(path) => {
+                let path = path.to_string_lossy();
+                quote!(::core::include_str!(#path))
+            }
+            SourceText::Inline(text) => quote!(#text),
+        };
+        quote!(#p::MetadataSource { kind: #kind, name: #file, text: #text })
+    });
+    quote! {
+        #item
+
+        impl #p::Charm for #self_ty {
+            const META: #p::CharmMeta = #p::CharmMeta {
+                name: #name,
+                relations: &[#(#relations),*],
+                storages: &[#(#storages),*],
+                containers: &[#(#containers),*],
+                actions: &[#(#actions),*],
+            };
+            const HANDLERS: &'static [#p::Handler<Self>] = &[#(#entries),*];
+            fn metadata_sources() -> &'static [#p::MetadataSource] {
+                &[#(#sources),*]
+            }
+        }
+
+        #[doc(hidden)]
+        #[allow(non_snake_case, clippy::used_underscore_binding)]
+        impl #self_ty {
+            #(#shims)*
+        }
+    }
+}
+
+/// The function a dispatch entry calls: builds each extracted argument for the
+/// event kind, calls the method, interprets its return value.
+fn shim_fn(
+    handler: &Handler,
+    shim: &syn::Ident,
+    kind: &syn::Ident,
+    p: &TokenStream,
+) -> TokenStream {
+    let method = &handler.ident;
+    let mut lets = Vec::new();
+    let mut call_args = Vec::new();
+    for (i, arg) in handler.args.iter().enumerate() {
+        match arg {
+            Arg::Context => call_args.push(quote!(__cx)),
+            Arg::Extract(ty) => {
+                let var = format_ident!("__arg{}", i);
+                // Spanned at the argument's type: a type that does not fit the
+                // event is reported there.
+                lets.push(quote_spanned! {ty.span()=>
+                    let #var = <#ty as #p::FromHookContext<#p::kinds::#kind>>::from_context(__cx)?;
+                });
+                call_args.push(quote!(#var));
+            }
+        }
+    }
+    let call = if handler.is_async {
+        quote! {
+            let __rt = __cx.runtime()?;
+            let __out = __rt.block_on(__charm.#method(#(#call_args),*));
+        }
+    } else {
+        quote!(let __out = __charm.#method(#(#call_args),*);)
+    };
+    // Spanned at the return type: a type that is no outcome is reported there.
+    let outcome = quote_spanned! {handler.output_span=>
+        __ops_into_outcome(__out, __cx)
+    };
+    quote! {
+        fn #shim(
+            __charm: &mut Self,
+            __cx: &mut #p::HookContext,
+        ) -> #p::Result<(), #p::CharmError> {
+            use #p::into_outcome as __ops_into_outcome;
+            #(#lets)*
+            #call
+            #outcome
+        }
+    }
+}
+
+/// What `#[charm]` emits when checks failed: the impl block without its `#[on]`
+/// attributes and an empty `Charm` impl, so the only errors the user sees are
+/// the macro's own.
+pub(crate) fn fallback(charm: &CharmImpl, krate: &syn::Path) -> TokenStream {
+    let item = &charm.original;
+    let self_ty = &item.self_ty;
+    let p = quote!(#krate::__private);
+    if item.trait_.is_some() || !item.generics.params.is_empty() {
+        return quote!(#item);
+    }
+    quote! {
+        #item
+
+        impl #p::Charm for #self_ty {
+            const META: #p::CharmMeta = #p::CharmMeta {
+                name: "",
+                relations: &[],
+                storages: &[],
+                containers: &[],
+                actions: &[],
+            };
+            const HANDLERS: &'static [#p::Handler<Self>] = &[];
+            fn metadata_sources() -> &'static [#p::MetadataSource] {
+                &[]
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! Parsing, checking and code generation behind `ops-derive`'s macros, as a plain
+//! library that can be unit-tested with `proc_macro2` token streams.
+//!
+//! Each expansion runs three phases, kept apart as in `serde_derive`: parse the
+//! Rust item ([`ast`](crate)), check it against the charm's metadata (read with
+//! `ops-metadata`, the same parser the runtime's testing harness uses), and
+//! generate code, which cannot fail. Every error is collected and reported at
+//! once, each on the narrowest span available.
+
+#![forbid(unsafe_code)]
+
+mod ast;
+mod attr;
+mod check;
+mod diag;
+mod expand;
+mod metadata;
+mod symbol;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::diag::Errors;
+
+/// Expands `#[charm(args)] impl MyCharm { ... }`.
+pub fn expand_charm(args: TokenStream, item: TokenStream) -> TokenStream {
+    let item: syn::ItemImpl = match syn::parse2(item) {
+        Ok(item) => item,
+        Err(e) => {
+            return syn::Error::new(
+                e.span(),
+                "`#[charm]` goes on the charm's `impl` block: `#[charm] impl MyCharm { ... }`",
+            )
+            .to_compile_error();
+        }
+    };
+    let mut errors = Errors::default();
+    let args = attr::CharmArgs::parse(args, &mut errors);
+    let krate = args
+        .krate
+        .clone()
+        .unwrap_or_else(|| syn::parse_quote!(::ops_runtime));
+    let args_ok = errors.is_empty();
+    let charm = ast::CharmImpl::from_syn(item, &mut errors);
+    if !args_ok {
+        // A misspelt argument would otherwise be followed by an error about
+        // metadata the user did not mean to point at.
+        let fallback = expand::fallback(&charm, &krate);
+        let errors = errors.to_compile_errors();
+        return quote!(#fallback #errors);
+    }
+    let loaded = match metadata::load(&args) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            errors.push(e);
+            let fallback = expand::fallback(&charm, &krate);
+            let errors = errors.to_compile_errors();
+            return quote!(#fallback #errors);
+        }
+    };
+    let resolved = check::check_events(&charm, &loaded.meta, &mut errors);
+    if !errors.is_empty() {
+        let fallback = expand::fallback(&charm, &krate);
+        let errors = errors.to_compile_errors();
+        return quote!(#fallback #errors);
+    }
+    expand::charm(&charm, &resolved, &loaded.meta, &loaded.sources, &krate)
+}
+
+/// Expands a stray `#[on(...)]`: one that `#[charm]` did not consume because it
+/// is not inside a `#[charm]` impl block.
+pub fn expand_on(_args: TokenStream, item: TokenStream) -> TokenStream {
+    let error = syn::Error::new(
+        proc_macro2::Span::call_site(),
+        "`#[on]` is only valid on a method inside a `#[charm]` impl block; add `#[charm]` to the enclosing `impl`",
+    )
+    .to_compile_error();
+    quote!(#error #item)
+}

@@ -1,0 +1,12 @@
+//! Attribute and argument names the macros recognise.
+
+/// `#[charm(metadata = "...")]`
+pub(crate) const METADATA: &str = "metadata";
+/// `#[charm(metadata_source = "...")]`
+pub(crate) const METADATA_SOURCE: &str = "metadata_source";
+/// `#[charm(crate = path)]`
+pub(crate) const CRATE: &str = "crate";
+/// `#[on(...)]`
+pub(crate) const ON: &str = "on";
+/// The context type a handler takes as `&mut HookContext`.
+pub(crate) const HOOK_CONTEXT: &str = "HookContext";

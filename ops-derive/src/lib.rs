@@ -1,0 +1,63 @@
+//! Procedural macros for Rust Juju charms. Use them through `ops_runtime`, which
+//! re-exports them; this crate holds only the entry points, and
+//! `ops-derive-core` does the work.
+
+#![forbid(unsafe_code)]
+
+use proc_macro::TokenStream;
+
+/// Declares a charm: the `impl` block it annotates holds the handlers, each
+/// marked with `#[on(event, ...)]`.
+///
+/// At compile time the macro reads the charm's metadata and checks every event
+/// name against it; an unknown name is an error at that name with the nearest
+/// valid one suggested, and every error of the block is reported at once. It then
+/// implements `ops_runtime::Charm` for the type: the dispatch table (one entry
+/// per handler and event, in declaration order) and the metadata the runtime
+/// needs, so no YAML is read when a hook runs. Cargo rebuilds the charm when a
+/// metadata file changes.
+///
+/// # Arguments
+///
+/// - `metadata = "path"`: the charm's metadata, relative to the crate's
+///   `Cargo.toml`: a directory holding `charmcraft.yaml` (and/or the older
+///   `metadata.yaml`, `config.yaml`, `actions.yaml`), or one unified file.
+///   Absolute paths are refused. Default: the crate's own directory.
+/// - `metadata_source = "yaml"`: the metadata inline, as one `charmcraft.yaml`
+///   document; for tests and examples. Exclusive with `metadata`.
+/// - `crate = path`: where `ops_runtime` is, when the dependency is renamed
+///   (`#[charm(crate = ops)]` after `ops = { package = "ops-runtime", ... }`).
+///
+/// # Handlers
+///
+/// Event names are Juju's hook names in snake_case: `install`, `start`,
+/// `stop`, `remove`, `config_changed`, `update_status`, `upgrade_charm`,
+/// `pre_series_upgrade`, `post_series_upgrade`, `leader_elected`,
+/// `leader_settings_changed`, `collect_metrics`, `secret_changed`,
+/// `secret_rotate`, `secret_remove`, `secret_expired`; per relation endpoint
+/// `<endpoint>_relation_{created,joined,changed,departed,broken}`; per storage
+/// `<storage>_storage_{attached,detaching}`; per container
+/// `<container>_pebble_{ready,custom_notice,check_failed,check_recovered}`; per
+/// action `<action>_action`; and `collect_unit_status` / `collect_app_status`,
+/// which run after every hook (the app one on the leader only). Hyphens in
+/// metadata names become underscores.
+///
+/// A handler is a method taking `&mut self` (or `&self`), then in any order
+/// `&mut HookContext` and any number of arguments built for the event: its
+/// typed event (`RelationChangedEvent` for `*_relation_changed`, ...), a shared
+/// view (`RelationEvent`), `Event`, or `CollectStatus` in collect-status
+/// handlers. An argument that does not fit the event is a compile error on that
+/// argument. It may be an `async fn`, and returns `()` or a `Result` whose error
+/// converts into `CharmError`.
+#[proc_macro_attribute]
+pub fn charm(args: TokenStream, item: TokenStream) -> TokenStream {
+    ops_derive_core::expand_charm(args.into(), item.into()).into()
+}
+
+/// Registers a handler for one or more events: `#[on(config_changed)]`,
+/// `#[on(start, config_changed)]`. Only valid on a method of a `#[charm]` impl
+/// block, which consumes it; anywhere else it is a compile error.
+#[proc_macro_attribute]
+pub fn on(args: TokenStream, item: TokenStream) -> TokenStream {
+    ops_derive_core::expand_on(args.into(), item.into()).into()
+}
