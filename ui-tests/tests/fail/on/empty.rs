@@ -1,0 +1,34 @@
+use ops_runtime::*;
+
+#[derive(Default)]
+struct Charm;
+
+#[charm(metadata_source = r#"
+name: demo
+requires:
+  db:
+    interface: pgsql
+peers:
+  cluster:
+    interface: cluster
+storage:
+  data:
+    type: filesystem
+containers:
+  web:
+    resource: web-image
+resources:
+  web-image:
+    type: oci-image
+actions:
+  do-backup: {}
+"#)]
+impl Charm {
+    #[on]
+    fn nothing(&mut self) {}
+
+    #[on()]
+    fn still_nothing(&mut self) {}
+}
+
+fn main() {}
