@@ -1,0 +1,200 @@
+//! Runs the real charm binary the way Juju does: `JUJU_*` variables in the
+//! environment and hook-tool executables on `PATH`. The hook tools here are
+//! small scripts that record their arguments and print canned JSON, so the test
+//! sees exactly what the charm sends.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A scratch directory with recording hook tools in `bin/`.
+struct Juju {
+    dir: PathBuf,
+}
+
+/// Prints canned output per tool and records `tool<TAB>arg<TAB>arg...` per call.
+const HOOK_TOOL: &str = r#"#!/bin/sh
+tool=$(basename "$0")
+{ printf '%s' "$tool"; for a in "$@"; do printf '\t%s' "$a"; done; printf '\n'; } >> "$FAKE_JUJU/calls"
+case "$tool" in
+  is-leader) echo true ;;
+  config-get) printf '%s\n' "$FAKE_CONFIG" ;;
+  status-set) if [ -n "$FAKE_STATUS_SET_FAILS" ]; then echo "ERROR connection refused" >&2; exit 1; fi ;;
+esac
+"#;
+
+/// `apt-get install` "installs" tinyproxy by creating its executable.
+const APT_GET: &str = r#"#!/bin/sh
+{ printf 'apt-get'; for a in "$@"; do printf '\t%s' "$a"; done; printf '\n'; } >> "$FAKE_JUJU/calls"
+if [ "$1" = install ]; then
+  printf '#!/bin/sh\necho "tinyproxy 1.11.0"\n' > "$FAKE_JUJU/bin/tinyproxy"
+  chmod +x "$FAKE_JUJU/bin/tinyproxy"
+fi
+"#;
+
+impl Juju {
+    fn new(name: &str) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("tinyproxy-process-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("bin")).unwrap();
+        for tool in [
+            "juju-log",
+            "status-set",
+            "status-get",
+            "is-leader",
+            "config-get",
+            "application-version-set",
+            "action-get",
+            "action-set",
+            "action-log",
+            "action-fail",
+        ] {
+            write_executable(&dir.join("bin").join(tool), HOOK_TOOL);
+        }
+        write_executable(&dir.join("bin/apt-get"), APT_GET);
+        Self { dir }
+    }
+
+    /// Runs the charm for `hook`, returning its exit code.
+    fn run(&self, dispatch_path: &str, extra_env: &[(&str, &str)]) -> i32 {
+        let path = format!("{}:/usr/bin:/bin", self.dir.join("bin").display());
+        let mut command = Command::new(env!("CARGO_BIN_EXE_tinyproxy"));
+        command
+            .env_clear()
+            .env("PATH", path)
+            .env("FAKE_JUJU", &self.dir)
+            .env("FAKE_CONFIG", r#"{"slug": "example"}"#)
+            .env("JUJU_DISPATCH_PATH", dispatch_path)
+            .env("JUJU_HOOK_NAME", dispatch_path.trim_start_matches("hooks/"))
+            .env("JUJU_UNIT_NAME", "tinyproxy/0")
+            .env("JUJU_MODEL_NAME", "test")
+            .env("JUJU_MODEL_UUID", "00000000-0000-4000-8000-000000000000")
+            .env("JUJU_VERSION", "3.6.4")
+            .env("JUJU_CHARM_DIR", &self.dir);
+        for (k, v) in extra_env {
+            command.env(k, v);
+        }
+        let output = command.output().unwrap();
+        output.status.code().unwrap_or(-1)
+    }
+
+    /// The calls recorded since the last `take_calls`, one `Vec` of argv each.
+    fn take_calls(&self) -> Vec<Vec<String>> {
+        let file = self.dir.join("calls");
+        let text = fs::read_to_string(&file).unwrap_or_default();
+        let _ = fs::remove_file(&file);
+        text.lines()
+            .map(|l| l.split('\t').map(str::to_owned).collect())
+            .collect()
+    }
+}
+
+impl Drop for Juju {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn write_executable(path: &Path, body: &str) {
+    fs::write(path, body).unwrap();
+    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+fn argv(parts: &[&str]) -> Vec<String> {
+    parts.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[test]
+fn install_then_invalid_config() {
+    let juju = Juju::new("lifecycle");
+
+    assert_eq!(juju.run("hooks/install", &[]), 0);
+    assert_eq!(
+        juju.take_calls(),
+        vec![
+            argv(&["apt-get", "update"]),
+            argv(&["apt-get", "install", "-y", "tinyproxy-bin=1.11.0-1"]),
+            argv(&["application-version-set", "--", "1.11.0"]),
+            argv(&["config-get", "--format=json"]),
+            argv(&[
+                "status-set",
+                "--application=false",
+                "maintenance",
+                "--",
+                "Waiting for tinyproxy to start"
+            ]),
+        ]
+    );
+
+    assert_eq!(
+        juju.run(
+            "hooks/config-changed",
+            &[("FAKE_CONFIG", r#"{"slug": "foo_bar"}"#)]
+        ),
+        0
+    );
+    assert_eq!(
+        juju.take_calls(),
+        vec![
+            argv(&["config-get", "--format=json"]),
+            argv(&[
+                "status-set",
+                "--application=false",
+                "blocked",
+                "--",
+                "Invalid slug: 'foo_bar'. Slug must match the regex [a-z0-9-]+",
+            ]),
+        ]
+    );
+}
+
+#[test]
+fn an_unhandled_hook_only_collects_status() {
+    let juju = Juju::new("unhandled");
+    assert_eq!(juju.run("hooks/leader-elected", &[]), 0);
+    let calls = juju.take_calls();
+    assert_eq!(calls[0], argv(&["config-get", "--format=json"]));
+    assert_eq!(calls.len(), 2, "{calls:?}");
+}
+
+#[test]
+fn a_malformed_environment_fails_with_a_logged_error() {
+    let juju = Juju::new("malformed");
+    let code = juju.run(
+        "hooks/db-relation-changed",
+        &[
+            ("JUJU_RELATION", "db"),
+            ("JUJU_RELATION_ID", "db:x"),
+            ("JUJU_REMOTE_APP", "pg"),
+        ],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        juju.take_calls(),
+        vec![argv(&[
+            "juju-log",
+            "--log-level",
+            "ERROR",
+            "--",
+            "cannot read the Juju context: `JUJU_RELATION_ID` has an invalid value `db:x`: expected `<endpoint>:<number>` or a number",
+        ])]
+    );
+}
+
+#[test]
+fn a_failing_hook_tool_fails_the_hook() {
+    let juju = Juju::new("failing-tool");
+    assert_eq!(
+        juju.run("hooks/update-status", &[("FAKE_STATUS_SET_FAILS", "1")]),
+        1
+    );
+    let calls = juju.take_calls();
+    let log = calls.last().unwrap();
+    assert_eq!(log[..4], argv(&["juju-log", "--log-level", "ERROR", "--"]));
+    assert_eq!(
+        log[4],
+        "cannot set the status collected after `update-status`: hook tool `status-set` failed (exit code 1): ERROR connection refused"
+    );
+}
