@@ -106,7 +106,7 @@ fn catalogue(meta: &CharmMetadata) -> Vec<String> {
     let mut names: Vec<String> = FIXED.iter().map(|(n, _)| (*n).to_owned()).collect();
     for (suffix, _, entity) in PREFIXED {
         for name in entity.names(meta) {
-            names.push(format!("{}_{suffix}", diag::normalize(&name)));
+            names.push(format!("{}_{suffix}", diag::to_snake(&name)));
         }
     }
     names
@@ -127,7 +127,7 @@ fn resolve(name: &str, meta: &CharmMetadata) -> Result<ResolvedEvent, String> {
             continue;
         };
         let names = entity.names(meta);
-        if let Some(found) = names.iter().find(|n| diag::normalize(n) == prefix) {
+        if let Some(found) = names.iter().find(|n| diag::to_snake(n) == prefix) {
             return Ok(ResolvedEvent {
                 kind,
                 entity: Some(found.clone()),
@@ -157,7 +157,7 @@ fn resolve(name: &str, meta: &CharmMetadata) -> Result<ResolvedEvent, String> {
             format!("unknown {what} `{prefix}` in `{name}`{hint}")
         });
     }
-    let hint = match diag::closest(name, catalogue(meta).iter().map(String::as_str)) {
+    let hint = match diag::did_you_mean(name, catalogue(meta).iter().map(String::as_str)) {
         Some(best) => format!("; did you mean `{best}`?"),
         None => "; events are Juju's hook names in snake_case, such as `config_changed`, `<endpoint>_relation_changed`, `<container>_pebble_ready` or `<action>_action`".to_owned(),
     };

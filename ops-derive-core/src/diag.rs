@@ -1,5 +1,6 @@
 //! Error collection and name suggestions.
 
+pub(crate) use ops_metadata::suggest::{did_you_mean, one_of};
 use proc_macro2::{Span, TokenStream};
 
 /// Collects every error of one expansion, so one bad handler does not hide the
@@ -47,45 +48,21 @@ impl Errors {
     }
 }
 
-/// Normalises a name for comparison: kebab-case YAML keys and snake_case Rust
-/// identifiers compare equal.
-pub(crate) fn normalize(name: &str) -> String {
-    name.to_ascii_lowercase().replace('-', "_")
-}
-
-/// The candidate closest to `given`, if any is close enough to be a likely typo.
-pub(crate) fn closest<'a>(
-    given: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
-    let given = normalize(given);
-    candidates
-        .into_iter()
-        .map(|c| (strsim::jaro_winkler(&given, &normalize(c)), c))
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
-}
-
-/// Formats a closed set of names for a message: `` `a`, `b` and `c` ``.
-pub(crate) fn list(names: &[String]) -> String {
-    match names {
-        [] => String::new(),
-        [one] => format!("`{one}`"),
-        [init @ .., last] => {
-            let init: Vec<String> = init.iter().map(|n| format!("`{n}`")).collect();
-            format!("{} and `{last}`", init.join(", "))
-        }
-    }
+/// The Rust spelling of a metadata name: `my-db` becomes `my_db`.
+pub(crate) fn to_snake(name: &str) -> String {
+    name.replace('-', "_")
 }
 
 /// "; did you mean `x`?" or, for a small set, "; expected one of ..." or "".
 pub(crate) fn suggestion(given: &str, candidates: &[String]) -> String {
-    if let Some(best) = closest(given, candidates.iter().map(String::as_str)) {
+    if let Some(best) = did_you_mean(given, candidates.iter().map(String::as_str)) {
         return format!("; did you mean `{best}`?");
     }
     if !candidates.is_empty() && candidates.len() <= 8 {
-        return format!("; expected {}", list(candidates));
+        return format!(
+            "; expected {}",
+            one_of(candidates.iter().map(String::as_str))
+        );
     }
     String::new()
 }
@@ -95,16 +72,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn suggests_across_case_styles() {
-        let names = ["log-level", "port", "slug"];
-        assert_eq!(closest("log_levle", names), Some("log-level"));
-        assert_eq!(closest("xyz", names), None);
-    }
-
-    #[test]
-    fn lists_small_sets() {
-        let names = vec!["a".to_owned(), "b".to_owned()];
-        assert_eq!(suggestion("zzzz", &names), "; expected `a` and `b`");
+    fn suggests_or_lists() {
+        let names = vec!["log-level".to_owned(), "port".to_owned()];
+        assert_eq!(
+            suggestion("log_levle", &names),
+            "; did you mean `log-level`?"
+        );
+        assert_eq!(
+            suggestion("zzzz", &names),
+            "; expected `log-level` or `port`"
+        );
         assert_eq!(suggestion("zzzz", &[]), "");
     }
 }

@@ -82,7 +82,7 @@ mod keyword;
 mod model;
 mod position;
 mod source;
-mod suggest;
+pub mod suggest;
 
 pub use action::{Action, ActionParam, ParamType};
 pub use config::{ConfigOption, ConfigType, ConfigValue};

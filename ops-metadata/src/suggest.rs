@@ -1,10 +1,11 @@
-//! "Did you mean" suggestions and lists of valid names.
+//! "Did you mean" suggestions and lists of valid names, shared by this crate's errors
+//! and the `#[charm]` macros' so both suggest alike.
 
 /// The candidate closest to `input`, if one is close enough to be a likely typo.
 ///
 /// Names are compared after lower-casing and dropping `-` and `_`, so `log_level` matches
 /// `log-level` exactly.
-pub(crate) fn did_you_mean<'a>(
+pub fn did_you_mean<'a>(
     input: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
@@ -30,7 +31,7 @@ fn normalize(name: &str) -> String {
 }
 
 /// `` `a`, `b` or `c` ``.
-pub(crate) fn one_of<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+pub fn one_of<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
     let names: Vec<String> = names.into_iter().map(|name| format!("`{name}`")).collect();
     match names.split_last() {
         None => String::new(),
@@ -40,7 +41,7 @@ pub(crate) fn one_of<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
 }
 
 /// The hint for a value outside a closed set: a suggestion if one is close, else the list.
-pub(crate) fn hint_for(input: &str, valid: &[&str]) -> String {
+pub fn hint_for(input: &str, valid: &[&str]) -> String {
     match did_you_mean(input, valid.iter().copied()) {
         Some(suggestion) => format!("did you mean `{suggestion}`?"),
         None => format!("use one of {}", one_of(valid.iter().copied())),

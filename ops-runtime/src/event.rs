@@ -10,113 +10,106 @@ use std::fmt;
 
 use crate::env::{EnvError, JujuContext, vars};
 
-/// Every kind of event a handler can be registered for.
-///
-/// Per-entity kinds (relations, storage, containers, actions) are paired with the
-/// entity's name in the dispatch table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum EventKind {
+/// Defines [`EventKind`], its hook names and the marker types in
+/// [`kinds`](crate::kinds) from one list, so they cannot drift apart.
+macro_rules! event_kinds {
+    ($($(#[$doc:meta])* $kind:ident => $suffix:expr,)*) => {
+        /// Every kind of event a handler can be registered for.
+        ///
+        /// Per-entity kinds (relations, storage, containers, actions) are paired with the
+        /// entity's name in the dispatch table.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum EventKind {
+            $($(#[$doc])* $kind,)*
+        }
+
+        impl EventKind {
+            /// The hook name for a fixed-name kind, or the suffix after the entity's name
+            /// (`relation-changed`) for a per-entity kind; `None` for the collect-status kinds.
+            pub fn hook_suffix(self) -> Option<&'static str> {
+                match self {
+                    $(EventKind::$kind => $suffix,)*
+                }
+            }
+        }
+
+        /// Marker types naming each [`EventKind`](crate::EventKind), for
+        /// [`FromHookContext`](crate::FromHookContext).
+        pub mod kinds {
+            $(
+                #[doc = concat!("Marks `EventKind::", stringify!($kind), "`.")]
+                #[derive(Debug, Clone, Copy)]
+                pub struct $kind;
+            )*
+        }
+    };
+}
+
+event_kinds! {
     /// `install`
-    Install,
+    Install => Some("install"),
     /// `start`
-    Start,
+    Start => Some("start"),
     /// `stop`
-    Stop,
+    Stop => Some("stop"),
     /// `remove`
-    Remove,
+    Remove => Some("remove"),
     /// `config-changed`
-    ConfigChanged,
+    ConfigChanged => Some("config-changed"),
     /// `update-status`
-    UpdateStatus,
+    UpdateStatus => Some("update-status"),
     /// `upgrade-charm`
-    UpgradeCharm,
+    UpgradeCharm => Some("upgrade-charm"),
     /// `pre-series-upgrade` (deprecated by Juju, gone in Juju 4)
-    PreSeriesUpgrade,
+    PreSeriesUpgrade => Some("pre-series-upgrade"),
     /// `post-series-upgrade` (deprecated by Juju, gone in Juju 4)
-    PostSeriesUpgrade,
+    PostSeriesUpgrade => Some("post-series-upgrade"),
     /// `leader-elected`
-    LeaderElected,
+    LeaderElected => Some("leader-elected"),
     /// `leader-settings-changed` (deprecated by Juju)
-    LeaderSettingsChanged,
+    LeaderSettingsChanged => Some("leader-settings-changed"),
     /// `collect-metrics` (restricted context; removed in Juju 3.6.11)
-    CollectMetrics,
+    CollectMetrics => Some("collect-metrics"),
     /// `<endpoint>-relation-created`
-    RelationCreated,
+    RelationCreated => Some("relation-created"),
     /// `<endpoint>-relation-joined`
-    RelationJoined,
+    RelationJoined => Some("relation-joined"),
     /// `<endpoint>-relation-changed`
-    RelationChanged,
+    RelationChanged => Some("relation-changed"),
     /// `<endpoint>-relation-departed`
-    RelationDeparted,
+    RelationDeparted => Some("relation-departed"),
     /// `<endpoint>-relation-broken`
-    RelationBroken,
+    RelationBroken => Some("relation-broken"),
     /// `<storage>-storage-attached`
-    StorageAttached,
+    StorageAttached => Some("storage-attached"),
     /// `<storage>-storage-detaching`
-    StorageDetaching,
+    StorageDetaching => Some("storage-detaching"),
     /// `<container>-pebble-ready`
-    PebbleReady,
+    PebbleReady => Some("pebble-ready"),
     /// `<container>-pebble-custom-notice`
-    PebbleCustomNotice,
+    PebbleCustomNotice => Some("pebble-custom-notice"),
     /// `<container>-pebble-check-failed`
-    PebbleCheckFailed,
+    PebbleCheckFailed => Some("pebble-check-failed"),
     /// `<container>-pebble-check-recovered`
-    PebbleCheckRecovered,
+    PebbleCheckRecovered => Some("pebble-check-recovered"),
     /// `secret-changed`
-    SecretChanged,
+    SecretChanged => Some("secret-changed"),
     /// `secret-rotate`
-    SecretRotate,
+    SecretRotate => Some("secret-rotate"),
     /// `secret-remove`
-    SecretRemove,
+    SecretRemove => Some("secret-remove"),
     /// `secret-expired`
-    SecretExpired,
+    SecretExpired => Some("secret-expired"),
     /// `actions/<action>`
-    Action,
+    Action => Some("action"),
     /// Run after every hook on the leader, to set the application status.
-    CollectAppStatus,
+    CollectAppStatus => None,
     /// Run after every hook, to set the unit status.
-    CollectUnitStatus,
+    CollectUnitStatus => None,
 }
 
 impl EventKind {
-    /// The hook name for a fixed-name kind, or the suffix after the entity's name
-    /// (`relation-changed`) for a per-entity kind; `None` for the collect-status kinds.
-    pub fn hook_suffix(self) -> Option<&'static str> {
-        use EventKind::*;
-        Some(match self {
-            Install => "install",
-            Start => "start",
-            Stop => "stop",
-            Remove => "remove",
-            ConfigChanged => "config-changed",
-            UpdateStatus => "update-status",
-            UpgradeCharm => "upgrade-charm",
-            PreSeriesUpgrade => "pre-series-upgrade",
-            PostSeriesUpgrade => "post-series-upgrade",
-            LeaderElected => "leader-elected",
-            LeaderSettingsChanged => "leader-settings-changed",
-            CollectMetrics => "collect-metrics",
-            RelationCreated => "relation-created",
-            RelationJoined => "relation-joined",
-            RelationChanged => "relation-changed",
-            RelationDeparted => "relation-departed",
-            RelationBroken => "relation-broken",
-            StorageAttached => "storage-attached",
-            StorageDetaching => "storage-detaching",
-            PebbleReady => "pebble-ready",
-            PebbleCustomNotice => "pebble-custom-notice",
-            PebbleCheckFailed => "pebble-check-failed",
-            PebbleCheckRecovered => "pebble-check-recovered",
-            SecretChanged => "secret-changed",
-            SecretRotate => "secret-rotate",
-            SecretRemove => "secret-remove",
-            SecretExpired => "secret-expired",
-            Action => "action",
-            CollectAppStatus | CollectUnitStatus => return None,
-        })
-    }
-
     /// What kind of metadata entity prefixes this event's name, if any.
     pub fn entity(self) -> Option<EntityKind> {
         use EventKind::*;

@@ -12,7 +12,7 @@ use std::fmt;
 use std::rc::Rc;
 
 use crate::context::HookContext;
-use crate::event::{self, Event};
+use crate::event::{self, Event, kinds};
 use crate::status::Status;
 
 /// The error a handler returns: any error type, or a message.
@@ -132,49 +132,6 @@ impl<T: IntoOutcome, E: Into<CharmError>> IntoOutcome for Result<T, E> {
 pub trait FromHookContext<K>: Sized {
     /// Builds the argument.
     fn from_context(cx: &mut HookContext) -> Result<Self, Rejection>;
-}
-
-/// Marker types naming each [`EventKind`](crate::EventKind), for [`FromHookContext`].
-pub mod kinds {
-    macro_rules! kinds {
-        ($($name:ident),* $(,)?) => {$(
-            #[doc = concat!("Marks `EventKind::", stringify!($name), "`.")]
-            #[derive(Debug, Clone, Copy)]
-            pub struct $name;
-        )*};
-    }
-    kinds!(
-        Install,
-        Start,
-        Stop,
-        Remove,
-        ConfigChanged,
-        UpdateStatus,
-        UpgradeCharm,
-        PreSeriesUpgrade,
-        PostSeriesUpgrade,
-        LeaderElected,
-        LeaderSettingsChanged,
-        CollectMetrics,
-        RelationCreated,
-        RelationJoined,
-        RelationChanged,
-        RelationDeparted,
-        RelationBroken,
-        StorageAttached,
-        StorageDetaching,
-        PebbleReady,
-        PebbleCustomNotice,
-        PebbleCheckFailed,
-        PebbleCheckRecovered,
-        SecretChanged,
-        SecretRotate,
-        SecretRemove,
-        SecretExpired,
-        Action,
-        CollectAppStatus,
-        CollectUnitStatus,
-    );
 }
 
 /// `Event` fits every handler.

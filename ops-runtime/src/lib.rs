@@ -23,13 +23,14 @@ pub use dispatch::{
     run,
 };
 pub use env::{EnvError, JujuContext, JujuVersion};
+pub use event::kinds;
 pub use event::{
     ActionEvent, Event, EventKind, PebbleCheckFailedEvent, PebbleCheckRecoveredEvent,
     PebbleCustomNoticeEvent, PebbleReadyEvent, RelationBrokenEvent, RelationChangedEvent,
     RelationCreatedEvent, RelationDepartedEvent, RelationEvent, RelationJoinedEvent,
     SecretChangedEvent, SecretExpiredEvent, SecretRemoveEvent, SecretRotateEvent, StorageEvent,
 };
-pub use handler::{CharmError, CollectStatus, FromHookContext, IntoOutcome, Rejection, kinds};
+pub use handler::{CharmError, CollectStatus, FromHookContext, IntoOutcome, Rejection};
 pub use hook_tools::{HookToolError, HookTools, LogLevel};
 pub use status::{Status, StatusInfo, StatusKind};
 
@@ -48,7 +49,8 @@ pub mod __private {
     pub use crate::context::HookContext;
     pub use crate::dispatch::{Charm, CharmMeta, Handler, MetadataSource};
     pub use crate::event::EventKind;
-    pub use crate::handler::{CharmError, FromHookContext, IntoOutcome, kinds};
+    pub use crate::event::kinds;
+    pub use crate::handler::{CharmError, FromHookContext, IntoOutcome};
     pub use std::result::Result;
 
     /// What a handler's return value means: [`IntoOutcome::into_outcome`], as a
