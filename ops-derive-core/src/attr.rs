@@ -20,6 +20,13 @@ pub(crate) struct CharmArgs {
 }
 
 impl CharmArgs {
+    /// The path generated code uses for `ops_runtime`.
+    pub(crate) fn krate(&self) -> syn::Path {
+        self.krate
+            .clone()
+            .unwrap_or_else(|| syn::parse_quote!(::ops_runtime))
+    }
+
     /// Parses the attribute's arguments, recording every problem.
     pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> Self {
         let mut out = CharmArgs::default();

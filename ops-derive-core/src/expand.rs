@@ -40,7 +40,7 @@ pub(crate) fn charm(
                     call: Self::#shim,
                 }
             });
-            shims.push(shim_fn(handler, &shim, &kind, &p));
+            shims.push(shim_fn(handler, &shim, event, &p));
         }
     }
     let relations: Vec<&str> = meta.relations().map(|r| r.name.as_str()).collect();
@@ -90,9 +90,11 @@ pub(crate) fn charm(
 fn shim_fn(
     handler: &Handler,
     shim: &syn::Ident,
-    kind: &syn::Ident,
+    event: &ResolvedEvent,
     p: &TokenStream,
 ) -> TokenStream {
+    let kind = format_ident!("{}", event.kind);
+    let action = event.entity.as_deref().filter(|_| event.kind == "Action");
     let method = &handler.ident;
     let mut lets = Vec::new();
     let mut call_args = Vec::new();
@@ -106,6 +108,19 @@ fn shim_fn(
                 lets.push(quote_spanned! {ty.span()=>
                     let #var = <#ty as #p::FromHookContext<#p::kinds::#kind>>::from_context(__cx)?;
                 });
+                if let (Some(action), Some(params)) = (action, params_type(ty)) {
+                    // `Params<T>` must be the params of this handler's action.
+                    let message = format!(
+                        "`{}` holds the params of another action, not of `{action}`; use the params type derived for `{action}`",
+                        quote!(#params).to_string().replace(' ', "")
+                    );
+                    lets.push(quote_spanned! {params.span()=>
+                        const _: () = ::core::assert!(
+                            #p::str_eq(<#params as #p::action::CharmAction>::NAME, #action),
+                            #message
+                        );
+                    });
+                }
                 call_args.push(quote!(#var));
             }
         }
@@ -119,15 +134,18 @@ fn shim_fn(
         quote!(let __out = __charm.#method(#(#call_args),*);)
     };
     // Spanned at the return type: a type that is no outcome is reported there.
-    let outcome = quote_spanned! {handler.output_span=>
-        __ops_into_outcome(__out, __cx)
+    let outcome = if action.is_some() {
+        quote_spanned! {handler.output_span=> __ops_into_action_outcome(__out, __cx)}
+    } else {
+        quote_spanned! {handler.output_span=> __ops_into_outcome(__out, __cx)}
     };
     quote! {
         fn #shim(
             __charm: &mut Self,
             __cx: &mut #p::HookContext,
         ) -> #p::Result<(), #p::CharmError> {
-            use #p::into_outcome as __ops_into_outcome;
+            #[allow(unused_imports)]
+            use #p::{into_action_outcome as __ops_into_action_outcome, into_outcome as __ops_into_outcome};
             #(#lets)*
             #call
             #outcome
@@ -161,5 +179,23 @@ pub(crate) fn fallback(charm: &CharmImpl, krate: &syn::Path) -> TokenStream {
                 &[]
             }
         }
+    }
+}
+
+/// `T` when `ty` is `Params<T>`.
+fn params_type(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != "Params" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first() {
+        Some(syn::GenericArgument::Type(inner)) => Some(inner),
+        _ => None,
     }
 }

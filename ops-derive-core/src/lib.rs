@@ -9,13 +9,16 @@
 
 #![forbid(unsafe_code)]
 
+mod action;
 mod ast;
 mod attr;
 mod check;
+mod config;
 mod diag;
 mod expand;
 mod metadata;
 mod symbol;
+mod types;
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -36,10 +39,7 @@ pub fn expand_charm(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let mut errors = Errors::default();
     let args = attr::CharmArgs::parse(args, &mut errors);
-    let krate = args
-        .krate
-        .clone()
-        .unwrap_or_else(|| syn::parse_quote!(::ops_runtime));
+    let krate = args.krate();
     let args_ok = errors.is_empty();
     let charm = ast::CharmImpl::from_syn(item, &mut errors);
     if !args_ok {
@@ -76,4 +76,14 @@ pub fn expand_on(_args: TokenStream, item: TokenStream) -> TokenStream {
     )
     .to_compile_error();
     quote!(#error #item)
+}
+
+/// Expands `#[derive(CharmConfig)]`.
+pub fn expand_config_derive(input: TokenStream) -> TokenStream {
+    config::expand(input)
+}
+
+/// Expands `#[derive(CharmAction)]`.
+pub fn expand_action_derive(input: TokenStream) -> TokenStream {
+    action::expand(input)
 }

@@ -24,6 +24,24 @@ pub(crate) struct Loaded {
     pub(crate) sources: Vec<Source>,
 }
 
+impl Loaded {
+    /// Items that make Cargo rebuild the crate when a metadata file changes.
+    pub(crate) fn tracking(&self) -> proc_macro2::TokenStream {
+        self.sources
+            .iter()
+            .filter_map(|s| match &s.text {
+                SourceText::File(path) => {
+                    let path = path.to_string_lossy();
+                    Some(quote::quote!(
+                        const _: &str = ::core::include_str!(#path);
+                    ))
+                }
+                SourceText::Inline(_) => None,
+            })
+            .collect()
+    }
+}
+
 /// One metadata file, for the generated `metadata_sources()`.
 pub(crate) struct Source {
     pub(crate) kind: &'static str,

@@ -61,3 +61,48 @@ pub fn charm(args: TokenStream, item: TokenStream) -> TokenStream {
 pub fn on(args: TokenStream, item: TokenStream) -> TokenStream {
     ops_derive_core::expand_on(args.into(), item.into()).into()
 }
+
+/// Derives `ops_runtime::CharmConfig`: each field reads one config option,
+/// checked against `config.options` in the charm's metadata at compile time.
+///
+/// A field `log_level` reads the option `log_level` or `log-level`; raw
+/// identifiers (`r#type`) read `type`. Field types by option type: `string`:
+/// `String` or any `FromStr` type; `int`: an integer type wide enough for the
+/// default, or a `TryFrom<i64>` type; `float`: `f64`/`f32` or `TryFrom<f64>`;
+/// `boolean`: `bool` or `TryFrom<bool>`; `secret`: `SecretId`. An option without
+/// a default needs an `Option<T>` field; an `Option<T>` field whose option has a
+/// default gets a warning. A struct may read a subset of the options. Every
+/// mismatch is reported at once, on the field, with a suggestion.
+///
+/// # Attributes
+///
+/// - on the struct: `#[config(metadata = "path")]`, `#[config(metadata_source =
+///   "yaml")]` and `#[config(crate = path)]`, as for `#[charm]`;
+/// - on a field: `#[config(name = "option-name")]` reads another option;
+///   `#[config(validate = path::to::check)]` runs `fn(&T) -> Result<(), E:
+///   Display>` after conversion, its error becoming the option's reason.
+#[proc_macro_derive(CharmConfig, attributes(config))]
+pub fn derive_charm_config(input: TokenStream) -> TokenStream {
+    ops_derive_core::expand_config_derive(input.into()).into()
+}
+
+/// Derives `ops_runtime::CharmAction`: each field reads one parameter of one
+/// action, checked against `actions.<name>.params` in the charm's metadata.
+///
+/// The action is `#[action(name = "...")]`, or the struct's name without a
+/// `Params`/`Action` suffix in kebab-case (`GetDbInfoParams` is `get-db-info`).
+/// Field types by JSON-schema type: `string`: `String` or a `Deserialize` type
+/// (an enum for a param with `enum`); `integer`: integer types; `number`: `f64`;
+/// `boolean`: `bool`; `array`: `Vec<T>`; `object`: a `Deserialize` struct or
+/// map. A param that is neither `required` nor defaulted needs an `Option<T>`
+/// field. Every mismatch is reported at once, on the field.
+///
+/// # Attributes
+///
+/// - on the struct: `#[action(name = "...")]`, and `metadata`,
+///   `metadata_source`, `crate` as for `#[charm]`;
+/// - on a field: `#[param(name = "param-name")]` reads another parameter.
+#[proc_macro_derive(CharmAction, attributes(action, param))]
+pub fn derive_charm_action(input: TokenStream) -> TokenStream {
+    ops_derive_core::expand_action_derive(input.into()).into()
+}

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use crate::config::ConfigData;
+use crate::action::{CharmAction, ParamsError};
+use crate::config::{CharmConfig, ConfigData, ConfigError};
 use crate::env::JujuContext;
 use crate::event::Event;
 use crate::hook_tools::{HookToolError, HookTools, LogLevel, StatusTarget};
@@ -46,6 +47,28 @@ pub enum ModelError {
     },
 }
 
+/// Why [`HookContext::load_config`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadConfigError {
+    /// `config-get` failed.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// The values do not convert into the typed struct.
+    #[error(transparent)]
+    Invalid(#[from] ConfigError),
+}
+
+/// Why [`HookContext::load_params`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadParamsError {
+    /// `action-get` failed, or this is not an action.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// The parameters do not convert into the typed struct.
+    #[error(transparent)]
+    Invalid(#[from] ParamsError),
+}
+
 /// What a handler uses to talk to Juju during one dispatch.
 ///
 /// One `HookContext` lives for the whole dispatch; values Juju cannot change
@@ -59,6 +82,9 @@ pub struct HookContext {
     leader: Option<(bool, Instant)>,
     runtime: Option<Rc<tokio::runtime::Runtime>>,
     pub(crate) statuses: Rc<RefCell<Vec<Status>>>,
+    /// Typed-config failures of this hook, reported as `Blocked` after
+    /// collect-status.
+    pub(crate) config_errors: Vec<ConfigError>,
 }
 
 impl std::fmt::Debug for HookContext {
@@ -81,6 +107,7 @@ impl HookContext {
             leader: None,
             runtime: None,
             statuses: Rc::default(),
+            config_errors: Vec::new(),
         }
     }
 
@@ -140,6 +167,37 @@ impl HookContext {
             self.config = Some(ConfigData::from_json(&map));
         }
         Ok(self.config.get_or_insert_with(ConfigData::default))
+    }
+
+    /// The configuration as the typed struct `T` (see `#[derive(CharmConfig)]`),
+    /// from the same single `config-get` as [`HookContext::config`].
+    ///
+    /// A conversion failure is returned, and also remembered: after
+    /// collect-status the unit is set to `Blocked` with the reason.
+    pub fn load_config<T: CharmConfig>(&mut self) -> Result<T, LoadConfigError> {
+        let result = T::from_config(self.config()?);
+        result.map_err(|error| {
+            if !self.config_errors.contains(&error) {
+                self.config_errors.push(error.clone());
+            }
+            LoadConfigError::Invalid(error)
+        })
+    }
+
+    /// The running action's parameters as the typed struct `T` (see
+    /// `#[derive(CharmAction)]`).
+    pub fn load_params<T: CharmAction>(&mut self) -> Result<T, LoadParamsError> {
+        self.require_action("load_params")?;
+        if let crate::Event::Action(action) = &self.event
+            && action.name != T::NAME
+        {
+            return Err(LoadParamsError::Invalid(ParamsError::WrongAction {
+                expected: T::NAME,
+                running: action.name.clone(),
+            }));
+        }
+        let params = self.tools.action_get().map_err(ModelError::from)?;
+        Ok(T::from_params(&params)?)
     }
 
     /// Sets this unit's status. Juju applies it at once, even if the hook fails later.

@@ -4,13 +4,15 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::process::ExitCode;
 use std::rc::Rc;
 
+use crate::config::ConfigError;
 use crate::context::{HookContext, ModelError};
 use crate::env::{EnvError, JujuContext};
 use crate::event::{Event, EventKind};
-use crate::handler::CharmError;
+use crate::handler::{CharmError, Rejection};
 use crate::hook_tools::{HookTools, LogLevel, ProcessHookTools, StatusTarget};
 use crate::logging;
 use crate::status;
+use crate::status::Status;
 
 /// A charm: a type whose `impl` block carries `#[charm]`.
 ///
@@ -213,13 +215,19 @@ fn dispatch<C: Charm>(charm: &mut C, cx: &mut HookContext) -> Outcome {
             .iter()
             .filter(|h| h.kind == kind && h.entity == entity)
         {
-            if let Err(error) = call(charm, cx, handler) {
-                return match (error, &event) {
-                    (DispatchError::Handler { error, .. }, Event::Action(_)) => {
-                        action_failed(cx, handler.name, &error)
-                    }
-                    (error, _) => Outcome::Failed(error),
-                };
+            match (call(charm, cx, handler), &event) {
+                (Ok(()), _) => {}
+                (Err(Failure::InvalidConfig(invalid)), Event::Action(_)) => {
+                    return action_failed(cx, handler.name, &invalid.to_string());
+                }
+                (Err(Failure::InvalidConfig(invalid)), _) => skip(cx, handler, invalid),
+                (Err(Failure::Handler(error)), Event::Action(_)) => {
+                    return action_failed(cx, handler.name, &format!("{error:#}"));
+                }
+                (Err(Failure::InvalidParams(message)), _) => {
+                    return action_failed(cx, handler.name, &message);
+                }
+                (Err(failure), _) => return Outcome::Failed(failure.into_error(handler, cx)),
             }
         }
     }
@@ -232,45 +240,93 @@ fn dispatch<C: Charm>(charm: &mut C, cx: &mut HookContext) -> Outcome {
     }
 }
 
-/// An action handler returned an error: fail the action with its message.
-fn action_failed(cx: &mut HookContext, handler: &'static str, error: &CharmError) -> Outcome {
-    let message = format!("{error:#}");
+/// An action handler failed: fail the action with `message`.
+fn action_failed(cx: &mut HookContext, handler: &'static str, message: &str) -> Outcome {
     log::error!("action handler `{handler}` failed: {message}");
-    if let Err(e) = cx.hook_tools().action_fail(&message) {
+    if let Err(e) = cx.hook_tools().action_fail(message) {
         return Outcome::Failed(DispatchError::Handler {
             handler,
             event: cx.event().hook_name(),
             error: e.into(),
         });
     }
-    Outcome::ActionFailed { message }
+    Outcome::ActionFailed {
+        message: message.to_owned(),
+    }
 }
 
+/// How one handler call failed.
+enum Failure {
+    /// It returned an error.
+    Handler(CharmError),
+    /// It panicked, with this message.
+    Panic(String),
+    /// Its `Params<T>` did not convert; the message for `action-fail`.
+    InvalidParams(String),
+    /// Its `Config<T>` did not convert.
+    InvalidConfig(ConfigError),
+}
+
+/// A handler whose `Config<T>` did not convert is skipped, not failed: the
+/// error is logged and remembered for the `Blocked` status.
+fn skip<C>(cx: &mut HookContext, handler: &Handler<C>, invalid: ConfigError) {
+    log::warn!("skipping handler `{}`: {invalid}", handler.name);
+    if !cx.config_errors.contains(&invalid) {
+        cx.config_errors.push(invalid);
+    }
+}
+
+impl Failure {
+    fn into_error<C>(self, handler: &Handler<C>, cx: &HookContext) -> DispatchError {
+        let event = cx.event().hook_name();
+        match self {
+            Failure::Handler(error) => DispatchError::Handler {
+                handler: handler.name,
+                event,
+                error,
+            },
+            Failure::InvalidParams(message) => DispatchError::Handler {
+                handler: handler.name,
+                event,
+                error: CharmError::msg(message),
+            },
+            Failure::InvalidConfig(invalid) => DispatchError::Handler {
+                handler: handler.name,
+                event,
+                error: invalid.into(),
+            },
+            Failure::Panic(message) => DispatchError::Panic {
+                handler: handler.name,
+                event,
+                message,
+            },
+        }
+    }
+}
+
+/// Calls one handler, telling apart the ways it can fail.
 fn call<C: Charm>(
     charm: &mut C,
     cx: &mut HookContext,
     handler: &Handler<C>,
-) -> Result<(), DispatchError> {
+) -> Result<(), Failure> {
     let result = catch_unwind(AssertUnwindSafe(|| (handler.call)(charm, cx)));
     match result {
         Ok(Ok(())) => Ok(()),
-        Ok(Err(error)) => Err(DispatchError::Handler {
-            handler: handler.name,
-            event: cx.event().hook_name(),
-            error,
-        }),
-        Err(payload) => {
-            let message = payload
+        Ok(Err(error)) => match error.get_ref().downcast_ref::<Rejection>() {
+            Some(Rejection::InvalidConfig(invalid)) => Err(Failure::InvalidConfig(invalid.clone())),
+            Some(rejection @ Rejection::InvalidParams(_)) => {
+                Err(Failure::InvalidParams(rejection.to_string()))
+            }
+            _ => Err(Failure::Handler(error)),
+        },
+        Err(payload) => Err(Failure::Panic(
+            payload
                 .downcast_ref::<&str>()
                 .map(|s| (*s).to_owned())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "a non-string panic payload".to_owned());
-            Err(DispatchError::Panic {
-                handler: handler.name,
-                event: cx.event().hook_name(),
-                message,
-            })
-        }
+                .unwrap_or_else(|| "a non-string panic payload".to_owned()),
+        )),
     }
 }
 
@@ -286,7 +342,8 @@ fn collect_status<C: Charm>(charm: &mut C, cx: &mut HookContext) -> Result<(), D
         (EventKind::CollectAppStatus, StatusTarget::App),
         (EventKind::CollectUnitStatus, StatusTarget::Unit),
     ] {
-        if !has(kind) {
+        let blocked_by_config = target == StatusTarget::Unit && !cx.config_errors.is_empty();
+        if !has(kind) && !blocked_by_config {
             continue;
         }
         if target == StatusTarget::App && !cx.is_leader().map_err(|e| collect_error(cx, e))? {
@@ -294,7 +351,20 @@ fn collect_status<C: Charm>(charm: &mut C, cx: &mut HookContext) -> Result<(), D
         }
         cx.statuses.borrow_mut().clear();
         for handler in C::HANDLERS.iter().filter(|h| h.kind == kind) {
-            call(charm, cx, handler)?;
+            match call(charm, cx, handler) {
+                Ok(()) => {}
+                Err(Failure::InvalidConfig(invalid)) => skip(cx, handler, invalid),
+                Err(failure) => return Err(failure.into_error(handler, cx)),
+            }
+        }
+        // Handlers skipped for invalid config leave the unit blocked, unless the
+        // charm reported a status of the same or higher priority first.
+        if target == StatusTarget::Unit {
+            let blocked = cx
+                .config_errors
+                .iter()
+                .map(|e| Status::blocked(blocked_message(e)));
+            cx.statuses.borrow_mut().extend(blocked);
         }
         let chosen = status::highest(&cx.statuses.borrow()).cloned();
         if let Some(status) = chosen {
@@ -304,4 +374,10 @@ fn collect_status<C: Charm>(charm: &mut C, cx: &mut HookContext) -> Result<(), D
         }
     }
     Ok(())
+}
+
+/// The `Blocked` message for configuration that does not convert.
+fn blocked_message(error: &ConfigError) -> String {
+    let problems: Vec<String> = error.0.iter().map(ToString::to_string).collect();
+    format!("Invalid config: {}", problems.join("; "))
 }

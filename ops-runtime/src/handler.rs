@@ -11,7 +11,9 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::rc::Rc;
 
-use crate::context::HookContext;
+use crate::action::{CharmAction, Params, ParamsError};
+use crate::config::{CharmConfig, Config, ConfigError};
+use crate::context::{HookContext, LoadConfigError, LoadParamsError, ModelError};
 use crate::event::{self, Event, kinds};
 use crate::status::Status;
 
@@ -92,6 +94,17 @@ pub enum Rejection {
         /// The event's hook name.
         event: String,
     },
+    /// The configuration does not convert into the handler's `Config<T>`: the
+    /// handler is skipped and the unit ends the hook `Blocked`.
+    #[error(transparent)]
+    InvalidConfig(ConfigError),
+    /// The action's parameters do not convert into the handler's `Params<T>`: the
+    /// action fails.
+    #[error("Error in action parameters: {0}")]
+    InvalidParams(ParamsError),
+    /// A hook tool failed while the argument was built.
+    #[error(transparent)]
+    Model(#[from] ModelError),
 }
 
 /// What a handler's return value means for the hook.
@@ -132,6 +145,40 @@ impl<T: IntoOutcome, E: Into<CharmError>> IntoOutcome for Result<T, E> {
 pub trait FromHookContext<K>: Sized {
     /// Builds the argument.
     fn from_context(cx: &mut HookContext) -> Result<Self, Rejection>;
+}
+
+/// Typed configuration fits every handler.
+impl<K, T: CharmConfig> FromHookContext<K> for Config<T> {
+    fn from_context(cx: &mut HookContext) -> Result<Self, Rejection> {
+        match cx.load_config::<T>() {
+            Ok(config) => Ok(Config(config)),
+            Err(LoadConfigError::Invalid(e)) => Err(Rejection::InvalidConfig(e)),
+            Err(LoadConfigError::Model(e)) => Err(Rejection::Model(e)),
+        }
+    }
+}
+
+/// Typed configuration, or why it does not convert, for handlers that deal with
+/// invalid configuration themselves (they are not skipped).
+impl<K, T: CharmConfig> FromHookContext<K> for Result<Config<T>, ConfigError> {
+    fn from_context(cx: &mut HookContext) -> Result<Self, Rejection> {
+        match cx.load_config::<T>() {
+            Ok(config) => Ok(Ok(Config(config))),
+            Err(LoadConfigError::Invalid(e)) => Ok(Err(e)),
+            Err(LoadConfigError::Model(e)) => Err(Rejection::Model(e)),
+        }
+    }
+}
+
+/// Typed parameters fit action handlers only.
+impl<T: CharmAction> FromHookContext<kinds::Action> for Params<T> {
+    fn from_context(cx: &mut HookContext) -> Result<Self, Rejection> {
+        match cx.load_params::<T>() {
+            Ok(params) => Ok(Params(params)),
+            Err(LoadParamsError::Invalid(e)) => Err(Rejection::InvalidParams(e)),
+            Err(LoadParamsError::Model(e)) => Err(Rejection::Model(e)),
+        }
+    }
 }
 
 /// `Event` fits every handler.

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod action;
 mod config;
 mod context;
 mod dispatch;
@@ -16,8 +17,12 @@ mod status;
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 
-pub use config::{ConfigData, ConfigValue};
-pub use context::{HookContext, ModelError};
+pub use action::{CharmAction, IntoActionOutcome, InvalidParam, Params, ParamsError};
+pub use config::{
+    CharmConfig, Config, ConfigData, ConfigError, ConfigValue, FromConfigValue, InvalidOption,
+    SecretId,
+};
+pub use context::{HookContext, LoadConfigError, LoadParamsError, ModelError};
 pub use dispatch::{
     Charm, CharmMeta, DispatchError, Handler, HandlerFn, MetadataSource, Outcome, main, main_with,
     run,
@@ -42,6 +47,10 @@ pub use ops_derive::charm;
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub use ops_derive::on;
 
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+pub use ops_derive::{CharmAction, CharmConfig};
+
 /// Items used by the code `#[charm]` generates. Not a public API: no
 /// compatibility promise is made for anything in here.
 #[doc(hidden)]
@@ -57,5 +66,152 @@ pub mod __private {
     /// function so the generated call can carry the return type's span.
     pub fn into_outcome<T: IntoOutcome>(value: T, cx: &mut HookContext) -> Result<(), CharmError> {
         value.into_outcome(cx)
+    }
+
+    /// What an action handler's return value means: its results go to
+    /// `action-set`, its error fails the action.
+    pub fn into_action_outcome<T: crate::IntoActionOutcome>(
+        value: T,
+        cx: &mut HookContext,
+    ) -> Result<(), CharmError> {
+        match value.into_results()? {
+            serde_json::Value::Null => Ok(()),
+            results @ serde_json::Value::Object(_) => Ok(cx.action_set(&results)?),
+            other => Err(CharmError::msg(format!(
+                "an action's results must be a struct or map, not `{other}`"
+            ))),
+        }
+    }
+
+    /// `a == b`, usable in the constant checks the macros emit.
+    pub const fn str_eq(a: &str, b: &str) -> bool {
+        let (a, b) = (a.as_bytes(), b.as_bytes());
+        if a.len() != b.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < a.len() {
+            if a[i] != b[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+
+    /// Conversions behind `#[derive(CharmConfig)]`.
+    pub mod config {
+        use std::fmt::Display;
+        use std::str::FromStr;
+
+        pub use crate::config::{
+            CharmConfig, ConfigData, ConfigError, ConfigValue, FromConfigValue, InvalidOption,
+        };
+
+        /// A field for an option that always has a value (it has a default).
+        pub fn required<T>(
+            config: &ConfigData,
+            option: &str,
+            convert: impl FnOnce(&ConfigValue) -> Result<T, String>,
+        ) -> Result<T, InvalidOption> {
+            match config.get(option) {
+                Some(value) => {
+                    convert(value).map_err(|reason| InvalidOption::new(option, Some(value), reason))
+                }
+                None => Err(InvalidOption::new(
+                    option,
+                    None,
+                    "is not set and has no default",
+                )),
+            }
+        }
+
+        /// An `Option<T>` field: `None` when the option is unset.
+        pub fn optional<T>(
+            config: &ConfigData,
+            option: &str,
+            convert: impl FnOnce(&ConfigValue) -> Result<T, String>,
+        ) -> Result<Option<T>, InvalidOption> {
+            match config.get(option) {
+                Some(value) => convert(value)
+                    .map(Some)
+                    .map_err(|reason| InvalidOption::new(option, Some(value), reason)),
+                None => Ok(None),
+            }
+        }
+
+        /// A field of a type this crate converts ([`FromConfigValue`]).
+        pub fn known<T: FromConfigValue>(value: &ConfigValue) -> Result<T, String> {
+            T::from_config_value(value)
+        }
+
+        /// A field of a `FromStr` type, for a `string` option.
+        pub fn from_str<T>(value: &ConfigValue) -> Result<T, String>
+        where
+            T: FromStr,
+            T::Err: Display,
+        {
+            match value {
+                ConfigValue::String(s) => s.parse().map_err(|e: T::Err| e.to_string()),
+                other => Err(format!("expected a string, got {}", other.type_name())),
+            }
+        }
+
+        /// A field of a `TryFrom<i64>` type, for an `int` option.
+        pub fn try_from_int<T>(value: &ConfigValue) -> Result<T, String>
+        where
+            T: TryFrom<i64>,
+            T::Error: Display,
+        {
+            let i: i64 = known(value)?;
+            T::try_from(i).map_err(|e| e.to_string())
+        }
+
+        /// A field of a `TryFrom<f64>` type, for a `float` option.
+        pub fn try_from_float<T>(value: &ConfigValue) -> Result<T, String>
+        where
+            T: TryFrom<f64>,
+            T::Error: Display,
+        {
+            let x: f64 = known(value)?;
+            T::try_from(x).map_err(|e| e.to_string())
+        }
+
+        /// A field of a `TryFrom<bool>` type, for a `boolean` option.
+        pub fn try_from_bool<T>(value: &ConfigValue) -> Result<T, String>
+        where
+            T: TryFrom<bool>,
+            T::Error: Display,
+        {
+            let b: bool = known(value)?;
+            T::try_from(b).map_err(|e| e.to_string())
+        }
+
+        /// The error for every failed field.
+        pub fn collect(errors: impl IntoIterator<Item = Option<InvalidOption>>) -> ConfigError {
+            ConfigError(errors.into_iter().flatten().collect())
+        }
+    }
+
+    /// Conversions behind `#[derive(CharmAction)]`.
+    pub mod action {
+        pub use crate::action::{CharmAction, InvalidParam, ParamsError, missing, param};
+        pub use serde_json::{Map, Value};
+
+        /// The error for every failed field.
+        pub fn collect(errors: impl IntoIterator<Item = Option<InvalidParam>>) -> ParamsError {
+            ParamsError::Invalid(errors.into_iter().flatten().collect())
+        }
+
+        /// A default written in the metadata, as JSON.
+        pub fn default_value<T: serde::de::DeserializeOwned>(
+            json: &str,
+            name: &str,
+        ) -> Result<T, InvalidParam> {
+            serde_json::from_str(json).map_err(|e| InvalidParam {
+                param: name.to_owned(),
+                problem: format!("has a default `{json}` that does not convert: {e}"),
+            })
+        }
     }
 }

@@ -8,7 +8,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use ops_runtime::Event;
-use ops_runtime::testing::{Context, State};
+use ops_runtime::testing::{Action, Context, State};
 use tinyproxy::TinyproxyCharm;
 use tinyproxy::workload::{Workload, WorkloadError};
 
@@ -33,6 +33,9 @@ impl Workload for Machine {
     }
     fn version(&self) -> Result<String, WorkloadError> {
         Ok("1.11.0".into())
+    }
+    fn current_config(&self) -> Option<String> {
+        None
     }
     fn ensure_config(&mut self, _port: u16, _slug: &str) -> Result<bool, WorkloadError> {
         Ok(true)
@@ -61,31 +64,44 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("install", Event::Install, None),
         ("start", Event::Start, None),
         (
-            "config-changed (slug=foo_bar)",
+            "config-changed slug=foo_bar",
             Event::ConfigChanged,
             Some("foo_bar"),
         ),
         (
-            "config-changed (slug=proxy)",
+            "config-changed slug=proxy",
             Event::ConfigChanged,
             Some("proxy"),
         ),
         ("update-status", Event::UpdateStatus, Some("proxy")),
-        ("stop", Event::Stop, Some("proxy")),
-        ("remove", Event::Remove, Some("proxy")),
     ];
     let mut state = State::new().with_leader(true);
+    let report = |label: &str, state: &State, calls: &[&str]| {
+        println!("{label:<30} {}", state.unit_status);
+        println!(
+            "{:<30} workload {} | hook tools: {}",
+            "",
+            state.workload_version.as_deref().unwrap_or("-"),
+            calls.join(" ")
+        );
+    };
     for (label, event, slug) in steps {
         if let Some(slug) = slug {
             state = state.with_config("slug", slug);
         }
         state = ctx.run(event, state)?;
-        let version = state.workload_version.as_deref().unwrap_or("-");
-        println!(
-            "{label:<32} unit: {:<45} version: {version:<8} hook tools: {}",
-            state.unit_status.to_string(),
-            ctx.hook_tool_calls().join(",")
-        );
+        report(label, &state, ctx.hook_tool_calls());
+    }
+    let out = ctx.run_action(Action::new("describe"), state)?;
+    println!(
+        "{:<30} {}",
+        "describe (action)",
+        serde_json::Value::Object(out.results)
+    );
+    state = out.state;
+    for (label, event) in [("stop", Event::Stop), ("remove", Event::Remove)] {
+        state = ctx.run(event, state)?;
+        report(label, &state, ctx.hook_tool_calls());
     }
     Ok(())
 }

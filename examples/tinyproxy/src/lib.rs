@@ -1,6 +1,6 @@
 //! A machine charm for [tinyproxy](https://tinyproxy.github.io/), run as a
 //! reverse proxy whose path is set by the `slug` option: a Rust port of ops's
-//! `machine-tinyproxy` example.
+//! `machine-tinyproxy` example, plus a `describe` action.
 //!
 //! The charm logic is in [`TinyproxyCharm`]; everything that touches the machine
 //! is behind [`workload::Workload`], which the tests replace with a fake.
@@ -10,7 +10,11 @@ pub mod workload;
 use std::fmt;
 use std::str::FromStr;
 
-use ops_runtime::{CharmError, CollectStatus, HookContext, Status, charm};
+use ops_runtime::{
+    CharmAction, CharmConfig, CharmError, CollectStatus, Config, ConfigError, HookContext, Params,
+    Status, charm,
+};
+use serde::Serialize;
 
 use crate::workload::{SystemTinyproxy, Workload};
 
@@ -47,6 +51,50 @@ impl fmt::Display for Slug {
     }
 }
 
+/// The charm's configuration, checked against `config.options` at compile time.
+#[derive(Debug, Clone, CharmConfig)]
+pub struct TinyproxyConfig {
+    /// The path tinyproxy serves under.
+    pub slug: Slug,
+}
+
+/// The parameters of the `describe` action.
+#[derive(Debug, Clone, CharmAction)]
+pub struct DescribeParams {
+    /// Also return the contents of tinyproxy.conf.
+    pub include_config: bool,
+}
+
+/// What `describe` returns (nested keys become `proxy.slug`, `workload.running`, ...).
+#[derive(Debug, Clone, Serialize)]
+pub struct Description {
+    /// How the proxy is configured.
+    pub proxy: ProxyDescription,
+    /// The state of tinyproxy on this machine.
+    pub workload: WorkloadDescription,
+    /// tinyproxy.conf, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<String>,
+}
+
+/// The proxy's settings.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProxyDescription {
+    /// The path it serves under.
+    pub slug: String,
+    /// The port it listens on.
+    pub port: u16,
+}
+
+/// The workload's state.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkloadDescription {
+    /// Whether tinyproxy runs.
+    pub running: bool,
+    /// Its version.
+    pub version: String,
+}
+
 /// The tinyproxy charm.
 pub struct TinyproxyCharm {
     workload: Box<dyn Workload>,
@@ -65,31 +113,6 @@ impl TinyproxyCharm {
             workload: Box::new(workload),
         }
     }
-
-    /// The configured slug; an invalid one is reported by collect-status.
-    fn slug(cx: &mut HookContext) -> Result<Result<Slug, InvalidSlug>, CharmError> {
-        let config = cx.config()?;
-        Ok(config.get_str("slug").unwrap_or_default().parse())
-    }
-
-    /// Makes sure tinyproxy runs with the configured slug.
-    fn configure_and_run(&mut self, cx: &mut HookContext) -> Result<(), CharmError> {
-        // An invalid slug: collect-status runs next and reports it.
-        let Ok(slug) = Self::slug(cx)? else {
-            return Ok(());
-        };
-        if !self.workload.is_installed() {
-            return Ok(());
-        }
-        let changed = self.workload.ensure_config(PORT, &slug.to_string())?;
-        if !self.workload.is_running() {
-            self.workload.start()?;
-        } else if changed {
-            log::info!("Config changed while tinyproxy is running. Updating tinyproxy config");
-            self.workload.reload_config()?;
-        }
-        Ok(())
-    }
 }
 
 #[charm]
@@ -105,10 +128,23 @@ impl TinyproxyCharm {
         Ok(())
     }
 
-    /// Starts tinyproxy (start) or applies new configuration (config-changed).
+    /// Makes sure tinyproxy runs with the configured slug. With an invalid slug
+    /// this handler is skipped and collect-status reports it.
     #[on(start, config_changed)]
-    fn configure(&mut self, cx: &mut HookContext) -> Result<(), CharmError> {
-        self.configure_and_run(cx)
+    fn configure(&mut self, config: Config<TinyproxyConfig>) -> Result<(), CharmError> {
+        if !self.workload.is_installed() {
+            return Ok(());
+        }
+        let changed = self
+            .workload
+            .ensure_config(PORT, &config.slug.to_string())?;
+        if !self.workload.is_running() {
+            self.workload.start()?;
+        } else if changed {
+            log::info!("Config changed while tinyproxy is running. Updating tinyproxy config");
+            self.workload.reload_config()?;
+        }
+        Ok(())
     }
 
     /// Stops tinyproxy.
@@ -123,15 +159,46 @@ impl TinyproxyCharm {
         Ok(self.workload.uninstall()?)
     }
 
+    /// Reports how tinyproxy is set up; fails when it is not installed.
+    #[on(describe_action)]
+    fn describe(
+        &mut self,
+        cx: &mut HookContext,
+        params: Params<DescribeParams>,
+        config: Config<TinyproxyConfig>,
+    ) -> Result<Description, CharmError> {
+        if !self.workload.is_installed() {
+            return Err(CharmError::msg("tinyproxy is not installed"));
+        }
+        cx.action_log("collecting tinyproxy's state")?;
+        Ok(Description {
+            proxy: ProxyDescription {
+                slug: config.slug.to_string(),
+                port: PORT,
+            },
+            workload: WorkloadDescription {
+                running: self.workload.is_running(),
+                version: self.workload.version()?,
+            },
+            config: params
+                .include_config
+                .then(|| self.workload.current_config())
+                .flatten(),
+        })
+    }
+
     /// Reports tinyproxy's state after every hook.
     #[on(collect_unit_status)]
     fn collect_status(
         &mut self,
-        cx: &mut HookContext,
+        config: Result<Config<TinyproxyConfig>, ConfigError>,
         status: CollectStatus,
-    ) -> Result<(), CharmError> {
-        if let Err(invalid) = Self::slug(cx)? {
-            status.add(Status::blocked(invalid.to_string()));
+    ) {
+        if let Err(invalid) = config {
+            let reason = invalid
+                .option("slug")
+                .map_or_else(|| invalid.to_string(), |o| o.reason.clone());
+            status.add(Status::blocked(reason));
         }
         if !self.workload.is_installed() {
             status.add(Status::maintenance("Waiting for tinyproxy to be installed"));
@@ -140,7 +207,6 @@ impl TinyproxyCharm {
             status.add(Status::maintenance("Waiting for tinyproxy to start"));
         }
         status.add(Status::active(""));
-        Ok(())
     }
 }
 

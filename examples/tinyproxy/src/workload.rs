@@ -57,6 +57,8 @@ pub trait Workload {
     fn uninstall(&mut self) -> Result<(), WorkloadError>;
     /// The installed version, e.g. `1.11.0`.
     fn version(&self) -> Result<String, WorkloadError>;
+    /// The configuration file's contents, if it was written.
+    fn current_config(&self) -> Option<String>;
     /// Writes the configuration for `port` and `slug`; whether it changed.
     fn ensure_config(&mut self, port: u16, slug: &str) -> Result<bool, WorkloadError>;
     /// Whether tinyproxy is running.
@@ -171,6 +173,10 @@ impl Workload for SystemTinyproxy {
     fn version(&self) -> Result<String, WorkloadError> {
         let out = run("tinyproxy", &["-v"])?;
         Ok(out.trim().trim_start_matches("tinyproxy").trim().to_owned())
+    }
+
+    fn current_config(&self) -> Option<String> {
+        std::fs::read_to_string(&self.config_file).ok()
     }
 
     fn ensure_config(&mut self, port: u16, slug: &str) -> Result<bool, WorkloadError> {

@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use ops_runtime::testing::{Context, RunError, State};
+use ops_runtime::testing::{Action, Context, RunError, State};
 use ops_runtime::{Event, Status, StatusKind};
 use tinyproxy::workload::{Workload, WorkloadError};
 use tinyproxy::{PORT, TinyproxyCharm};
@@ -39,6 +39,12 @@ impl Workload for FakeTinyproxy {
     }
     fn version(&self) -> Result<String, WorkloadError> {
         Ok("1.11.0".to_owned())
+    }
+    fn current_config(&self) -> Option<String> {
+        let p = self.0.borrow();
+        p.config
+            .as_ref()
+            .map(|(port, slug)| format!("Port {port}\nReversePath \"/{slug}/\"\n"))
     }
     fn ensure_config(&mut self, port: u16, slug: &str) -> Result<bool, WorkloadError> {
         let new = Some((port, slug.to_owned()));
@@ -258,5 +264,99 @@ fn undeclared_config_is_refused() {
             "config option `slug` is of type `string`, but the state gives it the int `3`"
         ),
         "{text}"
+    );
+}
+
+#[test]
+fn an_invalid_slug_skips_the_handler_and_logs_why() {
+    let (mut ctx, _proxy) = context(configured());
+    ctx.run(
+        Event::ConfigChanged,
+        State::new().with_config("slug", "foo_bar"),
+    )
+    .unwrap();
+    let warning = ctx
+        .juju_log()
+        .iter()
+        .find(|l| l.level == ops_runtime::LogLevel::Warning)
+        .unwrap();
+    assert_eq!(
+        warning.message,
+        "skipping handler `configure`: invalid config: option `slug` has an invalid value `foo_bar`: Invalid slug: 'foo_bar'. Slug must match the regex [a-z0-9-]+"
+    );
+}
+
+#[test]
+fn describe_returns_nested_results() {
+    let (mut ctx, _proxy) = context(configured());
+    let out = ctx
+        .run_action(
+            Action::new("describe").with_param("include-config", true),
+            State::new(),
+        )
+        .unwrap();
+    assert_eq!(
+        serde_json::Value::Object(out.results),
+        serde_json::json!({
+            "proxy": {"slug": "example", "port": "8000"},
+            "workload": {"running": "true", "version": "1.11.0"},
+            "config": "Port 8000\nReversePath \"/example/\"\n",
+        })
+    );
+    assert_eq!(out.logs, ["collecting tinyproxy's state"]);
+}
+
+#[test]
+fn describe_leaves_the_config_out_by_default() {
+    let (mut ctx, _proxy) = context(configured());
+    let out = ctx
+        .run_action(Action::new("describe"), State::new())
+        .unwrap();
+    assert!(!out.results.contains_key("config"), "{:?}", out.results);
+}
+
+#[test]
+fn describe_fails_when_tinyproxy_is_not_installed() {
+    let (mut ctx, _proxy) = context(Proxy::default());
+    let err = ctx
+        .run_action(Action::new("describe"), State::new())
+        .unwrap_err();
+    assert!(
+        matches!(&err, RunError::ActionFailed { message, .. } if message == "tinyproxy is not installed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn describe_fails_on_invalid_config() {
+    let (mut ctx, _proxy) = context(configured());
+    let err = ctx
+        .run_action(
+            Action::new("describe"),
+            State::new().with_config("slug", "a b"),
+        )
+        .unwrap_err();
+    let RunError::ActionFailed { message, .. } = err else {
+        panic!("expected a failed action")
+    };
+    assert!(
+        message.starts_with("invalid config: option `slug` has an invalid value `a b`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn describe_rejects_mistyped_params() {
+    let (mut ctx, _proxy) = context(configured());
+    let err = ctx
+        .run_action(
+            Action::new("describe").with_param("include-config", "yes"),
+            State::new(),
+        )
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("`describe.include-config` is of type `boolean`"),
+        "{err}"
     );
 }

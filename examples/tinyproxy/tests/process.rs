@@ -20,6 +20,7 @@ tool=$(basename "$0")
 case "$tool" in
   is-leader) echo true ;;
   config-get) printf '%s\n' "$FAKE_CONFIG" ;;
+  action-get) printf '%s\n' "${FAKE_ACTION_PARAMS:-{\}}" ;;
   status-set) if [ -n "$FAKE_STATUS_SET_FAILS" ]; then echo "ERROR connection refused" >&2; exit 1; fi ;;
 esac
 "#;
@@ -128,6 +129,8 @@ fn install_then_invalid_config() {
         ]
     );
 
+    // Two handlers read the typed config (configure, skipped as the slug is
+    // invalid, and collect-status): one config-get.
     assert_eq!(
         juju.run(
             "hooks/config-changed",
@@ -139,6 +142,13 @@ fn install_then_invalid_config() {
         juju.take_calls(),
         vec![
             argv(&["config-get", "--format=json"]),
+            argv(&[
+                "juju-log",
+                "--log-level",
+                "WARNING",
+                "--",
+                "skipping handler `configure`: invalid config: option `slug` has an invalid value `foo_bar`: Invalid slug: 'foo_bar'. Slug must match the regex [a-z0-9-]+",
+            ]),
             argv(&[
                 "status-set",
                 "--application=false",
@@ -196,5 +206,65 @@ fn a_failing_hook_tool_fails_the_hook() {
     assert_eq!(
         log[4],
         "cannot set the status collected after `update-status`: hook tool `status-set` failed (exit code 1): ERROR connection refused"
+    );
+}
+
+#[test]
+fn the_describe_action_sends_its_results_with_action_set() {
+    let juju = Juju::new("action");
+    write_executable(
+        &juju.dir.join("bin/tinyproxy"),
+        "#!/bin/sh\necho 'tinyproxy 1.11.0'\n",
+    );
+    let code = juju.run(
+        "actions/describe",
+        &[
+            ("JUJU_HOOK_NAME", ""),
+            ("JUJU_ACTION_NAME", "describe"),
+            ("JUJU_ACTION_UUID", "42"),
+            ("FAKE_ACTION_PARAMS", r#"{"include-config": false}"#),
+        ],
+    );
+    assert_eq!(code, 0);
+    assert_eq!(
+        juju.take_calls(),
+        vec![
+            argv(&["action-get", "--format=json"]),
+            argv(&["config-get", "--format=json"]),
+            argv(&["action-log", "--", "collecting tinyproxy's state"]),
+            argv(&[
+                "action-set",
+                "proxy.port=8000",
+                "proxy.slug=example",
+                "workload.running=false",
+                "workload.version=1.11.0"
+            ]),
+            argv(&[
+                "status-set",
+                "--application=false",
+                "maintenance",
+                "--",
+                "Waiting for tinyproxy to start"
+            ]),
+        ]
+    );
+}
+
+#[test]
+fn a_failing_action_calls_action_fail_and_exits_0() {
+    let juju = Juju::new("action-fail");
+    let code = juju.run(
+        "actions/describe",
+        &[
+            ("JUJU_HOOK_NAME", ""),
+            ("JUJU_ACTION_NAME", "describe"),
+            ("JUJU_ACTION_UUID", "43"),
+        ],
+    );
+    assert_eq!(code, 0);
+    let calls = juju.take_calls();
+    assert!(
+        calls.contains(&argv(&["action-fail", "--", "tinyproxy is not installed"])),
+        "{calls:?}"
     );
 }

@@ -1,0 +1,364 @@
+//! `#[derive(CharmAction)]`: a struct whose fields are one action's params,
+//! checked against `actions.<name>.params` in the charm's metadata.
+
+use darling::{FromDeriveInput, FromField};
+use ops_metadata::{Action, ActionParam, CharmMetadata, ParamType};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use crate::attr::CharmArgs;
+use crate::diag::{self, Errors};
+use crate::metadata;
+use crate::types::{self, Shape};
+
+/// The struct, as darling reads it.
+#[derive(FromDeriveInput)]
+#[darling(attributes(action), supports(struct_named, struct_unit))]
+struct ActionInput {
+    ident: syn::Ident,
+    generics: syn::Generics,
+    data: darling::ast::Data<(), ParamFieldInput>,
+    /// `#[action(name = "do-backup")]`; default: the struct's name without a
+    /// `Params`/`Action` suffix, in kebab-case.
+    name: Option<syn::LitStr>,
+    /// `#[action(metadata = "path")]`
+    metadata: Option<syn::LitStr>,
+    /// `#[action(metadata_source = "yaml")]`
+    metadata_source: Option<syn::LitStr>,
+    /// `#[action(crate = path)]`
+    #[darling(rename = "crate")]
+    krate: Option<syn::Path>,
+}
+
+/// One field, as darling reads it.
+#[derive(FromField)]
+#[darling(attributes(param))]
+struct ParamFieldInput {
+    ident: Option<syn::Ident>,
+    ty: syn::Type,
+    /// `#[param(name = "param-name")]`
+    name: Option<syn::LitStr>,
+}
+
+/// A field checked against its param.
+struct Field<'a> {
+    ident: &'a syn::Ident,
+    param: &'a ActionParam,
+    optional: bool,
+    value_ty: &'a syn::Type,
+}
+
+/// `BackupParams` and `BackupAction` name the action `backup`; `GetDbInfo`,
+/// `get-db-info`.
+fn default_action_name(ident: &syn::Ident) -> String {
+    let name = ident.to_string();
+    let stem = ["Params", "Parameters", "Action"]
+        .iter()
+        .find_map(|suffix| name.strip_suffix(suffix).filter(|s| !s.is_empty()))
+        .unwrap_or(&name);
+    let mut out = String::new();
+    for (i, c) in stem.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push('-');
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+/// Expands `#[derive(CharmAction)]`.
+pub(crate) fn expand(input: TokenStream) -> TokenStream {
+    let derive: syn::DeriveInput = match syn::parse2(input) {
+        Ok(d) => d,
+        Err(e) => return e.to_compile_error(),
+    };
+    let parsed = match ActionInput::from_derive_input(&derive) {
+        Ok(p) => p,
+        Err(e) => return e.write_errors(),
+    };
+    let mut errors = Errors::default();
+    if !parsed.generics.params.is_empty() {
+        errors.spanned(
+            &parsed.generics,
+            "`#[derive(CharmAction)]` does not support generic structs",
+        );
+    }
+    let args = CharmArgs {
+        metadata: parsed.metadata.clone(),
+        metadata_source: parsed.metadata_source.clone(),
+        krate: parsed.krate.clone(),
+    };
+    let krate = args.krate();
+    let ident = &parsed.ident;
+    let (name, name_span) = match &parsed.name {
+        Some(lit) => (lit.value(), lit.span()),
+        None => (default_action_name(ident), ident.span()),
+    };
+    let loaded = match metadata::load(&args) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            errors.push(e);
+            return fallback(ident, &name, &krate, &errors);
+        }
+    };
+    let Some(action) = loaded.meta.actions.get(&name) else {
+        errors.error(
+            name_span,
+            unknown_action(&name, parsed.name.is_none(), &loaded.meta),
+        );
+        return fallback(ident, &name, &krate, &errors);
+    };
+    let fields: Vec<&ParamFieldInput> = match &parsed.data {
+        darling::ast::Data::Struct(s) => s.fields.iter().collect(),
+        darling::ast::Data::Enum(_) => Vec::new(),
+    };
+    let checked: Vec<Field<'_>> = fields
+        .iter()
+        .filter_map(|f| check_field(f, action, &mut errors))
+        .collect();
+    for (i, field) in checked.iter().enumerate() {
+        if let Some(first) = checked[..i]
+            .iter()
+            .find(|f| f.param.name == field.param.name)
+        {
+            errors.error(
+                field.ident.span(),
+                format!(
+                    "parameter `{}` is already read by field `{}`",
+                    field.param.name, first.ident
+                ),
+            );
+        }
+    }
+    if !errors.is_empty() {
+        return fallback(ident, &name, &krate, &errors);
+    }
+    let tracking = loaded.tracking();
+    let body = generate(&checked, action, &krate);
+    let a = quote!(#krate::__private::action);
+    quote! {
+        impl #a::CharmAction for #ident {
+            const NAME: &'static str = #name;
+            fn from_params(
+                __params: &#a::Map<::std::string::String, #a::Value>,
+            ) -> ::core::result::Result<Self, #a::ParamsError> {
+                #body
+            }
+        }
+        const _: () = { #tracking };
+    }
+}
+
+fn unknown_action(name: &str, derived: bool, meta: &CharmMetadata) -> String {
+    let names: Vec<String> = meta.actions.keys().cloned().collect();
+    let how = if derived {
+        " (named after the struct; set it with `#[action(name = \"...\")]`)"
+    } else {
+        ""
+    };
+    if names.is_empty() {
+        return format!(
+            "unknown action `{name}`{how}: the charm declares no actions; add `{name}` under `actions` in charmcraft.yaml"
+        );
+    }
+    let hint = diag::suggestion(name, &names);
+    let hint = if hint.is_empty() {
+        "; add it under `actions` in charmcraft.yaml".to_owned()
+    } else {
+        hint
+    };
+    format!("unknown action `{name}`{how}{hint}")
+}
+
+/// On error: the errors, and an impl that keeps the rest of the crate compiling.
+fn fallback(ident: &syn::Ident, name: &str, krate: &syn::Path, errors: &Errors) -> TokenStream {
+    let errors = errors.to_compile_errors();
+    let a = quote!(#krate::__private::action);
+    quote! {
+        #errors
+        impl #a::CharmAction for #ident {
+            const NAME: &'static str = #name;
+            fn from_params(
+                _: &#a::Map<::std::string::String, #a::Value>,
+            ) -> ::core::result::Result<Self, #a::ParamsError> {
+                ::core::unreachable!("`#[derive(CharmAction)]` reported errors at compile time")
+            }
+        }
+    }
+}
+
+fn check_field<'a>(
+    input: &'a ParamFieldInput,
+    action: &'a Action,
+    errors: &mut Errors,
+) -> Option<Field<'a>> {
+    let ident = input.ident.as_ref()?;
+    let (plain, kebab) = types::field_names(ident);
+    let (wanted, span) = match &input.name {
+        Some(name) => (vec![name.value()], name.span()),
+        None => (vec![plain, kebab], ident.span()),
+    };
+    let Some(param) = wanted.iter().find_map(|w| action.params.get(w)) else {
+        let names: Vec<String> = action.params.keys().cloned().collect();
+        let given = &wanted[0];
+        let message = if names.is_empty() {
+            format!(
+                "unknown parameter `{given}`: action `{}` declares no params; add it under `actions.{}.params` in charmcraft.yaml",
+                action.name, action.name
+            )
+        } else {
+            let hint = diag::suggestion(given, &names);
+            let hint = if hint.is_empty() {
+                format!(
+                    "; add it under `actions.{}.params` in charmcraft.yaml",
+                    action.name
+                )
+            } else {
+                hint
+            };
+            format!(
+                "unknown parameter `{given}` of action `{}`{hint}",
+                action.name
+            )
+        };
+        errors.error(span, message);
+        return None;
+    };
+    let (value_ty, optional) = match types::option_inner(&input.ty) {
+        Some(inner) => (inner, true),
+        None => (&input.ty, false),
+    };
+    if let Err(message) = check_type(param, Shape::of(value_ty), value_ty) {
+        errors.spanned(value_ty, message);
+        return None;
+    }
+    let required = action.required.contains(&param.name);
+    if !optional && !required && param.default.is_none() {
+        errors.spanned(
+            &input.ty,
+            format!(
+                "parameter `{}` is optional and has no default, so it can be absent: make the field `Option<{}>`, list it under `actions.{}.required`, or give it a `default`",
+                param.name,
+                quote!(#value_ty).to_string().replace(' ', ""),
+                action.name
+            ),
+        );
+        return None;
+    }
+    Some(Field {
+        ident,
+        param,
+        optional,
+        value_ty,
+    })
+}
+
+fn check_type(param: &ActionParam, shape: Shape, ty: &syn::Type) -> Result<(), String> {
+    let Some(kind) = param.kind else {
+        return Ok(());
+    };
+    let found = shape.describe(ty);
+    let name = &param.name;
+    let ok = match (kind, shape) {
+        (_, Shape::Other) => true,
+        (_, Shape::Reference) => {
+            return Err(format!(
+                "action params are owned values: use `String` (or another owned type) instead of {found}"
+            ));
+        }
+        (ParamType::String, Shape::Str) => true,
+        (ParamType::Integer, Shape::Int(..) | Shape::Float(_)) => true,
+        (ParamType::Number, Shape::Float(_)) => true,
+        (ParamType::Boolean, Shape::Bool) => true,
+        (ParamType::Array, Shape::Vec) => true,
+        (ParamType::Null, _) => true,
+        _ => false,
+    };
+    if ok {
+        return Ok(());
+    }
+    let fix = match kind {
+        ParamType::String => "use `String`, or an enum or newtype implementing `Deserialize`",
+        ParamType::Integer => "use an integer type such as `i64`",
+        ParamType::Number => "use `f64` (a `number` may be fractional)",
+        ParamType::Boolean => "use `bool`",
+        ParamType::Array => "use a `Vec<_>`",
+        ParamType::Object => "use a struct or map implementing `Deserialize`",
+        ParamType::Null => "use `()`",
+    };
+    Err(format!(
+        "parameter `{name}` is of type `{kind}`, which {found} cannot hold; {fix}"
+    ))
+}
+
+fn generate(fields: &[Field<'_>], action: &Action, krate: &syn::Path) -> TokenStream {
+    let a = quote!(#krate::__private::action);
+    if fields.is_empty() {
+        return quote!(::core::result::Result::Ok(Self {}));
+    }
+    let vars: Vec<syn::Ident> = (0..fields.len())
+        .map(|i| format_ident!("__f{}", i))
+        .collect();
+    let reads = fields.iter().zip(&vars).map(|(f, var)| {
+        let name = &f.param.name;
+        let ty = f.value_ty;
+        let allowed = match (&f.param.enum_values, Shape::of(ty)) {
+            (Some(values), Shape::Str) => {
+                let values = values.iter().filter_map(|v| v.as_str());
+                quote!(::core::option::Option::Some(&[#(#values),*]))
+            }
+            _ => quote!(::core::option::Option::None),
+        };
+        let read = quote_spanned!(ty.span()=> #a::param::<#ty>(__params, #name, #allowed));
+        let absent = match (&f.param.default, f.optional, action.required.contains(&f.param.name)) {
+            (_, true, _) => quote!(::core::result::Result::Ok(::core::option::Option::None)),
+            (Some(default), false, _) => {
+                let json = default.to_string();
+                quote!(#a::default_value::<#ty>(#json, #name).map(::core::option::Option::Some))
+            }
+            (None, false, _) => quote!(::core::result::Result::Err(#a::missing(#name))),
+        };
+        let finish = if f.optional {
+            quote!(::core::result::Result::Ok(__v))
+        } else {
+            quote! {
+                match __v {
+                    ::core::option::Option::Some(__v) => ::core::result::Result::Ok(__v),
+                    ::core::option::Option::None => ::core::result::Result::Err(#a::missing(#name)),
+                }
+            }
+        };
+        quote! {
+            let #var = match #read {
+                ::core::result::Result::Ok(::core::option::Option::Some(__v)) => ::core::result::Result::Ok(::core::option::Option::Some(__v)),
+                ::core::result::Result::Ok(::core::option::Option::None) => #absent,
+                ::core::result::Result::Err(__e) => ::core::result::Result::Err(__e),
+            }
+            .and_then(|__v| #finish);
+        }
+    });
+    let idents: Vec<&syn::Ident> = fields.iter().map(|f| f.ident).collect();
+    quote! {
+        #(#reads)*
+        match (#(#vars,)*) {
+            (#(::core::result::Result::Ok(#vars),)*) => ::core::result::Result::Ok(Self { #(#idents: #vars),* }),
+            (#(#vars,)*) => ::core::result::Result::Err(#a::collect([#(#vars.err()),*])),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn action_names_from_struct_names() {
+        let name =
+            |s: &str| default_action_name(&syn::Ident::new(s, proc_macro2::Span::call_site()));
+        assert_eq!(name("BackupParams"), "backup");
+        assert_eq!(name("GetDbInfoAction"), "get-db-info");
+        assert_eq!(name("Restore"), "restore");
+        assert_eq!(name("Params"), "params");
+    }
+}

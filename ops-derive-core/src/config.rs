@@ -1,0 +1,367 @@
+//! `#[derive(CharmConfig)]`: a struct whose fields are config options, checked
+//! against `config.options` in the charm's metadata.
+
+use darling::{FromDeriveInput, FromField};
+use ops_metadata::{CharmMetadata, ConfigOption, ConfigType, ConfigValue};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use crate::attr::CharmArgs;
+use crate::diag::{self, Errors};
+use crate::metadata;
+use crate::types::{self, Shape};
+
+/// The struct, as darling reads it.
+#[derive(FromDeriveInput)]
+#[darling(attributes(config), supports(struct_named))]
+struct ConfigInput {
+    ident: syn::Ident,
+    generics: syn::Generics,
+    data: darling::ast::Data<(), ConfigFieldInput>,
+    /// `#[config(metadata = "path")]`
+    metadata: Option<syn::LitStr>,
+    /// `#[config(metadata_source = "yaml")]`
+    metadata_source: Option<syn::LitStr>,
+    /// `#[config(crate = path)]`
+    #[darling(rename = "crate")]
+    krate: Option<syn::Path>,
+}
+
+/// One field, as darling reads it.
+#[derive(FromField)]
+#[darling(attributes(config))]
+struct ConfigFieldInput {
+    ident: Option<syn::Ident>,
+    ty: syn::Type,
+    /// `#[config(name = "option-name")]`
+    name: Option<syn::LitStr>,
+    /// `#[config(validate = path::to::fn)]`
+    validate: Option<syn::Path>,
+}
+
+/// How a checked field converts its option's value.
+enum Conversion {
+    /// `FromConfigValue`, implemented by the runtime for this type.
+    Known,
+    /// `FromStr`
+    FromStr,
+    /// `TryFrom<i64>`
+    TryFromInt,
+    /// `TryFrom<f64>`
+    TryFromFloat,
+    /// `TryFrom<bool>`
+    TryFromBool,
+}
+
+/// A field checked against its option.
+struct Field<'a> {
+    input: &'a ConfigFieldInput,
+    ident: &'a syn::Ident,
+    option: String,
+    optional: bool,
+    /// The field's type without `Option<...>`.
+    value_ty: &'a syn::Type,
+    conversion: Conversion,
+}
+
+/// Expands `#[derive(CharmConfig)]`.
+pub(crate) fn expand(input: TokenStream) -> TokenStream {
+    let derive: syn::DeriveInput = match syn::parse2(input) {
+        Ok(d) => d,
+        Err(e) => return e.to_compile_error(),
+    };
+    let parsed = match ConfigInput::from_derive_input(&derive) {
+        Ok(p) => p,
+        Err(e) => return e.write_errors(),
+    };
+    let mut errors = Errors::default();
+    if !parsed.generics.params.is_empty() {
+        errors.spanned(
+            &parsed.generics,
+            "`#[derive(CharmConfig)]` does not support generic structs",
+        );
+    }
+    let args = CharmArgs {
+        metadata: parsed.metadata.clone(),
+        metadata_source: parsed.metadata_source.clone(),
+        krate: parsed.krate.clone(),
+    };
+    let krate = args.krate();
+    let ident = &parsed.ident;
+    let loaded = match metadata::load(&args) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            errors.push(e);
+            return fallback(ident, &krate, &errors);
+        }
+    };
+    let fields: Vec<&ConfigFieldInput> = match &parsed.data {
+        darling::ast::Data::Struct(s) => s.fields.iter().collect(),
+        darling::ast::Data::Enum(_) => Vec::new(),
+    };
+    let checked: Vec<Field<'_>> = fields
+        .iter()
+        .filter_map(|f| check_field(f, &loaded.meta, &mut errors))
+        .collect();
+    check_duplicates(&checked, &mut errors);
+    if !errors.is_empty() {
+        return fallback(ident, &krate, &errors);
+    }
+    let warnings: TokenStream = checked
+        .iter()
+        .filter_map(|f| lint_needless_option(f, &loaded.meta))
+        .collect();
+    let tracking = loaded.tracking();
+    let body = generate(&checked, &krate);
+    quote! {
+        impl #krate::__private::config::CharmConfig for #ident {
+            fn from_config(
+                __config: &#krate::__private::config::ConfigData,
+            ) -> ::core::result::Result<Self, #krate::__private::config::ConfigError> {
+                #body
+            }
+        }
+        const _: () = {
+            #tracking
+            #warnings
+        };
+    }
+}
+
+/// On error: the errors, and an impl that keeps the rest of the crate compiling.
+fn fallback(ident: &syn::Ident, krate: &syn::Path, errors: &Errors) -> TokenStream {
+    let errors = errors.to_compile_errors();
+    quote! {
+        #errors
+        impl #krate::__private::config::CharmConfig for #ident {
+            fn from_config(
+                _: &#krate::__private::config::ConfigData,
+            ) -> ::core::result::Result<Self, #krate::__private::config::ConfigError> {
+                ::core::unreachable!("`#[derive(CharmConfig)]` reported errors at compile time")
+            }
+        }
+    }
+}
+
+/// Checks one field against the metadata; records what is wrong.
+fn check_field<'a>(
+    input: &'a ConfigFieldInput,
+    meta: &CharmMetadata,
+    errors: &mut Errors,
+) -> Option<Field<'a>> {
+    let ident = input.ident.as_ref()?;
+    let option = find_option(input, ident, meta, errors)?;
+    let (value_ty, optional) = match types::option_inner(&input.ty) {
+        Some(inner) => (inner, true),
+        None => (&input.ty, false),
+    };
+    let shape = Shape::of(value_ty);
+    let conversion = match check_type(option, shape, value_ty) {
+        Ok(c) => c,
+        Err(message) => {
+            errors.spanned(value_ty, message);
+            return None;
+        }
+    };
+    if option.default.is_none() && !optional {
+        errors.spanned(
+            &input.ty,
+            format!(
+                "option `{}` has no default, so it can be unset: make the field `Option<{}>`, or give the option a `default`",
+                option.name,
+                quote!(#value_ty).to_string().replace(' ', "")
+            ),
+        );
+        return None;
+    }
+    if let (Some(default), Shape::Int(name, min, max)) = (&option.default, shape)
+        && let Some(value) = default.as_i64()
+        && !(min..=max).contains(&i128::from(value))
+    {
+        errors.spanned(
+            value_ty,
+            format!(
+                "the default `{value}` of option `{}` does not fit in `{name}` ({min}..={max}); use a wider integer type",
+                option.name
+            ),
+        );
+        return None;
+    }
+    if let (Some(ConfigValue::Float(x)), Shape::Float("f32")) = (&option.default, shape)
+        && x.is_finite()
+        && x.abs() > f64::from(f32::MAX)
+    {
+        errors.spanned(
+            value_ty,
+            format!(
+                "the default `{x}` of option `{}` does not fit in `f32`; use `f64`",
+                option.name
+            ),
+        );
+        return None;
+    }
+    Some(Field {
+        input,
+        ident,
+        option: option.name.clone(),
+        optional,
+        value_ty,
+        conversion,
+    })
+}
+
+/// The option a field names: `#[config(name)]`, or the field's name with `_` or `-`.
+fn find_option<'m>(
+    input: &ConfigFieldInput,
+    ident: &syn::Ident,
+    meta: &'m CharmMetadata,
+    errors: &mut Errors,
+) -> Option<&'m ConfigOption> {
+    let (plain, kebab) = types::field_names(ident);
+    let (wanted, span): (Vec<String>, proc_macro2::Span) = match &input.name {
+        Some(name) => (vec![name.value()], name.span()),
+        None => (vec![plain.clone(), kebab], ident.span()),
+    };
+    if let Some(option) = wanted.iter().find_map(|w| meta.config.get(w)) {
+        return Some(option);
+    }
+    let given = &wanted[0];
+    let names: Vec<String> = meta.config.keys().cloned().collect();
+    let message = if names.is_empty() {
+        format!(
+            "unknown config option `{given}`: the charm declares no config options; add `{}` under `config.options` in charmcraft.yaml",
+            given.replace('_', "-")
+        )
+    } else {
+        let hint = diag::suggestion(given, &names);
+        let hint = if hint.is_empty() {
+            "; add it under `config.options` in charmcraft.yaml, or name the option with `#[config(name = \"...\")]`".to_owned()
+        } else {
+            hint
+        };
+        format!("unknown config option `{given}`{hint}")
+    };
+    errors.error(span, message);
+    None
+}
+
+/// Whether a field of `shape` can hold the option's values, and how to convert.
+fn check_type(option: &ConfigOption, shape: Shape, ty: &syn::Type) -> Result<Conversion, String> {
+    let name = &option.name;
+    let kind = option.kind.as_str();
+    let found = shape.describe(ty);
+    match (option.kind, shape) {
+        (_, Shape::Reference) => Err(format!(
+            "config fields own their values: use `String` (or another owned type) instead of {found}"
+        )),
+        (ConfigType::String, Shape::Str) => Ok(Conversion::Known),
+        (ConfigType::String, Shape::Other) => Ok(Conversion::FromStr),
+        (ConfigType::Int, Shape::Int(..)) => Ok(Conversion::Known),
+        (ConfigType::Int, Shape::Other) => Ok(Conversion::TryFromInt),
+        (ConfigType::Float, Shape::Float(_)) => Ok(Conversion::Known),
+        (ConfigType::Float, Shape::Other) => Ok(Conversion::TryFromFloat),
+        (ConfigType::Boolean, Shape::Bool) => Ok(Conversion::Known),
+        (ConfigType::Boolean, Shape::Other) => Ok(Conversion::TryFromBool),
+        (ConfigType::Secret, Shape::Secret) => Ok(Conversion::Known),
+        (ConfigType::Secret, Shape::Str) => Err(format!(
+            "option `{name}` is a `secret`: its value is a secret id, so type the field `SecretId`, not `String`"
+        )),
+        (ConfigType::String, _) => Err(format!(
+            "option `{name}` is a `string`, which {found} cannot hold; use `String` or a type implementing `FromStr`, or declare the option with the type you mean"
+        )),
+        (ConfigType::Int, _) => Err(format!(
+            "option `{name}` is an `int`, which {found} cannot hold; use an integer type such as `i64`, or a type implementing `TryFrom<i64>`"
+        )),
+        (ConfigType::Float, _) => Err(format!(
+            "option `{name}` is a `float`, which {found} cannot hold; use `f64`, or a type implementing `TryFrom<f64>`"
+        )),
+        (ConfigType::Boolean, _) => Err(format!(
+            "option `{name}` is a `boolean`, which {found} cannot hold; use `bool`"
+        )),
+        (ConfigType::Secret, _) => Err(format!(
+            "option `{name}` is a `{kind}`, which {found} cannot hold; use `SecretId`"
+        )),
+    }
+}
+
+fn check_duplicates(fields: &[Field<'_>], errors: &mut Errors) {
+    for (i, field) in fields.iter().enumerate() {
+        if let Some(first) = fields[..i].iter().find(|f| f.option == field.option) {
+            errors.error(
+                field.ident.span(),
+                format!(
+                    "option `{}` is already read by field `{}`",
+                    field.option, first.ident
+                ),
+            );
+        }
+    }
+}
+
+/// A warning (through a deprecated item, the one warning a derive can raise on
+/// stable Rust) for an `Option<T>` field whose option always has a value.
+fn lint_needless_option(field: &Field<'_>, meta: &CharmMetadata) -> Option<TokenStream> {
+    let option = meta.config.get(&field.option)?;
+    if !field.optional || option.default.is_none() {
+        return None;
+    }
+    let note = format!(
+        "option `{}` has a default, so it always has a value: the field need not be an `Option`",
+        field.option
+    );
+    let name = format_ident!("__ops_needless_option_{}", field.ident);
+    let ty = &field.input.ty;
+    Some(quote_spanned! {ty.span()=>
+        #[deprecated(note = #note)]
+        #[allow(non_upper_case_globals)]
+        const #name: () = ();
+        let _ = #name;
+    })
+}
+
+/// The body of `from_config`.
+fn generate(fields: &[Field<'_>], krate: &syn::Path) -> TokenStream {
+    let c = quote!(#krate::__private::config);
+    if fields.is_empty() {
+        return quote!(::core::result::Result::Ok(Self {}));
+    }
+    let vars: Vec<syn::Ident> = (0..fields.len())
+        .map(|i| format_ident!("__f{}", i))
+        .collect();
+    let reads = fields.iter().zip(&vars).map(|(f, var)| {
+        let option = &f.option;
+        let ty = f.value_ty;
+        let convert = match f.conversion {
+            Conversion::Known => quote!(#c::known::<#ty>),
+            Conversion::FromStr => quote_spanned!(ty.span()=> #c::from_str::<#ty>),
+            Conversion::TryFromInt => quote_spanned!(ty.span()=> #c::try_from_int::<#ty>),
+            Conversion::TryFromFloat => quote_spanned!(ty.span()=> #c::try_from_float::<#ty>),
+            Conversion::TryFromBool => quote_spanned!(ty.span()=> #c::try_from_bool::<#ty>),
+        };
+        let convert = match &f.input.validate {
+            // Called directly, so deref coercion applies (`fn(&str)` checks a `String`).
+            Some(check) => quote! {
+                |__v| #convert(__v).and_then(|__x| match #check(&__x) {
+                    ::core::result::Result::Ok(()) => ::core::result::Result::Ok(__x),
+                    ::core::result::Result::Err(__e) => ::core::result::Result::Err(::std::string::ToString::to_string(&__e)),
+                })
+            },
+            None => quote!(#convert),
+        };
+        let read = if f.optional {
+            quote!(optional)
+        } else {
+            quote!(required)
+        };
+        quote!(let #var = #c::#read(__config, #option, #convert);)
+    });
+    let idents: Vec<&syn::Ident> = fields.iter().map(|f| f.ident).collect();
+    quote! {
+        #(#reads)*
+        match (#(#vars,)*) {
+            (#(::core::result::Result::Ok(#vars),)*) => ::core::result::Result::Ok(Self { #(#idents: #vars),* }),
+            (#(#vars,)*) => ::core::result::Result::Err(#c::collect([#(#vars.err()),*])),
+        }
+    }
+}
