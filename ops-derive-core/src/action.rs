@@ -240,7 +240,7 @@ fn check_field<'a>(
             format!(
                 "parameter `{}` is optional and has no default, so it can be absent: make the field `Option<{}>`, list it under `actions.{}.required`, or give it a `default`",
                 param.name,
-                quote!(#value_ty).to_string().replace(' ', ""),
+                types::display(value_ty),
                 action.name
             ),
         );

@@ -170,7 +170,7 @@ fn check_field<'a>(
             format!(
                 "option `{}` has no default, so it can be unset: make the field `Option<{}>`, or give the option a `default`",
                 option.name,
-                quote!(#value_ty).to_string().replace(' ', "")
+                types::display(value_ty)
             ),
         );
         return None;
@@ -334,10 +334,12 @@ fn generate(fields: &[Field<'_>], krate: &syn::Path) -> TokenStream {
         let ty = f.value_ty;
         let convert = match f.conversion {
             Conversion::Known => quote!(#c::known::<#ty>),
-            Conversion::FromStr => quote_spanned!(ty.span()=> #c::from_str::<#ty>),
-            Conversion::TryFromInt => quote_spanned!(ty.span()=> #c::try_from_int::<#ty>),
-            Conversion::TryFromFloat => quote_spanned!(ty.span()=> #c::try_from_float::<#ty>),
-            Conversion::TryFromBool => quote_spanned!(ty.span()=> #c::try_from_bool::<#ty>),
+            // Spanned at the field's type, through a local name, so a missing
+            // `FromStr`/`TryFrom` impl is reported on the field.
+            Conversion::FromStr => quote_spanned!(ty.span()=> __ops_from_str::<#ty>),
+            Conversion::TryFromInt => quote_spanned!(ty.span()=> __ops_try_from_int::<#ty>),
+            Conversion::TryFromFloat => quote_spanned!(ty.span()=> __ops_try_from_float::<#ty>),
+            Conversion::TryFromBool => quote_spanned!(ty.span()=> __ops_try_from_bool::<#ty>),
         };
         let convert = match &f.input.validate {
             // Called directly, so deref coercion applies (`fn(&str)` checks a `String`).
@@ -350,14 +352,20 @@ fn generate(fields: &[Field<'_>], krate: &syn::Path) -> TokenStream {
             None => quote!(#convert),
         };
         let read = if f.optional {
-            quote!(optional)
+            quote_spanned!(ty.span()=> __ops_optional)
         } else {
-            quote!(required)
+            quote_spanned!(ty.span()=> __ops_required)
         };
-        quote!(let #var = #c::#read(__config, #option, #convert);)
+        quote_spanned!(ty.span()=> let #var = #read(__config, #option, #convert);)
     });
     let idents: Vec<&syn::Ident> = fields.iter().map(|f| f.ident).collect();
     quote! {
+        #[allow(unused_imports)]
+        use #c::{
+            from_str as __ops_from_str, optional as __ops_optional, required as __ops_required,
+            try_from_bool as __ops_try_from_bool, try_from_float as __ops_try_from_float,
+            try_from_int as __ops_try_from_int,
+        };
         #(#reads)*
         match (#(#vars,)*) {
             (#(::core::result::Result::Ok(#vars),)*) => ::core::result::Result::Ok(Self { #(#idents: #vars),* }),

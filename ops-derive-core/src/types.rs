@@ -72,9 +72,21 @@ impl Shape {
 
     /// How the type is named in messages.
     pub(crate) fn describe(self, ty: &syn::Type) -> String {
-        let text = quote::quote!(#ty).to_string().replace(' ', "");
-        format!("`{text}`")
+        format!("`{}`", display(ty))
     }
+}
+
+/// A type as the user would write it (`Option<u16>`, `&'static str`).
+pub(crate) fn display(ty: &syn::Type) -> String {
+    quote::quote!(#ty)
+        .to_string()
+        .replace(" :: ", "::")
+        .replace(":: ", "::")
+        .replace(" < ", "<")
+        .replace("< ", "<")
+        .replace(" >", ">")
+        .replace(" ,", ",")
+        .replace("& ", "&")
 }
 
 /// `T` when `ty` is `Option<T>`.
@@ -119,6 +131,9 @@ mod tests {
         assert_eq!(shape("Slug"), Shape::Other);
         assert_eq!(shape("ops_runtime::SecretId"), Shape::Secret);
         let ty: syn::Type = syn::parse_str("Option<u16>").expect("a type");
+        assert_eq!(display(&ty), "Option<u16>");
+        let ty: syn::Type = syn::parse_str("&'static std::vec::Vec<(u8, u16)>").expect("a type");
+        assert_eq!(display(&ty), "&'static std::vec::Vec<(u8, u16)>");
         assert_eq!(
             option_inner(&ty).map(Shape::of),
             Some(Shape::Int("u16", 0, 65535))

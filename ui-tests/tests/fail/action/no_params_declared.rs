@@ -1,0 +1,25 @@
+use ops_runtime::*;
+
+#[derive(CharmAction)]
+#[action(metadata_source = r#"
+name: demo
+actions:
+  backup:
+    params:
+      target:
+        type: string
+      level:
+        type: integer
+      dry-run:
+        type: boolean
+        default: false
+      note:
+        type: string
+    required: [target]
+  restore: {}
+"#)]
+struct RestoreParams {
+    force: bool,
+}
+
+fn main() {}

@@ -1,0 +1,25 @@
+use ops_runtime::*;
+
+#[derive(CharmAction)]
+#[action(metadata_source = r#"
+name: demo
+actions:
+  backup:
+    params:
+      target:
+        type: string
+      level:
+        type: integer
+      dry-run:
+        type: boolean
+        default: false
+      note:
+        type: string
+    required: [target]
+  restore: {}
+"#, name = "backups")]
+struct Params {
+    target: String,
+}
+
+fn main() {}

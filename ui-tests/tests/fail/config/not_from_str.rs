@@ -1,0 +1,34 @@
+use ops_runtime::*;
+
+struct Level;
+
+#[derive(CharmConfig)]
+#[config(metadata_source = r#"
+name: demo
+config:
+  options:
+    log-level:
+      type: string
+      default: info
+    port:
+      type: int
+      default: 8080
+    workers:
+      type: int
+      default: 300
+    ratio:
+      type: float
+      default: 0.5
+    debug:
+      type: boolean
+      default: false
+    password:
+      type: secret
+    motd:
+      type: string
+"#)]
+struct Settings {
+    log_level: Level,
+}
+
+fn main() {}
