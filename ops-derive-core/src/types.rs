@@ -132,8 +132,9 @@ mod tests {
         assert_eq!(shape("ops_runtime::SecretId"), Shape::Secret);
         let ty: syn::Type = syn::parse_str("Option<u16>").expect("a type");
         assert_eq!(display(&ty), "Option<u16>");
-        let ty: syn::Type = syn::parse_str("&'static std::vec::Vec<(u8, u16)>").expect("a type");
-        assert_eq!(display(&ty), "&'static std::vec::Vec<(u8, u16)>");
+        let reference: syn::Type =
+            syn::parse_str("&'static std::vec::Vec<(u8, u16)>").expect("a type");
+        assert_eq!(display(&reference), "&'static std::vec::Vec<(u8, u16)>");
         assert_eq!(
             option_inner(&ty).map(Shape::of),
             Some(Shape::Int("u16", 0, 65535))
