@@ -172,16 +172,10 @@ impl HookContext {
     /// The configuration as the typed struct `T` (see `#[derive(CharmConfig)]`),
     /// from the same single `config-get` as [`HookContext::config`].
     ///
-    /// A conversion failure is returned, and also remembered: after
-    /// collect-status the unit is set to `Blocked` with the reason.
+    /// Handlers usually take [`Config<T>`](crate::Config) instead, which also
+    /// reports invalid configuration as the unit's `Blocked` status.
     pub fn load_config<T: CharmConfig>(&mut self) -> Result<T, LoadConfigError> {
-        let result = T::from_config(self.config()?);
-        result.map_err(|error| {
-            if !self.config_errors.contains(&error) {
-                self.config_errors.push(error.clone());
-            }
-            LoadConfigError::Invalid(error)
-        })
+        Ok(T::from_config(self.config()?)?)
     }
 
     /// The running action's parameters as the typed struct `T` (see
