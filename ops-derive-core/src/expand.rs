@@ -44,6 +44,20 @@ pub(crate) fn charm(
         }
     }
     let relations: Vec<&str> = meta.relations().map(|r| r.name.as_str()).collect();
+    let peers = meta.peers.keys();
+    let endpoint_consts = meta.relations().map(|r| {
+        let name = &r.name;
+        let ident = format_ident!("RELATION_{}", r.name.replace('-', "_").to_uppercase());
+        let doc = format!(
+            "The `{name}` relation endpoint ({}, interface `{}`).",
+            r.role.as_str(),
+            r.interface
+        );
+        quote! {
+            #[doc = #doc]
+            pub const #ident: #p::Endpoint = #p::Endpoint::new_unchecked(#name);
+        }
+    });
     let storages = meta.storage.keys();
     let containers = meta.containers.keys();
     let actions = meta.actions.keys();
@@ -67,6 +81,7 @@ pub(crate) fn charm(
             const META: #p::CharmMeta = #p::CharmMeta {
                 name: #name,
                 relations: &[#(#relations),*],
+                peers: &[#(#peers),*],
                 storages: &[#(#storages),*],
                 containers: &[#(#containers),*],
                 actions: &[#(#actions),*],
@@ -81,6 +96,12 @@ pub(crate) fn charm(
         #[allow(non_snake_case, clippy::used_underscore_binding)]
         impl #self_ty {
             #(#shims)*
+        }
+
+        /// Names from the charm's metadata, checked at compile time.
+        #[allow(dead_code)]
+        impl #self_ty {
+            #(#endpoint_consts)*
         }
     }
 }
@@ -167,13 +188,7 @@ pub(crate) fn fallback(charm: &CharmImpl, krate: &syn::Path) -> TokenStream {
         #item
 
         impl #p::Charm for #self_ty {
-            const META: #p::CharmMeta = #p::CharmMeta {
-                name: "",
-                relations: &[],
-                storages: &[],
-                containers: &[],
-                actions: &[],
-            };
+            const META: #p::CharmMeta = #p::CharmMeta::EMPTY;
             const HANDLERS: &'static [#p::Handler<Self>] = &[];
             fn metadata_sources() -> &'static [#p::MetadataSource] {
                 &[]

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::action::{CharmAction, ParamsError};
 use crate::config::{CharmConfig, ConfigData, ConfigError};
+use crate::dispatch::CharmMeta;
 use crate::env::JujuContext;
 use crate::event::Event;
 use crate::hook_tools::{HookToolError, HookTools, LogLevel, StatusTarget};
@@ -22,7 +23,7 @@ const LEADERSHIP_LEASE: Duration = Duration::from_secs(30);
 pub enum ModelError {
     /// A hook tool failed.
     #[error(transparent)]
-    HookTool(#[from] HookToolError),
+    HookTool(HookToolError),
     /// Only the leader unit may do this.
     #[error("only the leader may {action}; check `cx.is_leader()` first")]
     NotLeader {
@@ -37,6 +38,46 @@ pub enum ModelError {
         /// The event being handled.
         event: String,
     },
+    /// The relation does not exist (any more): Juju said `relation not found`.
+    #[error("relation not found: {stderr}")]
+    RelationNotFound {
+        /// What the hook tool said.
+        stderr: String,
+    },
+    /// Several relations exist where one was expected.
+    #[error(
+        "endpoint `{endpoint}` has {count} relations; look them up with `relations()` and pick one"
+    )]
+    TooManyRelatedApps {
+        /// The endpoint.
+        endpoint: &'static str,
+        /// How many relations it has.
+        count: usize,
+    },
+    /// Juju's access rules forbid this read or write of a databag.
+    #[error("cannot access the databag of relation `{relation}`: {reason}")]
+    RelationDataAccess {
+        /// The relation (`endpoint:id`).
+        relation: String,
+        /// Which rule forbids it.
+        reason: String,
+    },
+    /// A databag does not convert to or from the typed struct.
+    #[error("relation `{relation}`, data of {member}: {message}")]
+    RelationData {
+        /// The relation (`endpoint:id`).
+        relation: String,
+        /// Whose data.
+        member: String,
+        /// What does not convert.
+        message: String,
+    },
+    /// The secret does not exist, or this unit cannot see it.
+    #[error("secret not found: {stderr}")]
+    SecretNotFound {
+        /// What the hook tool said.
+        stderr: String,
+    },
     /// Action results that Juju would refuse.
     #[error("invalid action result key `{key}`: {reason}")]
     InvalidActionResult {
@@ -45,6 +86,29 @@ pub enum ModelError {
         /// Why Juju refuses it.
         reason: String,
     },
+}
+
+/// Classifies hook-tool failures the way ops does: a `relation-*` or
+/// `network-*` tool saying "relation not found" is [`ModelError::RelationNotFound`],
+/// a `secret-*` tool saying "not found" is [`ModelError::SecretNotFound`].
+impl From<HookToolError> for ModelError {
+    fn from(error: HookToolError) -> Self {
+        if let HookToolError::Failed { tool, stderr, .. } = &error {
+            let lower = stderr.to_lowercase();
+            let relation_tool = tool.starts_with("relation-") || tool.starts_with("network-");
+            if relation_tool && lower.contains("relation not found") {
+                return ModelError::RelationNotFound {
+                    stderr: stderr.trim().to_owned(),
+                };
+            }
+            if tool.starts_with("secret-") && lower.contains("not found") {
+                return ModelError::SecretNotFound {
+                    stderr: stderr.trim().to_owned(),
+                };
+            }
+        }
+        ModelError::HookTool(error)
+    }
 }
 
 /// Why [`HookContext::load_config`] failed.
@@ -85,6 +149,8 @@ pub struct HookContext {
     /// Typed-config failures of this hook, reported as `Blocked` after
     /// collect-status.
     pub(crate) config_errors: Vec<ConfigError>,
+    pub(crate) relation_cache: crate::relation::RelationCache,
+    meta: CharmMeta,
 }
 
 impl std::fmt::Debug for HookContext {
@@ -108,7 +174,22 @@ impl HookContext {
             runtime: None,
             statuses: Rc::default(),
             config_errors: Vec::new(),
+            relation_cache: crate::relation::RelationCache::default(),
+            meta: CharmMeta::EMPTY,
         }
+    }
+
+    /// The same context, for a charm with this compiled-in metadata (dispatch
+    /// does this; the metadata decides, for example, which endpoints are peers).
+    #[must_use]
+    pub fn with_meta(mut self, meta: CharmMeta) -> Self {
+        self.meta = meta;
+        self
+    }
+
+    /// The charm's compiled-in metadata.
+    pub fn meta(&self) -> &CharmMeta {
+        &self.meta
     }
 
     /// The dispatch's Juju context (unit, model, version, raw event variables).

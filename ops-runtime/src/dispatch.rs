@@ -35,12 +35,26 @@ pub struct CharmMeta {
     pub name: &'static str,
     /// Relation endpoints (requires, provides and peers).
     pub relations: &'static [&'static str],
+    /// The peer endpoints among them.
+    pub peers: &'static [&'static str],
     /// Storage names.
     pub storages: &'static [&'static str],
     /// Container names.
     pub containers: &'static [&'static str],
     /// Action names.
     pub actions: &'static [&'static str],
+}
+
+impl CharmMeta {
+    /// No metadata: a context not built for a charm.
+    pub const EMPTY: CharmMeta = CharmMeta {
+        name: "",
+        relations: &[],
+        peers: &[],
+        storages: &[],
+        containers: &[],
+        actions: &[],
+    };
 }
 
 /// One metadata file a charm was compiled against.
@@ -149,7 +163,7 @@ impl Outcome {
 /// ```no_run
 /// # #[derive(Default)] struct MyCharm;
 /// # impl ops_runtime::Charm for MyCharm {
-/// #     const META: ops_runtime::CharmMeta = ops_runtime::CharmMeta { name: "x", relations: &[], storages: &[], containers: &[], actions: &[] };
+/// #     const META: ops_runtime::CharmMeta = ops_runtime::CharmMeta::EMPTY;
 /// #     const HANDLERS: &'static [ops_runtime::Handler<Self>] = &[];
 /// #     fn metadata_sources() -> &'static [ops_runtime::MetadataSource] { &[] }
 /// # }
@@ -193,7 +207,7 @@ pub fn run<C: Charm>(charm: &mut C, juju: JujuContext, tools: Rc<dyn HookTools>)
         Ok(event) => event,
         Err(error) => return fail(DispatchError::Env(error)),
     };
-    let mut cx = HookContext::new(juju, event, tools);
+    let mut cx = HookContext::new(juju, event, tools).with_meta(C::META);
     let outcome = dispatch(charm, &mut cx);
     if let Outcome::Failed(error) = &outcome {
         log::error!("{error}");

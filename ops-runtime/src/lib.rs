@@ -5,12 +5,14 @@
 mod action;
 mod config;
 mod context;
+mod databag;
 mod dispatch;
 mod env;
 pub mod event;
 mod handler;
 pub mod hook_tools;
 mod logging;
+mod relation;
 mod status;
 
 #[cfg(feature = "testing")]
@@ -23,6 +25,7 @@ pub use config::{
     SecretId,
 };
 pub use context::{HookContext, LoadConfigError, LoadParamsError, ModelError};
+pub use databag::{DatabagError, from_databag, to_databag};
 pub use dispatch::{
     Charm, CharmMeta, DispatchError, Handler, HandlerFn, MetadataSource, Outcome, main, main_with,
     run,
@@ -36,7 +39,8 @@ pub use event::{
     SecretChangedEvent, SecretExpiredEvent, SecretRemoveEvent, SecretRotateEvent, StorageEvent,
 };
 pub use handler::{CharmError, CollectStatus, FromHookContext, IntoOutcome, Rejection};
-pub use hook_tools::{HookToolError, HookTools, LogLevel};
+pub use hook_tools::{Databag, HookToolError, HookTools, LogLevel};
+pub use relation::{Bag, Endpoint, Member};
 pub use status::{Status, StatusInfo, StatusKind};
 
 #[cfg(feature = "macros")]
@@ -60,6 +64,7 @@ pub mod __private {
     pub use crate::event::EventKind;
     pub use crate::event::kinds;
     pub use crate::handler::{CharmError, FromHookContext, IntoOutcome};
+    pub use crate::relation::Endpoint;
     pub use std::result::Result;
 
     /// What a handler's return value means: [`IntoOutcome::into_outcome`], as a

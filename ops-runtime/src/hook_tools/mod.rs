@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::event::RelationRef;
 use crate::status::{Status, StatusInfo};
 
 mod process;
@@ -75,6 +76,9 @@ pub enum StatusTarget {
 
 /// The values `config-get` reports: every option that is set or has a default.
 pub type ConfigMap = BTreeMap<String, serde_json::Value>;
+
+/// One relation databag: string keys to string values.
+pub type Databag = BTreeMap<String, String>;
 
 /// A failed hook-tool call.
 #[derive(Debug, thiserror::Error)]
@@ -161,4 +165,29 @@ pub trait HookTools {
     fn action_log(&self, message: &str) -> Result<(), HookToolError>;
     /// `action-fail -- MESSAGE`
     fn action_fail(&self, message: &str) -> Result<(), HookToolError>;
+
+    /// `relation-ids ENDPOINT --format=json`: the ids of the endpoint's relations.
+    fn relation_ids(&self, endpoint: &str) -> Result<Vec<u64>, HookToolError>;
+    /// `relation-list --format=json -r ENDPOINT:ID`: the remote units.
+    fn relation_list(&self, relation: &RelationRef) -> Result<Vec<String>, HookToolError>;
+    /// `relation-list --format=json --app -r ENDPOINT:ID`: the remote application.
+    fn relation_remote_app(&self, relation: &RelationRef) -> Result<Option<String>, HookToolError>;
+    /// `relation-get --format=json -r ENDPOINT:ID [--app] - MEMBER`: a unit's or an
+    /// application's databag.
+    fn relation_get(
+        &self,
+        relation: &RelationRef,
+        member: &str,
+        app: bool,
+    ) -> Result<Databag, HookToolError>;
+    /// `relation-set -r ENDPOINT:ID [--app] --file -` with the changed keys as JSON
+    /// on stdin (an empty value deletes the key).
+    fn relation_set(
+        &self,
+        relation: &RelationRef,
+        app: bool,
+        changes: &Databag,
+    ) -> Result<(), HookToolError>;
+    /// `relation-model-get --format=json -r ENDPOINT:ID`: the remote model's UUID.
+    fn relation_model_get(&self, relation: &RelationRef) -> Result<String, HookToolError>;
 }

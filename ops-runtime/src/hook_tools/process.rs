@@ -6,7 +6,8 @@ use std::process::{Command, Stdio};
 
 use serde::de::DeserializeOwned;
 
-use super::{ConfigMap, HookToolError, HookTools, LogLevel, StatusTarget};
+use super::{ConfigMap, Databag, HookToolError, HookTools, LogLevel, StatusTarget};
+use crate::event::RelationRef;
 use crate::status::{Status, StatusInfo, StatusKind};
 
 /// Juju refuses `juju-log` messages longer than this; longer ones are sent in parts.
@@ -220,6 +221,87 @@ impl HookTools for ProcessHookTools {
     fn action_fail(&self, message: &str) -> Result<(), HookToolError> {
         self.run("action-fail", &["--", message], None)?;
         Ok(())
+    }
+
+    fn relation_ids(&self, endpoint: &str) -> Result<Vec<u64>, HookToolError> {
+        const TOOL: &str = "relation-ids";
+        let ids: Option<Vec<String>> = self.run_json(TOOL, &[endpoint, "--format=json"])?;
+        ids.unwrap_or_default()
+            .iter()
+            .map(|id| {
+                id.rsplit(':')
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .ok_or_else(|| HookToolError::BadOutput {
+                        tool: TOOL,
+                        reason: "expected relation ids like `db:1`".into(),
+                        output: id.clone(),
+                    })
+            })
+            .collect()
+    }
+
+    fn relation_list(&self, relation: &RelationRef) -> Result<Vec<String>, HookToolError> {
+        let r = relation.to_string();
+        let units: Option<Vec<String>> =
+            self.run_json("relation-list", &["--format=json", "-r", &r])?;
+        Ok(units.unwrap_or_default())
+    }
+
+    fn relation_remote_app(&self, relation: &RelationRef) -> Result<Option<String>, HookToolError> {
+        let r = relation.to_string();
+        let app: Option<String> =
+            self.run_json("relation-list", &["--format=json", "--app", "-r", &r])?;
+        Ok(app.filter(|a| !a.is_empty()))
+    }
+
+    fn relation_get(
+        &self,
+        relation: &RelationRef,
+        member: &str,
+        app: bool,
+    ) -> Result<Databag, HookToolError> {
+        let r = relation.to_string();
+        let mut args = vec!["--format=json", "-r", &r];
+        if app {
+            args.push("--app");
+        }
+        args.extend(["-", member]);
+        let bag: Option<Databag> = self.run_json("relation-get", &args)?;
+        Ok(bag.unwrap_or_default())
+    }
+
+    fn relation_set(
+        &self,
+        relation: &RelationRef,
+        app: bool,
+        changes: &Databag,
+    ) -> Result<(), HookToolError> {
+        const TOOL: &str = "relation-set";
+        let r = relation.to_string();
+        let mut args = vec!["-r", &r];
+        if app {
+            args.push("--app");
+        }
+        args.extend(["--file", "-"]);
+        let input = serde_json::to_vec(changes).map_err(|e| HookToolError::BadOutput {
+            tool: TOOL,
+            reason: format!("cannot encode the databag: {e}"),
+            output: String::new(),
+        })?;
+        self.run(TOOL, &args, Some(&input))?;
+        Ok(())
+    }
+
+    fn relation_model_get(&self, relation: &RelationRef) -> Result<String, HookToolError> {
+        #[derive(serde::Deserialize)]
+        struct RemoteModel {
+            uuid: String,
+        }
+        let r = relation.to_string();
+        let model: RemoteModel =
+            self.run_json("relation-model-get", &["--format=json", "-r", &r])?;
+        Ok(model.uuid)
     }
 }
 

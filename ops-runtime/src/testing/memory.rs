@@ -3,7 +3,9 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use crate::hook_tools::{ConfigMap, HookToolError, HookTools, LogLevel, StatusTarget};
+use super::relation::Relation;
+use crate::event::RelationRef;
+use crate::hook_tools::{ConfigMap, Databag, HookToolError, HookTools, LogLevel, StatusTarget};
 use crate::status::{Status, StatusInfo};
 
 /// One line the charm sent to `juju-log`.
@@ -18,6 +20,10 @@ pub struct JujuLogLine {
 /// The model the in-memory hook tools read and write.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Model {
+    pub(crate) unit_name: String,
+    pub(crate) app_name: String,
+    pub(crate) model_uuid: String,
+    pub(crate) relations: Vec<Relation>,
     pub(crate) leader: bool,
     pub(crate) config: ConfigMap,
     pub(crate) unit_status: StatusInfo,
@@ -60,6 +66,32 @@ impl MemoryHookTools {
             });
         }
         Ok(model)
+    }
+
+    /// Juju's answer to a relation id that does not exist (exit code 2).
+    fn relation_not_found(tool: &'static str, relation: &RelationRef) -> HookToolError {
+        HookToolError::Failed {
+            tool,
+            exit_code: Some(2),
+            stderr: format!(
+                "ERROR invalid value \"{relation}\" for option -r: relation not found\n"
+            ),
+        }
+    }
+
+    fn with_relation<T>(
+        &self,
+        tool: &'static str,
+        relation: &RelationRef,
+        f: impl FnOnce(&mut Model, usize) -> Result<T, HookToolError>,
+    ) -> Result<T, HookToolError> {
+        let mut model = self.call(tool);
+        let index = model
+            .relations
+            .iter()
+            .position(|r| r.id == relation.id && r.endpoint == relation.endpoint)
+            .ok_or_else(|| Self::relation_not_found(tool, relation))?;
+        f(&mut model, index)
     }
 
     /// The names of the hook tools called so far, in order.
@@ -154,5 +186,105 @@ impl HookTools for MemoryHookTools {
     fn action_fail(&self, message: &str) -> Result<(), HookToolError> {
         self.action("action-fail")?.action_failure = Some(message.to_owned());
         Ok(())
+    }
+
+    fn relation_ids(&self, endpoint: &str) -> Result<Vec<u64>, HookToolError> {
+        let model = self.call("relation-ids");
+        Ok(model
+            .relations
+            .iter()
+            .filter(|r| r.endpoint == endpoint)
+            .map(|r| r.id)
+            .collect())
+    }
+
+    fn relation_list(&self, relation: &RelationRef) -> Result<Vec<String>, HookToolError> {
+        self.with_relation("relation-list", relation, |model, i| {
+            Ok(model.relations[i].remote_units.keys().cloned().collect())
+        })
+    }
+
+    fn relation_remote_app(&self, relation: &RelationRef) -> Result<Option<String>, HookToolError> {
+        self.with_relation("relation-list", relation, |model, i| {
+            let r = &model.relations[i];
+            Ok(Some(if r.peer {
+                model.app_name.clone()
+            } else {
+                r.remote_app.clone()
+            }))
+        })
+    }
+
+    fn relation_get(
+        &self,
+        relation: &RelationRef,
+        member: &str,
+        app: bool,
+    ) -> Result<Databag, HookToolError> {
+        const TOOL: &str = "relation-get";
+        self.with_relation(TOOL, relation, |model, i| {
+            let r = &model.relations[i];
+            let bag = if app {
+                if member == model.app_name {
+                    Some(&r.local_app_data)
+                } else if member == r.remote_app && !r.peer {
+                    Some(&r.remote_app_data)
+                } else {
+                    None
+                }
+            } else if member == model.unit_name {
+                Some(&r.local_unit_data)
+            } else {
+                r.remote_units.get(member)
+            };
+            bag.cloned().ok_or_else(|| HookToolError::Failed {
+                tool: TOOL,
+                exit_code: Some(1),
+                stderr: format!(
+                    "ERROR cannot read settings for {member:?} in relation {relation}: not found\n"
+                ),
+            })
+        })
+    }
+
+    fn relation_set(
+        &self,
+        relation: &RelationRef,
+        app: bool,
+        changes: &Databag,
+    ) -> Result<(), HookToolError> {
+        const TOOL: &str = "relation-set";
+        self.with_relation(TOOL, relation, |model, i| {
+            if app && !model.leader {
+                return Err(HookToolError::Failed {
+                    tool: TOOL,
+                    exit_code: Some(1),
+                    stderr: "ERROR cannot write relation settings: permission denied\n".to_owned(),
+                });
+            }
+            let r = &mut model.relations[i];
+            let bag = if app {
+                &mut r.local_app_data
+            } else {
+                &mut r.local_unit_data
+            };
+            for (key, value) in changes {
+                if value.is_empty() {
+                    bag.remove(key);
+                } else {
+                    bag.insert(key.clone(), value.clone());
+                }
+            }
+            Ok(())
+        })
+    }
+
+    fn relation_model_get(&self, relation: &RelationRef) -> Result<String, HookToolError> {
+        self.with_relation("relation-model-get", relation, |model, i| {
+            Ok(model.relations[i]
+                .remote_model_uuid
+                .clone()
+                .unwrap_or_else(|| model.model_uuid.clone()))
+        })
     }
 }

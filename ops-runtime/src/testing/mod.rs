@@ -39,6 +39,7 @@
 //! ```
 
 mod memory;
+mod relation;
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -47,6 +48,7 @@ use ops_metadata::{CharmMetadata, ConfigType, ParamType, SourceKind};
 
 use self::memory::Model;
 pub use self::memory::{JujuLogLine, MemoryHookTools};
+pub use self::relation::Relation;
 use crate::config::ConfigValue;
 use crate::dispatch::{Charm, DispatchError, Outcome};
 use crate::env::{JujuContext, JujuVersion};
@@ -70,6 +72,8 @@ pub struct State {
     pub app_status: StatusInfo,
     /// The workload version, once set.
     pub workload_version: Option<String>,
+    /// The relations, peer relations included.
+    pub relations: Vec<Relation>,
 }
 
 impl State {
@@ -104,6 +108,18 @@ impl State {
     pub fn with_app_status(mut self, status: Status) -> Self {
         self.app_status = status.info();
         self
+    }
+
+    /// Adds a relation.
+    #[must_use]
+    pub fn with_relation(mut self, relation: Relation) -> Self {
+        self.relations.push(relation);
+        self
+    }
+
+    /// The relation with this id.
+    pub fn relation(&self, id: u64) -> Option<&Relation> {
+        self.relations.iter().find(|r| r.id == id)
     }
 
     /// Sets the workload version the run starts from.
@@ -306,7 +322,7 @@ impl<C: Charm> Context<C> {
             )]));
         }
         let mut problems = self.check_state(&state);
-        problems.extend(self.check_event(&event));
+        problems.extend(self.check_event(&event, &state));
         if !problems.is_empty() {
             return Err(RunError::Inconsistent(problems));
         }
@@ -360,6 +376,20 @@ impl<C: Charm> Context<C> {
     ) -> (Outcome, State) {
         let tools = Rc::new(MemoryHookTools {
             model: std::cell::RefCell::new(Model {
+                unit_name: format!("{}/{}", self.app_name, self.unit_id),
+                app_name: self.app_name.clone(),
+                model_uuid: self.model_uuid.clone(),
+                relations: state
+                    .relations
+                    .iter()
+                    .map(|r| {
+                        let mut r = r.clone();
+                        if r.peer {
+                            r.remote_app.clone_from(&self.app_name);
+                        }
+                        r
+                    })
+                    .collect(),
                 leader: state.leader,
                 config: self.config_map(&state),
                 unit_status: state.unit_status.clone(),
@@ -379,7 +409,23 @@ impl<C: Charm> Context<C> {
             Err(e) => Outcome::Failed(DispatchError::Env(e)),
         };
         self.last = tools.model.borrow().clone();
+        let relations = state
+            .relations
+            .iter()
+            .map(|before| {
+                let after = self.last.relations.iter().find(|r| r.id == before.id);
+                after.map_or_else(
+                    || before.clone(),
+                    |after| Relation {
+                        local_unit_data: after.local_unit_data.clone(),
+                        local_app_data: after.local_app_data.clone(),
+                        ..before.clone()
+                    },
+                )
+            })
+            .collect();
         let out = State {
+            relations,
             unit_status: self.last.unit_status.clone(),
             app_status: self.last.app_status.clone(),
             workload_version: self.last.workload_version.clone(),
@@ -476,7 +522,7 @@ impl<C: Charm> Context<C> {
     }
 
     fn check_state(&self, state: &State) -> Vec<String> {
-        let mut problems = Vec::new();
+        let mut problems = self.check_relations(state);
         for (name, value) in &state.config {
             let Some(option) = self.meta.config.get(name) else {
                 let known: Vec<&str> = self.meta.config.keys().map(String::as_str).collect();
@@ -513,7 +559,77 @@ impl<C: Charm> Context<C> {
         problems
     }
 
-    fn check_event(&self, event: &Event) -> Vec<String> {
+    fn check_relations(&self, state: &State) -> Vec<String> {
+        let mut problems = Vec::new();
+        for (i, relation) in state.relations.iter().enumerate() {
+            let endpoint = &relation.endpoint;
+            match self.meta.relation(endpoint) {
+                None => problems.push(format!(
+                    "relation {} uses endpoint `{endpoint}`, which the charm's metadata does not declare",
+                    relation.id
+                )),
+                Some(meta) => {
+                    let is_peer = meta.role == ops_metadata::RelationRole::Peer;
+                    if is_peer && !relation.peer {
+                        problems.push(format!(
+                            "`{endpoint}` is a peer endpoint: build its relation with `Relation::peer`"
+                        ));
+                    } else if !is_peer && relation.peer {
+                        problems.push(format!(
+                            "`{endpoint}` is not a peer endpoint: build its relation with `Relation::new`"
+                        ));
+                    }
+                }
+            }
+            if state.relations[..i].iter().any(|r| r.id == relation.id) {
+                problems.push(format!("relation id {} is used twice", relation.id));
+            }
+            let unit = format!("{}/{}", self.app_name, self.unit_id);
+            if relation.remote_units.contains_key(&unit) {
+                problems.push(format!(
+                    "relation {} lists this unit (`{unit}`) among its remote units",
+                    relation.id
+                ));
+            }
+        }
+        problems
+    }
+
+    fn check_event(&self, event: &Event, state: &State) -> Vec<String> {
+        let mut problems = Vec::new();
+        let relation = match event {
+            Event::RelationCreated(e) => Some((&e.relation, None)),
+            Event::RelationJoined(e) => Some((&e.relation, Some(&e.unit))),
+            Event::RelationChanged(e) => Some((&e.relation, e.unit.as_ref())),
+            Event::RelationDeparted(e) => Some((&e.relation, None)),
+            Event::RelationBroken(e) => Some((&e.relation, None)),
+            _ => None,
+        };
+        if let Some((relation, unit)) = relation {
+            match state.relations.iter().find(|r| r.id == relation.id) {
+                None => problems.push(format!(
+                    "the event is about relation {relation}, which is not in the state; add it with `State::with_relation`"
+                )),
+                Some(r) if r.endpoint != relation.endpoint => problems.push(format!(
+                    "the event names relation {relation}, but relation {} in the state is on endpoint `{}`",
+                    r.id, r.endpoint
+                )),
+                Some(r) => {
+                    if let Some(unit) = unit
+                        && !r.remote_units.contains_key(unit)
+                    {
+                        problems.push(format!(
+                            "the event names remote unit `{unit}`, which relation {relation} in the state does not have"
+                        ));
+                    }
+                }
+            }
+        }
+        problems.extend(self.check_entity(event));
+        problems
+    }
+
+    fn check_entity(&self, event: &Event) -> Vec<String> {
         let (Some(kind), Some(entity)) = (event.kind(), event.entity()) else {
             return Vec::new();
         };

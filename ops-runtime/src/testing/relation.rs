@@ -1,0 +1,187 @@
+//! Relations in the harness's [`State`](super::State).
+
+use crate::hook_tools::Databag;
+
+/// A relation as the harness models it: its id, the remote side, and every
+/// databag. The output state carries the local bags as the charm left them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Relation {
+    /// The local endpoint.
+    pub endpoint: String,
+    /// The relation id.
+    pub id: u64,
+    /// The remote application (for a peer relation, this application).
+    pub remote_app: String,
+    /// The remote units and their databags, by unit name (for a peer relation,
+    /// the other units of this application).
+    pub remote_units: std::collections::BTreeMap<String, Databag>,
+    /// This unit's databag.
+    pub local_unit_data: Databag,
+    /// This application's databag.
+    pub local_app_data: Databag,
+    /// The remote application's databag (unused for peers: they share
+    /// `local_app_data`).
+    pub remote_app_data: Databag,
+    /// The remote model, when the relation crosses models.
+    pub remote_model_uuid: Option<String>,
+    /// Whether this is a peer relation.
+    pub peer: bool,
+}
+
+fn bag<K: Into<String>, V: Into<String>>(data: impl IntoIterator<Item = (K, V)>) -> Databag {
+    data.into_iter()
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect()
+}
+
+impl Relation {
+    /// A relation on `endpoint` to an application `remote` with one unit,
+    /// `remote/0`, whose databag is empty.
+    pub fn new(endpoint: impl Into<String>, id: u64) -> Self {
+        Self {
+            endpoint: endpoint.into(),
+            id,
+            remote_app: "remote".to_owned(),
+            remote_units: [("remote/0".to_owned(), Databag::new())]
+                .into_iter()
+                .collect(),
+            local_unit_data: Databag::new(),
+            local_app_data: Databag::new(),
+            remote_app_data: Databag::new(),
+            remote_model_uuid: None,
+            peer: false,
+        }
+    }
+
+    /// A peer relation on `endpoint`, with no other unit yet.
+    pub fn peer(endpoint: impl Into<String>, id: u64) -> Self {
+        Self {
+            remote_app: String::new(),
+            remote_units: std::collections::BTreeMap::new(),
+            peer: true,
+            ..Self::new(endpoint, id)
+        }
+    }
+
+    /// Names the remote application; its units are renamed to match.
+    #[must_use]
+    pub fn with_remote_app(mut self, app: impl Into<String>) -> Self {
+        let app = app.into();
+        self.remote_units = std::mem::take(&mut self.remote_units)
+            .into_iter()
+            .map(|(unit, data)| {
+                let n = unit.rsplit_once('/').map_or("0", |(_, n)| n).to_owned();
+                (format!("{app}/{n}"), data)
+            })
+            .collect();
+        self.remote_app = app;
+        self
+    }
+
+    /// Replaces the remote units with none.
+    #[must_use]
+    pub fn without_remote_units(mut self) -> Self {
+        self.remote_units.clear();
+        self
+    }
+
+    /// Adds (or replaces) a remote unit with its databag.
+    #[must_use]
+    pub fn with_remote_unit<K: Into<String>, V: Into<String>>(
+        mut self,
+        unit: impl Into<String>,
+        data: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        self.remote_units.insert(unit.into(), bag(data));
+        self
+    }
+
+    /// Sets this unit's databag.
+    #[must_use]
+    pub fn with_local_unit_data<K: Into<String>, V: Into<String>>(
+        mut self,
+        data: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        self.local_unit_data = bag(data);
+        self
+    }
+
+    /// Sets this application's databag.
+    #[must_use]
+    pub fn with_local_app_data<K: Into<String>, V: Into<String>>(
+        mut self,
+        data: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        self.local_app_data = bag(data);
+        self
+    }
+
+    /// Sets the remote application's databag.
+    #[must_use]
+    pub fn with_remote_app_data<K: Into<String>, V: Into<String>>(
+        mut self,
+        data: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        self.remote_app_data = bag(data);
+        self
+    }
+
+    /// Sets the remote model's UUID.
+    #[must_use]
+    pub fn with_remote_model(mut self, uuid: impl Into<String>) -> Self {
+        self.remote_model_uuid = Some(uuid.into());
+        self
+    }
+
+    /// The relation as events name it.
+    pub fn reference(&self) -> crate::event::RelationRef {
+        crate::event::RelationRef::new(self.endpoint.clone(), self.id)
+    }
+
+    /// `<endpoint>-relation-created` for this relation.
+    pub fn created_event(&self) -> crate::Event {
+        crate::Event::RelationCreated(crate::RelationCreatedEvent {
+            relation: self.reference(),
+            app: self.remote_app.clone(),
+        })
+    }
+
+    /// `<endpoint>-relation-joined` for `unit` joining.
+    pub fn joined_event(&self, unit: impl Into<String>) -> crate::Event {
+        crate::Event::RelationJoined(crate::RelationJoinedEvent {
+            relation: self.reference(),
+            app: self.remote_app.clone(),
+            unit: unit.into(),
+        })
+    }
+
+    /// `<endpoint>-relation-changed` for `unit`'s data, or the remote application's
+    /// when `unit` is `None`.
+    pub fn changed_event(&self, unit: Option<&str>) -> crate::Event {
+        crate::Event::RelationChanged(crate::RelationChangedEvent {
+            relation: self.reference(),
+            app: self.remote_app.clone(),
+            unit: unit.map(str::to_owned),
+        })
+    }
+
+    /// `<endpoint>-relation-departed` for `unit` leaving.
+    pub fn departed_event(&self, unit: impl Into<String>) -> crate::Event {
+        let unit = unit.into();
+        crate::Event::RelationDeparted(crate::RelationDepartedEvent {
+            relation: self.reference(),
+            app: self.remote_app.clone(),
+            departing_unit: Some(unit.clone()),
+            unit,
+        })
+    }
+
+    /// `<endpoint>-relation-broken` for this relation.
+    pub fn broken_event(&self) -> crate::Event {
+        crate::Event::RelationBroken(crate::RelationBrokenEvent {
+            relation: self.reference(),
+            app: Some(self.remote_app.clone()),
+        })
+    }
+}

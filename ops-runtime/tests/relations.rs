@@ -1,0 +1,300 @@
+//! Relations through the harness: ids, units, apps, databags, access rules,
+//! typed data, broken semantics and the consistency checks.
+
+use ops_runtime::testing::{Context, Relation, RunError, State};
+use ops_runtime::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Default, Deserialize, Serialize, PartialEq)]
+struct DbInfo {
+    host: String,
+    port: u16,
+}
+
+#[derive(Debug, Serialize)]
+struct Request {
+    database: String,
+    #[serde(rename = "extra-user-roles")]
+    roles: Vec<String>,
+}
+
+#[derive(Default)]
+struct App;
+
+#[charm(metadata_source = r#"
+name: app
+requires:
+  db:
+    interface: postgresql_client
+provides:
+  website:
+    interface: http
+peers:
+  cluster:
+    interface: app-cluster
+"#)]
+impl App {
+    #[on(db_relation_joined)]
+    fn request(
+        &mut self,
+        cx: &mut HookContext,
+        event: RelationJoinedEvent,
+    ) -> Result<(), ModelError> {
+        let request = Request {
+            database: "app".into(),
+            roles: vec!["admin".into()],
+        };
+        cx.save_relation_data(&event.relation, Bag::Unit, &request)?;
+        if cx.is_leader()? {
+            cx.update_relation_data(&event.relation, Bag::App, [("requested", "yes")])?;
+        }
+        Ok(())
+    }
+
+    #[on(db_relation_changed)]
+    fn connect(
+        &mut self,
+        cx: &mut HookContext,
+        event: RelationChangedEvent,
+    ) -> Result<(), CharmError> {
+        let info: DbInfo = cx.load_relation_data(&event.relation, &Member::RemoteApp)?;
+        let units = cx.relation_units(&event.relation)?;
+        cx.set_workload_version(&format!(
+            "{}:{} via {}",
+            info.host,
+            info.port,
+            units.join(",")
+        ))?;
+        Ok(())
+    }
+
+    #[on(db_relation_broken)]
+    fn gone(&mut self, cx: &mut HookContext, event: RelationBrokenEvent) -> Result<(), CharmError> {
+        let active = cx.relations(Self::RELATION_DB)?;
+        // The broken relation's data can still be read.
+        let info: DbInfo = cx.load_relation_data(&event.relation, &Member::RemoteApp)?;
+        cx.set_workload_version(&format!("{} active, last {}", active.len(), info.host))?;
+        Ok(())
+    }
+
+    #[on(cluster_relation_changed)]
+    fn peers(
+        &mut self,
+        cx: &mut HookContext,
+        event: RelationChangedEvent,
+    ) -> Result<(), CharmError> {
+        // Any unit reads the peer application bag.
+        let shared = cx.relation_data(&event.relation, &Member::LocalApp)?;
+        let app = cx.relation_app(&event.relation)?.unwrap_or_default();
+        let version = shared.get("version").cloned().unwrap_or_default();
+        cx.set_workload_version(&format!("{app}:{version}"))?;
+        Ok(())
+    }
+
+    #[on(website_relation_changed)]
+    fn website(
+        &mut self,
+        cx: &mut HookContext,
+        event: RelationChangedEvent,
+    ) -> Result<(), CharmError> {
+        // Non-leaders may neither read nor write their own app bag here.
+        match cx.relation_data(&event.relation, &Member::LocalApp) {
+            Err(ModelError::RelationDataAccess { .. }) => {}
+            other => {
+                return Err(CharmError::msg(format!(
+                    "expected an access error, got {other:?}"
+                )));
+            }
+        }
+        cx.update_relation_data(&event.relation, Bag::App, [("url", "http://x")])?;
+        Ok(())
+    }
+
+    #[on(config_changed)]
+    fn count(&mut self, cx: &mut HookContext) -> Result<(), CharmError> {
+        let one = cx.relation(Self::RELATION_DB)?;
+        let missing = cx.relation_data(&event::RelationRef::new("db", 99), &Member::LocalUnit);
+        let classified = matches!(missing, Err(ModelError::RelationNotFound { .. }));
+        cx.set_workload_version(&format!("{:?} {classified}", one.map(|r| r.id)))?;
+        Ok(())
+    }
+}
+
+fn db() -> Relation {
+    Relation::new("db", 1)
+        .with_remote_app("pg")
+        .with_remote_unit("pg/1", [("ingress-address", "10.0.0.9")])
+        .with_remote_app_data([("host", "10.0.0.5"), ("port", "5432")])
+}
+
+#[test]
+fn writes_unit_and_app_bags_with_only_changed_keys() {
+    let mut ctx = Context::<App>::new();
+    let rel = db().with_local_unit_data([("database", "app")]);
+    let out = ctx
+        .run(
+            rel.joined_event("pg/0"),
+            State::new().with_leader(true).with_relation(rel),
+        )
+        .unwrap();
+    let after = out.relation(1).unwrap();
+    assert_eq!(
+        after
+            .local_unit_data
+            .get("extra-user-roles")
+            .map(String::as_str),
+        Some("[\"admin\"]")
+    );
+    assert_eq!(
+        after.local_unit_data.get("database").map(String::as_str),
+        Some("app")
+    );
+    assert_eq!(
+        after.local_app_data.get("requested").map(String::as_str),
+        Some("yes")
+    );
+    let sets = ctx
+        .hook_tool_calls()
+        .iter()
+        .filter(|t| **t == "relation-set")
+        .count();
+    assert_eq!(sets, 2);
+}
+
+#[test]
+fn reads_typed_remote_app_data_and_units() {
+    let mut ctx = Context::<App>::new();
+    let rel = db();
+    let out = ctx
+        .run(rel.changed_event(None), State::new().with_relation(rel))
+        .unwrap();
+    assert_eq!(
+        out.workload_version.as_deref(),
+        Some("10.0.0.5:5432 via pg/0,pg/1")
+    );
+    // The remote app came from JUJU_REMOTE_APP: no `relation-list --app`.
+    assert_eq!(
+        ctx.hook_tool_calls()
+            .iter()
+            .filter(|t| **t == "relation-list")
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn malformed_remote_data_names_relation_member_and_key() {
+    let mut ctx = Context::<App>::new();
+    let rel = db().with_remote_app_data([("host", "h"), ("port", "lots")]);
+    let err = ctx
+        .run(rel.changed_event(None), State::new().with_relation(rel))
+        .unwrap_err();
+    let RunError::Failed { error, .. } = err else {
+        panic!("expected a failed hook")
+    };
+    assert!(
+        error.to_string().contains("relation `db:1`, data of the remote application: key `port`: invalid type: string \"lots\""),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_broken_relation_is_not_active_but_readable() {
+    let mut ctx = Context::<App>::new();
+    let rel = db();
+    let state = State::new()
+        .with_relation(rel.clone())
+        .with_relation(Relation::new("db", 2).with_remote_app("pg2"));
+    let out = ctx.run(rel.broken_event(), state).unwrap();
+    assert_eq!(
+        out.workload_version.as_deref(),
+        Some("1 active, last 10.0.0.5")
+    );
+}
+
+#[test]
+fn peers_share_the_app_bag() {
+    let mut ctx = Context::<App>::new();
+    let peers = Relation::peer("cluster", 3)
+        .with_remote_unit("app/1", [("x", "1")])
+        .with_local_app_data([("version", "7")]);
+    let out = ctx
+        .run(
+            peers.changed_event(Some("app/1")),
+            State::new().with_relation(peers),
+        )
+        .unwrap();
+    assert_eq!(out.workload_version.as_deref(), Some("app:7"));
+}
+
+#[test]
+fn non_leaders_cannot_touch_their_app_bag_and_no_tool_runs() {
+    let mut ctx = Context::<App>::new();
+    let site = Relation::new("website", 4);
+    let err = ctx
+        .run(
+            site.changed_event(Some("remote/0")),
+            State::new().with_relation(site),
+        )
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("cannot access the databag of relation `website:4`: only the leader may write this application's databag"),
+        "{err}"
+    );
+    assert!(!ctx.hook_tool_calls().contains(&"relation-set"));
+    assert!(!ctx.hook_tool_calls().contains(&"relation-get"));
+}
+
+#[test]
+fn one_relation_or_too_many_and_relation_not_found() {
+    let mut ctx = Context::<App>::new();
+    let out = ctx
+        .run(Event::ConfigChanged, State::new().with_relation(db()))
+        .unwrap();
+    assert_eq!(out.workload_version.as_deref(), Some("Some(1) true"));
+    let two = State::new()
+        .with_relation(db())
+        .with_relation(Relation::new("db", 2));
+    let err = ctx.run(Event::ConfigChanged, two).unwrap_err();
+    assert!(
+        err.to_string().contains("endpoint `db` has 2 relations"),
+        "{err}"
+    );
+}
+
+#[test]
+fn inconsistent_relations_are_refused() {
+    let mut ctx = Context::<App>::new();
+    let state = State::new()
+        .with_relation(Relation::new("cache", 1))
+        .with_relation(Relation::new("cluster", 2))
+        .with_relation(Relation::peer("db", 2))
+        .with_relation(Relation::new("website", 5).with_remote_unit("app/0", [("k", "v")]));
+    let err = ctx
+        .run(
+            Relation::new("db", 9).changed_event(Some("remote/3")),
+            state,
+        )
+        .unwrap_err();
+    let RunError::Inconsistent(problems) = err else {
+        panic!("expected inconsistency")
+    };
+    assert_eq!(
+        problems,
+        [
+            "relation 1 uses endpoint `cache`, which the charm's metadata does not declare",
+            "`cluster` is a peer endpoint: build its relation with `Relation::peer`",
+            "`db` is not a peer endpoint: build its relation with `Relation::new`",
+            "relation id 2 is used twice",
+            "relation 5 lists this unit (`app/0`) among its remote units",
+            "the event is about relation db:9, which is not in the state; add it with `State::with_relation`",
+        ]
+    );
+}
+
+#[test]
+fn endpoint_constants_name_the_metadata() {
+    assert_eq!(App::RELATION_DB.name(), "db");
+    assert_eq!(App::RELATION_CLUSTER.name(), "cluster");
+    assert_eq!(<App as Charm>::META.peers, ["cluster"]);
+}
