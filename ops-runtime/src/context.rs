@@ -78,6 +78,12 @@ pub enum ModelError {
         /// What the hook tool said.
         stderr: String,
     },
+    /// Secret content or options Juju would refuse.
+    #[error("invalid secret request: {reason}")]
+    InvalidSecret {
+        /// What is wrong.
+        reason: String,
+    },
     /// Action results that Juju would refuse.
     #[error("invalid action result key `{key}`: {reason}")]
     InvalidActionResult {
@@ -150,6 +156,8 @@ pub struct HookContext {
     /// collect-status.
     pub(crate) config_errors: Vec<ConfigError>,
     pub(crate) relation_cache: crate::relation::RelationCache,
+    /// Tracked secret content read in this hook, by id (or `label:<label>`).
+    pub(crate) secret_cache: std::collections::HashMap<String, crate::secret::SecretContent>,
     meta: CharmMeta,
 }
 
@@ -175,6 +183,7 @@ impl HookContext {
             statuses: Rc::default(),
             config_errors: Vec::new(),
             relation_cache: crate::relation::RelationCache::default(),
+            secret_cache: std::collections::HashMap::new(),
             meta: CharmMeta::EMPTY,
         }
     }

@@ -13,6 +13,7 @@ mod handler;
 pub mod hook_tools;
 mod logging;
 mod relation;
+mod secret;
 mod status;
 
 #[cfg(feature = "testing")]
@@ -41,6 +42,10 @@ pub use event::{
 pub use handler::{CharmError, CollectStatus, FromHookContext, IntoOutcome, Rejection};
 pub use hook_tools::{Databag, HookToolError, HookTools, LogLevel};
 pub use relation::{Bag, Endpoint, Member};
+pub use secret::{
+    Revision, RotatePolicy, Secret, SecretContent, SecretExpiry, SecretInfo, SecretLookup,
+    SecretOptions, SecretOwner,
+};
 pub use status::{Status, StatusInfo, StatusKind};
 
 #[cfg(feature = "macros")]

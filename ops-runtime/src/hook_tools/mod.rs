@@ -10,6 +10,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::event::RelationRef;
+use crate::secret::{
+    Revision, SecretContent, SecretInfo, SecretLookup, SecretOptions, SecretOwner,
+};
 use crate::status::{Status, StatusInfo};
 
 mod process;
@@ -190,4 +193,46 @@ pub trait HookTools {
     ) -> Result<(), HookToolError>;
     /// `relation-model-get --format=json -r ENDPOINT:ID`: the remote model's UUID.
     fn relation_model_get(&self, relation: &RelationRef) -> Result<String, HookToolError>;
+
+    /// `secret-add [--label L] [--description D] [--expire T] [--rotate P] --owner O
+    /// KEY#file=PATH ...`: the new secret's id. Values go through files, never argv.
+    fn secret_add(
+        &self,
+        content: &SecretContent,
+        options: &SecretOptions,
+        owner: SecretOwner,
+    ) -> Result<String, HookToolError>;
+    /// `secret-get --format=json [ID] [--label L] [--refresh|--peek]`.
+    fn secret_get(
+        &self,
+        secret: &SecretLookup<'_>,
+        revision: Revision,
+    ) -> Result<SecretContent, HookToolError>;
+    /// `secret-info-get --format=json (ID | --label L)`.
+    fn secret_info_get(&self, secret: &SecretLookup<'_>) -> Result<SecretInfo, HookToolError>;
+    /// `secret-set ID [options] [KEY#file=PATH ...]`: new content and/or metadata.
+    fn secret_set(
+        &self,
+        id: &str,
+        content: Option<&SecretContent>,
+        options: &SecretOptions,
+    ) -> Result<(), HookToolError>;
+    /// `secret-grant --relation ID [--unit UNIT] SECRET`.
+    fn secret_grant(
+        &self,
+        id: &str,
+        relation_id: u64,
+        unit: Option<&str>,
+    ) -> Result<(), HookToolError>;
+    /// `secret-revoke --relation ID [--unit UNIT] SECRET`.
+    fn secret_revoke(
+        &self,
+        id: &str,
+        relation_id: u64,
+        unit: Option<&str>,
+    ) -> Result<(), HookToolError>;
+    /// `secret-remove SECRET [--revision N]`.
+    fn secret_remove(&self, id: &str, revision: Option<u64>) -> Result<(), HookToolError>;
+    /// `secret-ids --format=json`: the secrets this unit or application owns.
+    fn secret_ids(&self) -> Result<Vec<String>, HookToolError>;
 }

@@ -8,6 +8,9 @@ use serde::de::DeserializeOwned;
 
 use super::{ConfigMap, Databag, HookToolError, HookTools, LogLevel, StatusTarget};
 use crate::event::RelationRef;
+use crate::secret::{
+    Revision, RotatePolicy, SecretContent, SecretInfo, SecretLookup, SecretOptions, SecretOwner,
+};
 use crate::status::{Status, StatusInfo, StatusKind};
 
 /// Juju refuses `juju-log` messages longer than this; longer ones are sent in parts.
@@ -293,6 +296,141 @@ impl HookTools for ProcessHookTools {
         Ok(())
     }
 
+    fn secret_add(
+        &self,
+        content: &SecretContent,
+        options: &SecretOptions,
+        owner: SecretOwner,
+    ) -> Result<String, HookToolError> {
+        const TOOL: &str = "secret-add";
+        let files = SecretFiles::write(TOOL, content)?;
+        let mut args = secret_option_args(options);
+        args.extend(["--owner".to_owned(), owner.as_str().to_owned()]);
+        args.extend(files.args.iter().cloned());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = self.run(TOOL, &args, None)?;
+        let id = out.trim();
+        if id.is_empty() {
+            return Err(HookToolError::BadOutput {
+                tool: TOOL,
+                reason: "expected the new secret's id".into(),
+                output: String::new(),
+            });
+        }
+        Ok(id.to_owned())
+    }
+
+    fn secret_get(
+        &self,
+        secret: &SecretLookup<'_>,
+        revision: Revision,
+    ) -> Result<SecretContent, HookToolError> {
+        let mut args = vec!["--format=json".to_owned()];
+        args.extend(secret_lookup_args(secret));
+        match revision {
+            Revision::Tracked => {}
+            Revision::Refresh => args.push("--refresh".to_owned()),
+            Revision::Peek => args.push("--peek".to_owned()),
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let map: BTreeMap<String, String> = self.run_json("secret-get", &args)?;
+        Ok(map.into())
+    }
+
+    fn secret_info_get(&self, secret: &SecretLookup<'_>) -> Result<SecretInfo, HookToolError> {
+        const TOOL: &str = "secret-info-get";
+        let mut args = vec!["--format=json".to_owned()];
+        // Juju takes the id or the label, never both.
+        match (secret.id, secret.label) {
+            (Some(id), _) => args.push(id.to_owned()),
+            (None, Some(label)) => args.extend(["--label".to_owned(), label.to_owned()]),
+            (None, None) => {}
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let map: BTreeMap<String, SecretInfoJson> = self.run_json(TOOL, &args)?;
+        let Some((id, info)) = map.into_iter().next() else {
+            return Err(HookToolError::BadOutput {
+                tool: TOOL,
+                reason: "expected one secret".into(),
+                output: "{}".into(),
+            });
+        };
+        Ok(SecretInfo {
+            id,
+            label: info.label,
+            revision: info.revision,
+            expires: info.expiry,
+            rotation: info.rotation.as_deref().and_then(RotatePolicy::from_name),
+            rotates: info.rotates,
+            description: info.description,
+        })
+    }
+
+    fn secret_set(
+        &self,
+        id: &str,
+        content: Option<&SecretContent>,
+        options: &SecretOptions,
+    ) -> Result<(), HookToolError> {
+        const TOOL: &str = "secret-set";
+        let files = content.map(|c| SecretFiles::write(TOOL, c)).transpose()?;
+        let mut args = vec![id.to_owned()];
+        args.extend(secret_option_args(options));
+        if let Some(files) = &files {
+            args.extend(files.args.iter().cloned());
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.run(TOOL, &args, None)?;
+        Ok(())
+    }
+
+    fn secret_grant(
+        &self,
+        id: &str,
+        relation_id: u64,
+        unit: Option<&str>,
+    ) -> Result<(), HookToolError> {
+        let relation = relation_id.to_string();
+        let mut args = vec!["--relation", &relation];
+        if let Some(unit) = unit {
+            args.extend(["--unit", unit]);
+        }
+        args.push(id);
+        self.run("secret-grant", &args, None)?;
+        Ok(())
+    }
+
+    fn secret_revoke(
+        &self,
+        id: &str,
+        relation_id: u64,
+        unit: Option<&str>,
+    ) -> Result<(), HookToolError> {
+        let relation = relation_id.to_string();
+        let mut args = vec!["--relation", &relation];
+        if let Some(unit) = unit {
+            args.extend(["--unit", unit]);
+        }
+        args.push(id);
+        self.run("secret-revoke", &args, None)?;
+        Ok(())
+    }
+
+    fn secret_remove(&self, id: &str, revision: Option<u64>) -> Result<(), HookToolError> {
+        let revision = revision.map(|r| r.to_string());
+        let mut args = vec![id];
+        if let Some(revision) = &revision {
+            args.extend(["--revision", revision]);
+        }
+        self.run("secret-remove", &args, None)?;
+        Ok(())
+    }
+
+    fn secret_ids(&self) -> Result<Vec<String>, HookToolError> {
+        let ids: Option<Vec<String>> = self.run_json("secret-ids", &["--format=json"])?;
+        Ok(ids.unwrap_or_default())
+    }
+
     fn relation_model_get(&self, relation: &RelationRef) -> Result<String, HookToolError> {
         #[derive(serde::Deserialize)]
         struct RemoteModel {
@@ -303,6 +441,103 @@ impl HookTools for ProcessHookTools {
             self.run_json("relation-model-get", &["--format=json", "-r", &r])?;
         Ok(model.uuid)
     }
+}
+
+/// A private directory holding one file per secret value, removed when dropped,
+/// so values reach `secret-add`/`secret-set` as `key#file=PATH`, never on argv.
+struct SecretFiles {
+    dir: std::path::PathBuf,
+    args: Vec<String>,
+}
+
+impl SecretFiles {
+    fn write(tool: &'static str, content: &SecretContent) -> Result<Self, HookToolError> {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let spawn_error = |source| HookToolError::Spawn { tool, source };
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let dir = std::env::temp_dir().join(format!(
+            "ops-secret-{}-{}-{nanos}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&dir)
+            .map_err(spawn_error)?;
+        let mut files = SecretFiles {
+            dir,
+            args: Vec::new(),
+        };
+        for (i, (key, value)) in content.iter().enumerate() {
+            let path = files.dir.join(format!("value-{i}"));
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&path)
+                .map_err(spawn_error)?;
+            file.write_all(value.as_bytes()).map_err(spawn_error)?;
+            files.args.push(format!("{key}#file={}", path.display()));
+        }
+        Ok(files)
+    }
+}
+
+impl Drop for SecretFiles {
+    fn drop(&mut self) {
+        // Best effort: the directory is private to this user either way.
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The `--label`, `--description`, `--expire` and `--rotate` arguments.
+fn secret_option_args(options: &SecretOptions) -> Vec<String> {
+    let mut args = Vec::new();
+    if let Some(label) = &options.label {
+        args.extend(["--label".to_owned(), label.clone()]);
+    }
+    if let Some(description) = &options.description {
+        args.extend(["--description".to_owned(), description.clone()]);
+    }
+    if let Some(expire) = options.expire {
+        args.extend(["--expire".to_owned(), expire.to_rfc3339()]);
+    }
+    if let Some(rotate) = options.rotate {
+        args.extend(["--rotate".to_owned(), rotate.as_str().to_owned()]);
+    }
+    args
+}
+
+/// The id or `--label` naming a secret.
+fn secret_lookup_args(secret: &SecretLookup<'_>) -> Vec<String> {
+    let mut args = Vec::new();
+    if let Some(id) = secret.id {
+        args.push(id.to_owned());
+    }
+    if let Some(label) = secret.label {
+        args.extend(["--label".to_owned(), label.to_owned()]);
+    }
+    args
+}
+
+/// One entry of `secret-info-get`'s output.
+#[derive(serde::Deserialize)]
+struct SecretInfoJson {
+    revision: u64,
+    #[serde(default)]
+    label: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    expiry: Option<String>,
+    #[serde(default)]
+    rotation: Option<String>,
+    #[serde(default)]
+    rotates: Option<String>,
 }
 
 /// Splits `text` into parts of at most `max` bytes, on character boundaries.
@@ -335,6 +570,31 @@ mod tests {
         let parts = chunk(&text, 3);
         assert!(parts.iter().all(|p| p.len() <= 3));
         assert_eq!(parts.concat(), text);
+    }
+
+    #[test]
+    fn secret_values_go_through_private_files_that_are_removed() {
+        use std::os::unix::fs::PermissionsExt;
+        let content = SecretContent::new()
+            .with("password", "hunter2")
+            .with("user", "admin");
+        let files = SecretFiles::write("secret-add", &content).unwrap();
+        assert_eq!(files.args.len(), 2);
+        let dir = files.dir.clone();
+        for (arg, (key, value)) in files.args.iter().zip(content.iter()) {
+            let (k, path) = arg.split_once("#file=").unwrap();
+            assert_eq!(k, key);
+            assert!(!arg.contains(value));
+            assert_eq!(std::fs::read_to_string(path).unwrap(), value);
+            let mode = std::fs::metadata(path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert_eq!(
+            std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
+        drop(files);
+        assert!(!dir.exists());
     }
 
     #[test]

@@ -4,8 +4,12 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use super::relation::Relation;
+use super::secret::{Secret, new_secret_id};
 use crate::event::RelationRef;
 use crate::hook_tools::{ConfigMap, Databag, HookToolError, HookTools, LogLevel, StatusTarget};
+use crate::secret::{
+    Revision, SecretContent, SecretInfo, SecretLookup, SecretOptions, SecretOwner,
+};
 use crate::status::{Status, StatusInfo};
 
 /// One line the charm sent to `juju-log`.
@@ -24,6 +28,8 @@ pub(crate) struct Model {
     pub(crate) app_name: String,
     pub(crate) model_uuid: String,
     pub(crate) relations: Vec<Relation>,
+    pub(crate) secrets: Vec<Secret>,
+    pub(crate) removed_secret_revisions: Vec<(String, u64)>,
     pub(crate) leader: bool,
     pub(crate) config: ConfigMap,
     pub(crate) unit_status: StatusInfo,
@@ -92,6 +98,53 @@ impl MemoryHookTools {
             .position(|r| r.id == relation.id && r.endpoint == relation.endpoint)
             .ok_or_else(|| Self::relation_not_found(tool, relation))?;
         f(&mut model, index)
+    }
+
+    /// Juju's answer for a secret it cannot find.
+    fn secret_not_found(tool: &'static str, what: &str) -> HookToolError {
+        HookToolError::Failed {
+            tool,
+            exit_code: Some(1),
+            stderr: format!("ERROR secret {what:?} not found\n"),
+        }
+    }
+
+    /// The index of the secret `lookup` names.
+    fn find_secret(
+        model: &Model,
+        tool: &'static str,
+        lookup: &SecretLookup<'_>,
+    ) -> Result<usize, HookToolError> {
+        let found = match (lookup.id, lookup.label) {
+            (Some(id), _) => model.secrets.iter().position(|s| s.has_id(id)),
+            (None, Some(label)) => model
+                .secrets
+                .iter()
+                .position(|s| s.label.as_deref() == Some(label)),
+            (None, None) => None,
+        };
+        found.ok_or_else(|| {
+            Self::secret_not_found(tool, lookup.id.or(lookup.label).unwrap_or_default())
+        })
+    }
+
+    /// The index of a secret this charm may manage: it owns it, and is leader for
+    /// an application-owned one.
+    fn owned_secret(model: &Model, tool: &'static str, id: &str) -> Result<usize, HookToolError> {
+        let lookup = SecretLookup {
+            id: Some(id),
+            label: None,
+        };
+        let index = Self::find_secret(model, tool, &lookup)?;
+        match model.secrets[index].owner {
+            Some(SecretOwner::Unit) => Ok(index),
+            Some(SecretOwner::App) if model.leader => Ok(index),
+            _ => Err(HookToolError::Failed {
+                tool,
+                exit_code: Some(1),
+                stderr: "ERROR permission denied\n".to_owned(),
+            }),
+        }
     }
 
     /// The names of the hook tools called so far, in order.
@@ -277,6 +330,191 @@ impl HookTools for MemoryHookTools {
             }
             Ok(())
         })
+    }
+
+    fn secret_add(
+        &self,
+        content: &SecretContent,
+        options: &SecretOptions,
+        owner: SecretOwner,
+    ) -> Result<String, HookToolError> {
+        let mut model = self.call("secret-add");
+        if owner == SecretOwner::App && !model.leader {
+            return Err(HookToolError::Failed {
+                tool: "secret-add",
+                exit_code: Some(1),
+                stderr: "ERROR permission denied\n".to_owned(),
+            });
+        }
+        let mut secret = Secret::new(content.clone())
+            .with_id(new_secret_id())
+            .owned_by(owner);
+        secret.label.clone_from(&options.label);
+        secret.description.clone_from(&options.description);
+        secret.expire = options.expire.map(crate::secret::SecretExpiry::to_rfc3339);
+        secret.rotate = options.rotate;
+        let id = secret.id.clone();
+        model.secrets.push(secret);
+        Ok(id)
+    }
+
+    fn secret_get(
+        &self,
+        lookup: &SecretLookup<'_>,
+        revision: Revision,
+    ) -> Result<SecretContent, HookToolError> {
+        const TOOL: &str = "secret-get";
+        let mut model = self.call(TOOL);
+        let index = Self::find_secret(&model, TOOL, lookup)?;
+        let secret = &mut model.secrets[index];
+        if let (Some(_), Some(label)) = (lookup.id, lookup.label) {
+            secret.label = Some(label.to_owned());
+        }
+        let latest = secret.latest_revision();
+        let wanted = match revision {
+            Revision::Tracked => secret.tracked_revision,
+            Revision::Refresh => {
+                secret.tracked_revision = latest;
+                latest
+            }
+            Revision::Peek => latest,
+        };
+        secret
+            .revisions
+            .get(&wanted)
+            .cloned()
+            .ok_or_else(|| Self::secret_not_found(TOOL, &format!("{}/{wanted}", secret.id)))
+    }
+
+    fn secret_info_get(&self, lookup: &SecretLookup<'_>) -> Result<SecretInfo, HookToolError> {
+        const TOOL: &str = "secret-info-get";
+        let model = self.call(TOOL);
+        let index = Self::find_secret(&model, TOOL, lookup)?;
+        let secret = &model.secrets[index];
+        if secret.owner.is_none() {
+            return Err(Self::secret_not_found(TOOL, &secret.id));
+        }
+        Ok(SecretInfo {
+            id: secret.id.clone(),
+            label: secret.label.clone(),
+            revision: secret.latest_revision(),
+            expires: secret.expire.clone(),
+            rotation: secret.rotate,
+            rotates: None,
+            description: secret.description.clone(),
+        })
+    }
+
+    fn secret_set(
+        &self,
+        id: &str,
+        content: Option<&SecretContent>,
+        options: &SecretOptions,
+    ) -> Result<(), HookToolError> {
+        const TOOL: &str = "secret-set";
+        let mut model = self.call(TOOL);
+        let index = Self::owned_secret(&model, TOOL, id)?;
+        let secret = &mut model.secrets[index];
+        if let Some(content) = content {
+            let next = secret.latest_revision() + 1;
+            secret.revisions.insert(next, content.clone());
+        }
+        if options.label.is_some() {
+            secret.label.clone_from(&options.label);
+        }
+        if options.description.is_some() {
+            secret.description.clone_from(&options.description);
+        }
+        if let Some(expire) = options.expire {
+            secret.expire = Some(expire.to_rfc3339());
+        }
+        if options.rotate.is_some() {
+            secret.rotate = options.rotate;
+        }
+        Ok(())
+    }
+
+    fn secret_grant(
+        &self,
+        id: &str,
+        relation_id: u64,
+        unit: Option<&str>,
+    ) -> Result<(), HookToolError> {
+        const TOOL: &str = "secret-grant";
+        let mut model = self.call(TOOL);
+        let index = Self::owned_secret(&model, TOOL, id)?;
+        let Some(relation) = model.relations.iter().find(|r| r.id == relation_id) else {
+            return Err(HookToolError::Failed {
+                tool: TOOL,
+                exit_code: Some(2),
+                stderr: format!(
+                    "ERROR invalid value \"{relation_id}\" for option --relation: relation not found\n"
+                ),
+            });
+        };
+        let grantee = unit.map_or_else(|| relation.remote_app.clone(), str::to_owned);
+        model.secrets[index]
+            .grants
+            .entry(relation_id)
+            .or_default()
+            .insert(grantee);
+        Ok(())
+    }
+
+    fn secret_revoke(
+        &self,
+        id: &str,
+        relation_id: u64,
+        unit: Option<&str>,
+    ) -> Result<(), HookToolError> {
+        const TOOL: &str = "secret-revoke";
+        let mut model = self.call(TOOL);
+        let index = Self::owned_secret(&model, TOOL, id)?;
+        let secret = &mut model.secrets[index];
+        match unit {
+            Some(unit) => {
+                if let Some(grantees) = secret.grants.get_mut(&relation_id) {
+                    grantees.remove(unit);
+                }
+            }
+            None => {
+                secret.grants.remove(&relation_id);
+            }
+        }
+        secret.grants.retain(|_, g| !g.is_empty());
+        Ok(())
+    }
+
+    fn secret_remove(&self, id: &str, revision: Option<u64>) -> Result<(), HookToolError> {
+        const TOOL: &str = "secret-remove";
+        let mut model = self.call(TOOL);
+        let index = Self::owned_secret(&model, TOOL, id)?;
+        match revision {
+            Some(revision) => {
+                let secret = &mut model.secrets[index];
+                if secret.revisions.remove(&revision).is_none() {
+                    return Err(Self::secret_not_found(TOOL, &format!("{id}/{revision}")));
+                }
+                let secret_id = secret.id.clone();
+                model.removed_secret_revisions.push((secret_id, revision));
+            }
+            None => {
+                let secret = model.secrets.remove(index);
+                let removed = secret.revisions.keys().map(|r| (secret.id.clone(), *r));
+                model.removed_secret_revisions.extend(removed);
+            }
+        }
+        Ok(())
+    }
+
+    fn secret_ids(&self) -> Result<Vec<String>, HookToolError> {
+        let model = self.call("secret-ids");
+        Ok(model
+            .secrets
+            .iter()
+            .filter(|s| s.owner.is_some())
+            .map(|s| s.id.clone())
+            .collect())
     }
 
     fn relation_model_get(&self, relation: &RelationRef) -> Result<String, HookToolError> {

@@ -40,6 +40,7 @@
 
 mod memory;
 mod relation;
+mod secret;
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -49,6 +50,7 @@ use ops_metadata::{CharmMetadata, ConfigType, ParamType, SourceKind};
 use self::memory::Model;
 pub use self::memory::{JujuLogLine, MemoryHookTools};
 pub use self::relation::Relation;
+pub use self::secret::Secret;
 use crate::config::ConfigValue;
 use crate::dispatch::{Charm, DispatchError, Outcome};
 use crate::env::{JujuContext, JujuVersion};
@@ -74,6 +76,8 @@ pub struct State {
     pub workload_version: Option<String>,
     /// The relations, peer relations included.
     pub relations: Vec<Relation>,
+    /// The secrets this unit owns or observes.
+    pub secrets: Vec<Secret>,
 }
 
 impl State {
@@ -115,6 +119,25 @@ impl State {
     pub fn with_relation(mut self, relation: Relation) -> Self {
         self.relations.push(relation);
         self
+    }
+
+    /// Adds a secret.
+    #[must_use]
+    pub fn with_secret(mut self, secret: Secret) -> Self {
+        self.secrets.push(secret);
+        self
+    }
+
+    /// The secret with this id (in any of Juju's spellings).
+    pub fn secret(&self, id: &str) -> Option<&Secret> {
+        self.secrets.iter().find(|s| s.has_id(id))
+    }
+
+    /// The secret with this label.
+    pub fn secret_by_label(&self, label: &str) -> Option<&Secret> {
+        self.secrets
+            .iter()
+            .find(|s| s.label.as_deref() == Some(label))
     }
 
     /// The relation with this id.
@@ -390,6 +413,7 @@ impl<C: Charm> Context<C> {
                         r
                     })
                     .collect(),
+                secrets: state.secrets.clone(),
                 leader: state.leader,
                 config: self.config_map(&state),
                 unit_status: state.unit_status.clone(),
@@ -426,6 +450,7 @@ impl<C: Charm> Context<C> {
             .collect();
         let out = State {
             relations,
+            secrets: self.last.secrets.clone(),
             unit_status: self.last.unit_status.clone(),
             app_status: self.last.app_status.clone(),
             workload_version: self.last.workload_version.clone(),
@@ -625,6 +650,31 @@ impl<C: Charm> Context<C> {
                 }
             }
         }
+        let secret = match event {
+            Event::SecretChanged(e) => Some((&e.secret, false)),
+            Event::SecretRotate(e) => Some((&e.secret, true)),
+            Event::SecretRemove(e) => Some((&e.secret, true)),
+            Event::SecretExpired(e) => Some((&e.secret, true)),
+            _ => None,
+        };
+        if let Some((secret, must_own)) = secret {
+            match state.secret(&secret.id) {
+                None => problems.push(format!(
+                    "the event is about secret `{}`, which is not in the state; add it with `State::with_secret`",
+                    secret.id
+                )),
+                Some(s) if must_own && s.owner.is_none() => problems.push(format!(
+                    "`{}` goes to the secret's owner, but the state has this unit only observe `{}`",
+                    event.hook_name(),
+                    s.id
+                )),
+                Some(s) if !must_own && s.owner.is_some() => problems.push(format!(
+                    "`secret-changed` goes to observers, but this unit owns `{}`",
+                    s.id
+                )),
+                Some(_) => {}
+            }
+        }
         problems.extend(self.check_entity(event));
         problems
     }
@@ -712,6 +762,11 @@ impl<C: Charm> Context<C> {
     /// The workload versions the last run replaced, oldest first.
     pub fn workload_version_history(&self) -> &[String] {
         &self.last.workload_version_history
+    }
+
+    /// The secret revisions the last run removed, as `(id, revision)`.
+    pub fn removed_secret_revisions(&self) -> &[(String, u64)] {
+        &self.last.removed_secret_revisions
     }
 
     /// The hook tools the last run called, in order.
