@@ -45,6 +45,39 @@ pub(crate) fn charm(
     }
     let relations: Vec<&str> = meta.relations().map(|r| r.name.as_str()).collect();
     let peers = meta.peers.keys();
+    let constant = |prefix: &str, name: &str, ty: &str, doc: String| {
+        let ident = format_ident!("{}_{}", prefix, name.replace('-', "_").to_uppercase());
+        let ty = format_ident!("{}", ty);
+        quote! {
+            #[doc = #doc]
+            pub const #ident: #p::#ty = #p::#ty::new_unchecked(#name);
+        }
+    };
+    let mut bindings: Vec<&str> = meta.relations().map(|r| r.name.as_str()).collect();
+    bindings.extend(meta.extra_bindings.keys().map(String::as_str));
+    bindings.sort_unstable();
+    bindings.dedup();
+    let other_consts: Vec<TokenStream> = meta
+        .storage
+        .keys()
+        .map(|n| constant("STORAGE", n, "StorageName", format!("The `{n}` storage.")))
+        .chain(meta.resources.keys().map(|n| {
+            constant(
+                "RESOURCE",
+                n,
+                "ResourceName",
+                format!("The `{n}` resource."),
+            )
+        }))
+        .chain(bindings.iter().map(|n| {
+            constant(
+                "BINDING",
+                n,
+                "Binding",
+                format!("The `{n}` network binding."),
+            )
+        }))
+        .collect();
     let endpoint_consts = meta.relations().map(|r| {
         let name = &r.name;
         let ident = format_ident!("RELATION_{}", r.name.replace('-', "_").to_uppercase());
@@ -102,6 +135,7 @@ pub(crate) fn charm(
         #[allow(dead_code)]
         impl #self_ty {
             #(#endpoint_consts)*
+            #(#other_consts)*
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod event;
 mod handler;
 pub mod hook_tools;
 mod logging;
+mod model;
 mod relation;
 mod secret;
 mod status;
@@ -41,6 +42,10 @@ pub use event::{
 };
 pub use handler::{CharmError, CollectStatus, FromHookContext, IntoOutcome, Rejection};
 pub use hook_tools::{Databag, HookToolError, HookTools, LogLevel};
+pub use model::{
+    Address, AddressKind, BindAddress, Binding, CloudCredential, CloudSpec, GoalState, GoalStatus,
+    Network, Port, Protocol, ResourceName, StorageInfo, StorageName,
+};
 pub use relation::{Bag, Endpoint, Member};
 pub use secret::{
     Revision, RotatePolicy, Secret, SecretContent, SecretExpiry, SecretInfo, SecretLookup,
@@ -69,6 +74,7 @@ pub mod __private {
     pub use crate::event::EventKind;
     pub use crate::event::kinds;
     pub use crate::handler::{CharmError, FromHookContext, IntoOutcome};
+    pub use crate::model::{Binding, ResourceName, StorageName};
     pub use crate::relation::Endpoint;
     pub use std::result::Result;
 

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::event::RelationRef;
+use crate::model::{AddressKind, CloudSpec, GoalState, Network, Port, StorageInfo};
 use crate::secret::{
     Revision, SecretContent, SecretInfo, SecretLookup, SecretOptions, SecretOwner,
 };
@@ -235,4 +236,33 @@ pub trait HookTools {
     fn secret_remove(&self, id: &str, revision: Option<u64>) -> Result<(), HookToolError>;
     /// `secret-ids --format=json`: the secrets this unit or application owns.
     fn secret_ids(&self) -> Result<Vec<String>, HookToolError>;
+
+    /// `storage-list --format=json [NAME]`: storage ids such as `data/0`.
+    fn storage_list(&self, name: Option<&str>) -> Result<Vec<String>, HookToolError>;
+    /// `storage-get --format=json -s NAME/N`.
+    fn storage_get(&self, id: &str) -> Result<StorageInfo, HookToolError>;
+    /// `storage-add NAME=COUNT`.
+    fn storage_add(&self, name: &str, count: u32) -> Result<(), HookToolError>;
+    /// `resource-get NAME`: the resource's local path.
+    fn resource_get(&self, name: &str) -> Result<std::path::PathBuf, HookToolError>;
+    /// `network-get --format=json [-r ID] BINDING`.
+    fn network_get(
+        &self,
+        binding: &str,
+        relation_id: Option<u64>,
+    ) -> Result<Network, HookToolError>;
+    /// `open-port PORT[-TO]/PROTO` or `open-port icmp`.
+    fn open_port(&self, port: &Port) -> Result<(), HookToolError>;
+    /// `close-port PORT[-TO]/PROTO` or `close-port icmp`.
+    fn close_port(&self, port: &Port) -> Result<(), HookToolError>;
+    /// `opened-ports --format=json`.
+    fn opened_ports(&self) -> Result<Vec<Port>, HookToolError>;
+    /// `goal-state --format=json`.
+    fn goal_state(&self) -> Result<GoalState, HookToolError>;
+    /// `credential-get --format=json`.
+    fn credential_get(&self) -> Result<CloudSpec, HookToolError>;
+    /// `juju-reboot [--now]`.
+    fn juju_reboot(&self, now: bool) -> Result<(), HookToolError>;
+    /// `unit-get --format=json private-address|public-address`.
+    fn unit_get(&self, kind: AddressKind) -> Result<String, HookToolError>;
 }

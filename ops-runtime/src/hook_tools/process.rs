@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 
 use super::{ConfigMap, Databag, HookToolError, HookTools, LogLevel, StatusTarget};
 use crate::event::RelationRef;
+use crate::model::{AddressKind, CloudSpec, GoalState, Network, Port, StorageInfo};
 use crate::secret::{
     Revision, RotatePolicy, SecretContent, SecretInfo, SecretLookup, SecretOptions, SecretOwner,
 };
@@ -429,6 +430,93 @@ impl HookTools for ProcessHookTools {
     fn secret_ids(&self) -> Result<Vec<String>, HookToolError> {
         let ids: Option<Vec<String>> = self.run_json("secret-ids", &["--format=json"])?;
         Ok(ids.unwrap_or_default())
+    }
+
+    fn storage_list(&self, name: Option<&str>) -> Result<Vec<String>, HookToolError> {
+        let mut args = vec!["--format=json"];
+        args.extend(name);
+        let ids: Option<Vec<String>> = self.run_json("storage-list", &args)?;
+        Ok(ids.unwrap_or_default())
+    }
+
+    fn storage_get(&self, id: &str) -> Result<StorageInfo, HookToolError> {
+        self.run_json("storage-get", &["--format=json", "-s", id])
+    }
+
+    fn storage_add(&self, name: &str, count: u32) -> Result<(), HookToolError> {
+        self.run("storage-add", &[&format!("{name}={count}")], None)?;
+        Ok(())
+    }
+
+    fn resource_get(&self, name: &str) -> Result<std::path::PathBuf, HookToolError> {
+        let out = self.run("resource-get", &[name], None)?;
+        let path = out.trim();
+        if path.is_empty() {
+            return Err(HookToolError::BadOutput {
+                tool: "resource-get",
+                reason: "expected the resource's path".into(),
+                output: String::new(),
+            });
+        }
+        Ok(path.into())
+    }
+
+    fn network_get(
+        &self,
+        binding: &str,
+        relation_id: Option<u64>,
+    ) -> Result<Network, HookToolError> {
+        let relation = relation_id.map(|id| id.to_string());
+        let mut args = vec!["--format=json"];
+        if let Some(relation) = &relation {
+            args.extend(["-r", relation]);
+        }
+        args.push(binding);
+        self.run_json("network-get", &args)
+    }
+
+    fn open_port(&self, port: &Port) -> Result<(), HookToolError> {
+        self.run("open-port", &[&port.to_string()], None)?;
+        Ok(())
+    }
+
+    fn close_port(&self, port: &Port) -> Result<(), HookToolError> {
+        self.run("close-port", &[&port.to_string()], None)?;
+        Ok(())
+    }
+
+    fn opened_ports(&self) -> Result<Vec<Port>, HookToolError> {
+        const TOOL: &str = "opened-ports";
+        let ports: Option<Vec<String>> = self.run_json(TOOL, &["--format=json"])?;
+        ports
+            .unwrap_or_default()
+            .iter()
+            .map(|p| {
+                p.parse().map_err(|reason| HookToolError::BadOutput {
+                    tool: TOOL,
+                    reason,
+                    output: p.clone(),
+                })
+            })
+            .collect()
+    }
+
+    fn goal_state(&self) -> Result<GoalState, HookToolError> {
+        self.run_json("goal-state", &["--format=json"])
+    }
+
+    fn credential_get(&self) -> Result<CloudSpec, HookToolError> {
+        self.run_json("credential-get", &["--format=json"])
+    }
+
+    fn juju_reboot(&self, now: bool) -> Result<(), HookToolError> {
+        let args: &[&str] = if now { &["--now"] } else { &[] };
+        self.run("juju-reboot", args, None)?;
+        Ok(())
+    }
+
+    fn unit_get(&self, kind: AddressKind) -> Result<String, HookToolError> {
+        self.run_json("unit-get", &["--format=json", kind.as_str()])
     }
 
     fn relation_model_get(&self, relation: &RelationRef) -> Result<String, HookToolError> {

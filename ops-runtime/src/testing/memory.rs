@@ -7,6 +7,7 @@ use super::relation::Relation;
 use super::secret::{Secret, new_secret_id};
 use crate::event::RelationRef;
 use crate::hook_tools::{ConfigMap, Databag, HookToolError, HookTools, LogLevel, StatusTarget};
+use crate::model::{AddressKind, CloudSpec, GoalState, GoalStatus, Network, Port, StorageInfo};
 use crate::secret::{
     Revision, SecretContent, SecretInfo, SecretLookup, SecretOptions, SecretOwner,
 };
@@ -30,6 +31,14 @@ pub(crate) struct Model {
     pub(crate) relations: Vec<Relation>,
     pub(crate) secrets: Vec<Secret>,
     pub(crate) removed_secret_revisions: Vec<(String, u64)>,
+    pub(crate) storages: Vec<super::Storage>,
+    pub(crate) requested_storages: BTreeMap<String, u32>,
+    pub(crate) resources: BTreeMap<String, std::path::PathBuf>,
+    pub(crate) networks: BTreeMap<String, Network>,
+    pub(crate) opened_ports: std::collections::BTreeSet<Port>,
+    pub(crate) planned_units: u32,
+    pub(crate) cloud_spec: Option<CloudSpec>,
+    pub(crate) reboots: Vec<bool>,
     pub(crate) leader: bool,
     pub(crate) config: ConfigMap,
     pub(crate) unit_status: StatusInfo,
@@ -515,6 +524,145 @@ impl HookTools for MemoryHookTools {
             .filter(|s| s.owner.is_some())
             .map(|s| s.id.clone())
             .collect())
+    }
+
+    fn storage_list(&self, name: Option<&str>) -> Result<Vec<String>, HookToolError> {
+        let model = self.call("storage-list");
+        Ok(model
+            .storages
+            .iter()
+            .filter(|s| name.is_none_or(|n| s.name == n))
+            .map(|s| format!("{}/{}", s.name, s.index))
+            .collect())
+    }
+
+    fn storage_get(&self, id: &str) -> Result<StorageInfo, HookToolError> {
+        let model = self.call("storage-get");
+        model
+            .storages
+            .iter()
+            .find(|s| format!("{}/{}", s.name, s.index) == id)
+            .map(|s| StorageInfo {
+                kind: "filesystem".to_owned(),
+                location: s.location.clone(),
+            })
+            .ok_or_else(|| HookToolError::Failed {
+                tool: "storage-get",
+                exit_code: Some(2),
+                stderr: format!("ERROR invalid value \"{id}\" for option -s: storage instance \"{id}\" not found\n"),
+            })
+    }
+
+    fn storage_add(&self, name: &str, count: u32) -> Result<(), HookToolError> {
+        let mut model = self.call("storage-add");
+        *model.requested_storages.entry(name.to_owned()).or_default() += count;
+        Ok(())
+    }
+
+    fn resource_get(&self, name: &str) -> Result<std::path::PathBuf, HookToolError> {
+        let model = self.call("resource-get");
+        model
+            .resources
+            .get(name)
+            .cloned()
+            .ok_or_else(|| HookToolError::Failed {
+                tool: "resource-get",
+                exit_code: Some(1),
+                stderr: format!(
+                    "ERROR could not download resource: resource#{}/{name} not found\n",
+                    model.app_name
+                ),
+            })
+    }
+
+    fn network_get(
+        &self,
+        binding: &str,
+        relation_id: Option<u64>,
+    ) -> Result<Network, HookToolError> {
+        let model = self.call("network-get");
+        if let Some(id) = relation_id
+            && !model.relations.iter().any(|r| r.id == id)
+        {
+            return Err(HookToolError::Failed {
+                tool: "network-get",
+                exit_code: Some(2),
+                stderr: format!("ERROR invalid value \"{id}\" for option -r: relation not found\n"),
+            });
+        }
+        Ok(model
+            .networks
+            .get(binding)
+            .cloned()
+            .unwrap_or_else(super::default_network))
+    }
+
+    fn open_port(&self, port: &Port) -> Result<(), HookToolError> {
+        self.call("open-port").opened_ports.insert(*port);
+        Ok(())
+    }
+
+    fn close_port(&self, port: &Port) -> Result<(), HookToolError> {
+        self.call("close-port").opened_ports.remove(port);
+        Ok(())
+    }
+
+    fn opened_ports(&self) -> Result<Vec<Port>, HookToolError> {
+        Ok(self
+            .call("opened-ports")
+            .opened_ports
+            .iter()
+            .copied()
+            .collect())
+    }
+
+    fn goal_state(&self) -> Result<GoalState, HookToolError> {
+        let model = self.call("goal-state");
+        let units = (0..model.planned_units)
+            .map(|n| {
+                let status = GoalStatus {
+                    status: "active".to_owned(),
+                    since: None,
+                };
+                (format!("{}/{n}", model.app_name), status)
+            })
+            .collect();
+        Ok(GoalState {
+            units,
+            relations: BTreeMap::new(),
+        })
+    }
+
+    fn credential_get(&self) -> Result<CloudSpec, HookToolError> {
+        let model = self.call("credential-get");
+        model.cloud_spec.clone().ok_or_else(|| HookToolError::Failed {
+            tool: "credential-get",
+            exit_code: Some(1),
+            stderr: "ERROR cannot access cloud credentials: permission denied (is the application trusted?)\n".to_owned(),
+        })
+    }
+
+    fn juju_reboot(&self, now: bool) -> Result<(), HookToolError> {
+        let mut model = self.call("juju-reboot");
+        if model.action_params.is_some() {
+            return Err(HookToolError::Failed {
+                tool: "juju-reboot",
+                exit_code: Some(1),
+                stderr: "ERROR juju-reboot is not supported when running an action\n".to_owned(),
+            });
+        }
+        model.reboots.push(now);
+        Ok(())
+    }
+
+    fn unit_get(&self, kind: AddressKind) -> Result<String, HookToolError> {
+        let model = self.call("unit-get");
+        let _ = kind;
+        Ok(model
+            .networks
+            .values()
+            .find_map(|n| n.bind_address().map(str::to_owned))
+            .unwrap_or_else(|| "192.0.2.0".to_owned()))
     }
 
     fn relation_model_get(&self, relation: &RelationRef) -> Result<String, HookToolError> {

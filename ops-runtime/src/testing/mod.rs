@@ -78,6 +78,79 @@ pub struct State {
     pub relations: Vec<Relation>,
     /// The secrets this unit owns or observes.
     pub secrets: Vec<Secret>,
+    /// The storage instances attached to this unit.
+    pub storages: Vec<Storage>,
+    /// Resources Juju can supply, by name, as local paths.
+    pub resources: BTreeMap<String, std::path::PathBuf>,
+    /// Networks by binding name; other bindings get a default network.
+    pub networks: BTreeMap<String, crate::model::Network>,
+    /// The ports this unit has open.
+    pub opened_ports: std::collections::BTreeSet<crate::model::Port>,
+    /// How many units the application is meant to have (`None`: 1).
+    pub planned_units: Option<u32>,
+    /// The cloud spec `credential-get` reports (`None`: the application is not trusted).
+    pub cloud_spec: Option<crate::model::CloudSpec>,
+}
+
+/// A storage instance attached to the unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Storage {
+    /// The storage name from the metadata.
+    pub name: String,
+    /// The instance index.
+    pub index: u32,
+    /// Where it is mounted.
+    pub location: std::path::PathBuf,
+}
+
+impl Storage {
+    /// Instance `index` of `name`, mounted under `/var/lib/juju/storage/<name>/<index>`.
+    pub fn new(name: impl Into<String>, index: u32) -> Self {
+        let name = name.into();
+        let location = format!("/var/lib/juju/storage/{name}/{index}").into();
+        Self {
+            name,
+            index,
+            location,
+        }
+    }
+
+    /// `<storage>-storage-attached` for this instance.
+    pub fn attached_event(&self) -> Event {
+        Event::StorageAttached(self.event())
+    }
+
+    /// `<storage>-storage-detaching` for this instance.
+    pub fn detaching_event(&self) -> Event {
+        Event::StorageDetaching(self.event())
+    }
+
+    fn event(&self) -> crate::event::StorageEvent {
+        crate::event::StorageEvent {
+            storage: crate::event::StorageRef {
+                name: self.name.clone(),
+                index: self.index,
+            },
+        }
+    }
+}
+
+/// The network Juju reports for a binding the state does not describe.
+pub(crate) fn default_network() -> crate::model::Network {
+    let address = crate::model::Address {
+        hostname: String::new(),
+        value: "192.0.2.0".to_owned(),
+        cidr: "192.0.2.0/24".to_owned(),
+    };
+    crate::model::Network {
+        bind_addresses: vec![crate::model::BindAddress {
+            mac_address: String::new(),
+            interface_name: String::new(),
+            addresses: vec![address],
+        }],
+        ingress_addresses: vec!["192.0.2.0".to_owned()],
+        egress_subnets: vec!["192.0.2.0/24".to_owned()],
+    }
 }
 
 impl State {
@@ -138,6 +211,56 @@ impl State {
         self.secrets
             .iter()
             .find(|s| s.label.as_deref() == Some(label))
+    }
+
+    /// Attaches a storage instance.
+    #[must_use]
+    pub fn with_storage(mut self, storage: Storage) -> Self {
+        self.storages.push(storage);
+        self
+    }
+
+    /// Makes a resource available at `path`.
+    #[must_use]
+    pub fn with_resource(
+        mut self,
+        name: impl Into<String>,
+        path: impl Into<std::path::PathBuf>,
+    ) -> Self {
+        self.resources.insert(name.into(), path.into());
+        self
+    }
+
+    /// Sets the network of a binding.
+    #[must_use]
+    pub fn with_network(
+        mut self,
+        binding: impl Into<String>,
+        network: crate::model::Network,
+    ) -> Self {
+        self.networks.insert(binding.into(), network);
+        self
+    }
+
+    /// Opens a port.
+    #[must_use]
+    pub fn with_opened_port(mut self, port: crate::model::Port) -> Self {
+        self.opened_ports.insert(port);
+        self
+    }
+
+    /// Sets how many units the application is meant to have.
+    #[must_use]
+    pub fn with_planned_units(mut self, units: u32) -> Self {
+        self.planned_units = Some(units);
+        self
+    }
+
+    /// Trusts the application with this cloud spec.
+    #[must_use]
+    pub fn with_cloud_spec(mut self, spec: crate::model::CloudSpec) -> Self {
+        self.cloud_spec = Some(spec);
+        self
     }
 
     /// The relation with this id.
@@ -414,6 +537,12 @@ impl<C: Charm> Context<C> {
                     })
                     .collect(),
                 secrets: state.secrets.clone(),
+                storages: state.storages.clone(),
+                resources: state.resources.clone(),
+                networks: state.networks.clone(),
+                opened_ports: state.opened_ports.clone(),
+                planned_units: state.planned_units.unwrap_or(1),
+                cloud_spec: state.cloud_spec.clone(),
                 leader: state.leader,
                 config: self.config_map(&state),
                 unit_status: state.unit_status.clone(),
@@ -451,6 +580,7 @@ impl<C: Charm> Context<C> {
         let out = State {
             relations,
             secrets: self.last.secrets.clone(),
+            opened_ports: self.last.opened_ports.clone(),
             unit_status: self.last.unit_status.clone(),
             app_status: self.last.app_status.clone(),
             workload_version: self.last.workload_version.clone(),
@@ -548,6 +678,40 @@ impl<C: Charm> Context<C> {
 
     fn check_state(&self, state: &State) -> Vec<String> {
         let mut problems = self.check_relations(state);
+        for (i, storage) in state.storages.iter().enumerate() {
+            if !self.meta.storage.contains_key(&storage.name) {
+                problems.push(format!(
+                    "storage `{}` is not declared in the charm's metadata",
+                    storage.name
+                ));
+            }
+            if state.storages[..i]
+                .iter()
+                .any(|s| s.name == storage.name && s.index == storage.index)
+            {
+                problems.push(format!(
+                    "storage `{}/{}` is attached twice",
+                    storage.name, storage.index
+                ));
+            }
+        }
+        for name in state.resources.keys() {
+            if !self.meta.resources.contains_key(name) {
+                problems.push(format!(
+                    "resource `{name}` is not declared in the charm's metadata"
+                ));
+            }
+        }
+        for binding in state.networks.keys() {
+            if self.meta.relation(binding).is_none()
+                && !self.meta.extra_bindings.contains_key(binding)
+                && binding != "juju-info"
+            {
+                problems.push(format!(
+                    "network binding `{binding}` is neither an endpoint nor an extra binding of the charm"
+                ));
+            }
+        }
         for (name, value) in &state.config {
             let Some(option) = self.meta.config.get(name) else {
                 let known: Vec<&str> = self.meta.config.keys().map(String::as_str).collect();
@@ -675,6 +839,17 @@ impl<C: Charm> Context<C> {
                 Some(_) => {}
             }
         }
+        if let Event::StorageAttached(e) | Event::StorageDetaching(e) = event
+            && !state
+                .storages
+                .iter()
+                .any(|s| s.name == e.storage.name && s.index == e.storage.index)
+        {
+            problems.push(format!(
+                "the event is about storage `{}`, which is not in the state; add it with `State::with_storage`",
+                e.storage
+            ));
+        }
         problems.extend(self.check_entity(event));
         problems
     }
@@ -767,6 +942,16 @@ impl<C: Charm> Context<C> {
     /// The secret revisions the last run removed, as `(id, revision)`.
     pub fn removed_secret_revisions(&self) -> &[(String, u64)] {
         &self.last.removed_secret_revisions
+    }
+
+    /// Storage the last run asked for with `storage-add`, by name.
+    pub fn requested_storages(&self) -> &BTreeMap<String, u32> {
+        &self.last.requested_storages
+    }
+
+    /// The reboots the last run asked for: `true` for `--now`.
+    pub fn reboots(&self) -> &[bool] {
+        &self.last.reboots
     }
 
     /// The hook tools the last run called, in order.

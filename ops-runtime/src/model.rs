@@ -1,0 +1,479 @@
+//! The rest of the Juju model: storage, resources, networks, ports, goal state,
+//! the cloud spec, reboots and unit addresses.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use crate::context::{HookContext, ModelError};
+use crate::event::{RelationRef, StorageRef};
+
+/// A storage of this charm. `#[charm]` generates one constant per storage in the
+/// metadata (`MyCharm::STORAGE_DATA`), so a misspelt name is a compile error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StorageName(&'static str);
+
+/// A resource of this charm. `#[charm]` generates one constant per resource
+/// (`MyCharm::RESOURCE_WEB_IMAGE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ResourceName(&'static str);
+
+/// A network binding: an endpoint or an extra binding. `#[charm]` generates one
+/// constant per binding (`MyCharm::BINDING_DB`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Binding(&'static str);
+
+macro_rules! name_type {
+    ($($ty:ident),*) => {$(
+        impl $ty {
+            /// A name, unchecked: prefer the constants `#[charm]` generates.
+            pub const fn new_unchecked(name: &'static str) -> Self {
+                Self(name)
+            }
+
+            /// The name, as in the metadata.
+            pub const fn name(self) -> &'static str {
+                self.0
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.0)
+            }
+        }
+    )*};
+}
+
+name_type!(StorageName, ResourceName, Binding);
+
+/// What `storage-get` reports about a storage instance.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct StorageInfo {
+    /// `filesystem` or `block`.
+    pub kind: String,
+    /// Where it is mounted (filesystem) or its device path (block).
+    pub location: PathBuf,
+}
+
+/// A transport protocol for ports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Protocol {
+    /// TCP
+    Tcp,
+    /// UDP
+    Udp,
+    /// ICMP (no port numbers)
+    Icmp,
+}
+
+/// A port or port range to open, as `open-port` takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Port {
+    /// The protocol.
+    pub protocol: Protocol,
+    /// The first port (0 for ICMP).
+    pub from: u16,
+    /// The last port, equal to `from` for a single port.
+    pub to: u16,
+}
+
+impl Port {
+    /// One TCP port.
+    pub const fn tcp(port: u16) -> Self {
+        Self {
+            protocol: Protocol::Tcp,
+            from: port,
+            to: port,
+        }
+    }
+
+    /// One UDP port.
+    pub const fn udp(port: u16) -> Self {
+        Self {
+            protocol: Protocol::Udp,
+            from: port,
+            to: port,
+        }
+    }
+
+    /// A range of ports.
+    pub const fn range(protocol: Protocol, from: u16, to: u16) -> Self {
+        Self { protocol, from, to }
+    }
+
+    /// ICMP.
+    pub const fn icmp() -> Self {
+        Self {
+            protocol: Protocol::Icmp,
+            from: 0,
+            to: 0,
+        }
+    }
+}
+
+impl fmt::Display for Port {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let proto = match self.protocol {
+            Protocol::Icmp => return f.write_str("icmp"),
+            Protocol::Tcp => "tcp",
+            Protocol::Udp => "udp",
+        };
+        if self.from == self.to {
+            write!(f, "{}/{proto}", self.from)
+        } else {
+            write!(f, "{}-{}/{proto}", self.from, self.to)
+        }
+    }
+}
+
+impl FromStr for Port {
+    type Err = String;
+
+    /// Parses `opened-ports` output: `80/tcp`, `8000-8999/udp`, `icmp`, or a bare
+    /// `80` (TCP); a trailing `(endpoints)` list is ignored.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.split_once('(').map_or(s, |(p, _)| p).trim();
+        if s.eq_ignore_ascii_case("icmp") {
+            return Ok(Port::icmp());
+        }
+        let (ports, protocol) = match s.split_once('/') {
+            Some((ports, proto)) => (
+                ports,
+                match proto.to_ascii_lowercase().as_str() {
+                    "tcp" => Protocol::Tcp,
+                    "udp" => Protocol::Udp,
+                    other => return Err(format!("unknown protocol `{other}` in `{s}`")),
+                },
+            ),
+            None => (s, Protocol::Tcp),
+        };
+        let number = |p: &str| {
+            p.parse::<u16>()
+                .map_err(|_| format!("`{s}` is not a port or port range"))
+        };
+        let (from, to) = match ports.split_once('-') {
+            Some((a, b)) => (number(a)?, number(b)?),
+            None => (number(ports)?, number(ports)?),
+        };
+        if from == 0 || to < from {
+            return Err(format!("`{s}` is not a port or port range"));
+        }
+        Ok(Port { protocol, from, to })
+    }
+}
+
+/// One address of a network interface.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+pub struct Address {
+    /// The hostname, when Juju knows one.
+    #[serde(default)]
+    pub hostname: String,
+    /// The IP address (older Juju names it `address`).
+    #[serde(alias = "address")]
+    pub value: String,
+    /// The subnet in CIDR notation; empty when Juju gives none.
+    #[serde(default)]
+    pub cidr: String,
+}
+
+/// A network interface bound to a binding.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+pub struct BindAddress {
+    /// The MAC address.
+    #[serde(rename = "mac-address", default)]
+    pub mac_address: String,
+    /// The interface name.
+    #[serde(rename = "interface-name", default)]
+    pub interface_name: String,
+    /// Its addresses.
+    #[serde(default)]
+    pub addresses: Vec<Address>,
+}
+
+/// What `network-get` reports for a binding.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+pub struct Network {
+    /// The interfaces the binding is on.
+    #[serde(rename = "bind-addresses", default)]
+    pub bind_addresses: Vec<BindAddress>,
+    /// Addresses other units reach this one on.
+    #[serde(rename = "ingress-addresses", default)]
+    pub ingress_addresses: Vec<String>,
+    /// Subnets traffic from this unit comes from.
+    #[serde(rename = "egress-subnets", default)]
+    pub egress_subnets: Vec<String>,
+}
+
+impl Network {
+    /// The first address of the first interface.
+    pub fn bind_address(&self) -> Option<&str> {
+        self.bind_addresses
+            .iter()
+            .flat_map(|b| &b.addresses)
+            .map(|a| a.value.as_str())
+            .next()
+    }
+
+    /// The first ingress address.
+    pub fn ingress_address(&self) -> Option<&str> {
+        self.ingress_addresses.first().map(String::as_str)
+    }
+}
+
+/// One unit or relation as `goal-state` reports it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct GoalStatus {
+    /// `active`, `waiting`, `dying`, ...
+    pub status: String,
+    /// Since when, as Juju formats it.
+    #[serde(default)]
+    pub since: Option<String>,
+}
+
+/// What `goal-state` reports: the units and relations Juju is heading for.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
+pub struct GoalState {
+    /// This application's units.
+    #[serde(default)]
+    pub units: BTreeMap<String, GoalStatus>,
+    /// Per endpoint, the related applications and units.
+    #[serde(default)]
+    pub relations: BTreeMap<String, BTreeMap<String, GoalStatus>>,
+}
+
+/// The credential of a cloud spec. Its `Debug` output hides the attributes,
+/// which hold secrets.
+#[derive(Clone, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+pub struct CloudCredential {
+    /// The authentication type, e.g. `userpass` or `certificate`.
+    #[serde(rename = "auth-type", default)]
+    pub auth_type: String,
+    /// The credential's attributes (secret).
+    #[serde(default)]
+    pub attrs: BTreeMap<String, String>,
+    /// Attributes Juju redacted.
+    #[serde(default)]
+    pub redacted: Vec<String>,
+}
+
+impl fmt::Debug for CloudCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CloudCredential")
+            .field("auth_type", &self.auth_type)
+            .field("attrs", &self.attrs.keys().collect::<Vec<_>>())
+            .field("redacted", &self.redacted)
+            .finish()
+    }
+}
+
+/// What `credential-get` reports: the cloud the model runs on (needs `juju trust`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+pub struct CloudSpec {
+    /// The cloud type, e.g. `lxd`, `kubernetes`, `openstack`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The cloud's name.
+    #[serde(default)]
+    pub name: String,
+    /// The region.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// The API endpoint.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    /// The identity endpoint.
+    #[serde(rename = "identity-endpoint", default)]
+    pub identity_endpoint: Option<String>,
+    /// The storage endpoint.
+    #[serde(rename = "storage-endpoint", default)]
+    pub storage_endpoint: Option<String>,
+    /// The credential.
+    #[serde(default)]
+    pub credential: Option<CloudCredential>,
+    /// CA certificates.
+    #[serde(rename = "cacertificates", default)]
+    pub ca_certificates: Vec<String>,
+    /// Whether TLS verification is skipped.
+    #[serde(rename = "skip-tls-verify", default)]
+    pub skip_tls_verify: bool,
+    /// Whether this is the controller's cloud.
+    #[serde(rename = "is-controller-cloud", default)]
+    pub is_controller_cloud: bool,
+}
+
+/// Which of this unit's addresses `unit-get` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressKind {
+    /// `private-address`
+    Private,
+    /// `public-address`
+    Public,
+}
+
+impl AddressKind {
+    /// The key `unit-get` takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AddressKind::Private => "private-address",
+            AddressKind::Public => "public-address",
+        }
+    }
+}
+
+impl HookContext {
+    /// The instances of `storage` attached to this unit (`storage-list`).
+    pub fn storages(&mut self, storage: StorageName) -> Result<Vec<StorageRef>, ModelError> {
+        let ids = self.hook_tools().storage_list(Some(storage.0))?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| {
+                let (name, index) = id.rsplit_once('/')?;
+                Some(StorageRef {
+                    name: name.to_owned(),
+                    index: index.parse().ok()?,
+                })
+            })
+            .collect())
+    }
+
+    /// Kind and location of a storage instance (`storage-get -s NAME/N`).
+    pub fn storage_info(&mut self, storage: &StorageRef) -> Result<StorageInfo, ModelError> {
+        Ok(self.hook_tools().storage_get(&storage.to_string())?)
+    }
+
+    /// Asks Juju for `count` more instances of `storage` (`storage-add`).
+    pub fn request_storage(&mut self, storage: StorageName, count: u32) -> Result<(), ModelError> {
+        Ok(self.hook_tools().storage_add(storage.0, count)?)
+    }
+
+    /// The local path of a resource, fetching it if needed (`resource-get`).
+    pub fn resource(&mut self, resource: ResourceName) -> Result<PathBuf, ModelError> {
+        Ok(self.hook_tools().resource_get(resource.0)?)
+    }
+
+    /// The network of a binding (`network-get`); with a relation, the addresses
+    /// for that relation, falling back to the binding's when Juju no longer knows
+    /// the relation.
+    pub fn network(
+        &mut self,
+        binding: Binding,
+        relation: Option<&RelationRef>,
+    ) -> Result<Network, ModelError> {
+        match self
+            .hook_tools()
+            .network_get(binding.0, relation.map(|r| r.id))
+        {
+            Ok(network) => Ok(network),
+            Err(e) if relation.is_some() => match ModelError::from(e) {
+                ModelError::RelationNotFound { .. } => {
+                    Ok(self.hook_tools().network_get(binding.0, None)?)
+                }
+                other => Err(other),
+            },
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Opens a port or range (`open-port`).
+    pub fn open_port(&mut self, port: Port) -> Result<(), ModelError> {
+        Ok(self.hook_tools().open_port(&port)?)
+    }
+
+    /// Closes a port or range (`close-port`).
+    pub fn close_port(&mut self, port: Port) -> Result<(), ModelError> {
+        Ok(self.hook_tools().close_port(&port)?)
+    }
+
+    /// The ports this unit has open (`opened-ports`).
+    pub fn opened_ports(&mut self) -> Result<Vec<Port>, ModelError> {
+        Ok(self.hook_tools().opened_ports()?)
+    }
+
+    /// Makes exactly `ports` open: closes the others, opens the missing ones.
+    pub fn set_ports(&mut self, ports: &[Port]) -> Result<(), ModelError> {
+        let open = self.opened_ports()?;
+        for port in open.iter().filter(|p| !ports.contains(p)) {
+            self.close_port(*port)?;
+        }
+        for port in ports.iter().filter(|p| !open.contains(p)) {
+            self.open_port(*port)?;
+        }
+        Ok(())
+    }
+
+    /// What Juju is heading for (`goal-state`).
+    pub fn goal_state(&mut self) -> Result<GoalState, ModelError> {
+        Ok(self.hook_tools().goal_state()?)
+    }
+
+    /// How many units this application is meant to have: the goal state's units
+    /// that are not dying.
+    pub fn planned_units(&mut self) -> Result<usize, ModelError> {
+        Ok(self
+            .goal_state()?
+            .units
+            .values()
+            .filter(|u| u.status != "dying")
+            .count())
+    }
+
+    /// The cloud the model runs on (`credential-get`; needs `juju trust`).
+    pub fn cloud_spec(&mut self) -> Result<CloudSpec, ModelError> {
+        Ok(self.hook_tools().credential_get()?)
+    }
+
+    /// Asks Juju to reboot the machine: after this hook, or with `now` at once
+    /// (Juju then stops the hook; nothing after this call is guaranteed to run).
+    /// Juju refuses it during actions.
+    pub fn reboot(&mut self, now: bool) -> Result<(), ModelError> {
+        Ok(self.hook_tools().juju_reboot(now)?)
+    }
+
+    /// One of this unit's addresses (`unit-get`).
+    pub fn unit_address(&mut self, kind: AddressKind) -> Result<String, ModelError> {
+        Ok(self.hook_tools().unit_get(kind)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_parse_and_print() {
+        for (text, port) in [
+            ("80/tcp", Port::tcp(80)),
+            ("53/udp", Port::udp(53)),
+            ("8000-8999/udp", Port::range(Protocol::Udp, 8000, 8999)),
+            ("icmp", Port::icmp()),
+        ] {
+            assert_eq!(text.parse::<Port>(), Ok(port));
+            assert_eq!(port.to_string(), text);
+        }
+        assert_eq!("443".parse::<Port>(), Ok(Port::tcp(443)));
+        assert_eq!("80/tcp (db,web)".parse::<Port>(), Ok(Port::tcp(80)));
+        for bad in ["0/tcp", "80/sctp", "9-1/tcp", "http"] {
+            assert!(bad.parse::<Port>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn network_json_and_credentials_debug() {
+        let json = r#"{"bind-addresses": [{"mac-address": "aa", "interface-name": "eth0",
+            "addresses": [{"hostname": "", "address": "10.0.0.2", "cidr": "10.0.0.0/24"}]}],
+            "ingress-addresses": ["10.0.0.2"], "egress-subnets": ["10.0.0.0/24"]}"#;
+        let network: Network = serde_json::from_str(json).unwrap();
+        assert_eq!(network.bind_address(), Some("10.0.0.2"));
+        assert_eq!(network.ingress_address(), Some("10.0.0.2"));
+        let credential = CloudCredential {
+            auth_type: "userpass".into(),
+            attrs: [("password".to_owned(), "hunter2".to_owned())]
+                .into_iter()
+                .collect(),
+            redacted: vec![],
+        };
+        assert!(!format!("{credential:?}").contains("hunter2"));
+    }
+}
