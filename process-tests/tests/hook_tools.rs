@@ -1,0 +1,539 @@
+//! Every hook tool, run the way Juju runs a charm: the probe charm's binary with
+//! `JUJU_*` variables and recording hook-tool executables on `PATH`. Each test
+//! asserts the exact argv (and stdin) the charm sends and, through what the
+//! charm logs, that it parsed the tool's real output format, error exits
+//! included.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::process::Command;
+
+/// Records `tool<TAB>arg...` per call (a `key#file=PATH` argument is recorded as
+/// `key#file=<content>`, and stdin, if any, as a trailing `<TAB>stdin=...`), then
+/// prints `responses/<tool>`, or fails with `responses/<tool>.stderr` and the
+/// exit code in `responses/<tool>.exit`. A tool with `.fail-with-r` fails only
+/// when called with `-r`.
+const FAKE_TOOL: &str = r#"#!/bin/sh
+tool=$(basename "$0")
+dir="$FAKE_JUJU"
+line="$tool"
+has_r=""
+for a in "$@"; do
+  case "$a" in
+    *'#file='*) line="$line	${a%%#file=*}#file=<$(cat "${a#*#file=}")>" ;;
+    *) line="$line	$a" ;;
+  esac
+  [ "$a" = "-r" ] && has_r=1
+done
+if [ "$tool" = relation-set ] || [ "$tool" = relation-set-app ]; then
+  line="$line	stdin=$(cat)"
+fi
+printf '%s\n' "$line" >> "$dir/calls"
+# Tools whose answer depends on the arguments.
+key="$tool"
+case "$tool" in
+  relation-list) case " $* " in *" --app "*) key="relation-list-app" ;; esac ;;
+  relation-get) case " $* " in *" --app "*) key="relation-get-app" ;; esac ;;
+  secret-get) case " $* " in *" --peek "*|*" --refresh "*) key="secret-get-latest" ;; esac ;;
+esac
+if [ -f "$dir/responses/$key.exit" ] && { [ ! -f "$dir/responses/$key.fail-with-r" ] || [ -n "$has_r" ]; }; then
+  cat "$dir/responses/$key.stderr" >&2
+  exit "$(cat "$dir/responses/$key.exit")"
+fi
+[ -f "$dir/responses/$key" ] && cat "$dir/responses/$key"
+exit 0
+"#;
+
+const TOOLS: &[&str] = &[
+    "juju-log",
+    "status-set",
+    "status-get",
+    "is-leader",
+    "config-get",
+    "application-version-set",
+    "action-get",
+    "action-set",
+    "action-log",
+    "action-fail",
+    "relation-ids",
+    "relation-list",
+    "relation-get",
+    "relation-set",
+    "relation-model-get",
+    "secret-add",
+    "secret-get",
+    "secret-info-get",
+    "secret-set",
+    "secret-grant",
+    "secret-revoke",
+    "secret-remove",
+    "secret-ids",
+    "storage-list",
+    "storage-get",
+    "storage-add",
+    "resource-get",
+    "network-get",
+    "open-port",
+    "close-port",
+    "opened-ports",
+    "goal-state",
+    "credential-get",
+    "juju-reboot",
+    "unit-get",
+];
+
+struct Juju {
+    dir: PathBuf,
+}
+
+impl Juju {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("ops-process-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("bin")).unwrap();
+        fs::create_dir_all(dir.join("responses")).unwrap();
+        let script = dir.join("fake-tool");
+        fs::write(&script, FAKE_TOOL).unwrap();
+        fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+        for tool in TOOLS {
+            std::os::unix::fs::symlink(&script, dir.join("bin").join(tool)).unwrap();
+        }
+        let juju = Self { dir };
+        juju.respond("is-leader", "true");
+        juju
+    }
+
+    /// What `tool` prints.
+    fn respond(&self, tool: &str, output: &str) -> &Self {
+        fs::write(self.dir.join("responses").join(tool), output).unwrap();
+        self
+    }
+
+    /// Makes `tool` fail with `code` and `stderr`.
+    fn fail(&self, tool: &str, code: i32, stderr: &str) -> &Self {
+        fs::write(
+            self.dir.join("responses").join(format!("{tool}.exit")),
+            code.to_string(),
+        )
+        .unwrap();
+        fs::write(
+            self.dir.join("responses").join(format!("{tool}.stderr")),
+            stderr,
+        )
+        .unwrap();
+        self
+    }
+
+    /// Runs config-changed with `scenario`; returns the exit code and the calls
+    /// other than config-get, collect-status's and the final log line, plus that
+    /// log line.
+    fn run(&self, scenario: &str) -> (i32, Vec<Vec<String>>, String) {
+        self.respond("config-get", &format!(r#"{{"scenario": "{scenario}"}}"#));
+        let status = Command::new(env!("CARGO_BIN_EXE_process-tests"))
+            .env_clear()
+            .env(
+                "PATH",
+                format!("{}:/usr/bin:/bin", self.dir.join("bin").display()),
+            )
+            .env("FAKE_JUJU", &self.dir)
+            .env("JUJU_DISPATCH_PATH", "hooks/config-changed")
+            .env("JUJU_HOOK_NAME", "config-changed")
+            .env("JUJU_UNIT_NAME", "probe/0")
+            .env("JUJU_MODEL_NAME", "test")
+            .env("JUJU_MODEL_UUID", "6f1a3e2c-0c1d-4f3b-9a57-1b9e6c2d7e10")
+            .env("JUJU_VERSION", "3.6.4")
+            .status()
+            .unwrap();
+        let text = fs::read_to_string(self.dir.join("calls")).unwrap_or_default();
+        let _ = fs::remove_file(self.dir.join("calls"));
+        let mut calls: Vec<Vec<String>> = text
+            .lines()
+            .map(|l| l.split('\t').map(str::to_owned).collect())
+            .collect();
+        assert_eq!(calls.first().map(|c| c[0].as_str()), Some("config-get"));
+        calls.remove(0);
+        let log = match calls.last() {
+            Some(last) if last[0] == "juju-log" => {
+                calls.pop().map(|l| l[4].clone()).unwrap_or_default()
+            }
+            _ => String::new(),
+        };
+        (status.code().unwrap_or(-1), calls, log)
+    }
+}
+
+impl Drop for Juju {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn argv(parts: &[&str]) -> Vec<String> {
+    parts.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[test]
+fn relation_tools() {
+    let juju = Juju::new("relations");
+    juju.respond("relation-ids", r#"["db:1", "db:4"]"#)
+        .respond("relation-list", r#"["pg/0", "pg/1"]"#)
+        .respond("relation-list-app", r#""pg""#)
+        .respond("relation-get", r#"{"ingress-address": "10.0.0.9"}"#)
+        .respond("relation-get-app", r#"{"database": "app"}"#)
+        .respond(
+            "relation-model-get",
+            r#"{"uuid": "0b7e2c4d-aaaa-4bbb-8ccc-123456789abc"}"#,
+        );
+    let (code, calls, log) = juju.run("relations");
+    assert_eq!(code, 0, "{calls:?}");
+    assert_eq!(
+        calls,
+        vec![
+            argv(&["relation-ids", "db", "--format=json"]),
+            argv(&["relation-list", "--format=json", "-r", "db:1"]),
+            argv(&["relation-list", "--format=json", "--app", "-r", "db:1"]),
+            argv(&["relation-get", "--format=json", "-r", "db:1", "-", "pg/0"]),
+            argv(&["is-leader", "--format=json"]),
+            argv(&[
+                "relation-get",
+                "--format=json",
+                "-r",
+                "db:1",
+                "--app",
+                "-",
+                "probe"
+            ]),
+            argv(&["relation-model-get", "--format=json", "-r", "db:1"]),
+        ]
+    );
+    assert_eq!(
+        log,
+        r#"[RelationRef { endpoint: "db", id: 1 }, RelationRef { endpoint: "db", id: 4 }] ["pg/0", "pg/1"] Some("pg") {"ingress-address": "10.0.0.9"} {"database": "app"} 0b7e2c4d-aaaa-4bbb-8ccc-123456789abc"#
+    );
+}
+
+#[test]
+fn relation_set_sends_changed_keys_as_json_on_stdin() {
+    let juju = Juju::new("relation-set");
+    juju.respond("relation-get", r#"{"port": "5432", "old": "x"}"#)
+        .respond("relation-get-app", "{}");
+    let (code, calls, _) = juju.run("relation-set");
+    assert_eq!(code, 0, "{calls:?}");
+    assert_eq!(
+        calls,
+        vec![
+            argv(&[
+                "relation-get",
+                "--format=json",
+                "-r",
+                "db:1",
+                "-",
+                "probe/0"
+            ]),
+            argv(&[
+                "relation-set",
+                "-r",
+                "db:1",
+                "--file",
+                "-",
+                r#"stdin={"host":"10.0.0.1","old":""}"#
+            ]),
+            argv(&["is-leader", "--format=json"]),
+            argv(&[
+                "relation-get",
+                "--format=json",
+                "-r",
+                "db:1",
+                "--app",
+                "-",
+                "probe"
+            ]),
+            argv(&[
+                "relation-set",
+                "-r",
+                "db:1",
+                "--app",
+                "--file",
+                "-",
+                r#"stdin={"ready":"true"}"#
+            ]),
+        ]
+    );
+}
+
+#[test]
+fn an_unknown_relation_id_is_relation_not_found() {
+    let juju = Juju::new("relation-not-found");
+    juju.fail(
+        "relation-get",
+        2,
+        "ERROR invalid value \"db:9\" for option -r: relation not found\n",
+    );
+    let (code, calls, log) = juju.run("relation-not-found");
+    assert_eq!(code, 0);
+    assert_eq!(
+        calls,
+        vec![argv(&[
+            "relation-get",
+            "--format=json",
+            "-r",
+            "db:9",
+            "-",
+            "probe/0"
+        ])]
+    );
+    assert_eq!(
+        log,
+        "not found: ERROR invalid value \"db:9\" for option -r: relation not found"
+    );
+}
+
+#[test]
+fn secret_add_passes_values_through_files() {
+    let juju = Juju::new("secret-add");
+    juju.respond("secret-add", "secret:cs0001\n");
+    let (code, calls, log) = juju.run("secret-add");
+    assert_eq!(code, 0, "{calls:?}");
+    assert_eq!(
+        calls,
+        vec![
+            argv(&["is-leader", "--format=json"]),
+            argv(&[
+                "secret-add",
+                "--label",
+                "db-admin",
+                "--description",
+                "database admin",
+                "--expire",
+                "2026-11-18T11:06:40Z",
+                "--rotate",
+                "weekly",
+                "--owner",
+                "application",
+                "password#file=<hunter2>",
+                "username#file=<admin>",
+            ]),
+        ]
+    );
+    // `secret:<id>` is canonical already; only bare ids gain the model's UUID.
+    assert_eq!(log, r#"Some("secret:cs0001")"#);
+}
+
+#[test]
+fn secret_reads() {
+    let juju = Juju::new("secret-read");
+    juju.respond("secret-get", r#"{"password": "old"}"#)
+        .respond("secret-get-latest", r#"{"password": "new"}"#)
+        .respond(
+            "secret-info-get",
+            r#"{"cs0001": {"revision": 7, "label": "db-admin", "owner": "application", "rotation": "weekly", "expiry": "2026-11-18T11:06:40Z"}}"#,
+        );
+    let (code, calls, log) = juju.run("secret-read");
+    assert_eq!(code, 0, "{calls:?}");
+    let id = "secret://6f1a3e2c-0c1d-4f3b-9a57-1b9e6c2d7e10/cs0001";
+    assert_eq!(
+        calls,
+        vec![
+            argv(&["secret-get", "--format=json", id, "--label", "db-admin"]),
+            argv(&[
+                "secret-get",
+                "--format=json",
+                id,
+                "--label",
+                "db-admin",
+                "--peek"
+            ]),
+            argv(&[
+                "secret-get",
+                "--format=json",
+                id,
+                "--label",
+                "db-admin",
+                "--refresh"
+            ]),
+            argv(&["secret-info-get", "--format=json", "secret:cs0001"]),
+        ]
+    );
+    assert_eq!(
+        log,
+        r#"Some("old") Some("new") Some("new") 7 Some("db-admin") Some(Weekly)"#
+    );
+}
+
+#[test]
+fn secret_management() {
+    let juju = Juju::new("secret-manage");
+    juju.respond("secret-get", r#"{"password": "old"}"#)
+        .respond("secret-ids", r#"["secret:cs0002"]"#);
+    let (code, calls, log) = juju.run("secret-manage");
+    assert_eq!(code, 0, "{calls:?}");
+    let id = "secret:cs0001";
+    assert_eq!(
+        calls,
+        vec![
+            argv(&["secret-get", "--format=json", id]),
+            argv(&["secret-set", id, "password#file=<n3w>"]),
+            argv(&["secret-set", id, "--description", "rotated"]),
+            argv(&["secret-grant", "--relation", "1", id]),
+            argv(&["secret-grant", "--relation", "1", "--unit", "pg/0", id]),
+            argv(&["secret-revoke", "--relation", "1", "--unit", "pg/0", id]),
+            argv(&["secret-remove", id, "--revision", "3"]),
+            argv(&["secret-remove", id]),
+            argv(&["secret-ids", "--format=json"]),
+        ]
+    );
+    assert_eq!(log, r#"["secret:cs0002"]"#);
+}
+
+#[test]
+fn a_missing_secret_is_secret_not_found() {
+    let juju = Juju::new("secret-not-found");
+    juju.fail("secret-get", 1, "ERROR secret \"missing\" not found\n");
+    let (code, calls, log) = juju.run("secret-not-found");
+    assert_eq!(code, 0);
+    assert_eq!(
+        calls,
+        vec![argv(&["secret-get", "--format=json", "--label", "missing"])]
+    );
+    assert_eq!(log, "not found: ERROR secret \"missing\" not found");
+}
+
+#[test]
+fn storage_tools() {
+    let juju = Juju::new("storage");
+    juju.respond("storage-list", r#"["data/0", "data/3"]"#)
+        .respond(
+            "storage-get",
+            r#"{"kind": "filesystem", "location": "/srv/data/0"}"#,
+        );
+    let (code, calls, log) = juju.run("storage");
+    assert_eq!(code, 0, "{calls:?}");
+    assert_eq!(
+        calls,
+        vec![
+            argv(&["storage-list", "--format=json", "data"]),
+            argv(&["storage-get", "--format=json", "-s", "data/0"]),
+            argv(&["storage-add", "data=2"]),
+        ]
+    );
+    assert_eq!(
+        log,
+        r#"[StorageRef { name: "data", index: 0 }, StorageRef { name: "data", index: 3 }] filesystem /srv/data/0"#
+    );
+}
+
+#[test]
+fn resources_networks_goal_state_credentials_addresses_and_reboot() {
+    let juju = Juju::new("misc");
+    juju.respond("resource-get", "/var/lib/juju/agents/unit-probe-0/resources/model-file/model.bin\n")
+        .respond(
+            "network-get",
+            r#"{"bind-addresses": [{"mac-address": "", "interface-name": "eth0", "addresses": [{"hostname": "", "value": "10.1.1.5", "cidr": "10.1.1.0/24"}]}], "egress-subnets": ["10.1.1.5/32"], "ingress-addresses": ["10.1.1.5"]}"#,
+        )
+        .respond(
+            "goal-state",
+            r#"{"units": {"probe/0": {"status": "active", "since": "2026-11-25 04:00:00Z"}, "probe/1": {"status": "waiting"}, "probe/2": {"status": "dying"}}, "relations": {}}"#,
+        )
+        .respond(
+            "credential-get",
+            r#"{"type": "openstack", "name": "cloud", "region": "r1", "endpoint": "https://keystone", "credential": {"auth-type": "userpass", "attrs": {"password": "p"}}, "cacertificates": [], "skip-tls-verify": false, "is-controller-cloud": true}"#,
+        )
+        .respond("unit-get", r#""203.0.113.7""#);
+    // network-get with -r fails as for a relation Juju no longer knows: retried without.
+    juju.fail(
+        "network-get",
+        2,
+        "ERROR invalid value \"1\" for option -r: relation not found\n",
+    );
+    fs::write(juju.dir.join("responses/network-get.fail-with-r"), "").unwrap();
+    let (code, calls, log) = juju.run("misc");
+    assert_eq!(code, 0, "{calls:?}");
+    assert_eq!(
+        calls,
+        vec![
+            argv(&["resource-get", "model-file"]),
+            argv(&["network-get", "--format=json", "metrics"]),
+            argv(&["network-get", "--format=json", "-r", "1", "db"]),
+            argv(&["network-get", "--format=json", "db"]),
+            argv(&["goal-state", "--format=json"]),
+            argv(&["credential-get", "--format=json"]),
+            argv(&["unit-get", "--format=json", "public-address"]),
+            argv(&["juju-reboot"]),
+        ]
+    );
+    assert_eq!(
+        log,
+        r#"/var/lib/juju/agents/unit-probe-0/resources/model-file/model.bin Some("10.1.1.5") Some("10.1.1.5") 2 openstack Some("userpass") 203.0.113.7"#
+    );
+}
+
+#[test]
+fn port_tools() {
+    let juju = Juju::new("ports");
+    juju.respond("opened-ports", r#"["22/tcp", "80/tcp", "icmp"]"#);
+    let (code, calls, _) = juju.run("ports");
+    assert_eq!(code, 0, "{calls:?}");
+    assert_eq!(
+        calls,
+        vec![
+            argv(&["opened-ports", "--format=json"]),
+            argv(&["close-port", "22/tcp"]),
+            argv(&["open-port", "9000-9010/udp"]),
+        ]
+    );
+}
+
+#[test]
+fn status_tools() {
+    let juju = Juju::new("status");
+    juju.respond(
+        "status-get",
+        r#"{"message": "", "status": "active", "status-data": {}}"#,
+    );
+    fs::write(
+        juju.dir.join("responses/status-get"),
+        r#"{"message": "ready", "status": "active", "status-data": {}, "application-status": {"message": "2 units", "status": "waiting", "status-data": {}, "units": {}}}"#,
+    )
+    .unwrap();
+    let (code, calls, log) = juju.run("status");
+    assert_eq!(code, 0, "{calls:?}");
+    assert_eq!(
+        calls,
+        vec![
+            argv(&[
+                "status-get",
+                "--include-data",
+                "--format=json",
+                "--application=false"
+            ]),
+            argv(&["is-leader", "--format=json"]),
+            argv(&[
+                "status-get",
+                "--include-data",
+                "--format=json",
+                "--application=true"
+            ]),
+            argv(&[
+                "status-set",
+                "--application=true",
+                "waiting",
+                "--",
+                "for peers"
+            ]),
+        ]
+    );
+    assert_eq!(log, "active: ready | waiting: 2 units");
+}
+
+#[test]
+fn malformed_tool_output_fails_the_hook_with_a_clear_error() {
+    let juju = Juju::new("bad-output");
+    juju.respond("relation-ids", "not json");
+    let (code, _, log) = juju.run("relations");
+    assert_eq!(code, 1);
+    assert!(
+        log.contains("hook tool `relation-ids` printed output that cannot be read"),
+        "{log}"
+    );
+}
