@@ -88,6 +88,7 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         metadata: parsed.metadata.clone(),
         metadata_source: parsed.metadata_source.clone(),
         krate: parsed.krate.clone(),
+        state: None,
     };
     let krate = args.krate();
     let ident = &parsed.ident;

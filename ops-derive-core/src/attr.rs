@@ -2,7 +2,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use syn::punctuated::Punctuated;
-use syn::{Ident, LitStr, Token};
+use syn::{LitStr, Token};
 
 use crate::diag::Errors;
 use crate::symbol;
@@ -17,6 +17,8 @@ pub(crate) struct CharmArgs {
     pub(crate) metadata_source: Option<LitStr>,
     /// `crate = path`: where `ops_runtime` is, when renamed.
     pub(crate) krate: Option<syn::Path>,
+    /// `state = "local" | "controller"`: where stored state is kept.
+    pub(crate) state: Option<LitStr>,
 }
 
 impl CharmArgs {
@@ -44,6 +46,19 @@ impl CharmArgs {
             } else if meta.path.is_ident(symbol::METADATA_SOURCE) {
                 set_once(out.metadata_source.is_some(), symbol::METADATA_SOURCE)?;
                 out.metadata_source = Some(meta.value()?.parse()?);
+            } else if meta.path.is_ident(symbol::STATE) {
+                set_once(out.state.is_some(), symbol::STATE)?;
+                let lit: LitStr = meta.value()?.parse()?;
+                if !matches!(lit.value().as_str(), "local" | "controller") {
+                    return Err(syn::Error::new(
+                        lit.span(),
+                        format!(
+                            "unknown state store `{}`; expected `local` (a file in the charm directory) or `controller` (Juju's controller, for Kubernetes charms)",
+                            lit.value()
+                        ),
+                    ));
+                }
+                out.state = Some(lit);
             } else if meta.path.is_ident(symbol::CRATE) {
                 set_once(out.krate.is_some(), symbol::CRATE)?;
                 out.krate = Some(meta.value()?.call(syn::Path::parse_mod_style)?);
@@ -79,6 +94,42 @@ impl CharmArgs {
 pub(crate) struct EventName {
     pub(crate) name: String,
     pub(crate) span: Span,
+    /// For `reconcile(except(...))`: the events it does not run for.
+    pub(crate) except: Vec<EventName>,
+}
+
+fn plain(ident: &syn::Ident) -> EventName {
+    EventName {
+        name: ident.to_string().trim_start_matches("r#").to_owned(),
+        span: ident.span(),
+        except: Vec::new(),
+    }
+}
+
+/// `reconcile(except(a, b))`.
+fn reconcile(list: &syn::MetaList, errors: &mut Errors) -> Option<EventName> {
+    let mut except = Vec::new();
+    let parsed = list.parse_nested_meta(|meta| {
+        if !meta.path.is_ident("except") {
+            return Err(meta.error("expected `except(event, ...)`"));
+        }
+        meta.parse_nested_meta(|inner| {
+            match inner.path.get_ident() {
+                Some(ident) => except.push(plain(ident)),
+                None => return Err(inner.error("expected an event name")),
+            }
+            Ok(())
+        })
+    });
+    if let Err(e) = parsed {
+        errors.push(e);
+        return None;
+    }
+    let ident = list.path.get_ident()?;
+    Some(EventName {
+        except,
+        ..plain(ident)
+    })
 }
 
 /// Whether `attr` is `#[on(...)]` (or a path ending in `on`).
@@ -98,7 +149,7 @@ pub(crate) fn parse_on(attr: &syn::Attribute, errors: &mut Errors) -> Vec<EventN
         );
         return Vec::new();
     };
-    match list.parse_args_with(Punctuated::<Ident, Token![,]>::parse_terminated) {
+    match list.parse_args_with(Punctuated::<syn::Meta, Token![,]>::parse_terminated) {
         Ok(names) if names.is_empty() => {
             errors.spanned(
                 attr,
@@ -107,10 +158,23 @@ pub(crate) fn parse_on(attr: &syn::Attribute, errors: &mut Errors) -> Vec<EventN
             Vec::new()
         }
         Ok(names) => names
-            .into_iter()
-            .map(|ident| EventName {
-                name: ident.to_string().trim_start_matches("r#").to_owned(),
-                span: ident.span(),
+            .iter()
+            .filter_map(|meta| match meta {
+                syn::Meta::Path(path) => match path.get_ident() {
+                    Some(ident) => Some(plain(ident)),
+                    None => {
+                        errors.spanned(path, "expected an event name in snake_case, e.g. `config_changed`");
+                        None
+                    }
+                },
+                syn::Meta::List(list) if list.path.is_ident("reconcile") => reconcile(list, errors),
+                other => {
+                    errors.spanned(
+                        other,
+                        "expected event names in snake_case, e.g. `#[on(config_changed)]`, or `reconcile(except(...))`",
+                    );
+                    None
+                }
             })
             .collect(),
         Err(e) => {

@@ -11,6 +11,8 @@ use crate::diag::{self, Errors};
 pub(crate) struct ResolvedEvent {
     pub(crate) kind: &'static str,
     pub(crate) entity: Option<String>,
+    /// For a reconcile handler, the events it skips.
+    pub(crate) except: Vec<ResolvedEvent>,
 }
 
 /// Events whose name is fixed.
@@ -33,6 +35,7 @@ const FIXED: &[(&str, &str)] = &[
     ("secret_expired", "SecretExpired"),
     ("collect_app_status", "CollectAppStatus"),
     ("collect_unit_status", "CollectUnitStatus"),
+    ("reconcile", "Reconcile"),
 ];
 
 /// The metadata entities that prefix event names.
@@ -115,7 +118,11 @@ fn catalogue(meta: &CharmMetadata) -> Vec<String> {
 /// Resolves one event name; `Err` carries the message for the name's span.
 fn resolve(name: &str, meta: &CharmMetadata) -> Result<ResolvedEvent, String> {
     if let Some((_, kind)) = FIXED.iter().find(|(n, _)| *n == name) {
-        return Ok(ResolvedEvent { kind, entity: None });
+        return Ok(ResolvedEvent {
+            kind,
+            entity: None,
+            except: Vec::new(),
+        });
     }
     let mut first_miss = None;
     for (suffix, kind, entity) in PREFIXED {
@@ -131,6 +138,7 @@ fn resolve(name: &str, meta: &CharmMetadata) -> Result<ResolvedEvent, String> {
             return Ok(ResolvedEvent {
                 kind,
                 entity: Some(found.clone()),
+                except: Vec::new(),
             });
         }
         first_miss.get_or_insert((prefix, *entity, names));
@@ -181,7 +189,21 @@ pub(crate) fn check_events(
                     Ok(r) if resolved.contains(&r) => {
                         errors.error(event.span, format!("`{}` is listed twice", event.name));
                     }
-                    Ok(r) => resolved.push(r),
+                    Ok(mut r) => {
+                        for skipped in &event.except {
+                            match resolve(&skipped.name, meta) {
+                                Ok(s) if matches!(s.kind, "Reconcile" | "CollectAppStatus" | "CollectUnitStatus" | "Action") => {
+                                    errors.error(
+                                        skipped.span,
+                                        format!("reconcile never runs for `{}`: there is nothing to skip", skipped.name),
+                                    );
+                                }
+                                Ok(s) => r.except.push(s),
+                                Err(message) => errors.error(skipped.span, message),
+                            }
+                        }
+                        resolved.push(r);
+                    }
                     Err(message) => errors.error(event.span, message),
                 }
             }

@@ -16,8 +16,13 @@ pub(crate) fn charm(
     resolved: &[Vec<ResolvedEvent>],
     meta: &CharmMetadata,
     sources: &[Source],
-    krate: &syn::Path,
+    args: &crate::attr::CharmArgs,
 ) -> TokenStream {
+    let krate = &args.krate();
+    let store = match args.state.as_ref().map(syn::LitStr::value).as_deref() {
+        Some("controller") => format_ident!("Controller"),
+        _ => format_ident!("Local"),
+    };
     let item = &charm.original;
     let self_ty = &item.self_ty;
     let p = quote!(#krate::__private);
@@ -32,11 +37,21 @@ pub(crate) fn charm(
                 None => quote!(::core::option::Option::None),
             };
             let name = handler.ident.to_string();
+            let except = event.except.iter().map(|e| {
+                let kind = format_ident!("{}", e.kind);
+                match &e.entity {
+                    Some(entity) => {
+                        quote!((#p::EventKind::#kind, ::core::option::Option::Some(#entity)))
+                    }
+                    None => quote!((#p::EventKind::#kind, ::core::option::Option::None)),
+                }
+            });
             entries.push(quote! {
                 #p::Handler {
                     kind: #p::EventKind::#kind,
                     entity: #entity,
                     name: #name,
+                    except: &[#(#except),*],
                     call: Self::#shim,
                 }
             });
@@ -118,6 +133,7 @@ pub(crate) fn charm(
                 storages: &[#(#storages),*],
                 containers: &[#(#containers),*],
                 actions: &[#(#actions),*],
+                store: #p::StoreKind::#store,
             };
             const HANDLERS: &'static [#p::Handler<Self>] = &[#(#entries),*];
             fn metadata_sources() -> &'static [#p::MetadataSource] {
@@ -198,7 +214,7 @@ fn shim_fn(
         fn #shim(
             __charm: &mut Self,
             __cx: &mut #p::HookContext,
-        ) -> #p::Result<(), #p::CharmError> {
+        ) -> #p::Result<#p::Flow, #p::CharmError> {
             #[allow(unused_imports)]
             use #p::{into_action_outcome as __ops_into_action_outcome, into_outcome as __ops_into_outcome};
             #(#lets)*

@@ -64,7 +64,7 @@ pub fn expand_charm(args: TokenStream, item: TokenStream) -> TokenStream {
         let errors = errors.to_compile_errors();
         return quote!(#fallback #errors);
     }
-    expand::charm(&charm, &resolved, &loaded.meta, &loaded.sources, &krate)
+    expand::charm(&charm, &resolved, &loaded.meta, &loaded.sources, &args)
 }
 
 /// Expands a stray `#[on(...)]`: one that `#[charm]` did not consume because it

@@ -10,3 +10,5 @@ pub(crate) const CRATE: &str = "crate";
 pub(crate) const ON: &str = "on";
 /// The context type a handler takes as `&mut HookContext`.
 pub(crate) const HOOK_CONTEXT: &str = "HookContext";
+/// `#[charm(state = "...")]`
+pub(crate) const STATE: &str = "state";

@@ -146,7 +146,7 @@ pub enum LoadParamsError {
 /// fetched once and cached.
 pub struct HookContext {
     juju: JujuContext,
-    event: Event,
+    pub(crate) event: Event,
     tools: Rc<dyn HookTools>,
     config: Option<ConfigData>,
     leader: Option<(bool, Instant)>,
@@ -156,6 +156,12 @@ pub struct HookContext {
     /// collect-status.
     pub(crate) config_errors: Vec<ConfigError>,
     pub(crate) relation_cache: crate::relation::RelationCache,
+    /// The state loaded at the start of the hook, updated as the hook goes.
+    pub(crate) snapshot: crate::state::Snapshot,
+    /// Typed stored state loaded in this hook, by key.
+    pub(crate) entries: std::collections::HashMap<&'static str, Box<dyn crate::state::Entry>>,
+    /// The deferred queue as it will be committed.
+    pub(crate) deferred_out: Vec<crate::state::DeferredEvent>,
     /// Tracked secret content read in this hook, by id (or `label:<label>`).
     pub(crate) secret_cache: std::collections::HashMap<String, crate::secret::SecretContent>,
     meta: CharmMeta,
@@ -184,6 +190,9 @@ impl HookContext {
             config_errors: Vec::new(),
             relation_cache: crate::relation::RelationCache::default(),
             secret_cache: std::collections::HashMap::new(),
+            snapshot: crate::state::Snapshot::default(),
+            entries: std::collections::HashMap::new(),
+            deferred_out: Vec::new(),
             meta: CharmMeta::EMPTY,
         }
     }
@@ -194,6 +203,53 @@ impl HookContext {
     pub fn with_meta(mut self, meta: CharmMeta) -> Self {
         self.meta = meta;
         self
+    }
+
+    /// The same context, starting from this stored state.
+    #[must_use]
+    pub fn with_snapshot(mut self, snapshot: crate::state::Snapshot) -> Self {
+        self.snapshot = snapshot;
+        self
+    }
+
+    /// The charm's stored state of type `T`, loaded on first use (from
+    /// `Default` the first time) and committed when the hook succeeds.
+    pub fn stored<T: crate::state::StoredState>(
+        &mut self,
+    ) -> Result<&mut T, crate::state::StateError> {
+        use crate::state::{Entry, StateError, Typed};
+        if !self.entries.contains_key(T::KEY) {
+            let value: T = match self.snapshot.stored.get(T::KEY) {
+                Some(json) => {
+                    serde_json::from_value(json.clone()).map_err(|e| StateError::Convert {
+                        key: T::KEY,
+                        reason: e.to_string(),
+                    })?
+                }
+                None => T::default(),
+            };
+            self.entries.insert(T::KEY, Box::new(Typed(value)));
+        }
+        let entry: Option<&mut Box<dyn Entry>> = self.entries.get_mut(T::KEY);
+        entry
+            .and_then(|e| e.as_any_mut().downcast_mut::<T>())
+            .ok_or_else(|| StateError::Convert {
+                key: T::KEY,
+                reason: "two stored-state types use this key".into(),
+            })
+    }
+
+    /// The snapshot to commit: the loaded one with this hook's stored state and
+    /// deferred queue.
+    pub(crate) fn committed_snapshot(
+        &self,
+    ) -> Result<crate::state::Snapshot, crate::state::StateError> {
+        let mut snapshot = self.snapshot.clone();
+        for (key, entry) in &self.entries {
+            snapshot.stored.insert((*key).to_owned(), entry.to_json()?);
+        }
+        snapshot.deferred.clone_from(&self.deferred_out);
+        Ok(snapshot)
     }
 
     /// The charm's compiled-in metadata.
@@ -287,6 +343,10 @@ impl HookContext {
     /// Sets this unit's status. Juju applies it at once, even if the hook fails later.
     pub fn set_unit_status(&mut self, status: Status) -> Result<(), ModelError> {
         self.tools.status_set(StatusTarget::Unit, &status)?;
+        self.snapshot.unit_status = Some((
+            status.kind().as_str().to_owned(),
+            status.message().to_owned(),
+        ));
         Ok(())
     }
 
@@ -298,6 +358,10 @@ impl HookContext {
             });
         }
         self.tools.status_set(StatusTarget::App, &status)?;
+        self.snapshot.app_status = Some((
+            status.kind().as_str().to_owned(),
+            status.message().to_owned(),
+        ));
         Ok(())
     }
 

@@ -8,9 +8,12 @@ use crate::config::ConfigError;
 use crate::context::{HookContext, ModelError};
 use crate::env::{EnvError, JujuContext};
 use crate::event::{Event, EventKind};
-use crate::handler::{CharmError, Rejection};
+use crate::handler::{CharmError, Flow, Rejection};
 use crate::hook_tools::{HookTools, LogLevel, ProcessHookTools, StatusTarget};
 use crate::logging;
+use crate::state::{
+    ControllerStore, DeferredEvent, LocalStore, Snapshot, StateError, StateStore, StoreKind,
+};
 use crate::status;
 use crate::status::Status;
 
@@ -43,6 +46,8 @@ pub struct CharmMeta {
     pub containers: &'static [&'static str],
     /// Action names.
     pub actions: &'static [&'static str],
+    /// Where stored state and deferred events are kept.
+    pub store: StoreKind,
 }
 
 impl CharmMeta {
@@ -54,6 +59,7 @@ impl CharmMeta {
         storages: &[],
         containers: &[],
         actions: &[],
+        store: StoreKind::Local,
     };
 }
 
@@ -69,7 +75,7 @@ pub struct MetadataSource {
 }
 
 /// The function a handler entry calls.
-pub type HandlerFn<C> = fn(&mut C, &mut HookContext) -> Result<(), CharmError>;
+pub type HandlerFn<C> = fn(&mut C, &mut HookContext) -> Result<Flow, CharmError>;
 
 /// One entry of a charm's dispatch table.
 pub struct Handler<C> {
@@ -79,6 +85,8 @@ pub struct Handler<C> {
     pub entity: Option<&'static str>,
     /// The handler method's name.
     pub name: &'static str,
+    /// For a reconcile handler, the events it does not run for.
+    pub except: &'static [(EventKind, Option<&'static str>)],
     /// Builds the arguments and calls the method.
     pub call: HandlerFn<C>,
 }
@@ -119,6 +127,19 @@ pub enum DispatchError {
         event: String,
         /// The panic's message.
         message: String,
+    },
+    /// The stored state could not be loaded or committed.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// A handler deferred an event that cannot be deferred.
+    #[error(
+        "handler `{handler}` deferred `{event}`, which cannot be deferred (actions, stop, remove, secret-rotate, secret-expired and collect-status run once)"
+    )]
+    NotDeferrable {
+        /// The handler.
+        handler: &'static str,
+        /// The event's hook name.
+        event: String,
     },
     /// Setting the collected status failed.
     #[error("cannot set the status collected after `{event}`: {source}")]
@@ -188,31 +209,74 @@ pub fn main_with<C: Charm>(make: impl FnOnce() -> C) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let store: Box<dyn StateStore> = match C::META.store {
+        StoreKind::Local => Box::new(LocalStore::in_charm_dir(&juju.charm_dir)),
+        StoreKind::Controller => Box::new(ControllerStore::new(Rc::clone(&tools))),
+    };
     let mut charm = make();
-    let outcome = run(&mut charm, juju, tools);
+    let outcome = run_with_store(&mut charm, juju, tools, &*store);
     if let Outcome::Failed(error) = &outcome {
         eprintln!("error: {error}");
     }
     outcome.exit_code()
 }
 
-/// Runs `charm` for the dispatch `juju` describes, against `tools`: the handlers
-/// registered for the event in declaration order, then collect-status.
+/// Runs `charm` for the dispatch `juju` describes, against `tools`, with its
+/// state in the charm directory's [`LocalStore`] (or Juju's controller, as the
+/// charm declares): deferred events first, then the handlers registered for the
+/// event in declaration order, reconcile handlers, then collect-status; the state
+/// is committed only if all of it succeeds.
 ///
-/// This is what [`main`] does after reading the environment, and what the testing
-/// harness runs against its in-memory hook tools.
+/// This is what [`main`] does after reading the environment.
 pub fn run<C: Charm>(charm: &mut C, juju: JujuContext, tools: Rc<dyn HookTools>) -> Outcome {
+    let store: Box<dyn StateStore> = match C::META.store {
+        StoreKind::Local => Box::new(LocalStore::in_charm_dir(&juju.charm_dir)),
+        StoreKind::Controller => Box::new(ControllerStore::new(Rc::clone(&tools))),
+    };
+    run_with_store(charm, juju, tools, &*store)
+}
+
+/// [`run`] with an explicit state store, as the testing harness uses.
+pub fn run_with_store<C: Charm>(
+    charm: &mut C,
+    juju: JujuContext,
+    tools: Rc<dyn HookTools>,
+    store: &dyn StateStore,
+) -> Outcome {
     let _route = logging::route_to(Rc::clone(&tools), juju.debug);
     let event = match Event::from_context(&juju) {
         Ok(event) => event,
         Err(error) => return fail(DispatchError::Env(error)),
     };
-    let mut cx = HookContext::new(juju, event, tools).with_meta(C::META);
+    let snapshot = match store.load() {
+        Ok(snapshot) => snapshot,
+        Err(error) => return fail(DispatchError::State(error)),
+    };
+    let loaded = snapshot.clone();
+    let mut cx = HookContext::new(juju, event, tools)
+        .with_meta(C::META)
+        .with_snapshot(snapshot);
     let outcome = dispatch(charm, &mut cx);
+    let outcome = match outcome {
+        Outcome::Success => match commit(&cx, store, &loaded) {
+            Ok(()) => Outcome::Success,
+            Err(error) => Outcome::Failed(DispatchError::State(error)),
+        },
+        other => other,
+    };
     if let Outcome::Failed(error) = &outcome {
         log::error!("{error}");
     }
     outcome
+}
+
+/// Writes the state back if the hook changed it.
+fn commit(cx: &HookContext, store: &dyn StateStore, loaded: &Snapshot) -> Result<(), StateError> {
+    let snapshot = cx.committed_snapshot()?;
+    if &snapshot != loaded {
+        store.save(&snapshot)?;
+    }
+    Ok(())
 }
 
 fn fail(error: DispatchError) -> Outcome {
@@ -220,38 +284,155 @@ fn fail(error: DispatchError) -> Outcome {
     Outcome::Failed(error)
 }
 
-/// Runs the handlers for the context's event, then collect-status.
+/// Runs deferred events, the handlers for the context's event, reconcile
+/// handlers, then collect-status.
 fn dispatch<C: Charm>(charm: &mut C, cx: &mut HookContext) -> Outcome {
     let event = cx.event().clone();
+    if !event.is_restricted()
+        && let Err(error) = reemit(charm, cx)
+    {
+        return Outcome::Failed(error);
+    }
     if let Some(kind) = event.kind() {
         let entity = event.entity();
-        for handler in C::HANDLERS
+        let handlers = C::HANDLERS
             .iter()
-            .filter(|h| h.kind == kind && h.entity == entity)
-        {
-            match (call(charm, cx, handler), &event) {
-                (Ok(()), _) => {}
-                (Err(Failure::InvalidConfig(invalid)), Event::Action(_)) => {
-                    return action_failed(cx, handler.name, &invalid.to_string());
-                }
-                (Err(Failure::InvalidConfig(invalid)), _) => skip(cx, handler, invalid),
-                (Err(Failure::Handler(error)), Event::Action(_)) => {
-                    return action_failed(cx, handler.name, &format!("{error:#}"));
-                }
-                (Err(Failure::InvalidParams(message)), _) => {
-                    return action_failed(cx, handler.name, &message);
-                }
-                (Err(failure), _) => return Outcome::Failed(failure.into_error(handler, cx)),
-            }
+            .filter(|h| h.kind == kind && h.entity == entity);
+        if let Some(outcome) = run_handlers(charm, cx, handlers, &event) {
+            return outcome;
         }
     }
     if event.is_restricted() {
         return Outcome::Success;
     }
+    if !matches!(event, Event::Action(_)) {
+        let reconcilers = C::HANDLERS.iter().filter(|h| {
+            h.kind == EventKind::Reconcile
+                && !h.except.iter().any(|(kind, entity)| {
+                    Some(*kind) == event.kind() && (entity.is_none() || *entity == event.entity())
+                })
+        });
+        if let Some(outcome) = run_handlers(charm, cx, reconcilers, &event) {
+            return outcome;
+        }
+    }
     match collect_status(charm, cx) {
         Ok(()) => Outcome::Success,
         Err(error) => Outcome::Failed(error),
     }
+}
+
+/// Runs `handlers` for `event` in order; `Some` ends the dispatch early.
+fn run_handlers<'h, C: Charm>(
+    charm: &mut C,
+    cx: &mut HookContext,
+    handlers: impl Iterator<Item = &'h Handler<C>>,
+    event: &Event,
+) -> Option<Outcome> {
+    for handler in handlers {
+        match (call(charm, cx, handler), event) {
+            (Ok(Flow::Done), _) => {}
+            (Ok(Flow::Defer), _) => {
+                if let Err(error) = defer(cx, handler, event) {
+                    return Some(Outcome::Failed(error));
+                }
+            }
+            (Err(Failure::InvalidConfig(invalid)), Event::Action(_)) => {
+                return Some(action_failed(cx, handler.name, &invalid.to_string()));
+            }
+            (Err(Failure::InvalidConfig(invalid)), _) => skip(cx, handler, invalid),
+            (Err(Failure::Handler(error)), Event::Action(_)) => {
+                return Some(action_failed(cx, handler.name, &format!("{error:#}")));
+            }
+            (Err(Failure::InvalidParams(message)), _) => {
+                return Some(action_failed(cx, handler.name, &message));
+            }
+            (Err(failure), _) => return Some(Outcome::Failed(failure.into_error(handler, cx))),
+        }
+    }
+    None
+}
+
+/// Whether ops lets this event be deferred.
+fn deferrable(event: &Event) -> bool {
+    !matches!(
+        event,
+        Event::Action(_)
+            | Event::Stop
+            | Event::Remove
+            | Event::SecretRotate(_)
+            | Event::SecretExpired(_)
+    )
+}
+
+/// Queues `event` for `handler`, unless the same notice is queued already.
+fn defer<C>(
+    cx: &mut HookContext,
+    handler: &Handler<C>,
+    event: &Event,
+) -> Result<(), DispatchError> {
+    if !deferrable(event) || handler.kind == EventKind::Reconcile {
+        return Err(DispatchError::NotDeferrable {
+            handler: handler.name,
+            event: event.hook_name(),
+        });
+    }
+    let notice = DeferredEvent {
+        handler: handler.name.to_owned(),
+        event: event.clone(),
+    };
+    if cx.deferred_out.contains(&notice) {
+        log::debug!(
+            "Not deferring `{}` for `{}` again: already queued.",
+            event.hook_name(),
+            handler.name
+        );
+    } else {
+        log::debug!("Deferring `{}` for `{}`.", event.hook_name(), handler.name);
+        cx.deferred_out.push(notice);
+    }
+    Ok(())
+}
+
+/// Re-runs the deferred events, oldest first, each with the handler that
+/// deferred it; one deferred again keeps its place in the queue.
+fn reemit<C: Charm>(charm: &mut C, cx: &mut HookContext) -> Result<(), DispatchError> {
+    let queue = std::mem::take(&mut cx.snapshot.deferred);
+    let total = queue.len();
+    for (n, notice) in queue.into_iter().enumerate() {
+        let handler = C::HANDLERS.iter().find(|h| {
+            h.name == notice.handler
+                && Some(h.kind) == notice.event.kind()
+                && h.entity == notice.event.entity()
+        });
+        let Some(handler) = handler else {
+            log::warn!(
+                "Dropping deferred `{}`: the charm has no handler `{}` for it any more.",
+                notice.event.hook_name(),
+                notice.handler
+            );
+            continue;
+        };
+        log::debug!(
+            "Re-emitting deferred `{}` to `{}` ({} of {total} in queue).",
+            notice.event.hook_name(),
+            handler.name,
+            n + 1
+        );
+        let current = std::mem::replace(&mut cx.event, notice.event.clone());
+        let result = call(charm, cx, handler);
+        cx.event = current;
+        match result {
+            Ok(Flow::Done) => {}
+            Ok(Flow::Defer) => cx.deferred_out.push(notice),
+            Err(Failure::InvalidConfig(invalid)) => {
+                skip(cx, handler, invalid);
+                cx.deferred_out.push(notice);
+            }
+            Err(failure) => return Err(failure.into_error(handler, cx)),
+        }
+    }
+    Ok(())
 }
 
 /// An action handler failed: fail the action with `message`.
@@ -323,10 +504,10 @@ fn call<C: Charm>(
     charm: &mut C,
     cx: &mut HookContext,
     handler: &Handler<C>,
-) -> Result<(), Failure> {
+) -> Result<Flow, Failure> {
     let result = catch_unwind(AssertUnwindSafe(|| (handler.call)(charm, cx)));
     match result {
-        Ok(Ok(())) => Ok(()),
+        Ok(Ok(flow)) => Ok(flow),
         Ok(Err(error)) => match error.get_ref().downcast_ref::<Rejection>() {
             Some(Rejection::InvalidConfig(invalid)) => Err(Failure::InvalidConfig(invalid.clone())),
             Some(rejection @ Rejection::InvalidParams(_)) => {
@@ -366,7 +547,13 @@ fn collect_status<C: Charm>(charm: &mut C, cx: &mut HookContext) -> Result<(), D
         cx.statuses.borrow_mut().clear();
         for handler in C::HANDLERS.iter().filter(|h| h.kind == kind) {
             match call(charm, cx, handler) {
-                Ok(()) => {}
+                Ok(Flow::Done) => {}
+                Ok(Flow::Defer) => {
+                    return Err(DispatchError::NotDeferrable {
+                        handler: handler.name,
+                        event: "collect-status".to_owned(),
+                    });
+                }
                 Err(Failure::InvalidConfig(invalid)) => skip(cx, handler, invalid),
                 Err(failure) => return Err(failure.into_error(handler, cx)),
             }
@@ -382,9 +569,22 @@ fn collect_status<C: Charm>(charm: &mut C, cx: &mut HookContext) -> Result<(), D
         }
         let chosen = status::highest(&cx.statuses.borrow()).cloned();
         if let Some(status) = chosen {
-            cx.hook_tools()
-                .status_set(target, &status)
-                .map_err(|e| collect_error(cx, e.into()))?;
+            // Not set again when it is what this charm set last (a saving ops does
+            // not make: one hook-tool call per hook).
+            let as_stored = Some((
+                status.kind().as_str().to_owned(),
+                status.message().to_owned(),
+            ));
+            let last = match target {
+                StatusTarget::Unit => &mut cx.snapshot.unit_status,
+                StatusTarget::App => &mut cx.snapshot.app_status,
+            };
+            if *last != as_stored {
+                *last = as_stored;
+                cx.hook_tools()
+                    .status_set(target, &status)
+                    .map_err(|e| collect_error(cx, e.into()))?;
+            }
         }
     }
     Ok(())

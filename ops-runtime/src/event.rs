@@ -18,7 +18,7 @@ macro_rules! event_kinds {
         ///
         /// Per-entity kinds (relations, storage, containers, actions) are paired with the
         /// entity's name in the dispatch table.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         #[non_exhaustive]
         pub enum EventKind {
             $($(#[$doc])* $kind,)*
@@ -107,6 +107,9 @@ event_kinds! {
     CollectAppStatus => None,
     /// Run after every hook, to set the unit status.
     CollectUnitStatus => None,
+    /// Run once per hook whatever the event (a reconcile handler), after the
+    /// event's own handlers and before collect-status.
+    Reconcile => None,
 }
 
 impl EventKind {
@@ -140,7 +143,7 @@ pub enum EntityKind {
 }
 
 /// A relation, as Juju names it: endpoint and id (`db:7`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct RelationRef {
     /// The endpoint name from the metadata.
     pub endpoint: String,
@@ -165,7 +168,7 @@ impl fmt::Display for RelationRef {
 }
 
 /// `<endpoint>-relation-created`: a relation was established, before any unit joined.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RelationCreatedEvent {
     /// The relation.
     pub relation: RelationRef,
@@ -174,7 +177,7 @@ pub struct RelationCreatedEvent {
 }
 
 /// `<endpoint>-relation-joined`: a remote unit joined the relation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RelationJoinedEvent {
     /// The relation.
     pub relation: RelationRef,
@@ -185,7 +188,7 @@ pub struct RelationJoinedEvent {
 }
 
 /// `<endpoint>-relation-changed`: a remote unit's (or the remote app's) data changed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RelationChangedEvent {
     /// The relation.
     pub relation: RelationRef,
@@ -196,7 +199,7 @@ pub struct RelationChangedEvent {
 }
 
 /// `<endpoint>-relation-departed`: a remote unit left the relation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RelationDepartedEvent {
     /// The relation.
     pub relation: RelationRef,
@@ -209,7 +212,7 @@ pub struct RelationDepartedEvent {
 }
 
 /// `<endpoint>-relation-broken`: the relation is being removed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RelationBrokenEvent {
     /// The relation (no longer active; its data can still be read in this hook).
     pub relation: RelationRef,
@@ -218,7 +221,7 @@ pub struct RelationBrokenEvent {
 }
 
 /// Any of the five relation events, for a handler registered on several of them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RelationEvent {
     /// Which of the five relation events this is.
     pub kind: EventKind,
@@ -233,7 +236,7 @@ pub struct RelationEvent {
 }
 
 /// A storage instance, as Juju names it: storage name and index (`data/0`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct StorageRef {
     /// The storage name from the metadata.
     pub name: String,
@@ -248,21 +251,21 @@ impl fmt::Display for StorageRef {
 }
 
 /// `<storage>-storage-attached` or `<storage>-storage-detaching`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StorageEvent {
     /// The storage instance.
     pub storage: StorageRef,
 }
 
 /// `<container>-pebble-ready`: the container's Pebble is up.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PebbleReadyEvent {
     /// The container name.
     pub container: String,
 }
 
 /// A Pebble notice, as the event names it (the rest is fetched from Pebble).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NoticeRef {
     /// The notice id.
     pub id: String,
@@ -273,7 +276,7 @@ pub struct NoticeRef {
 }
 
 /// `<container>-pebble-custom-notice`: the workload recorded a custom notice.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PebbleCustomNoticeEvent {
     /// The container name.
     pub container: String,
@@ -282,7 +285,7 @@ pub struct PebbleCustomNoticeEvent {
 }
 
 /// `<container>-pebble-check-failed`: a check reached its failure threshold.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PebbleCheckFailedEvent {
     /// The container name.
     pub container: String,
@@ -291,7 +294,7 @@ pub struct PebbleCheckFailedEvent {
 }
 
 /// `<container>-pebble-check-recovered`: a failed check passed again.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PebbleCheckRecoveredEvent {
     /// The container name.
     pub container: String,
@@ -300,7 +303,7 @@ pub struct PebbleCheckRecoveredEvent {
 }
 
 /// A secret, as an event names it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SecretRef {
     /// The canonical secret URI (`secret://<model-uuid>/<id>`).
     pub id: String,
@@ -334,21 +337,21 @@ impl SecretRef {
 }
 
 /// `secret-changed`: a secret this unit observes has a new revision.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SecretChangedEvent {
     /// The secret.
     pub secret: SecretRef,
 }
 
 /// `secret-rotate`: a secret this charm owns is due for rotation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SecretRotateEvent {
     /// The secret.
     pub secret: SecretRef,
 }
 
 /// `secret-remove`: a revision of an owned secret is no longer tracked by anyone.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SecretRemoveEvent {
     /// The secret.
     pub secret: SecretRef,
@@ -357,7 +360,7 @@ pub struct SecretRemoveEvent {
 }
 
 /// `secret-expired`: a revision of an owned secret expired.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SecretExpiredEvent {
     /// The secret.
     pub secret: SecretRef,
@@ -366,7 +369,7 @@ pub struct SecretExpiredEvent {
 }
 
 /// `actions/<action>`: a user ran an action.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ActionEvent {
     /// The action's name from the metadata.
     pub name: String,
@@ -375,7 +378,7 @@ pub struct ActionEvent {
 }
 
 /// The one event of a dispatch.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[allow(missing_docs)] // each variant is documented on its kind
 pub enum Event {

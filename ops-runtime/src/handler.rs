@@ -114,18 +114,41 @@ pub enum Rejection {
     note = "any `std::error::Error + Send + Sync + 'static` converts into `CharmError`, so `Result<(), MyError>` works"
 )]
 pub trait IntoOutcome {
-    /// Success, or the error that fails the hook (or the action).
-    fn into_outcome(self, cx: &mut HookContext) -> Result<(), CharmError>;
+    /// Whether the event was handled or deferred, or the error that fails the
+    /// hook (or the action).
+    fn into_outcome(self, cx: &mut HookContext) -> Result<Flow, CharmError>;
+}
+
+/// What a handler did with its event: handled it, or deferred it to be re-run
+/// at the start of the next hook (before that hook's own event).
+///
+/// Deferral is explicit and rare by design: return `Ok(Flow::Defer)` when the
+/// event cannot be handled yet (a workload not up, a peer missing). Actions,
+/// `stop`, `remove`, `secret-rotate`, `secret-expired` and collect-status cannot
+/// be deferred.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Flow {
+    /// The event was handled.
+    #[default]
+    Done,
+    /// Re-run this handler with this event at the start of the next hook.
+    Defer,
 }
 
 impl IntoOutcome for () {
-    fn into_outcome(self, _cx: &mut HookContext) -> Result<(), CharmError> {
-        Ok(())
+    fn into_outcome(self, _cx: &mut HookContext) -> Result<Flow, CharmError> {
+        Ok(Flow::Done)
+    }
+}
+
+impl IntoOutcome for Flow {
+    fn into_outcome(self, _cx: &mut HookContext) -> Result<Flow, CharmError> {
+        Ok(self)
     }
 }
 
 impl<T: IntoOutcome, E: Into<CharmError>> IntoOutcome for Result<T, E> {
-    fn into_outcome(self, cx: &mut HookContext) -> Result<(), CharmError> {
+    fn into_outcome(self, cx: &mut HookContext) -> Result<Flow, CharmError> {
         self.map_err(Into::into)?.into_outcome(cx)
     }
 }

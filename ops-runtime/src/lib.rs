@@ -15,6 +15,7 @@ mod logging;
 mod model;
 mod relation;
 mod secret;
+pub mod state;
 mod status;
 
 #[cfg(feature = "testing")]
@@ -30,7 +31,7 @@ pub use context::{HookContext, LoadConfigError, LoadParamsError, ModelError};
 pub use databag::{DatabagError, from_databag, to_databag};
 pub use dispatch::{
     Charm, CharmMeta, DispatchError, Handler, HandlerFn, MetadataSource, Outcome, main, main_with,
-    run,
+    run, run_with_store,
 };
 pub use env::{EnvError, JujuContext, JujuVersion};
 pub use event::kinds;
@@ -40,7 +41,7 @@ pub use event::{
     RelationCreatedEvent, RelationDepartedEvent, RelationEvent, RelationJoinedEvent,
     SecretChangedEvent, SecretExpiredEvent, SecretRemoveEvent, SecretRotateEvent, StorageEvent,
 };
-pub use handler::{CharmError, CollectStatus, FromHookContext, IntoOutcome, Rejection};
+pub use handler::{CharmError, CollectStatus, Flow, FromHookContext, IntoOutcome, Rejection};
 pub use hook_tools::{Databag, HookToolError, HookTools, LogLevel};
 pub use model::{
     Address, AddressKind, BindAddress, Binding, CloudCredential, CloudSpec, GoalState, GoalStatus,
@@ -51,6 +52,7 @@ pub use secret::{
     Revision, RotatePolicy, Secret, SecretContent, SecretExpiry, SecretInfo, SecretLookup,
     SecretOptions, SecretOwner,
 };
+pub use state::StoredState;
 pub use status::{Status, StatusInfo, StatusKind};
 
 #[cfg(feature = "macros")]
@@ -73,14 +75,18 @@ pub mod __private {
     pub use crate::dispatch::{Charm, CharmMeta, Handler, MetadataSource};
     pub use crate::event::EventKind;
     pub use crate::event::kinds;
-    pub use crate::handler::{CharmError, FromHookContext, IntoOutcome};
+    pub use crate::handler::{CharmError, Flow, FromHookContext, IntoOutcome};
     pub use crate::model::{Binding, ResourceName, StorageName};
     pub use crate::relation::Endpoint;
+    pub use crate::state::StoreKind;
     pub use std::result::Result;
 
     /// What a handler's return value means: [`IntoOutcome::into_outcome`], as a
     /// function so the generated call can carry the return type's span.
-    pub fn into_outcome<T: IntoOutcome>(value: T, cx: &mut HookContext) -> Result<(), CharmError> {
+    pub fn into_outcome<T: IntoOutcome>(
+        value: T,
+        cx: &mut HookContext,
+    ) -> Result<Flow, CharmError> {
         value.into_outcome(cx)
     }
 
@@ -89,10 +95,13 @@ pub mod __private {
     pub fn into_action_outcome<T: crate::IntoActionOutcome>(
         value: T,
         cx: &mut HookContext,
-    ) -> Result<(), CharmError> {
+    ) -> Result<Flow, CharmError> {
         match value.into_results()? {
-            serde_json::Value::Null => Ok(()),
-            results @ serde_json::Value::Object(_) => Ok(cx.action_set(&results)?),
+            serde_json::Value::Null => Ok(Flow::Done),
+            results @ serde_json::Value::Object(_) => {
+                cx.action_set(&results)?;
+                Ok(Flow::Done)
+            }
             other => Err(CharmError::msg(format!(
                 "an action's results must be a struct or map, not `{other}`"
             ))),

@@ -143,6 +143,7 @@ impl Juju {
             .env("JUJU_MODEL_NAME", "test")
             .env("JUJU_MODEL_UUID", "6f1a3e2c-0c1d-4f3b-9a57-1b9e6c2d7e10")
             .env("JUJU_VERSION", "3.6.4")
+            .env("JUJU_CHARM_DIR", &self.dir)
             .status()
             .unwrap();
         let text = fs::read_to_string(self.dir.join("calls")).unwrap_or_default();

@@ -265,4 +265,12 @@ pub trait HookTools {
     fn juju_reboot(&self, now: bool) -> Result<(), HookToolError>;
     /// `unit-get --format=json private-address|public-address`.
     fn unit_get(&self, kind: AddressKind) -> Result<String, HookToolError>;
+
+    /// `state-get --format=json KEY`: a value in Juju's controller storage, `None`
+    /// when unset.
+    fn state_get(&self, key: &str) -> Result<Option<String>, HookToolError>;
+    /// `state-set --file -` with `{KEY: VALUE}` as JSON on stdin.
+    fn state_set(&self, key: &str, value: &str) -> Result<(), HookToolError>;
+    /// `state-delete KEY`.
+    fn state_delete(&self, key: &str) -> Result<(), HookToolError>;
 }

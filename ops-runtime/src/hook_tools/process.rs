@@ -519,6 +519,28 @@ impl HookTools for ProcessHookTools {
         self.run_json("unit-get", &["--format=json", kind.as_str()])
     }
 
+    fn state_get(&self, key: &str) -> Result<Option<String>, HookToolError> {
+        self.run_json("state-get", &["--format=json", key])
+    }
+
+    fn state_set(&self, key: &str, value: &str) -> Result<(), HookToolError> {
+        const TOOL: &str = "state-set";
+        let input = serde_json::to_vec(&BTreeMap::from([(key, value)])).map_err(|e| {
+            HookToolError::BadOutput {
+                tool: TOOL,
+                reason: format!("cannot encode the state: {e}"),
+                output: String::new(),
+            }
+        })?;
+        self.run(TOOL, &["--file", "-"], Some(&input))?;
+        Ok(())
+    }
+
+    fn state_delete(&self, key: &str) -> Result<(), HookToolError> {
+        self.run("state-delete", &[key], None)?;
+        Ok(())
+    }
+
     fn relation_model_get(&self, relation: &RelationRef) -> Result<String, HookToolError> {
         #[derive(serde::Deserialize)]
         struct RemoteModel {

@@ -39,6 +39,7 @@ pub(crate) struct Model {
     pub(crate) planned_units: u32,
     pub(crate) cloud_spec: Option<CloudSpec>,
     pub(crate) reboots: Vec<bool>,
+    pub(crate) controller_state: BTreeMap<String, String>,
     pub(crate) leader: bool,
     pub(crate) config: ConfigMap,
     pub(crate) unit_status: StatusInfo,
@@ -663,6 +664,22 @@ impl HookTools for MemoryHookTools {
             .values()
             .find_map(|n| n.bind_address().map(str::to_owned))
             .unwrap_or_else(|| "192.0.2.0".to_owned()))
+    }
+
+    fn state_get(&self, key: &str) -> Result<Option<String>, HookToolError> {
+        Ok(self.call("state-get").controller_state.get(key).cloned())
+    }
+
+    fn state_set(&self, key: &str, value: &str) -> Result<(), HookToolError> {
+        self.call("state-set")
+            .controller_state
+            .insert(key.to_owned(), value.to_owned());
+        Ok(())
+    }
+
+    fn state_delete(&self, key: &str) -> Result<(), HookToolError> {
+        self.call("state-delete").controller_state.remove(key);
+        Ok(())
     }
 
     fn relation_model_get(&self, relation: &RelationRef) -> Result<String, HookToolError> {

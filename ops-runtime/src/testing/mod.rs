@@ -90,6 +90,10 @@ pub struct State {
     pub planned_units: Option<u32>,
     /// The cloud spec `credential-get` reports (`None`: the application is not trusted).
     pub cloud_spec: Option<crate::model::CloudSpec>,
+    /// Stored state by key, as JSON (see [`State::with_stored`]).
+    pub stored: BTreeMap<String, serde_json::Value>,
+    /// Deferred events, oldest first.
+    pub deferred: Vec<crate::state::DeferredEvent>,
 }
 
 /// A storage instance attached to the unit.
@@ -132,6 +136,20 @@ impl Storage {
                 index: self.index,
             },
         }
+    }
+}
+
+/// The harness's state store: the snapshot built from the input state.
+struct MemoryStore(std::cell::RefCell<crate::state::Snapshot>);
+
+impl crate::state::StateStore for MemoryStore {
+    fn load(&self) -> Result<crate::state::Snapshot, crate::state::StateError> {
+        Ok(self.0.borrow().clone())
+    }
+
+    fn save(&self, snapshot: &crate::state::Snapshot) -> Result<(), crate::state::StateError> {
+        *self.0.borrow_mut() = snapshot.clone();
+        Ok(())
     }
 }
 
@@ -211,6 +229,37 @@ impl State {
         self.secrets
             .iter()
             .find(|s| s.label.as_deref() == Some(label))
+    }
+
+    /// Sets a stored-state value.
+    ///
+    /// # Panics
+    ///
+    /// If `value` does not serialize to JSON (a bug in the test).
+    #[must_use]
+    pub fn with_stored<T: crate::StoredState>(mut self, value: &T) -> Self {
+        match serde_json::to_value(value) {
+            Ok(json) => {
+                self.stored.insert(T::KEY.to_owned(), json);
+            }
+            Err(e) => panic!("stored state `{}` does not serialize: {e}", T::KEY),
+        }
+        self
+    }
+
+    /// A stored-state value, `None` when absent or of another shape.
+    pub fn stored<T: crate::StoredState>(&self) -> Option<T> {
+        serde_json::from_value(self.stored.get(T::KEY)?.clone()).ok()
+    }
+
+    /// Queues a deferred event for `handler`, as an earlier hook would have.
+    #[must_use]
+    pub fn with_deferred(mut self, handler: impl Into<String>, event: Event) -> Self {
+        self.deferred.push(crate::state::DeferredEvent {
+            handler: handler.into(),
+            event,
+        });
+        self
     }
 
     /// Attaches a storage instance.
@@ -553,14 +602,25 @@ impl<C: Charm> Context<C> {
             }),
         });
         let vars = self.env_for(event);
+        let status = |info: &StatusInfo| {
+            info.to_status()
+                .map(|s| (s.kind().as_str().to_owned(), s.message().to_owned()))
+        };
+        let store = MemoryStore(std::cell::RefCell::new(crate::state::Snapshot {
+            stored: state.stored.clone(),
+            deferred: state.deferred.clone(),
+            unit_status: status(&state.unit_status),
+            app_status: status(&state.app_status),
+        }));
         let outcome = match JujuContext::from_vars(&vars) {
             Ok(juju) => {
                 let mut charm = (self.make)();
                 let dyn_tools: Rc<dyn HookTools> = tools.clone();
-                crate::dispatch::run(&mut charm, juju, dyn_tools)
+                crate::dispatch::run_with_store(&mut charm, juju, dyn_tools, &store)
             }
             Err(e) => Outcome::Failed(DispatchError::Env(e)),
         };
+        let committed = store.0.into_inner();
         self.last = tools.model.borrow().clone();
         let relations = state
             .relations
@@ -578,6 +638,8 @@ impl<C: Charm> Context<C> {
             })
             .collect();
         let out = State {
+            stored: committed.stored,
+            deferred: committed.deferred,
             relations,
             secrets: self.last.secrets.clone(),
             opened_ports: self.last.opened_ports.clone(),

@@ -1,0 +1,14 @@
+use ops_runtime::*;
+
+#[derive(Default)]
+struct Charm;
+
+#[charm(metadata_source = "name: demo\nactions:\n  backup: {}\n")]
+impl Charm {
+    #[on(backup_action)]
+    fn backup(&mut self) -> Result<Flow, CharmError> {
+        Ok(Flow::Defer)
+    }
+}
+
+fn main() {}
