@@ -19,6 +19,23 @@ pub(crate) struct CharmArgs {
     pub(crate) krate: Option<syn::Path>,
     /// `state = "local" | "controller"`: where stored state is kept.
     pub(crate) state: Option<LitStr>,
+    /// `components(field: Type, ...)`: fields of the charm that are components.
+    pub(crate) components: Vec<(syn::Ident, syn::Type)>,
+}
+
+/// `field: Type` inside `components(...)`.
+struct ComponentDecl {
+    field: syn::Ident,
+    ty: syn::Type,
+}
+
+impl syn::parse::Parse for ComponentDecl {
+    fn parse(input: syn::parse::ParseStream<'_>) -> syn::Result<Self> {
+        let field = input.parse()?;
+        input.parse::<Token![:]>()?;
+        let ty = input.parse()?;
+        Ok(Self { field, ty })
+    }
 }
 
 impl CharmArgs {
@@ -59,6 +76,19 @@ impl CharmArgs {
                     ));
                 }
                 out.state = Some(lit);
+            } else if meta.path.is_ident(symbol::COMPONENTS) {
+                let content;
+                syn::parenthesized!(content in meta.input);
+                let decls = Punctuated::<ComponentDecl, Token![,]>::parse_terminated(&content)?;
+                for decl in decls {
+                    if out.components.iter().any(|(f, _)| *f == decl.field) {
+                        return Err(syn::Error::new(
+                            decl.field.span(),
+                            format!("component `{}` is declared twice", decl.field),
+                        ));
+                    }
+                    out.components.push((decl.field, decl.ty));
+                }
             } else if meta.path.is_ident(symbol::CRATE) {
                 set_once(out.krate.is_some(), symbol::CRATE)?;
                 out.krate = Some(meta.value()?.call(syn::Path::parse_mod_style)?);
@@ -162,6 +192,21 @@ pub(crate) fn parse_on(attr: &syn::Attribute, errors: &mut Errors) -> Vec<EventN
             .filter_map(|meta| match meta {
                 syn::Meta::Path(path) => match path.get_ident() {
                     Some(ident) => Some(plain(ident)),
+                    None if path.segments.len() == 2 && path.leading_colon.is_none() => {
+                        // `component::event`
+                        let name = path
+                            .segments
+                            .iter()
+                            .map(|s| s.ident.to_string())
+                            .collect::<Vec<_>>()
+                            .join("::");
+                        let span = path.segments.last().map_or_else(Span::call_site, |s| s.ident.span());
+                        Some(EventName {
+                            name,
+                            span,
+                            except: Vec::new(),
+                        })
+                    }
                     None => {
                         errors.spanned(path, "expected an event name in snake_case, e.g. `config_changed`");
                         None

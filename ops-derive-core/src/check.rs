@@ -172,11 +172,35 @@ fn resolve(name: &str, meta: &CharmMetadata) -> Result<ResolvedEvent, String> {
     Err(format!("unknown event `{name}`{hint}"))
 }
 
+/// Resolves `component::event` against the declared components.
+fn resolve_custom(
+    name: &str,
+    components: &[(syn::Ident, syn::Type)],
+) -> Result<ResolvedEvent, String> {
+    let (component, event) = name.split_once("::").unwrap_or((name, ""));
+    let fields: Vec<String> = components.iter().map(|(f, _)| f.to_string()).collect();
+    if !fields.iter().any(|f| f == component) {
+        let hint = diag::suggestion(component, &fields);
+        let hint = if hint.is_empty() {
+            format!("; declare it with `#[charm(components({component}: ComponentType))]`")
+        } else {
+            hint
+        };
+        return Err(format!("unknown component `{component}` in `{name}`{hint}"));
+    }
+    Ok(ResolvedEvent {
+        kind: "Custom",
+        entity: Some(format!("{component}::{event}")),
+        except: Vec::new(),
+    })
+}
+
 /// Resolves every handler's events, in handler order; reports each unknown name
 /// at its span.
 pub(crate) fn check_events(
     charm: &CharmImpl,
     meta: &CharmMetadata,
+    components: &[(syn::Ident, syn::Type)],
     errors: &mut Errors,
 ) -> Vec<Vec<ResolvedEvent>> {
     charm
@@ -185,7 +209,12 @@ pub(crate) fn check_events(
         .map(|handler| {
             let mut resolved: Vec<ResolvedEvent> = Vec::new();
             for event in &handler.events {
-                match resolve(&event.name, meta) {
+                let result = if event.name.contains("::") {
+                    resolve_custom(&event.name, components)
+                } else {
+                    resolve(&event.name, meta)
+                };
+                match result {
                     Ok(r) if resolved.contains(&r) => {
                         errors.error(event.span, format!("`{}` is listed twice", event.name));
                     }

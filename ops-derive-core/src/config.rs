@@ -87,6 +87,7 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         metadata_source: parsed.metadata_source.clone(),
         krate: parsed.krate.clone(),
         state: None,
+        components: Vec::new(),
     };
     let krate = args.krate();
     let ident = &parsed.ident;

@@ -55,9 +55,32 @@ pub(crate) fn charm(
                     call: Self::#shim,
                 }
             });
-            shims.push(shim_fn(handler, &shim, event, &p));
+            shims.push(shim_fn(handler, &shim, event, &p, &args.components));
         }
     }
+    let observe = if args.components.is_empty() {
+        quote!()
+    } else {
+        let calls = args.components.iter().map(|(field, ty)| {
+            let name = field.to_string();
+            quote! {
+                let mut __emit = #p::Emitter::new(#name, <#ty as #p::Component>::EVENTS);
+                #p::Component::observe(&mut self.#field, __cx, __event, &mut __emit)?;
+                __emitted.extend(__emit.into_events());
+            }
+        });
+        quote! {
+            fn observe_components(
+                &mut self,
+                __cx: &mut #p::HookContext,
+                __event: &#p::Event,
+            ) -> #p::Result<::std::vec::Vec<#p::CustomEventData>, #p::CharmError> {
+                let mut __emitted = ::std::vec::Vec::new();
+                #(#calls)*
+                ::core::result::Result::Ok(__emitted)
+            }
+        }
+    };
     let relations: Vec<&str> = meta.relations().map(|r| r.name.as_str()).collect();
     let peers = meta.peers.keys();
     let constant = |prefix: &str, name: &str, ty: &str, doc: String| {
@@ -139,6 +162,7 @@ pub(crate) fn charm(
             fn metadata_sources() -> &'static [#p::MetadataSource] {
                 &[#(#sources),*]
             }
+            #observe
         }
 
         #[doc(hidden)]
@@ -163,11 +187,39 @@ fn shim_fn(
     shim: &syn::Ident,
     event: &ResolvedEvent,
     p: &TokenStream,
+    components: &[(syn::Ident, syn::Type)],
 ) -> TokenStream {
     let kind = format_ident!("{}", event.kind);
+    let mut lets = Vec::new();
+    // `component::event`: the component must emit `event`.
+    let custom = event
+        .entity
+        .as_deref()
+        .filter(|_| event.kind == "Custom")
+        .and_then(|e| e.split_once("::"))
+        .and_then(|(field, name)| {
+            let (ident, ty) = components.iter().find(|(f, _)| f == field)?;
+            Some((ident, ty, name))
+        });
+    if let Some((ident, ty, name)) = custom {
+        let span = handler
+            .events
+            .iter()
+            .find(|e| e.name.ends_with(&format!("::{name}")))
+            .map_or_else(proc_macro2::Span::call_site, |e| e.span);
+        let message = format!(
+            "component `{ident}` (`{}`) emits no event `{name}`; see its `Component::EVENTS`",
+            quote!(#ty).to_string().replace(' ', "")
+        );
+        lets.push(quote_spanned! {span=>
+            const _: () = ::core::assert!(
+                #p::contains(<#ty as #p::Component>::EVENTS, #name),
+                #message
+            );
+        });
+    }
     let action = event.entity.as_deref().filter(|_| event.kind == "Action");
     let method = &handler.ident;
-    let mut lets = Vec::new();
     let mut call_args = Vec::new();
     for (i, arg) in handler.args.iter().enumerate() {
         match arg {
@@ -179,6 +231,19 @@ fn shim_fn(
                 lets.push(quote_spanned! {ty.span()=>
                     let #var = <#ty as #p::FromHookContext<#p::kinds::#kind>>::from_context(__cx)?;
                 });
+                if let (Some((_, _, name)), Some(payload)) = (custom, wrapped_type(ty, "Custom")) {
+                    // `Custom<T>` must be the payload of this handler's event.
+                    let message = format!(
+                        "`{}` is the payload of another custom event, not of `{name}`",
+                        quote!(#payload).to_string().replace(' ', "")
+                    );
+                    lets.push(quote_spanned! {payload.span()=>
+                        const _: () = ::core::assert!(
+                            #p::str_eq(<#payload as #p::CustomEvent>::NAME, #name),
+                            #message
+                        );
+                    });
+                }
                 if let (Some(action), Some(params)) = (action, params_type(ty)) {
                     // `Params<T>` must be the params of this handler's action.
                     let message = format!(
@@ -249,11 +314,16 @@ pub(crate) fn fallback(charm: &CharmImpl, krate: &syn::Path) -> TokenStream {
 
 /// `T` when `ty` is `Params<T>`.
 fn params_type(ty: &syn::Type) -> Option<&syn::Type> {
+    wrapped_type(ty, "Params")
+}
+
+/// `T` when `ty` is `<wrapper><T>`.
+fn wrapped_type<'a>(ty: &'a syn::Type, wrapper: &str) -> Option<&'a syn::Type> {
     let syn::Type::Path(path) = ty else {
         return None;
     };
     let last = path.path.segments.last()?;
-    if last.ident != "Params" {
+    if last.ident != wrapper {
         return None;
     }
     let syn::PathArguments::AngleBracketed(args) = &last.arguments else {

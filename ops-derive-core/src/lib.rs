@@ -58,7 +58,7 @@ pub fn expand_charm(args: TokenStream, item: TokenStream) -> TokenStream {
             return quote!(#fallback #errors);
         }
     };
-    let resolved = check::check_events(&charm, &loaded.meta, &mut errors);
+    let resolved = check::check_events(&charm, &loaded.meta, &args.components, &mut errors);
     if !errors.is_empty() {
         let fallback = expand::fallback(&charm, &krate);
         let errors = errors.to_compile_errors();

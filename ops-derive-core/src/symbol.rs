@@ -12,3 +12,5 @@ pub(crate) const ON: &str = "on";
 pub(crate) const HOOK_CONTEXT: &str = "HookContext";
 /// `#[charm(state = "...")]`
 pub(crate) const STATE: &str = "state";
+/// `#[charm(components(...))]`
+pub(crate) const COMPONENTS: &str = "components";

@@ -162,6 +162,8 @@ pub struct HookContext {
     pub(crate) entries: std::collections::HashMap<&'static str, Box<dyn crate::state::Entry>>,
     /// The deferred queue as it will be committed.
     pub(crate) deferred_out: Vec<crate::state::DeferredEvent>,
+    /// Custom events emitted in this hook, in order.
+    pub(crate) emitted: Vec<Event>,
     /// Tracked secret content read in this hook, by id (or `label:<label>`).
     pub(crate) secret_cache: std::collections::HashMap<String, crate::secret::SecretContent>,
     meta: CharmMeta,
@@ -193,6 +195,7 @@ impl HookContext {
             snapshot: crate::state::Snapshot::default(),
             entries: std::collections::HashMap::new(),
             deferred_out: Vec::new(),
+            emitted: Vec::new(),
             meta: CharmMeta::EMPTY,
         }
     }
@@ -250,6 +253,11 @@ impl HookContext {
         }
         snapshot.deferred.clone_from(&self.deferred_out);
         Ok(snapshot)
+    }
+
+    /// The custom events emitted so far in this hook.
+    pub fn emitted_events(&self) -> &[Event] {
+        &self.emitted
     }
 
     /// The charm's compiled-in metadata.

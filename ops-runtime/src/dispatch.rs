@@ -29,6 +29,17 @@ pub trait Charm: Sized + 'static {
     /// The metadata files the charm was compiled against, for the testing
     /// harness's consistency checks.
     fn metadata_sources() -> &'static [MetadataSource];
+
+    /// Lets the charm's components observe `event`; returns the custom events
+    /// they emitted. (Generated for `#[charm(components(...))]`.)
+    fn observe_components(
+        &mut self,
+        cx: &mut HookContext,
+        event: &Event,
+    ) -> Result<Vec<crate::event::CustomEventData>, CharmError> {
+        let _ = (cx, event);
+        Ok(Vec::new())
+    }
 }
 
 /// The metadata compiled into a charm: the names events are checked against.
@@ -243,14 +254,24 @@ pub fn run_with_store<C: Charm>(
     tools: Rc<dyn HookTools>,
     store: &dyn StateStore,
 ) -> Outcome {
+    run_inner(charm, juju, tools, store).0
+}
+
+/// [`run_with_store`], also returning the custom events emitted during the hook.
+pub(crate) fn run_inner<C: Charm>(
+    charm: &mut C,
+    juju: JujuContext,
+    tools: Rc<dyn HookTools>,
+    store: &dyn StateStore,
+) -> (Outcome, Vec<Event>) {
     let _route = logging::route_to(Rc::clone(&tools), juju.debug);
     let event = match Event::from_context(&juju) {
         Ok(event) => event,
-        Err(error) => return fail(DispatchError::Env(error)),
+        Err(error) => return (fail(DispatchError::Env(error)), Vec::new()),
     };
     let snapshot = match store.load() {
         Ok(snapshot) => snapshot,
-        Err(error) => return fail(DispatchError::State(error)),
+        Err(error) => return (fail(DispatchError::State(error)), Vec::new()),
     };
     let loaded = snapshot.clone();
     let mut cx = HookContext::new(juju, event, tools)
@@ -267,7 +288,7 @@ pub fn run_with_store<C: Charm>(
     if let Outcome::Failed(error) = &outcome {
         log::error!("{error}");
     }
-    outcome
+    (outcome, cx.emitted)
 }
 
 /// Writes the state back if the hook changed it.
@@ -292,6 +313,9 @@ fn dispatch<C: Charm>(charm: &mut C, cx: &mut HookContext) -> Outcome {
         && let Err(error) = reemit(charm, cx)
     {
         return Outcome::Failed(error);
+    }
+    if let Some(outcome) = observe(charm, cx, &event) {
+        return outcome;
     }
     if let Some(kind) = event.kind() {
         let entity = event.entity();
@@ -320,6 +344,42 @@ fn dispatch<C: Charm>(charm: &mut C, cx: &mut HookContext) -> Outcome {
         Ok(()) => Outcome::Success,
         Err(error) => Outcome::Failed(error),
     }
+}
+
+/// Lets the components observe `event`, then runs the handlers of the custom
+/// events they emitted, each with the custom event as the context's event.
+fn observe<C: Charm>(charm: &mut C, cx: &mut HookContext, event: &Event) -> Option<Outcome> {
+    let emitted = match catch_unwind(AssertUnwindSafe(|| charm.observe_components(cx, event))) {
+        Ok(Ok(emitted)) => emitted,
+        Ok(Err(error)) => {
+            return Some(Outcome::Failed(DispatchError::Handler {
+                handler: "components",
+                event: event.hook_name(),
+                error,
+            }));
+        }
+        Err(_) => {
+            return Some(Outcome::Failed(DispatchError::Panic {
+                handler: "components",
+                event: event.hook_name(),
+                message: "a component panicked".into(),
+            }));
+        }
+    };
+    for custom in emitted {
+        let custom = Event::Custom(custom);
+        cx.emitted.push(custom.clone());
+        let current = std::mem::replace(&mut cx.event, custom.clone());
+        let handlers = C::HANDLERS
+            .iter()
+            .filter(|h| h.kind == EventKind::Custom && h.entity == custom.entity());
+        let outcome = run_handlers(charm, cx, handlers, &custom);
+        cx.event = current;
+        if outcome.is_some() {
+            return outcome;
+        }
+    }
+    None
 }
 
 /// Runs `handlers` for `event` in order; `Some` ends the dispatch early.

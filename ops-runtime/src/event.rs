@@ -110,6 +110,8 @@ event_kinds! {
     /// Run once per hook whatever the event (a reconcile handler), after the
     /// event's own handlers and before collect-status.
     Reconcile => None,
+    /// A custom event a component emitted (`<component>::<event>`).
+    Custom => None,
 }
 
 impl EventKind {
@@ -377,6 +379,18 @@ pub struct ActionEvent {
     pub id: String,
 }
 
+/// A custom event as dispatch carries it: which component emitted it, its name,
+/// and its payload as JSON (so it can be deferred like any event).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CustomEventData {
+    /// `<component>::<event>`, the name handlers are registered under.
+    pub qualified: String,
+    /// The event's name ([`crate::CustomEvent::NAME`]).
+    pub name: String,
+    /// The payload.
+    pub payload: serde_json::Value,
+}
+
 /// The one event of a dispatch.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -410,6 +424,9 @@ pub enum Event {
     SecretRemove(SecretRemoveEvent),
     SecretExpired(SecretExpiredEvent),
     Action(ActionEvent),
+    /// A custom event emitted by a component during this hook (or deferred from
+    /// an earlier one).
+    Custom(CustomEventData),
     /// A hook this crate does not model (such as `meter-status-changed`): no handler
     /// runs, collect-status still does, as in ops.
     Unknown(String),
@@ -448,6 +465,7 @@ impl Event {
             Event::SecretRemove(_) => K::SecretRemove,
             Event::SecretExpired(_) => K::SecretExpired,
             Event::Action(_) => K::Action,
+            Event::Custom(_) => K::Custom,
             Event::Unknown(_) => return None,
         })
     }
@@ -467,6 +485,7 @@ impl Event {
             Event::PebbleCheckFailed(e) => &e.container,
             Event::PebbleCheckRecovered(e) => &e.container,
             Event::Action(e) => &e.name,
+            Event::Custom(e) => &e.qualified,
             _ => return None,
         })
     }
@@ -476,6 +495,7 @@ impl Event {
     pub fn hook_name(&self) -> String {
         match (self.kind(), self.entity(), self) {
             (_, _, Event::Unknown(name)) => name.clone(),
+            (_, _, Event::Custom(e)) => e.qualified.clone(),
             (Some(EventKind::Action), Some(name), _) => name.to_owned(),
             (Some(kind), Some(entity), _) => {
                 format!("{entity}-{}", kind.hook_suffix().unwrap_or_default())

@@ -102,6 +102,14 @@ pub enum Rejection {
     /// action fails.
     #[error("Error in action parameters: {0}")]
     InvalidParams(ParamsError),
+    /// A custom event's payload does not convert into the handler's type.
+    #[error("the payload of `{event}` does not convert: {reason}")]
+    Payload {
+        /// The event.
+        event: String,
+        /// Why.
+        reason: String,
+    },
     /// A hook tool failed while the argument was built.
     #[error(transparent)]
     Model(#[from] ModelError),
@@ -200,6 +208,23 @@ impl<T: CharmAction> FromHookContext<kinds::Action> for Params<T> {
             Ok(params) => Ok(Params(params)),
             Err(LoadParamsError::Invalid(e)) => Err(Rejection::InvalidParams(e)),
             Err(LoadParamsError::Model(e)) => Err(Rejection::Model(e)),
+        }
+    }
+}
+
+/// A custom event's payload fits the handlers of that custom event.
+impl<T: crate::component::CustomEvent> FromHookContext<kinds::Custom>
+    for crate::component::Custom<T>
+{
+    fn from_context(cx: &mut HookContext) -> Result<Self, Rejection> {
+        match cx.event() {
+            Event::Custom(e) if e.name == T::NAME => serde_json::from_value(e.payload.clone())
+                .map(crate::component::Custom)
+                .map_err(|err| Rejection::Payload {
+                    event: e.qualified.clone(),
+                    reason: err.to_string(),
+                }),
+            _ => wrong(cx),
         }
     }
 }

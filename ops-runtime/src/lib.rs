@@ -3,6 +3,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod action;
+mod component;
 mod config;
 mod context;
 mod databag;
@@ -23,6 +24,7 @@ mod status;
 pub mod testing;
 
 pub use action::{CharmAction, IntoActionOutcome, InvalidParam, Params, ParamsError};
+pub use component::{Component, Custom, CustomEvent, Emitter, UndeclaredEvent};
 pub use config::{
     CharmConfig, Config, ConfigData, ConfigError, ConfigValue, FromConfigValue, InvalidOption,
     SecretId,
@@ -106,6 +108,21 @@ pub mod __private {
                 "an action's results must be a struct or map, not `{other}`"
             ))),
         }
+    }
+
+    pub use crate::component::{Component, CustomEvent, Emitter};
+    pub use crate::event::{CustomEventData, Event};
+
+    /// Whether `names` contains `name`, usable in the constant checks the macros emit.
+    pub const fn contains(names: &[&str], name: &str) -> bool {
+        let mut i = 0;
+        while i < names.len() {
+            if str_eq(names[i], name) {
+                return true;
+            }
+            i += 1;
+        }
+        false
     }
 
     /// `a == b`, usable in the constant checks the macros emit.

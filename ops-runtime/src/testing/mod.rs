@@ -411,6 +411,7 @@ pub struct Context<C: Charm> {
     model_uuid: String,
     juju_version: JujuVersion,
     last: Model,
+    emitted: Vec<Event>,
 }
 
 impl<C: Charm> std::fmt::Debug for Context<C> {
@@ -479,6 +480,7 @@ impl<C: Charm> Context<C> {
             model_uuid: "7c2f6b0e-5d4a-4c1e-9f3a-2b8d1e6a0c44".to_owned(),
             juju_version: JujuVersion::new(3, 6, 4),
             last: Model::default(),
+            emitted: Vec::new(),
         })
     }
 
@@ -521,6 +523,7 @@ impl<C: Charm> Context<C> {
         if !problems.is_empty() {
             return Err(RunError::Inconsistent(problems));
         }
+        self.emitted.clear();
         let (outcome, state) = self.execute(&event, state, None);
         match outcome {
             Outcome::Failed(error) => Err(RunError::Failed {
@@ -616,7 +619,10 @@ impl<C: Charm> Context<C> {
             Ok(juju) => {
                 let mut charm = (self.make)();
                 let dyn_tools: Rc<dyn HookTools> = tools.clone();
-                crate::dispatch::run_with_store(&mut charm, juju, dyn_tools, &store)
+                let (outcome, emitted) =
+                    crate::dispatch::run_inner(&mut charm, juju, dyn_tools, &store);
+                self.emitted = emitted;
+                outcome
             }
             Err(e) => Outcome::Failed(DispatchError::Env(e)),
         };
@@ -1014,6 +1020,11 @@ impl<C: Charm> Context<C> {
     /// The reboots the last run asked for: `true` for `--now`.
     pub fn reboots(&self) -> &[bool] {
         &self.last.reboots
+    }
+
+    /// The custom events the charm's components emitted in the last run.
+    pub fn emitted_events(&self) -> &[Event] {
+        &self.emitted
     }
 
     /// The hook tools the last run called, in order.
