@@ -250,3 +250,52 @@ fn a_deferred_event_for_a_handler_that_is_gone_is_dropped_with_a_warning() {
         "Dropping deferred `update-status`: the charm has no handler `renamed` for it any more."
     );
 }
+
+#[derive(Default)]
+struct Kubernetes;
+
+#[charm(state = "controller", metadata_source = "name: k8s")]
+impl Kubernetes {
+    #[on(start)]
+    fn start(&mut self, cx: &mut HookContext) -> Result<(), state::StateError> {
+        cx.stored::<Counters>()?.starts += 1;
+        Ok(())
+    }
+}
+
+#[test]
+fn the_controller_store_keeps_the_snapshot_in_juju() {
+    use ops_runtime::state::{ControllerStore, Snapshot, StateStore, StoreKind};
+    use ops_runtime::testing::MemoryHookTools;
+    use std::rc::Rc;
+
+    assert_eq!(
+        <Kubernetes as ops_runtime::Charm>::META.store,
+        StoreKind::Controller
+    );
+    let tools = Rc::new(MemoryHookTools::default());
+    let store = ControllerStore::new(tools.clone());
+    assert_eq!(store.load().unwrap(), Snapshot::default());
+    let mut snapshot = Snapshot::default();
+    snapshot.stored.insert(
+        "counters".into(),
+        serde_json::json!({"starts": 3, "reconciles": 0}),
+    );
+    store.save(&snapshot).unwrap();
+    assert_eq!(store.load().unwrap(), snapshot);
+    assert_eq!(tools.calls(), ["state-get", "state-set", "state-get"]);
+    tools.state_set(ControllerStore::KEY, "{broken").unwrap();
+    let err = store.load().unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("Juju's controller (key `ops-rs-state`) is corrupt"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_controller_backed_charm_runs_in_the_harness_like_any_other() {
+    let mut ctx = Context::<Kubernetes>::new();
+    let out = ctx.run(Event::Start, State::new()).unwrap();
+    assert_eq!(out.stored::<Counters>().map(|c| c.starts), Some(1));
+}
