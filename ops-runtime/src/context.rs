@@ -78,6 +78,12 @@ pub enum ModelError {
         /// What the hook tool said.
         stderr: String,
     },
+    /// Metrics Juju would refuse.
+    #[error("cannot add metrics: {reason}")]
+    InvalidMetric {
+        /// Why.
+        reason: String,
+    },
     /// Secret content or options Juju would refuse.
     #[error("invalid secret request: {reason}")]
     InvalidSecret {

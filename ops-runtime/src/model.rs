@@ -431,6 +431,66 @@ impl HookContext {
         Ok(self.hook_tools().juju_reboot(now)?)
     }
 
+    /// Records metrics (`add-metric`): only in `collect-metrics`, which Juju
+    /// removed in 3.6.11. Keys start with a letter and hold letters, digits, `_`
+    /// and `-`; values are finite and non-negative; label values are non-empty
+    /// and hold neither `,` nor `=`.
+    pub fn add_metrics(
+        &mut self,
+        metrics: &[(&str, f64)],
+        labels: &[(&str, &str)],
+    ) -> Result<(), ModelError> {
+        if !matches!(self.event(), crate::Event::CollectMetrics) {
+            return Err(ModelError::InvalidMetric {
+                reason: "metrics can only be added in `collect-metrics`".into(),
+            });
+        }
+        let key_ok = |k: &str| {
+            k.starts_with(|c: char| c.is_ascii_alphabetic())
+                && k.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        };
+        let mut checked = Vec::new();
+        for (key, value) in metrics {
+            if !key_ok(key) {
+                return Err(ModelError::InvalidMetric {
+                    reason: format!("invalid metric key `{key}`"),
+                });
+            }
+            if !value.is_finite() || *value < 0.0 {
+                return Err(ModelError::InvalidMetric {
+                    reason: format!("metric `{key}` must be finite and non-negative, not {value}"),
+                });
+            }
+            checked.push(((*key).to_owned(), value.to_string()));
+        }
+        let mut checked_labels = Vec::new();
+        for (key, value) in labels {
+            if !key_ok(key) || value.is_empty() || value.contains([',', '=']) {
+                return Err(ModelError::InvalidMetric {
+                    reason: format!("invalid label `{key}={value}`"),
+                });
+            }
+            checked_labels.push(((*key).to_owned(), (*value).to_owned()));
+        }
+        Ok(self.hook_tools().add_metric(&checked, &checked_labels)?)
+    }
+
+    /// Sets the pod spec of a podspec charm (`pod-spec-set`; leader only;
+    /// deprecated by Juju in favour of sidecar charms).
+    pub fn set_pod_spec(
+        &mut self,
+        spec: &serde_json::Value,
+        k8s_resources: Option<&serde_json::Value>,
+    ) -> Result<(), ModelError> {
+        if !self.is_leader()? {
+            return Err(ModelError::NotLeader {
+                action: "set the pod spec",
+            });
+        }
+        Ok(self.hook_tools().pod_spec_set(spec, k8s_resources)?)
+    }
+
     /// One of this unit's addresses (`unit-get`).
     pub fn unit_address(&mut self, kind: AddressKind) -> Result<String, ModelError> {
         Ok(self.hook_tools().unit_get(kind)?)

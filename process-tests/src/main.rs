@@ -140,10 +140,30 @@ impl Probe {
                 cx.set_app_status(Status::waiting("for peers"))?;
                 format!("{unit} | {app}")
             }
+            "controller-state" => {
+                let tools = cx.hook_tools();
+                tools.state_set("counter", "{\"n\": 1}")?;
+                let value = tools.state_get("counter")?;
+                tools.state_delete("counter")?;
+                format!("{value:?}")
+            }
+            "pod-spec" => {
+                let spec = serde_json::json!({"version": 3, "containers": [{"name": "app"}]});
+                cx.set_pod_spec(&spec, None)?;
+                "pod spec set".to_owned()
+            }
             _ => return Ok(()),
         };
         log::info!("{report}");
         Ok(())
+    }
+
+    #[on(collect_metrics)]
+    fn metrics(&mut self, cx: &mut HookContext) -> Result<(), ModelError> {
+        cx.add_metrics(
+            &[("requests", 42.0), ("latency-ms", 1.5)],
+            &[("region", "eu")],
+        )
     }
 }
 

@@ -22,11 +22,12 @@ has_r=""
 for a in "$@"; do
   case "$a" in
     *'#file='*) line="$line	${a%%#file=*}#file=<$(cat "${a#*#file=}")>" ;;
+    /*/spec|/*/k8s-resources|*value-[0-9]) line="$line	<$(cat "$a")>" ;;
     *) line="$line	$a" ;;
   esac
   [ "$a" = "-r" ] && has_r=1
 done
-if [ "$tool" = relation-set ] || [ "$tool" = relation-set-app ]; then
+if [ "$tool" = relation-set ] || [ "$tool" = state-set ]; then
   line="$line	stdin=$(cat)"
 fi
 printf '%s\n' "$line" >> "$dir/calls"
@@ -81,6 +82,11 @@ const TOOLS: &[&str] = &[
     "credential-get",
     "juju-reboot",
     "unit-get",
+    "state-get",
+    "state-set",
+    "state-delete",
+    "add-metric",
+    "pod-spec-set",
 ];
 
 struct Juju {
@@ -123,6 +129,31 @@ impl Juju {
         )
         .unwrap();
         self
+    }
+
+    /// Runs `hook` (with scenario `none`); returns the exit code and every call.
+    fn run_hook(&self, hook: &str) -> (i32, Vec<Vec<String>>) {
+        self.respond("config-get", r#"{"scenario": "none"}"#);
+        let status = Command::new(env!("CARGO_BIN_EXE_process-tests"))
+            .env_clear()
+            .env(
+                "PATH",
+                format!("{}:/usr/bin:/bin", self.dir.join("bin").display()),
+            )
+            .env("FAKE_JUJU", &self.dir)
+            .env("JUJU_DISPATCH_PATH", format!("hooks/{hook}"))
+            .env("JUJU_HOOK_NAME", hook)
+            .env("JUJU_UNIT_NAME", "probe/0")
+            .env("JUJU_CHARM_DIR", &self.dir)
+            .status()
+            .unwrap();
+        let text = fs::read_to_string(self.dir.join("calls")).unwrap_or_default();
+        let _ = fs::remove_file(self.dir.join("calls"));
+        let calls = text
+            .lines()
+            .map(|l| l.split('\t').map(str::to_owned).collect())
+            .collect();
+        (status.code().unwrap_or(-1), calls)
     }
 
     /// Runs config-changed with `scenario`; returns the exit code and the calls
@@ -536,5 +567,62 @@ fn malformed_tool_output_fails_the_hook_with_a_clear_error() {
     assert!(
         log.contains("hook tool `relation-ids` printed output that cannot be read"),
         "{log}"
+    );
+}
+
+#[test]
+fn controller_state_tools() {
+    let juju = Juju::new("controller-state");
+    juju.respond("state-get", r#""{\"n\": 1}""#);
+    let (code, calls, log) = juju.run("controller-state");
+    assert_eq!(code, 0, "{calls:?}");
+    assert_eq!(
+        calls,
+        vec![
+            argv(&[
+                "state-set",
+                "--file",
+                "-",
+                r#"stdin={"counter":"{\"n\": 1}"}"#
+            ]),
+            argv(&["state-get", "--format=json", "counter"]),
+            argv(&["state-delete", "counter"]),
+        ]
+    );
+    assert_eq!(log, r#"Some("{\"n\": 1}")"#);
+}
+
+#[test]
+fn pod_spec_set_passes_the_spec_in_a_file() {
+    let juju = Juju::new("pod-spec");
+    let (code, calls, _) = juju.run("pod-spec");
+    assert_eq!(code, 0, "{calls:?}");
+    assert_eq!(
+        calls,
+        vec![
+            argv(&["is-leader", "--format=json"]),
+            argv(&[
+                "pod-spec-set",
+                "--file",
+                r#"<{"version":3,"containers":[{"name":"app"}]}>"#
+            ]),
+        ]
+    );
+}
+
+#[test]
+fn add_metric_in_collect_metrics_and_no_collect_status_there() {
+    let juju = Juju::new("metrics");
+    let (code, calls) = juju.run_hook("collect-metrics");
+    assert_eq!(code, 0, "{calls:?}");
+    assert_eq!(
+        calls,
+        vec![argv(&[
+            "add-metric",
+            "--labels",
+            "region=eu",
+            "requests=42",
+            "latency-ms=1.5"
+        ])]
     );
 }

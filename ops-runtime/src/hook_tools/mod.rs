@@ -273,4 +273,18 @@ pub trait HookTools {
     fn state_set(&self, key: &str, value: &str) -> Result<(), HookToolError>;
     /// `state-delete KEY`.
     fn state_delete(&self, key: &str) -> Result<(), HookToolError>;
+
+    /// `add-metric [--labels K=V,...] KEY=VALUE ...` (only in `collect-metrics`).
+    fn add_metric(
+        &self,
+        metrics: &[(String, String)],
+        labels: &[(String, String)],
+    ) -> Result<(), HookToolError>;
+    /// `pod-spec-set --file SPEC [--k8s-resources RESOURCES]` (podspec charms,
+    /// deprecated by Juju); the documents are written to temporary files.
+    fn pod_spec_set(
+        &self,
+        spec: &serde_json::Value,
+        k8s_resources: Option<&serde_json::Value>,
+    ) -> Result<(), HookToolError>;
 }

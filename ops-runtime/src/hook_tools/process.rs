@@ -541,6 +541,51 @@ impl HookTools for ProcessHookTools {
         Ok(())
     }
 
+    fn add_metric(
+        &self,
+        metrics: &[(String, String)],
+        labels: &[(String, String)],
+    ) -> Result<(), HookToolError> {
+        let mut args = Vec::new();
+        if !labels.is_empty() {
+            let labels: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            args.extend(["--labels".to_owned(), labels.join(",")]);
+        }
+        args.extend(metrics.iter().map(|(k, v)| format!("{k}={v}")));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.run("add-metric", &args, None)?;
+        Ok(())
+    }
+
+    fn pod_spec_set(
+        &self,
+        spec: &serde_json::Value,
+        k8s_resources: Option<&serde_json::Value>,
+    ) -> Result<(), HookToolError> {
+        const TOOL: &str = "pod-spec-set";
+        // JSON is YAML: the files hold the documents as JSON text.
+        let mut documents = vec![("spec", spec)];
+        documents.extend(k8s_resources.map(|r| ("k8s-resources", r)));
+        let content: SecretContent = documents
+            .iter()
+            .map(|(name, doc)| ((*name).to_owned(), doc.to_string()))
+            .collect();
+        let files = SecretFiles::write(TOOL, &content)?;
+        let mut args = Vec::new();
+        for arg in &files.args {
+            let (name, path) = arg.split_once("#file=").unwrap_or((arg.as_str(), ""));
+            let flag = if name == "spec" {
+                "--file"
+            } else {
+                "--k8s-resources"
+            };
+            args.extend([flag.to_owned(), path.to_owned()]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.run(TOOL, &args, None)?;
+        Ok(())
+    }
+
     fn relation_model_get(&self, relation: &RelationRef) -> Result<String, HookToolError> {
         #[derive(serde::Deserialize)]
         struct RemoteModel {

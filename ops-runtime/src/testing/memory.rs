@@ -40,6 +40,8 @@ pub(crate) struct Model {
     pub(crate) cloud_spec: Option<CloudSpec>,
     pub(crate) reboots: Vec<bool>,
     pub(crate) controller_state: BTreeMap<String, String>,
+    pub(crate) metrics: Vec<(String, String)>,
+    pub(crate) pod_spec: Option<serde_json::Value>,
     pub(crate) leader: bool,
     pub(crate) config: ConfigMap,
     pub(crate) unit_status: StatusInfo,
@@ -679,6 +681,26 @@ impl HookTools for MemoryHookTools {
 
     fn state_delete(&self, key: &str) -> Result<(), HookToolError> {
         self.call("state-delete").controller_state.remove(key);
+        Ok(())
+    }
+
+    fn add_metric(
+        &self,
+        metrics: &[(String, String)],
+        _labels: &[(String, String)],
+    ) -> Result<(), HookToolError> {
+        self.call("add-metric")
+            .metrics
+            .extend(metrics.iter().cloned());
+        Ok(())
+    }
+
+    fn pod_spec_set(
+        &self,
+        spec: &serde_json::Value,
+        _k8s_resources: Option<&serde_json::Value>,
+    ) -> Result<(), HookToolError> {
+        self.call("pod-spec-set").pod_spec = Some(spec.clone());
         Ok(())
     }
 

@@ -1017,6 +1017,16 @@ impl<C: Charm> Context<C> {
         &self.last.requested_storages
     }
 
+    /// The metrics the last run added (`collect-metrics`).
+    pub fn metrics(&self) -> &[(String, String)] {
+        &self.last.metrics
+    }
+
+    /// The pod spec the last run set, if any.
+    pub fn pod_spec(&self) -> Option<&serde_json::Value> {
+        self.last.pod_spec.as_ref()
+    }
+
     /// The reboots the last run asked for: `true` for `--now`.
     pub fn reboots(&self) -> &[bool] {
         &self.last.reboots
