@@ -97,6 +97,46 @@ impl JujuVersion {
     pub fn has_secrets(&self) -> bool {
         *self >= Self::new(3, 0, 3)
     }
+
+    /// Whether relations have application databags (2.7 and later).
+    pub fn has_app_data(&self) -> bool {
+        *self >= Self::new(2, 7, 0)
+    }
+
+    /// Whether Juju runs the charm through `dispatch` (2.8 and later).
+    pub fn is_dispatch_aware(&self) -> bool {
+        *self >= Self::new(2, 8, 0)
+    }
+
+    /// Whether controller storage (`state-get`/`state-set`) exists (2.8 and later).
+    pub fn has_controller_storage(&self) -> bool {
+        *self >= Self::new(2, 8, 0)
+    }
+
+    /// Whether `open-port` works on Kubernetes (3.0.3 and later).
+    pub fn supports_open_port_on_k8s(&self) -> bool {
+        *self >= Self::new(3, 0, 3)
+    }
+
+    /// Whether Pebble exec supports a service context (3.1.6 and later, but not 3.2.0).
+    pub fn supports_exec_service_context(&self) -> bool {
+        *self >= Self::new(3, 1, 6) && *self != Self::new(3, 2, 0)
+    }
+
+    /// Whether Pebble forwards logs (3.4 and later).
+    pub fn supports_pebble_log_forwarding(&self) -> bool {
+        *self >= Self::new(3, 4, 0)
+    }
+
+    /// Whether Pebble identities exist (3.6.4 and later).
+    pub fn supports_pebble_identities(&self) -> bool {
+        *self >= Self::new(3, 6, 4)
+    }
+
+    /// Whether Pebble serves metrics (3.6.4 and later).
+    pub fn supports_pebble_metrics(&self) -> bool {
+        *self >= Self::new(3, 6, 4)
+    }
 }
 
 impl JujuVersion {
@@ -447,5 +487,9 @@ mod tests {
         assert!("3".parse::<JujuVersion>().is_err());
         assert!("3.1.2.3.4".parse::<JujuVersion>().is_err());
         assert!("3.7-1".parse::<JujuVersion>().is_err());
+        assert!(v("3.1.6").supports_exec_service_context());
+        assert!(!v("3.2.0").supports_exec_service_context());
+        assert!(v("3.6.4").supports_pebble_identities() && !v("3.6.3").supports_pebble_metrics());
+        assert!(v("2.8.0").is_dispatch_aware() && !v("2.6.9").has_app_data());
     }
 }

@@ -108,6 +108,23 @@ impl HookContext {
             .collect())
     }
 
+    /// Whether `relation` is active: listed by Juju and not being broken in this
+    /// hook. A broken relation's data stays readable in its `relation-broken`.
+    pub fn relation_active(&mut self, relation: &RelationRef) -> Result<bool, ModelError> {
+        let declared = self
+            .meta()
+            .relations
+            .iter()
+            .copied()
+            .find(|e| *e == relation.endpoint);
+        let Some(name) = declared else {
+            return Ok(false);
+        };
+        Ok(self
+            .relations(Endpoint::new_unchecked(name))?
+            .contains(relation))
+    }
+
     /// The one active relation of `endpoint`: `None` when there is none, an error
     /// when there are several (look them up with [`HookContext::relations`]).
     pub fn relation(&mut self, endpoint: Endpoint) -> Result<Option<RelationRef>, ModelError> {

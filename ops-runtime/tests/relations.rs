@@ -71,6 +71,8 @@ impl App {
     #[on(db_relation_broken)]
     fn gone(&mut self, cx: &mut HookContext, event: RelationBrokenEvent) -> Result<(), CharmError> {
         let active = cx.relations(Self::RELATION_DB)?;
+        assert!(!cx.relation_active(&event.relation)?);
+        assert!(cx.relation_active(&active[0])?);
         // The broken relation's data can still be read.
         let info: DbInfo = cx.load_relation_data(&event.relation, &Member::RemoteApp)?;
         cx.set_workload_version(&format!("{} active, last {}", active.len(), info.host))?;
