@@ -458,7 +458,11 @@ impl HookContext {
         if let Some(rt) = &self.runtime {
             return Ok(Rc::clone(rt));
         }
-        let rt = Rc::new(tokio::runtime::Builder::new_current_thread().build()?);
+        let rt = Rc::new(
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?,
+        );
         self.runtime = Some(Rc::clone(&rt));
         Ok(rt)
     }

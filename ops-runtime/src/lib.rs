@@ -14,6 +14,10 @@ mod handler;
 pub mod hook_tools;
 mod logging;
 mod model;
+/// A client for Pebble, the service manager in a Kubernetes charm's workload containers.
+#[cfg(feature = "pebble")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pebble")))]
+pub mod pebble;
 mod relation;
 mod secret;
 pub mod state;

@@ -1,0 +1,102 @@
+//! Per-call latency of the Pebble client against the wire-level test server.
+//!
+//! ```sh
+//! cargo run --release -p ops-runtime --example pebble_bench [CALLS]
+//! ```
+//!
+//! Starts the test server of `tests/pebble_server` on a Unix socket, then
+//! times each call `CALLS` times (default 500) through the blocking client, as
+//! a synchronous handler uses it, and prints the median and 90th percentile.
+//! The server answers from memory and runs `echo` without a process, so the
+//! figures are the client's cost plus one HTTP (or websocket) round trip on a
+//! Unix socket, not Pebble's own.
+
+#[path = "../tests/pebble_server/mod.rs"]
+mod pebble_server;
+
+use std::time::{Duration, Instant};
+
+use ops_runtime::pebble::{AddLayerOptions, Exec, Layer, ListFilesOptions, PushOptions, blocking};
+
+const WARM_UP: usize = 20;
+
+fn measure(name: &str, calls: usize, mut call: impl FnMut()) {
+    for _ in 0..WARM_UP {
+        call();
+    }
+    let mut times: Vec<Duration> = (0..calls)
+        .map(|_| {
+            let start = Instant::now();
+            call();
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    let median = times[times.len() / 2];
+    let p90 = times[times.len() * 9 / 10];
+    println!(
+        "{name:<14} median {:>8.1} µs   p90 {:>8.1} µs",
+        median.as_secs_f64() * 1e6,
+        p90.as_secs_f64() * 1e6
+    );
+}
+
+fn main() -> Result<(), ops_runtime::pebble::Error> {
+    let calls: usize = std::env::args()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(500)
+        .max(10);
+    let server = pebble_server::Server::start();
+    let client = blocking::Client::new(server.socket())?;
+
+    let layer = Layer::from_yaml(
+        r#"
+services:
+  web: {override: replace, command: /bin/web, startup: enabled}
+  db: {override: replace, command: /bin/db, startup: enabled}
+  cache: {override: replace, command: /bin/cache}
+"#,
+    )?;
+    client.add_layer("bench", &layer, &AddLayerOptions::new())?;
+    client.autostart_services()?;
+    let kib = vec![b'x'; 1024];
+    client.push("/tmp/pull-me", kib.clone(), &PushOptions::new())?;
+    for i in 0..10 {
+        client.push(
+            &format!("/tmp/dir/file-{i}"),
+            "x",
+            &PushOptions::new().make_dirs(true),
+        )?;
+    }
+
+    println!("{calls} calls each, blocking client on a current-thread runtime");
+    measure("system-info", calls, || {
+        client.system_info().map(drop).expect("system-info");
+    });
+    measure("get-services", calls, || {
+        client.services(&[]).map(drop).expect("services");
+    });
+    measure("push 1 KiB", calls, || {
+        client
+            .push("/tmp/pushed", kib.clone(), &PushOptions::new())
+            .expect("push");
+    });
+    measure("pull 1 KiB", calls, || {
+        client.pull("/tmp/pull-me").map(drop).expect("pull");
+    });
+    measure("list (10)", calls, || {
+        client
+            .list_files("/tmp/dir", &ListFilesOptions::new())
+            .map(drop)
+            .expect("list");
+    });
+    measure("exec echo", calls, || {
+        client
+            .exec(&Exec::new(["echo", "hello"]))
+            .and_then(blocking::ExecProcess::wait_output)
+            .map(drop)
+            .expect("exec");
+    });
+    Ok(())
+}
