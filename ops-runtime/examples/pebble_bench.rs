@@ -2,7 +2,12 @@
 //!
 //! ```sh
 //! cargo run --release -p ops-runtime --example pebble_bench [CALLS]
+//! cargo run --release -p ops-runtime --example pebble_bench -- --serve SECONDS
 //! ```
+//!
+//! With `--serve`, it only starts the server with the same services and files,
+//! prints the socket's path and serves for `SECONDS`, so another client (ops's,
+//! in `bench/bench.py`) can be timed against the same server.
 //!
 //! Starts the test server of `tests/pebble_server` on a Unix socket, then
 //! times each call `CALLS` times (default 500) through the blocking client, as
@@ -42,8 +47,13 @@ fn measure(name: &str, calls: usize, mut call: impl FnMut()) {
 }
 
 fn main() -> Result<(), ops_runtime::pebble::Error> {
-    let calls: usize = std::env::args()
-        .nth(1)
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let serve = match args.as_slice() {
+        [flag, seconds] if flag == "--serve" => Some(seconds.parse::<u64>().unwrap_or(60)),
+        _ => None,
+    };
+    let calls: usize = args
+        .first()
         .and_then(|n| n.parse().ok())
         .unwrap_or(500)
         .max(10);
@@ -70,6 +80,11 @@ services:
         )?;
     }
 
+    if let Some(seconds) = serve {
+        println!("{}", server.socket().display());
+        std::thread::sleep(Duration::from_secs(seconds));
+        return Ok(());
+    }
     println!("{calls} calls each, blocking client on a current-thread runtime");
     measure("system-info", calls, || {
         client.system_info().map(drop).expect("system-info");
