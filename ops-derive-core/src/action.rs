@@ -84,13 +84,11 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
             "`#[derive(CharmAction)]` does not support generic structs",
         );
     }
-    let args = CharmArgs {
-        metadata: parsed.metadata.clone(),
-        metadata_source: parsed.metadata_source.clone(),
-        krate: parsed.krate.clone(),
-        state: None,
-        components: Vec::new(),
-    };
+    let args = CharmArgs::for_derive(
+        parsed.metadata.clone(),
+        parsed.metadata_source.clone(),
+        parsed.krate.clone(),
+    );
     let krate = args.krate();
     let ident = &parsed.ident;
     let (name, name_span) = match &parsed.name {
@@ -341,12 +339,10 @@ fn generate(fields: &[Field<'_>], action: &Action, krate: &syn::Path) -> TokenSt
         }
     });
     let idents: Vec<&syn::Ident> = fields.iter().map(|f| f.ident).collect();
+    let assembled = types::assemble(&vars, &idents, &quote!(#a::collect));
     quote! {
         #(#reads)*
-        match (#(#vars,)*) {
-            (#(::core::result::Result::Ok(#vars),)*) => ::core::result::Result::Ok(Self { #(#idents: #vars),* }),
-            (#(#vars,)*) => ::core::result::Result::Err(#a::collect([#(#vars.err()),*])),
-        }
+        #assembled
     }
 }
 

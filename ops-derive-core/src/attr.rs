@@ -39,6 +39,20 @@ impl syn::parse::Parse for ComponentDecl {
 }
 
 impl CharmArgs {
+    /// The arguments a derive takes (`metadata`, `metadata_source`, `crate`).
+    pub(crate) fn for_derive(
+        metadata: Option<LitStr>,
+        metadata_source: Option<LitStr>,
+        krate: Option<syn::Path>,
+    ) -> Self {
+        Self {
+            metadata,
+            metadata_source,
+            krate,
+            ..Self::default()
+        }
+    }
+
     /// The path generated code uses for `ops_runtime`.
     pub(crate) fn krate(&self) -> syn::Path {
         self.krate

@@ -82,13 +82,11 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
             "`#[derive(CharmConfig)]` does not support generic structs",
         );
     }
-    let args = CharmArgs {
-        metadata: parsed.metadata.clone(),
-        metadata_source: parsed.metadata_source.clone(),
-        krate: parsed.krate.clone(),
-        state: None,
-        components: Vec::new(),
-    };
+    let args = CharmArgs::for_derive(
+        parsed.metadata.clone(),
+        parsed.metadata_source.clone(),
+        parsed.krate.clone(),
+    );
     let krate = args.krate();
     let ident = &parsed.ident;
     let loaded = match metadata::load(&args) {
@@ -361,6 +359,7 @@ fn generate(fields: &[Field<'_>], krate: &syn::Path) -> TokenStream {
         quote_spanned!(ty.span()=> let #var = #read(__config, #option, #convert);)
     });
     let idents: Vec<&syn::Ident> = fields.iter().map(|f| f.ident).collect();
+    let assembled = types::assemble(&vars, &idents, &quote!(#c::collect));
     quote! {
         #[allow(unused_imports)]
         use #c::{
@@ -369,9 +368,6 @@ fn generate(fields: &[Field<'_>], krate: &syn::Path) -> TokenStream {
             try_from_int as __ops_try_from_int,
         };
         #(#reads)*
-        match (#(#vars,)*) {
-            (#(::core::result::Result::Ok(#vars),)*) => ::core::result::Result::Ok(Self { #(#idents: #vars),* }),
-            (#(#vars,)*) => ::core::result::Result::Err(#c::collect([#(#vars.err()),*])),
-        }
+        #assembled
     }
 }

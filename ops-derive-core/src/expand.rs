@@ -107,6 +107,14 @@ pub(crate) fn charm(
                 format!("The `{n}` resource."),
             )
         }))
+        .chain(meta.containers.keys().map(|n| {
+            constant(
+                "CONTAINER",
+                n,
+                "ContainerName",
+                format!("The `{n}` workload container."),
+            )
+        }))
         .chain(bindings.iter().map(|n| {
             constant(
                 "BINDING",

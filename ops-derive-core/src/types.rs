@@ -89,6 +89,21 @@ pub(crate) fn display(ty: &syn::Type) -> String {
         .replace("& ", "&")
 }
 
+/// The end of a generated `from_config`/`from_params`: `Self` when every field
+/// converted, otherwise every field's error through `collect`.
+pub(crate) fn assemble(
+    vars: &[syn::Ident],
+    idents: &[&syn::Ident],
+    collect: &proc_macro2::TokenStream,
+) -> proc_macro2::TokenStream {
+    quote::quote! {
+        match (#(#vars,)*) {
+            (#(::core::result::Result::Ok(#vars),)*) => ::core::result::Result::Ok(Self { #(#idents: #vars),* }),
+            (#(#vars,)*) => ::core::result::Result::Err(#collect([#(#vars.err()),*])),
+        }
+    }
+}
+
 /// `T` when `ty` is `Option<T>`.
 pub(crate) fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
     let syn::Type::Path(p) = ty else { return None };
