@@ -90,6 +90,22 @@ pub enum ModelError {
         /// What is wrong.
         reason: String,
     },
+    /// A Pebble call to a workload container failed.
+    #[cfg(feature = "pebble")]
+    #[error("container `{container}`: {source}")]
+    Pebble {
+        /// The container.
+        container: String,
+        /// What Pebble (or the connection to it) said (boxed: it is large).
+        #[source]
+        source: Box<crate::pebble::Error>,
+    },
+    /// The charm's metadata declares no container of this name.
+    #[error("the charm's metadata declares no container `{name}`")]
+    UnknownContainer {
+        /// The name asked for.
+        name: String,
+    },
     /// Action results that Juju would refuse.
     #[error("invalid action result key `{key}`: {reason}")]
     InvalidActionResult {
@@ -172,6 +188,9 @@ pub struct HookContext {
     pub(crate) emitted: Vec<Event>,
     /// Tracked secret content read in this hook, by id (or `label:<label>`).
     pub(crate) secret_cache: std::collections::HashMap<String, crate::secret::SecretContent>,
+    /// The Pebble connection of each container asked for so far.
+    #[cfg(feature = "pebble")]
+    pub(crate) pebbles: BTreeMap<String, Rc<dyn crate::pebble::PebbleApi>>,
     meta: CharmMeta,
 }
 
@@ -202,6 +221,8 @@ impl HookContext {
             entries: std::collections::HashMap::new(),
             deferred_out: Vec::new(),
             emitted: Vec::new(),
+            #[cfg(feature = "pebble")]
+            pebbles: BTreeMap::new(),
             meta: CharmMeta::EMPTY,
         }
     }

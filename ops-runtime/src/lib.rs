@@ -5,6 +5,8 @@
 mod action;
 mod component;
 mod config;
+#[cfg(feature = "pebble")]
+mod container;
 mod context;
 mod databag;
 mod dispatch;
@@ -33,6 +35,9 @@ pub use config::{
     CharmConfig, Config, ConfigData, ConfigError, ConfigValue, FromConfigValue, InvalidOption,
     SecretId,
 };
+#[cfg(feature = "pebble")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pebble")))]
+pub use container::{Container, WorkloadEvent};
 pub use context::{HookContext, LoadConfigError, LoadParamsError, ModelError};
 pub use databag::{DatabagError, from_databag, to_databag};
 pub use dispatch::{
@@ -48,10 +53,13 @@ pub use event::{
     SecretChangedEvent, SecretExpiredEvent, SecretRemoveEvent, SecretRotateEvent, StorageEvent,
 };
 pub use handler::{CharmError, CollectStatus, Flow, FromHookContext, IntoOutcome, Rejection};
+#[cfg(feature = "pebble")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pebble")))]
+pub use hook_tools::PebbleConnection;
 pub use hook_tools::{Databag, HookToolError, HookTools, LogLevel};
 pub use model::{
-    Address, AddressKind, BindAddress, Binding, CloudCredential, CloudSpec, GoalState, GoalStatus,
-    Network, Port, Protocol, ResourceName, StorageInfo, StorageName,
+    Address, AddressKind, BindAddress, Binding, CloudCredential, CloudSpec, ContainerName,
+    GoalState, GoalStatus, Network, Port, Protocol, ResourceName, StorageInfo, StorageName,
 };
 pub use relation::{Bag, Endpoint, Member};
 pub use secret::{
@@ -82,7 +90,7 @@ pub mod __private {
     pub use crate::event::EventKind;
     pub use crate::event::kinds;
     pub use crate::handler::{CharmError, Flow, FromHookContext, IntoOutcome};
-    pub use crate::model::{Binding, ResourceName, StorageName};
+    pub use crate::model::{Binding, ContainerName, ResourceName, StorageName};
     pub use crate::relation::Endpoint;
     pub use crate::state::StoreKind;
     pub use std::result::Result;

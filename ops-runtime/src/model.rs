@@ -14,6 +14,12 @@ use crate::event::{RelationRef, StorageRef};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct StorageName(&'static str);
 
+/// A workload container of this charm. `#[charm]` generates one constant per
+/// container (`MyCharm::CONTAINER_WEB`), for
+/// [`HookContext::container`](crate::HookContext::container).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ContainerName(&'static str);
+
 /// A resource of this charm. `#[charm]` generates one constant per resource
 /// (`MyCharm::RESOURCE_WEB_IMAGE`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -46,7 +52,7 @@ macro_rules! name_type {
     )*};
 }
 
-name_type!(StorageName, ResourceName, Binding);
+name_type!(StorageName, ResourceName, Binding, ContainerName);
 
 /// What `storage-get` reports about a storage instance.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]

@@ -287,4 +287,36 @@ pub trait HookTools {
         spec: &serde_json::Value,
         k8s_resources: Option<&serde_json::Value>,
     ) -> Result<(), HookToolError>;
+
+    /// How to reach the Pebble of workload container `container`. Not a hook
+    /// tool, but part of the same environment: Juju mounts the socket at
+    /// `/charm/containers/<container>/pebble.socket`, which is the default; a
+    /// test backend may point elsewhere, or hand over an in-memory Pebble.
+    #[cfg(feature = "pebble")]
+    fn pebble(&self, container: &str) -> PebbleConnection {
+        PebbleConnection::Socket(crate::pebble::container_socket(container))
+    }
+}
+
+/// How [`HookTools::pebble`] says to reach a container's Pebble.
+#[cfg(feature = "pebble")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pebble")))]
+#[derive(Clone)]
+#[non_exhaustive]
+pub enum PebbleConnection {
+    /// Connect to the daemon listening on this Unix socket, on the hook
+    /// context's runtime.
+    Socket(std::path::PathBuf),
+    /// Use this implementation of the API.
+    Api(std::rc::Rc<dyn crate::pebble::PebbleApi>),
+}
+
+#[cfg(feature = "pebble")]
+impl fmt::Debug for PebbleConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PebbleConnection::Socket(path) => f.debug_tuple("Socket").field(path).finish(),
+            PebbleConnection::Api(_) => f.write_str("Api(..)"),
+        }
+    }
 }

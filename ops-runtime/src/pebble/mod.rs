@@ -89,6 +89,7 @@
 //! [`ClientBuilder::wait_timeout`]: crate::pebble::ClientBuilder::wait_timeout
 //! [`ClientBuilder::exec_timeout`]: crate::pebble::ClientBuilder::exec_timeout
 
+mod api;
 pub mod blocking;
 mod client;
 pub mod duration;
@@ -100,6 +101,8 @@ mod options;
 mod timestamp;
 mod types;
 
+pub(crate) use api::Unreachable;
+pub use api::{ExecResult, PebbleApi};
 pub use client::{Client, ClientBuilder, LogStream, ServiceOperation, container_socket};
 pub use error::{ApiError, BoxError, ChangeError, Error, ErrorKind, ExecError, PathError};
 pub use exec::{Exec, ExecOutput, ExecProcess};

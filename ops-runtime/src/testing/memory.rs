@@ -66,6 +66,8 @@ pub(crate) struct Model {
 #[derive(Debug, Default)]
 pub struct MemoryHookTools {
     pub(crate) model: RefCell<Model>,
+    /// The containers' in-memory Pebbles.
+    pub(crate) pebbles: std::rc::Rc<RefCell<super::pebble::Pebbles>>,
 }
 
 impl MemoryHookTools {
@@ -702,6 +704,13 @@ impl HookTools for MemoryHookTools {
     ) -> Result<(), HookToolError> {
         self.call("pod-spec-set").pod_spec = Some(spec.clone());
         Ok(())
+    }
+
+    fn pebble(&self, container: &str) -> crate::hook_tools::PebbleConnection {
+        crate::hook_tools::PebbleConnection::Api(std::rc::Rc::new(super::pebble::MemoryPebble {
+            container: container.to_owned(),
+            pebbles: std::rc::Rc::clone(&self.pebbles),
+        }))
     }
 
     fn relation_model_get(&self, relation: &RelationRef) -> Result<String, HookToolError> {

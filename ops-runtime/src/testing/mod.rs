@@ -39,6 +39,7 @@
 //! ```
 
 mod memory;
+mod pebble;
 mod relation;
 mod secret;
 
@@ -49,6 +50,7 @@ use ops_metadata::{CharmMetadata, ConfigType, ParamType, SourceKind};
 
 use self::memory::Model;
 pub use self::memory::{JujuLogLine, MemoryHookTools};
+pub use self::pebble::{Container, ExecMock, FsEntry, check_info};
 pub use self::relation::Relation;
 pub use self::secret::Secret;
 use crate::config::ConfigValue;
@@ -80,6 +82,8 @@ pub struct State {
     pub secrets: Vec<Secret>,
     /// The storage instances attached to this unit.
     pub storages: Vec<Storage>,
+    /// The workload containers, with their in-memory Pebbles.
+    pub containers: Vec<Container>,
     /// Resources Juju can supply, by name, as local paths.
     pub resources: BTreeMap<String, std::path::PathBuf>,
     /// Networks by binding name; other bindings get a default network.
@@ -269,6 +273,18 @@ impl State {
         self
     }
 
+    /// Adds a workload container.
+    #[must_use]
+    pub fn with_container(mut self, container: Container) -> Self {
+        self.containers.push(container);
+        self
+    }
+
+    /// The container named `name`.
+    pub fn container(&self, name: &str) -> Option<&Container> {
+        self.containers.iter().find(|c| c.name == name)
+    }
+
     /// Makes a resource available at `path`.
     #[must_use]
     pub fn with_resource(
@@ -412,6 +428,8 @@ pub struct Context<C: Charm> {
     juju_version: JujuVersion,
     last: Model,
     emitted: Vec<Event>,
+    exec_history: BTreeMap<String, Vec<crate::pebble::Exec>>,
+    warnings: Vec<String>,
 }
 
 impl<C: Charm> std::fmt::Debug for Context<C> {
@@ -481,6 +499,8 @@ impl<C: Charm> Context<C> {
             juju_version: JujuVersion::new(3, 6, 4),
             last: Model::default(),
             emitted: Vec::new(),
+            exec_history: BTreeMap::new(),
+            warnings: Vec::new(),
         })
     }
 
@@ -518,6 +538,7 @@ impl<C: Charm> Context<C> {
                 action.name
             )]));
         }
+        self.warnings = self.warnings_for(&event, &state);
         let mut problems = self.check_state(&state);
         problems.extend(self.check_event(&event, &state));
         if !problems.is_empty() {
@@ -536,6 +557,7 @@ impl<C: Charm> Context<C> {
 
     /// Runs an action and returns its results, logs and the state after it.
     pub fn run_action(&mut self, action: Action, state: State) -> Result<ActionOutput, RunError> {
+        self.warnings.clear();
         let mut problems = self.check_state(&state);
         problems.extend(self.check_action(&action));
         if !problems.is_empty() {
@@ -603,6 +625,18 @@ impl<C: Charm> Context<C> {
                 action_params,
                 ..Model::default()
             }),
+            pebbles: Rc::new(std::cell::RefCell::new(self::pebble::Pebbles {
+                containers: state
+                    .containers
+                    .iter()
+                    .map(|c| {
+                        let mut c = c.clone();
+                        c.prepare();
+                        (c.name.clone(), c)
+                    })
+                    .collect(),
+                exec_history: BTreeMap::new(),
+            })),
         });
         let vars = self.env_for(event);
         let status = |info: &StatusInfo| {
@@ -628,6 +662,19 @@ impl<C: Charm> Context<C> {
         };
         let committed = store.0.into_inner();
         self.last = tools.model.borrow().clone();
+        let pebbles = std::mem::take(&mut *tools.pebbles.borrow_mut());
+        self.exec_history = pebbles.exec_history;
+        let containers = state
+            .containers
+            .iter()
+            .map(|before| {
+                pebbles
+                    .containers
+                    .get(&before.name)
+                    .cloned()
+                    .unwrap_or_else(|| before.clone())
+            })
+            .collect();
         let relations = state
             .relations
             .iter()
@@ -652,6 +699,7 @@ impl<C: Charm> Context<C> {
             unit_status: self.last.unit_status.clone(),
             app_status: self.last.app_status.clone(),
             workload_version: self.last.workload_version.clone(),
+            containers,
             ..state
         };
         (outcome, out)
@@ -762,6 +810,24 @@ impl<C: Charm> Context<C> {
                     storage.name, storage.index
                 ));
             }
+        }
+        for (i, container) in state.containers.iter().enumerate() {
+            if !self.meta.containers.contains_key(&container.name) {
+                problems.push(format!(
+                    "container `{}` is not declared in the charm's metadata",
+                    container.name
+                ));
+            }
+            if state.containers[..i]
+                .iter()
+                .any(|c| c.name == container.name)
+            {
+                problems.push(format!(
+                    "container `{}` is in the state twice",
+                    container.name
+                ));
+            }
+            problems.extend(container.problems());
         }
         for name in state.resources.keys() {
             if !self.meta.resources.contains_key(name) {
@@ -918,8 +984,23 @@ impl<C: Charm> Context<C> {
                 e.storage
             ));
         }
+        problems.extend(check_workload_event(event, state));
         problems.extend(self.check_entity(event));
         problems
+    }
+
+    /// What is suspicious but allowed about `event` in `state`.
+    fn warnings_for(&self, event: &Event, state: &State) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if let Some(name) = workload_container(event)
+            && state.container(name).is_some_and(|c| !c.can_connect)
+        {
+            warnings.push(format!(
+                "`{}` is about container `{name}`, whose Pebble the state says cannot be reached (`can_connect: false`)",
+                event.hook_name()
+            ));
+        }
+        warnings
     }
 
     fn check_entity(&self, event: &Event) -> Vec<String> {
@@ -1037,9 +1118,68 @@ impl<C: Charm> Context<C> {
         &self.emitted
     }
 
+    /// The commands the charm ran in each container in the last run, in order,
+    /// as it asked for them (command, environment, working directory, stdin,
+    /// timeout).
+    pub fn exec_history(&self) -> &BTreeMap<String, Vec<crate::pebble::Exec>> {
+        &self.exec_history
+    }
+
+    /// What looked wrong, but not wrong enough to refuse, about the last run's
+    /// input (as ops.testing's consistency checker warns).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
     /// The hook tools the last run called, in order.
     pub fn hook_tool_calls(&self) -> &[&'static str] {
         &self.last.calls
+    }
+}
+
+/// The container a workload event is about.
+fn workload_container(event: &Event) -> Option<&str> {
+    match event {
+        Event::PebbleReady(e) => Some(&e.container),
+        Event::PebbleCustomNotice(e) => Some(&e.container),
+        Event::PebbleCheckFailed(e) => Some(&e.container),
+        Event::PebbleCheckRecovered(e) => Some(&e.container),
+        _ => None,
+    }
+}
+
+/// A workload event must be about a container in the state, and a notice or
+/// check event about a notice or check that container has.
+fn check_workload_event(event: &Event, state: &State) -> Vec<String> {
+    let Some(name) = workload_container(event) else {
+        return Vec::new();
+    };
+    let Some(container) = state.container(name) else {
+        return vec![format!(
+            "the event is about container `{name}`, which is not in the state; add it with `State::with_container`"
+        )];
+    };
+    match event {
+        Event::PebbleCustomNotice(e)
+            if !container
+                .notices
+                .iter()
+                .any(|n| n.id.as_str() == e.notice.id) =>
+        {
+            vec![format!(
+                "the event is about notice {} of container `{name}`, which the state does not have; add it with `Container::with_notice`",
+                e.notice.id
+            )]
+        }
+        Event::PebbleCheckFailed(crate::event::PebbleCheckFailedEvent { check, .. })
+        | Event::PebbleCheckRecovered(crate::event::PebbleCheckRecoveredEvent { check, .. })
+            if !container.check_infos.iter().any(|c| &c.name == check) =>
+        {
+            vec![format!(
+                "the event is about check `{check}` of container `{name}`, which the state does not have; add it with `Container::with_check_info`"
+            )]
+        }
+        _ => Vec::new(),
     }
 }
 

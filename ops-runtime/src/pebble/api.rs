@@ -1,0 +1,276 @@
+//! [`PebbleApi`]: the blocking subset of the Pebble API that charms use every
+//! day, implemented by the real [`blocking::Client`](super::blocking::Client)
+//! and by the testing harness's in-memory Pebble.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use super::blocking;
+use super::error::{Error, ExecError};
+use super::exec::{Exec, ExecOutput};
+use super::layer::{Layer, Plan};
+use super::options::{
+    AddLayerOptions, ListFilesOptions, MakeDirOptions, NoticesQuery, PushOptions,
+};
+use super::types::{CheckInfo, CheckLevel, FileInfo, Notice, NoticeId, ServiceInfo, SystemInfo};
+
+/// What a finished command wrote and how it exited; unlike
+/// [`ExecProcess::wait_output`](super::blocking::ExecProcess::wait_output), a
+/// non-zero exit code is a result here, not an error.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct ExecResult {
+    /// The exit code: the process's own, or 128 plus the signal that killed it.
+    pub exit_code: i32,
+    /// Its standard output.
+    pub stdout: Vec<u8>,
+    /// Its standard error (empty when combined into stdout).
+    pub stderr: Vec<u8>,
+}
+
+impl ExecResult {
+    /// Whether the command exited with code 0.
+    pub fn success(&self) -> bool {
+        self.exit_code == 0
+    }
+
+    /// The output of a command that exited with code 0, or
+    /// [`Error::Exec`] naming `command` for any other code.
+    pub fn into_output(self, command: &[String]) -> Result<ExecOutput, Error> {
+        if self.success() {
+            Ok(ExecOutput {
+                stdout: self.stdout,
+                stderr: self.stderr,
+            })
+        } else {
+            Err(Error::Exec(Box::new(ExecError {
+                command: command.to_vec(),
+                exit_code: self.exit_code,
+                stdout: Some(self.stdout),
+                stderr: Some(self.stderr),
+            })))
+        }
+    }
+}
+
+impl fmt::Debug for ExecResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExecResult")
+            .field("exit_code", &self.exit_code)
+            .field("stdout", &String::from_utf8_lossy(&self.stdout))
+            .field("stderr", &String::from_utf8_lossy(&self.stderr))
+            .finish()
+    }
+}
+
+/// The blocking Pebble calls a charm makes every day.
+///
+/// [`Container`](crate::Container) talks to its workload through this trait:
+/// in a real hook the implementation is [`blocking::Client`] on the container's
+/// socket; under [`testing`](crate::testing) it is an in-memory Pebble that
+/// follows the same rules (layer merging, replan, file errors). Calls that
+/// start, stop or replan services wait for Pebble to finish them.
+pub trait PebbleApi {
+    /// `GET /v1/system-info`; any answer means Pebble is reachable.
+    fn system_info(&self) -> Result<SystemInfo, Error>;
+    /// `POST /v1/layers`: adds `layer` under `label`, or combines it into the
+    /// layer with that label when `combine` is set.
+    fn add_layer(&self, label: &str, layer: &Layer, combine: bool) -> Result<(), Error>;
+    /// `GET /v1/plan`: all layers combined.
+    fn plan(&self) -> Result<Plan, Error>;
+    /// `GET /v1/services`: the named services (all when `names` is empty).
+    fn services(&self, names: &[&str]) -> Result<Vec<ServiceInfo>, Error>;
+    /// Starts `names` and waits for them.
+    fn start_services(&self, names: &[&str]) -> Result<(), Error>;
+    /// Stops `names` and waits for them.
+    fn stop_services(&self, names: &[&str]) -> Result<(), Error>;
+    /// Restarts `names` and waits for them.
+    fn restart_services(&self, names: &[&str]) -> Result<(), Error>;
+    /// Restarts the services whose configuration changed and starts every
+    /// `startup: enabled` one, and waits.
+    fn replan_services(&self) -> Result<(), Error>;
+    /// Writes `data` to the file at `path`.
+    fn push(&self, path: &str, data: &[u8], options: &PushOptions) -> Result<(), Error>;
+    /// Reads the file at `path`.
+    fn pull(&self, path: &str) -> Result<Vec<u8>, Error>;
+    /// Lists a directory's entries, or describes one file.
+    fn list_files(&self, path: &str, options: &ListFilesOptions) -> Result<Vec<FileInfo>, Error>;
+    /// Creates a directory.
+    fn make_dir(&self, path: &str, options: &MakeDirOptions) -> Result<(), Error>;
+    /// Removes a file or directory (with its contents when `recursive`).
+    fn remove_path(&self, path: &str, recursive: bool) -> Result<(), Error>;
+    /// Runs a command to completion (with its stdin, environment, working
+    /// directory and timeout) and captures what it wrote.
+    fn exec(&self, exec: &Exec) -> Result<ExecResult, Error>;
+    /// `GET /v1/checks`: the named checks (all when `names` is empty).
+    fn checks(&self, level: Option<CheckLevel>, names: &[&str]) -> Result<Vec<CheckInfo>, Error>;
+    /// `GET /v1/notices`.
+    fn notices(&self, query: &NoticesQuery) -> Result<Vec<Notice>, Error>;
+    /// `GET /v1/notices/{id}`.
+    fn notice(&self, id: &NoticeId) -> Result<Notice, Error>;
+}
+
+impl PebbleApi for blocking::Client {
+    fn system_info(&self) -> Result<SystemInfo, Error> {
+        blocking::Client::system_info(self)
+    }
+
+    fn add_layer(&self, label: &str, layer: &Layer, combine: bool) -> Result<(), Error> {
+        blocking::Client::add_layer(self, label, layer, &AddLayerOptions::new().combine(combine))
+    }
+
+    fn plan(&self) -> Result<Plan, Error> {
+        blocking::Client::plan(self)
+    }
+
+    fn services(&self, names: &[&str]) -> Result<Vec<ServiceInfo>, Error> {
+        blocking::Client::services(self, names)
+    }
+
+    fn start_services(&self, names: &[&str]) -> Result<(), Error> {
+        blocking::Client::start_services(self, names).map(drop)
+    }
+
+    fn stop_services(&self, names: &[&str]) -> Result<(), Error> {
+        blocking::Client::stop_services(self, names).map(drop)
+    }
+
+    fn restart_services(&self, names: &[&str]) -> Result<(), Error> {
+        blocking::Client::restart_services(self, names).map(drop)
+    }
+
+    fn replan_services(&self) -> Result<(), Error> {
+        blocking::Client::replan_services(self).map(drop)
+    }
+
+    fn push(&self, path: &str, data: &[u8], options: &PushOptions) -> Result<(), Error> {
+        blocking::Client::push(self, path, data.to_vec(), options)
+    }
+
+    fn pull(&self, path: &str) -> Result<Vec<u8>, Error> {
+        blocking::Client::pull(self, path)
+    }
+
+    fn list_files(&self, path: &str, options: &ListFilesOptions) -> Result<Vec<FileInfo>, Error> {
+        blocking::Client::list_files(self, path, options)
+    }
+
+    fn make_dir(&self, path: &str, options: &MakeDirOptions) -> Result<(), Error> {
+        blocking::Client::make_dir(self, path, options)
+    }
+
+    fn remove_path(&self, path: &str, recursive: bool) -> Result<(), Error> {
+        blocking::Client::remove_path(self, path, recursive)
+    }
+
+    fn exec(&self, exec: &Exec) -> Result<ExecResult, Error> {
+        match blocking::Client::exec(self, exec)?.wait_output() {
+            Ok(output) => Ok(ExecResult {
+                exit_code: 0,
+                stdout: output.stdout,
+                stderr: output.stderr,
+            }),
+            Err(Error::Exec(error)) => {
+                let ExecError {
+                    exit_code,
+                    stdout,
+                    stderr,
+                    ..
+                } = *error;
+                Ok(ExecResult {
+                    exit_code,
+                    stdout: stdout.unwrap_or_default(),
+                    stderr: stderr.unwrap_or_default(),
+                })
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    fn checks(&self, level: Option<CheckLevel>, names: &[&str]) -> Result<Vec<CheckInfo>, Error> {
+        blocking::Client::checks(self, level, names)
+    }
+
+    fn notices(&self, query: &NoticesQuery) -> Result<Vec<Notice>, Error> {
+        blocking::Client::notices(self, query)
+    }
+
+    fn notice(&self, id: &NoticeId) -> Result<Notice, Error> {
+        blocking::Client::notice(self, id)
+    }
+}
+
+/// A Pebble that cannot be reached: every call fails with
+/// [`Error::Connection`], as with an absent socket.
+#[derive(Debug, Clone)]
+pub(crate) struct Unreachable {
+    pub(crate) socket: PathBuf,
+    pub(crate) reason: String,
+}
+
+impl Unreachable {
+    /// The error every call returns.
+    pub(crate) fn error(&self) -> Error {
+        Error::Connection {
+            socket: self.socket.clone(),
+            reason: self.reason.clone(),
+            source: Box::new(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                self.reason.clone(),
+            )),
+        }
+    }
+}
+
+impl PebbleApi for Unreachable {
+    fn system_info(&self) -> Result<SystemInfo, Error> {
+        Err(self.error())
+    }
+    fn add_layer(&self, _: &str, _: &Layer, _: bool) -> Result<(), Error> {
+        Err(self.error())
+    }
+    fn plan(&self) -> Result<Plan, Error> {
+        Err(self.error())
+    }
+    fn services(&self, _: &[&str]) -> Result<Vec<ServiceInfo>, Error> {
+        Err(self.error())
+    }
+    fn start_services(&self, _: &[&str]) -> Result<(), Error> {
+        Err(self.error())
+    }
+    fn stop_services(&self, _: &[&str]) -> Result<(), Error> {
+        Err(self.error())
+    }
+    fn restart_services(&self, _: &[&str]) -> Result<(), Error> {
+        Err(self.error())
+    }
+    fn replan_services(&self) -> Result<(), Error> {
+        Err(self.error())
+    }
+    fn push(&self, _: &str, _: &[u8], _: &PushOptions) -> Result<(), Error> {
+        Err(self.error())
+    }
+    fn pull(&self, _: &str) -> Result<Vec<u8>, Error> {
+        Err(self.error())
+    }
+    fn list_files(&self, _: &str, _: &ListFilesOptions) -> Result<Vec<FileInfo>, Error> {
+        Err(self.error())
+    }
+    fn make_dir(&self, _: &str, _: &MakeDirOptions) -> Result<(), Error> {
+        Err(self.error())
+    }
+    fn remove_path(&self, _: &str, _: bool) -> Result<(), Error> {
+        Err(self.error())
+    }
+    fn exec(&self, _: &Exec) -> Result<ExecResult, Error> {
+        Err(self.error())
+    }
+    fn checks(&self, _: Option<CheckLevel>, _: &[&str]) -> Result<Vec<CheckInfo>, Error> {
+        Err(self.error())
+    }
+    fn notices(&self, _: &NoticesQuery) -> Result<Vec<Notice>, Error> {
+        Err(self.error())
+    }
+    fn notice(&self, _: &NoticeId) -> Result<Notice, Error> {
+        Err(self.error())
+    }
+}

@@ -1,0 +1,947 @@
+//! The harness's in-memory Pebble: [`Container`] in the [`State`](super::State),
+//! acted on through [`PebbleApi`] as a real Pebble would be.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use crate::event::{
+    Event, NoticeRef, PebbleCheckFailedEvent, PebbleCheckRecoveredEvent, PebbleCustomNoticeEvent,
+    PebbleReadyEvent,
+};
+use crate::pebble::{
+    ApiError, CheckInfo, CheckLevel, CheckStartup, CheckStatus, Error, ErrorKind, Exec, ExecResult,
+    FileInfo, FileType, Layer, LayerError, ListFilesOptions, MakeDirOptions, Notice, NoticeId,
+    NoticeType, NoticesQuery, PathError, PebbleApi, Plan, PushOptions, Service, ServiceInfo,
+    ServiceStartup, ServiceStatus, SystemInfo, Timestamp, Unreachable,
+};
+
+/// A workload container in the [`State`](super::State), with an in-memory
+/// Pebble: layers and the plan they combine into, service statuses, a file
+/// system, mocked commands, check states and notices.
+///
+/// The charm reaches it through [`HookContext::container`](crate::HookContext::container);
+/// layers combine with Pebble's own rules ([`Plan::apply`]), `replan` starts
+/// `startup: enabled` services and restarts those whose configuration changed,
+/// files pushed land in [`files`](Self::files), and commands run against
+/// [`execs`](Self::execs), matched by the longest command prefix. With
+/// [`can_connect`](Self::can_connect) `false`, every call fails with
+/// [`Error::Connection`], as when the socket is absent.
+///
+/// ```
+/// use ops_runtime::pebble::ServiceStatus;
+/// use ops_runtime::testing::{Container, ExecMock};
+///
+/// let web = Container::new("web")
+///     .with_file("/etc/web/web.conf", "listen 80\n")
+///     .with_exec(ExecMock::new(["web", "--version"]).stdout("web 1.2\n"))
+///     .with_service_status("web", ServiceStatus::Inactive);
+/// assert_eq!(web.file("/etc/web/web.conf"), Some(&b"listen 80\n"[..]));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Container {
+    /// The container's name, as in the metadata.
+    pub name: String,
+    /// Whether its Pebble answers (default `true`; ops.testing defaults to
+    /// `False`).
+    pub can_connect: bool,
+    /// The layers, by label, bottom first.
+    pub layers: Vec<(String, Layer)>,
+    /// What each service is doing; a service of the plan not listed here is
+    /// inactive.
+    pub service_statuses: BTreeMap<String, ServiceStatus>,
+    /// The file system: every file and directory by absolute path (`/` always
+    /// exists).
+    pub files: BTreeMap<String, FsEntry>,
+    /// The commands the container can run.
+    pub execs: Vec<ExecMock>,
+    /// The health checks and their states.
+    pub check_infos: Vec<CheckInfo>,
+    /// The notices Pebble has recorded.
+    pub notices: Vec<Notice>,
+    /// The configuration each running service was started with, for replan.
+    started: BTreeMap<String, Service>,
+}
+
+/// A file or directory in a [`Container`]'s file system.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FsEntry {
+    /// A regular file.
+    File {
+        /// Its contents.
+        data: Vec<u8>,
+        /// Its permission bits.
+        permissions: u32,
+    },
+    /// A directory.
+    Directory {
+        /// Its permission bits.
+        permissions: u32,
+    },
+}
+
+/// A command a [`Container`] can run: any command line that starts with
+/// `command_prefix` (the longest matching prefix wins) exits with `exit_code`
+/// after writing `stdout` and `stderr`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ExecMock {
+    /// The program and leading arguments it matches.
+    pub command_prefix: Vec<String>,
+    /// The exit code.
+    pub exit_code: i32,
+    /// What the command writes on standard output.
+    pub stdout: Vec<u8>,
+    /// What the command writes on standard error.
+    pub stderr: Vec<u8>,
+}
+
+impl ExecMock {
+    /// A command matching `prefix` that succeeds silently.
+    pub fn new<I, S>(prefix: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self {
+            command_prefix: prefix.into_iter().map(Into::into).collect(),
+            exit_code: 0,
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+        }
+    }
+
+    /// Sets the exit code.
+    #[must_use]
+    pub fn exit_code(mut self, code: i32) -> Self {
+        self.exit_code = code;
+        self
+    }
+
+    /// Sets the standard output.
+    #[must_use]
+    pub fn stdout(mut self, stdout: impl Into<Vec<u8>>) -> Self {
+        self.stdout = stdout.into();
+        self
+    }
+
+    /// Sets the standard error.
+    #[must_use]
+    pub fn stderr(mut self, stderr: impl Into<Vec<u8>>) -> Self {
+        self.stderr = stderr.into();
+        self
+    }
+
+    fn matches(&self, command: &[String]) -> bool {
+        command.starts_with(&self.command_prefix)
+    }
+}
+
+impl Container {
+    /// A container `name` whose Pebble is up, with nothing in it.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            can_connect: true,
+            layers: Vec::new(),
+            service_statuses: BTreeMap::new(),
+            files: BTreeMap::new(),
+            execs: Vec::new(),
+            check_infos: Vec::new(),
+            notices: Vec::new(),
+            started: BTreeMap::new(),
+        }
+    }
+
+    /// Sets whether Pebble answers.
+    #[must_use]
+    pub fn with_can_connect(mut self, can_connect: bool) -> Self {
+        self.can_connect = can_connect;
+        self
+    }
+
+    /// Adds a layer on top.
+    #[must_use]
+    pub fn with_layer(mut self, label: impl Into<String>, layer: Layer) -> Self {
+        self.layers.push((label.into(), layer));
+        self
+    }
+
+    /// Sets what a service is doing.
+    #[must_use]
+    pub fn with_service_status(
+        mut self,
+        service: impl Into<String>,
+        status: ServiceStatus,
+    ) -> Self {
+        self.service_statuses.insert(service.into(), status);
+        self
+    }
+
+    /// Puts a file (mode 0644) at `path`, creating its parent directories.
+    ///
+    /// # Panics
+    ///
+    /// If `path` is not absolute (a bug in the test).
+    #[must_use]
+    pub fn with_file(mut self, path: &str, data: impl Into<Vec<u8>>) -> Self {
+        let path = normalize(path).unwrap_or_else(|e| panic!("{e}"));
+        self.make_parents(&path);
+        self.files.insert(
+            path,
+            FsEntry::File {
+                data: data.into(),
+                permissions: 0o644,
+            },
+        );
+        self
+    }
+
+    /// Creates the directory `path` (mode 0755) and its parents.
+    ///
+    /// # Panics
+    ///
+    /// If `path` is not absolute (a bug in the test).
+    #[must_use]
+    pub fn with_dir(mut self, path: &str) -> Self {
+        let path = normalize(path).unwrap_or_else(|e| panic!("{e}"));
+        self.make_parents(&path);
+        if path != "/" {
+            self.files
+                .insert(path, FsEntry::Directory { permissions: 0o755 });
+        }
+        self
+    }
+
+    /// Lets the container run commands matching `mock`.
+    #[must_use]
+    pub fn with_exec(mut self, mock: ExecMock) -> Self {
+        self.execs.push(mock);
+        self
+    }
+
+    /// Adds a health check's state.
+    #[must_use]
+    pub fn with_check_info(mut self, info: CheckInfo) -> Self {
+        self.check_infos.push(info);
+        self
+    }
+
+    /// Adds a notice.
+    #[must_use]
+    pub fn with_notice(mut self, notice: Notice) -> Self {
+        self.notices.push(notice);
+        self
+    }
+
+    /// Records a custom notice with key `key` (occurred once, now), numbered
+    /// after the notices already there.
+    #[must_use]
+    pub fn with_custom_notice(self, key: impl Into<String>) -> Self {
+        let id = NoticeId::new((self.notices.len() + 1).to_string());
+        let now = Timestamp::now();
+        self.with_notice(Notice {
+            id,
+            user_id: None,
+            notice_type: NoticeType::Custom,
+            key: key.into(),
+            first_occurred: now,
+            last_occurred: now,
+            last_repeated: now,
+            occurrences: 1,
+            last_data: BTreeMap::new(),
+            repeat_after: None,
+            expire_after: None,
+        })
+    }
+
+    /// The plan: the layers combined with Pebble's rules.
+    pub fn plan(&self) -> Result<Plan, LayerError> {
+        Plan::from_layers(self.layers.iter().map(|(_, layer)| layer))
+    }
+
+    /// The layer labelled `label`.
+    pub fn layer(&self, label: &str) -> Option<&Layer> {
+        self.layers
+            .iter()
+            .find_map(|(l, layer)| (l == label).then_some(layer))
+    }
+
+    /// What service `name` is doing (inactive when not listed).
+    pub fn service_status(&self, name: &str) -> ServiceStatus {
+        self.service_statuses
+            .get(name)
+            .cloned()
+            .unwrap_or(ServiceStatus::Inactive)
+    }
+
+    /// The contents of the file at `path`, `None` if there is no such file.
+    pub fn file(&self, path: &str) -> Option<&[u8]> {
+        match self.files.get(&normalize(path).ok()?)? {
+            FsEntry::File { data, .. } => Some(data),
+            FsEntry::Directory { .. } => None,
+        }
+    }
+
+    /// `<container>-pebble-ready`.
+    pub fn pebble_ready_event(&self) -> Event {
+        Event::PebbleReady(PebbleReadyEvent {
+            container: self.name.clone(),
+        })
+    }
+
+    /// `<container>-pebble-custom-notice` for `notice`.
+    pub fn custom_notice_event(&self, notice: &Notice) -> Event {
+        Event::PebbleCustomNotice(PebbleCustomNoticeEvent {
+            container: self.name.clone(),
+            notice: NoticeRef {
+                id: notice.id.as_str().to_owned(),
+                kind: notice.notice_type.as_str().to_owned(),
+                key: notice.key.clone(),
+            },
+        })
+    }
+
+    /// `<container>-pebble-check-failed` for check `check`.
+    pub fn check_failed_event(&self, check: impl Into<String>) -> Event {
+        Event::PebbleCheckFailed(PebbleCheckFailedEvent {
+            container: self.name.clone(),
+            check: check.into(),
+        })
+    }
+
+    /// `<container>-pebble-check-recovered` for check `check`.
+    pub fn check_recovered_event(&self, check: impl Into<String>) -> Event {
+        Event::PebbleCheckRecovered(PebbleCheckRecoveredEvent {
+            container: self.name.clone(),
+            check: check.into(),
+        })
+    }
+
+    /// Problems with this container as test input.
+    pub(crate) fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        for (i, mock) in self.execs.iter().enumerate() {
+            if self.execs[..i]
+                .iter()
+                .any(|m| m.command_prefix == mock.command_prefix)
+            {
+                problems.push(format!(
+                    "container `{}` mocks the command prefix {:?} twice",
+                    self.name, mock.command_prefix
+                ));
+            }
+        }
+        for (i, (label, _)) in self.layers.iter().enumerate() {
+            if self.layers[..i].iter().any(|(l, _)| l == label) {
+                problems.push(format!(
+                    "container `{}` has two layers labelled `{label}`",
+                    self.name
+                ));
+            }
+        }
+        if let Err(error) = self.plan() {
+            problems.push(format!(
+                "the layers of container `{}` do not combine: {error}",
+                self.name
+            ));
+        }
+        problems
+    }
+
+    /// Before a run: services that run are taken to run the input plan's
+    /// configuration.
+    pub(crate) fn prepare(&mut self) {
+        let Ok(plan) = self.plan() else { return };
+        for (name, status) in &self.service_statuses {
+            if *status == ServiceStatus::Active
+                && !self.started.contains_key(name)
+                && let Some(service) = plan.services.get(name)
+            {
+                self.started.insert(name.clone(), service.clone());
+            }
+        }
+    }
+
+    fn make_parents(&mut self, path: &str) {
+        let mut at = path;
+        while let Some(parent) = parent(at) {
+            if parent != "/" {
+                self.files
+                    .entry(parent.to_owned())
+                    .or_insert(FsEntry::Directory { permissions: 0o755 });
+            }
+            at = parent;
+        }
+    }
+
+    fn is_dir(&self, path: &str) -> bool {
+        path == "/" || matches!(self.files.get(path), Some(FsEntry::Directory { .. }))
+    }
+
+    fn exists(&self, path: &str) -> bool {
+        path == "/" || self.files.contains_key(path)
+    }
+
+    fn current_plan(&self) -> Result<Plan, Error> {
+        self.plan()
+            .map_err(|e| api_error("GET /v1/plan", 500, None, e.to_string()))
+    }
+
+    fn start(&mut self, name: &str, plan: &Plan) {
+        if let Some(service) = plan.services.get(name) {
+            self.service_statuses
+                .insert(name.to_owned(), ServiceStatus::Active);
+            self.started.insert(name.to_owned(), service.clone());
+        }
+    }
+
+    fn stop(&mut self, name: &str) {
+        self.service_statuses
+            .insert(name.to_owned(), ServiceStatus::Inactive);
+        self.started.remove(name);
+    }
+
+    fn services_in_plan<'a>(
+        plan: &Plan,
+        operation: &str,
+        names: &'a [&'a str],
+    ) -> Result<&'a [&'a str], Error> {
+        if names.is_empty() {
+            return Err(api_error(
+                operation,
+                400,
+                None,
+                "must specify at least one service".to_owned(),
+            ));
+        }
+        match names.iter().find(|n| !plan.services.contains_key(**n)) {
+            Some(missing) => Err(api_error(
+                operation,
+                400,
+                None,
+                format!("service \"{missing}\" does not exist"),
+            )),
+            None => Ok(names),
+        }
+    }
+
+    fn file_info(&self, path: &str) -> Option<FileInfo> {
+        let (file_type, size, permissions) = match self.files.get(path) {
+            Some(FsEntry::File { data, permissions }) => {
+                (FileType::File, Some(data.len() as u64), *permissions)
+            }
+            Some(FsEntry::Directory { permissions }) => (FileType::Directory, None, *permissions),
+            None if path == "/" => (FileType::Directory, None, 0o755),
+            None => return None,
+        };
+        Some(FileInfo {
+            path: path.to_owned(),
+            name: path.rsplit('/').next().unwrap_or_default().to_owned(),
+            file_type,
+            size,
+            permissions,
+            last_modified: Timestamp::now(),
+            user_id: None,
+            user: None,
+            group_id: None,
+            group: None,
+        })
+    }
+}
+
+/// The in-memory Pebbles of one run, and the commands they ran.
+#[derive(Debug, Default)]
+pub(crate) struct Pebbles {
+    pub(crate) containers: BTreeMap<String, Container>,
+    pub(crate) exec_history: BTreeMap<String, Vec<Exec>>,
+}
+
+/// One container's in-memory Pebble, as [`PebbleApi`].
+pub(crate) struct MemoryPebble {
+    pub(crate) container: String,
+    pub(crate) pebbles: Rc<RefCell<Pebbles>>,
+}
+
+impl MemoryPebble {
+    /// Runs `f` on the container, or fails as an absent socket does.
+    fn with<T>(&self, f: impl FnOnce(&mut Container) -> Result<T, Error>) -> Result<T, Error> {
+        let mut pebbles = self.pebbles.borrow_mut();
+        match pebbles.containers.get_mut(&self.container) {
+            Some(container) if container.can_connect => f(container),
+            found => {
+                let reason = if found.is_some() {
+                    "the test state has `can_connect: false`"
+                } else {
+                    "the container is not in the test state"
+                };
+                Err(Unreachable {
+                    socket: crate::pebble::container_socket(&self.container),
+                    reason: reason.to_owned(),
+                }
+                .error())
+            }
+        }
+    }
+}
+
+fn api_error(operation: &str, status: u16, kind: Option<ErrorKind>, message: String) -> Error {
+    Error::Api(Box::new(ApiError {
+        operation: operation.to_owned(),
+        status,
+        kind,
+        message,
+        value: None,
+    }))
+}
+
+fn path_error(path: &str, kind: ErrorKind, message: impl Into<String>) -> Error {
+    Error::Path(Box::new(PathError {
+        path: path.to_owned(),
+        kind,
+        message: message.into(),
+    }))
+}
+
+/// `path` made canonical: absolute, no `.`, `..` or repeated `/`.
+fn normalize(path: &str) -> Result<String, Error> {
+    if !path.starts_with('/') {
+        return Err(path_error(
+            path,
+            ErrorKind::GenericFileError,
+            "paths must be absolute",
+        ));
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            part => parts.push(part),
+        }
+    }
+    Ok(format!("/{}", parts.join("/")))
+}
+
+/// The parent of a canonical path; `None` for `/`.
+fn parent(path: &str) -> Option<&str> {
+    match path.rsplit_once('/')? {
+        ("", "") => None,
+        ("", _) => Some("/"),
+        (parent, _) => Some(parent),
+    }
+}
+
+/// Whether `name` matches the glob `pattern` (`*`, `?`, literal characters).
+fn glob(pattern: &str, name: &str) -> bool {
+    let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
+    // matches[j]: whether the pattern so far matches the first j characters.
+    let mut matches = vec![false; n.len() + 1];
+    matches[0] = true;
+    for pc in p {
+        let mut next = vec![false; n.len() + 1];
+        for j in 0..=n.len() {
+            next[j] = match pc {
+                '*' => matches[j] || (j > 0 && next[j - 1]),
+                '?' => j > 0 && matches[j - 1],
+                c => j > 0 && matches[j - 1] && n[j - 1] == c,
+            };
+        }
+        matches = next;
+    }
+    matches[n.len()]
+}
+
+impl PebbleApi for MemoryPebble {
+    fn system_info(&self) -> Result<SystemInfo, Error> {
+        self.with(|_| {
+            Ok(SystemInfo {
+                boot_id: "00000000-0000-4000-8000-000000000000".to_owned(),
+                version: "v1.32.0".to_owned(),
+                http_address: None,
+                https_address: None,
+            })
+        })
+    }
+
+    fn add_layer(&self, label: &str, layer: &Layer, combine: bool) -> Result<(), Error> {
+        const OP: &str = "POST /v1/layers";
+        self.with(|c| {
+            let mut layers = c.layers.clone();
+            match layers.iter_mut().find(|(l, _)| l == label) {
+                Some((_, existing)) if combine => existing
+                    .combine(layer)
+                    .map_err(|e| api_error(OP, 400, None, e.to_string()))?,
+                Some(_) => {
+                    return Err(api_error(
+                        OP,
+                        400,
+                        None,
+                        format!("layer \"{label}\" already exists"),
+                    ));
+                }
+                None => {
+                    // A new layer must say how each entry combines.
+                    Plan::default()
+                        .apply(layer)
+                        .map_err(|e| api_error(OP, 400, None, e.to_string()))?;
+                    layers.push((label.to_owned(), layer.clone()));
+                }
+            }
+            Plan::from_layers(layers.iter().map(|(_, l)| l))
+                .and_then(|plan| plan.validate())
+                .map_err(|e| api_error(OP, 400, None, e.to_string()))?;
+            c.layers = layers;
+            Ok(())
+        })
+    }
+
+    fn plan(&self) -> Result<Plan, Error> {
+        self.with(|c| c.current_plan())
+    }
+
+    fn services(&self, names: &[&str]) -> Result<Vec<ServiceInfo>, Error> {
+        self.with(|c| {
+            let plan = c.current_plan()?;
+            Ok(plan
+                .services
+                .iter()
+                .filter(|(name, _)| names.is_empty() || names.contains(&name.as_str()))
+                .map(|(name, service)| ServiceInfo {
+                    name: name.clone(),
+                    startup: service.startup.clone().unwrap_or(ServiceStartup::Disabled),
+                    current: c.service_status(name),
+                    current_since: None,
+                })
+                .collect())
+        })
+    }
+
+    fn start_services(&self, names: &[&str]) -> Result<(), Error> {
+        self.with(|c| {
+            let plan = c.current_plan()?;
+            for name in Container::services_in_plan(&plan, "POST /v1/services", names)? {
+                c.start(name, &plan);
+            }
+            Ok(())
+        })
+    }
+
+    fn stop_services(&self, names: &[&str]) -> Result<(), Error> {
+        self.with(|c| {
+            let plan = c.current_plan()?;
+            for name in Container::services_in_plan(&plan, "POST /v1/services", names)? {
+                c.stop(name);
+            }
+            Ok(())
+        })
+    }
+
+    fn restart_services(&self, names: &[&str]) -> Result<(), Error> {
+        self.with(|c| {
+            let plan = c.current_plan()?;
+            for name in Container::services_in_plan(&plan, "POST /v1/services", names)? {
+                c.stop(name);
+                c.start(name, &plan);
+            }
+            Ok(())
+        })
+    }
+
+    fn replan_services(&self) -> Result<(), Error> {
+        // As Pebble's servstate `Replan`: stop the services whose
+        // configuration changed (or left the plan), then start those along
+        // with every `startup: enabled` one.
+        self.with(|c| {
+            let plan = c.current_plan()?;
+            let changed: Vec<String> = c
+                .started
+                .iter()
+                .filter(|(name, config)| plan.services.get(*name) != Some(config))
+                .map(|(name, _)| name.clone())
+                .collect();
+            for name in &changed {
+                c.stop(name);
+            }
+            for (name, service) in &plan.services {
+                if changed.contains(name) || service.startup == Some(ServiceStartup::Enabled) {
+                    c.start(name, &plan);
+                }
+            }
+            Ok(())
+        })
+    }
+
+    fn push(&self, path: &str, data: &[u8], options: &PushOptions) -> Result<(), Error> {
+        self.with(|c| {
+            let path = normalize(path)?;
+            let parent = parent(&path).unwrap_or("/");
+            if !c.exists(parent) {
+                if !options.make_dirs {
+                    return Err(path_error(
+                        &path,
+                        ErrorKind::NotFound,
+                        format!("parent directory {parent} does not exist"),
+                    ));
+                }
+                c.make_parents(&path);
+            }
+            if !c.is_dir(parent) {
+                return Err(path_error(
+                    &path,
+                    ErrorKind::GenericFileError,
+                    format!("{parent} is not a directory"),
+                ));
+            }
+            if c.is_dir(&path) {
+                return Err(path_error(
+                    &path,
+                    ErrorKind::GenericFileError,
+                    "is a directory",
+                ));
+            }
+            c.files.insert(
+                path,
+                FsEntry::File {
+                    data: data.to_vec(),
+                    permissions: options.permissions.unwrap_or(0o644),
+                },
+            );
+            Ok(())
+        })
+    }
+
+    fn pull(&self, path: &str) -> Result<Vec<u8>, Error> {
+        self.with(|c| {
+            let path = normalize(path)?;
+            match c.files.get(&path) {
+                Some(FsEntry::File { data, .. }) => Ok(data.clone()),
+                Some(FsEntry::Directory { .. }) => Err(path_error(
+                    &path,
+                    ErrorKind::GenericFileError,
+                    "can only read a regular file",
+                )),
+                None if path == "/" => Err(path_error(
+                    &path,
+                    ErrorKind::GenericFileError,
+                    "can only read a regular file",
+                )),
+                None => Err(path_error(
+                    &path,
+                    ErrorKind::NotFound,
+                    "no such file or directory",
+                )),
+            }
+        })
+    }
+
+    fn list_files(&self, path: &str, options: &ListFilesOptions) -> Result<Vec<FileInfo>, Error> {
+        self.with(|c| {
+            let path = normalize(path)?;
+            let Some(info) = c.file_info(&path) else {
+                return Err(path_error(
+                    &path,
+                    ErrorKind::NotFound,
+                    "no such file or directory",
+                ));
+            };
+            let mut found = if options.itself || !info.is_dir() {
+                vec![info]
+            } else {
+                c.files
+                    .keys()
+                    .filter(|p| parent(p) == Some(path.as_str()))
+                    .filter_map(|p| c.file_info(p))
+                    .collect()
+            };
+            if let Some(pattern) = &options.pattern {
+                found.retain(|info| glob(pattern, &info.name));
+            }
+            Ok(found)
+        })
+    }
+
+    fn make_dir(&self, path: &str, options: &MakeDirOptions) -> Result<(), Error> {
+        self.with(|c| {
+            let path = normalize(path)?;
+            if c.exists(&path) {
+                if options.make_parents && c.is_dir(&path) {
+                    return Ok(());
+                }
+                return Err(path_error(
+                    &path,
+                    ErrorKind::GenericFileError,
+                    "file exists",
+                ));
+            }
+            let parent = parent(&path).unwrap_or("/");
+            if !c.exists(parent) {
+                if !options.make_parents {
+                    return Err(path_error(
+                        &path,
+                        ErrorKind::NotFound,
+                        format!("parent directory {parent} does not exist"),
+                    ));
+                }
+                c.make_parents(&path);
+            } else if !c.is_dir(parent) {
+                return Err(path_error(
+                    &path,
+                    ErrorKind::GenericFileError,
+                    format!("{parent} is not a directory"),
+                ));
+            }
+            c.files.insert(
+                path,
+                FsEntry::Directory {
+                    permissions: options.permissions.unwrap_or(0o755),
+                },
+            );
+            Ok(())
+        })
+    }
+
+    fn remove_path(&self, path: &str, recursive: bool) -> Result<(), Error> {
+        self.with(|c| {
+            let path = normalize(path)?;
+            if !c.exists(&path) || path == "/" {
+                return Err(path_error(
+                    &path,
+                    ErrorKind::NotFound,
+                    "no such file or directory",
+                ));
+            }
+            let prefix = format!("{path}/");
+            let has_children = c.files.keys().any(|p| p.starts_with(&prefix));
+            if has_children && !recursive {
+                return Err(path_error(
+                    &path,
+                    ErrorKind::GenericFileError,
+                    "directory not empty",
+                ));
+            }
+            c.files.retain(|p, _| p != &path && !p.starts_with(&prefix));
+            Ok(())
+        })
+    }
+
+    fn exec(&self, exec: &Exec) -> Result<ExecResult, Error> {
+        let result = self.with(|c| {
+            let mock = c
+                .execs
+                .iter()
+                .filter(|m| m.matches(&exec.command))
+                .max_by_key(|m| m.command_prefix.len());
+            let Some(mock) = mock else {
+                return Err(api_error(
+                    "POST /v1/exec",
+                    500,
+                    None,
+                    format!(
+                        "the test mocks no command matching {:?}; add one with `Container::with_exec`",
+                        exec.command
+                    ),
+                ));
+            };
+            let mut result = ExecResult {
+                exit_code: mock.exit_code,
+                stdout: mock.stdout.clone(),
+                stderr: mock.stderr.clone(),
+            };
+            if exec.combine_stderr {
+                let stderr = std::mem::take(&mut result.stderr);
+                result.stdout.extend(stderr);
+            }
+            Ok(result)
+        })?;
+        self.pebbles
+            .borrow_mut()
+            .exec_history
+            .entry(self.container.clone())
+            .or_default()
+            .push(exec.clone());
+        Ok(result)
+    }
+
+    fn checks(&self, level: Option<CheckLevel>, names: &[&str]) -> Result<Vec<CheckInfo>, Error> {
+        self.with(|c| {
+            Ok(c.check_infos
+                .iter()
+                .filter(|info| names.is_empty() || names.contains(&info.name.as_str()))
+                .filter(|info| level.is_none() || info.level == level)
+                .cloned()
+                .collect())
+        })
+    }
+
+    fn notices(&self, query: &NoticesQuery) -> Result<Vec<Notice>, Error> {
+        self.with(|c| {
+            Ok(c.notices
+                .iter()
+                .filter(|n| query.types.is_empty() || query.types.contains(&n.notice_type))
+                .filter(|n| query.keys.is_empty() || query.keys.contains(&n.key))
+                .filter(|n| query.after.is_none_or(|after| n.last_repeated > after))
+                .cloned()
+                .collect())
+        })
+    }
+
+    fn notice(&self, id: &NoticeId) -> Result<Notice, Error> {
+        self.with(|c| {
+            c.notices
+                .iter()
+                .find(|n| &n.id == id)
+                .cloned()
+                .ok_or_else(|| {
+                    api_error(
+                        &format!("GET /v1/notices/{id}"),
+                        404,
+                        Some(ErrorKind::NotFound),
+                        format!("cannot find notice with ID \"{id}\""),
+                    )
+                })
+        })
+    }
+}
+
+/// A check's state as the harness starts it: up, no failures, threshold 3.
+pub fn check_info(name: impl Into<String>) -> CheckInfo {
+    CheckInfo {
+        name: name.into(),
+        level: None,
+        startup: CheckStartup::Enabled,
+        status: CheckStatus::Up,
+        successes: 0,
+        failures: 0,
+        threshold: 3,
+        change_id: None,
+        prev_change_id: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_normalize() {
+        assert_eq!(normalize("/a//b/./c/../d/").unwrap(), "/a/b/d");
+        assert_eq!(normalize("/").unwrap(), "/");
+        assert!(normalize("a/b").is_err());
+        assert_eq!(parent("/a/b"), Some("/a"));
+        assert_eq!(parent("/a"), Some("/"));
+        assert_eq!(parent("/"), None);
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob("*.conf", "web.conf"));
+        assert!(!glob("*.conf", "web.confx"));
+        assert!(glob("w?b*", "web.conf"));
+        assert!(glob("*", ""));
+        assert!(!glob("?", ""));
+    }
+}

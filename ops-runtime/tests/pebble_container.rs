@@ -1,0 +1,67 @@
+//! `Container` over the real blocking client, against the wire-level test
+//! server: the `PebbleApi` implementation of `pebble::blocking::Client`.
+
+mod pebble_server;
+
+use std::rc::Rc;
+
+use ops_runtime::pebble::{Exec, Layer, blocking};
+use ops_runtime::{Container, ModelError};
+use pebble_server::Server;
+
+const LAYER: &str = r#"
+services:
+  web:
+    override: replace
+    command: /bin/web
+    startup: enabled
+"#;
+
+fn container(server: &Server) -> Container {
+    let client = blocking::Client::from_async(server.client()).unwrap();
+    Container::with_api("web", Rc::new(client))
+}
+
+#[test]
+fn layers_services_files_and_exec_through_the_real_client() {
+    let server = Server::start();
+    let web = container(&server);
+    assert!(web.can_connect());
+    web.apply_layer("web", &Layer::from_yaml(LAYER).unwrap())
+        .unwrap();
+    assert_eq!(
+        web.plan().unwrap().services["web"].command.as_deref(),
+        Some("/bin/web")
+    );
+    assert!(web.is_running("web").unwrap());
+    assert!(web.service("nope").unwrap().is_none());
+
+    web.write_file("/etc/web/web.conf", "listen 80\n").unwrap();
+    assert_eq!(web.pull("/etc/web/web.conf").unwrap(), b"listen 80\n");
+    assert_eq!(
+        server.state().file("/etc/web/web.conf"),
+        Some(&b"listen 80\n"[..])
+    );
+
+    let out = web.exec(&Exec::new(["echo", "hello"])).unwrap();
+    assert_eq!(out.stdout_lossy(), "hello\n");
+    let failed = web
+        .exec_result(&Exec::new(["fail", "3", "no", "such", "table"]))
+        .unwrap();
+    assert_eq!(failed.exit_code, 3);
+    assert_eq!(failed.stderr, b"no such table\n");
+}
+
+#[test]
+fn an_absent_socket_cannot_connect() {
+    let client = blocking::Client::new(Server::absent_socket()).unwrap();
+    let web = Container::with_api("web", Rc::new(client));
+    assert!(!web.can_connect());
+    match web.plan() {
+        Err(ModelError::Pebble { container, source }) => {
+            assert_eq!(container, "web");
+            assert!(source.is_connection(), "{source}");
+        }
+        other => panic!("expected a connection error, got {other:?}"),
+    }
+}
