@@ -16,19 +16,92 @@ pub(crate) enum Command {
         /// The charm's directory.
         dir: PathBuf,
     },
+    /// `init NAME ...`: write a new charm project.
+    Init(InitArgs),
+    /// `pack [DIR] ...`: build the charm and write its `.charm` files.
+    Pack(PackArgs),
+    /// `check FILE`: check a packed charm.
+    Check {
+        /// The `.charm` file.
+        file: PathBuf,
+    },
+}
+
+/// The kind of charm `init` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CharmKind {
+    /// A machine charm: installs and runs its workload on the machine.
+    Machine,
+    /// A Kubernetes sidecar charm: runs its workload in a container through Pebble.
+    Kubernetes,
+}
+
+/// The arguments of `init`.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct InitArgs {
+    /// The charm's name.
+    pub(crate) name: String,
+    /// Machine or Kubernetes.
+    pub(crate) kind: CharmKind,
+    /// Where to write the project (default: `./NAME`).
+    pub(crate) path: Option<PathBuf>,
+    /// A local ops-runtime to depend on, instead of the crates.io release.
+    pub(crate) ops_path: Option<PathBuf>,
+}
+
+/// How the packed charm's `dispatch` reaches the binary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum DispatchKind {
+    /// The binary itself is `dispatch`.
+    #[default]
+    Binary,
+    /// `dispatch` is a two-line `sh` script that execs `bin/<name>`.
+    Script,
+}
+
+/// The arguments of `pack`.
+#[derive(Debug, PartialEq, Eq, Default)]
+pub(crate) struct PackArgs {
+    /// The charm's directory (default: `.`).
+    pub(crate) dir: PathBuf,
+    /// Where to write the `.charm` files (default: `.`).
+    pub(crate) out: PathBuf,
+    /// The binary to build (default: the package's only one).
+    pub(crate) bin: Option<String>,
+    /// The target triple (default: the host's musl target if installed, else the host).
+    pub(crate) target: Option<String>,
+    /// The cargo profile (default: `release`).
+    pub(crate) profile: Option<String>,
+    /// The shape of `dispatch`.
+    pub(crate) dispatch: DispatchKind,
 }
 
 /// A command that has its own help.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Topic {
     Metadata,
+    Init,
+    Pack,
+    Check,
 }
 
 impl Topic {
     fn from_name(name: &str) -> Option<Self> {
         match name {
             "metadata" => Some(Self::Metadata),
+            "init" => Some(Self::Init),
+            "pack" => Some(Self::Pack),
+            "check" => Some(Self::Check),
             _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Metadata => "metadata",
+            Self::Init => "init",
+            Self::Pack => "pack",
+            Self::Check => "check",
         }
     }
 
@@ -36,6 +109,9 @@ impl Topic {
     pub(crate) fn help(self) -> &'static str {
         match self {
             Self::Metadata => METADATA_HELP,
+            Self::Init => INIT_HELP,
+            Self::Pack => PACK_HELP,
+            Self::Check => CHECK_HELP,
         }
     }
 }
@@ -47,6 +123,9 @@ Tools for Juju charms written in Rust
 Usage: cargo charm <COMMAND> [ARGS]
 
 Commands:
+  init NAME        Create a new charm project
+  pack [DIR]       Build the charm and pack it into a .charm file
+  check FILE       Check a packed .charm for what keeps Juju from running it
   metadata [DIR]   Print the charm's merged metadata as JSON
   help [COMMAND]   Print this help, or a command's
 
@@ -71,6 +150,70 @@ Options:
   -h, --help  Print help
 ";
 
+const INIT_HELP: &str = "\
+Create a new charm project
+
+Writes a Cargo project for the charm NAME: charmcraft.yaml, src/lib.rs with the charm's
+handlers, src/main.rs, tests run against an in-memory Juju, and a README. The project
+is its own Cargo workspace. Refuses to write into a directory that is not empty.
+
+Usage: cargo charm init [OPTIONS] NAME
+
+Arguments:
+  NAME  The charm's name: lowercase letters, digits and hyphens, starting with a letter
+
+Options:
+      --machine          A machine charm [default]
+      --kubernetes       A Kubernetes charm, with a workload container run by Pebble
+      --path DIR         Where to write the project [default: ./NAME]
+      --ops-path PATH    Depend on the ops-runtime crate at PATH instead of crates.io
+  -h, --help             Print help
+";
+
+const PACK_HELP: &str = "\
+Build the charm and pack it into a .charm file
+
+Builds the charm's binary with `cargo build --release` (for the host's musl target when
+it is installed, so that the binary needs no glibc), warns when the binary needs a newer
+glibc than a base the charm declares, and writes one `<name>_<platform>.charm` per
+platform of charmcraft.yaml that the binary's architecture serves: metadata.yaml,
+config.yaml and actions.yaml split out of charmcraft.yaml as charmcraft splits them, a
+manifest.yaml, and the binary as `dispatch`. The output is reproducible: packing twice
+gives the same bytes. The packed charm is then checked as `cargo charm check` does.
+
+Usage: cargo charm pack [OPTIONS] [DIR]
+
+Arguments:
+  [DIR]  The charm's directory, with Cargo.toml and charmcraft.yaml [default: .]
+
+Options:
+      --out DIR           Where to write the .charm files [default: .]
+      --bin NAME          The binary to pack, when the package has several
+      --target TRIPLE     Build for TRIPLE instead of the host's musl or host target
+      --profile NAME      Build with this cargo profile [default: release]
+      --dispatch KIND     `binary`: the binary is `dispatch` [default];
+                          `script`: `dispatch` is a shell script that execs `bin/<name>`
+  -h, --help              Print help
+";
+
+const CHECK_HELP: &str = "\
+Check a packed .charm for what keeps Juju from running it
+
+Checks what `charmcraft analyse` does not: that every entry carries Unix permissions
+(Juju takes file modes from them), that `dispatch` exists, is executable and reaches an
+executable program (or is one, for the charm's architecture), that manifest.yaml exists
+and has valid bases, and that metadata.yaml, config.yaml and actions.yaml parse. Errors
+and warnings go to stderr. Exits with 1 if there is an error.
+
+Usage: cargo charm check FILE
+
+Arguments:
+  FILE  The .charm file
+
+Options:
+  -h, --help  Print help
+";
+
 /// A mistake in the command line.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct UsageError {
@@ -86,11 +229,15 @@ impl UsageError {
 
 impl fmt::Display for UsageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let help = match self.topic {
-            Some(Topic::Metadata) => "cargo charm metadata --help",
-            None => "cargo charm --help",
-        };
-        write!(f, "{}; see `{help}`", self.message)
+        match self.topic {
+            Some(topic) => write!(
+                f,
+                "{}; see `cargo charm {} --help`",
+                self.message,
+                topic.name()
+            ),
+            None => write!(f, "{}; see `cargo charm --help`", self.message),
+        }
     }
 }
 
@@ -114,7 +261,10 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command,
                 None => Err(unknown_command(&name)),
             },
         },
-        Some("metadata") => metadata(args),
+        Some("metadata") => metadata(Lexer::new(args, Topic::Metadata)),
+        Some("init") => init(Lexer::new(args, Topic::Init)),
+        Some("pack") => pack(Lexer::new(args, Topic::Pack)),
+        Some("check") => check(Lexer::new(args, Topic::Check)),
         _ => Err(unknown_command(&command)),
     }
 }
@@ -126,35 +276,247 @@ fn unknown_command(name: &OsString) -> UsageError {
     )
 }
 
-/// `metadata [--] [DIR]`.
-fn metadata(args: impl Iterator<Item = OsString>) -> Result<Command, UsageError> {
-    let mut dir = None;
-    let mut options_done = false;
-    for arg in args {
-        let text = arg.to_string_lossy();
-        if !options_done && text.starts_with('-') && text.len() > 1 {
-            match &*text {
-                "-h" | "--help" => return Ok(Command::Help(Some(Topic::Metadata))),
-                "--" => options_done = true,
-                _ => {
-                    return Err(UsageError::new(
-                        format!("unknown option `{text}` for `metadata`"),
-                        Some(Topic::Metadata),
-                    ));
-                }
+/// One command-line word, classified.
+enum Token {
+    /// `-h` or `--help`.
+    Help,
+    /// `--name` or `--name=value`.
+    Option { name: String, value: Option<String> },
+    /// Anything else, or anything after `--`.
+    Positional(OsString),
+}
+
+/// Splits a command's arguments into options and positionals.
+struct Lexer<I> {
+    args: I,
+    topic: Topic,
+    options_done: bool,
+}
+
+impl<I: Iterator<Item = OsString>> Lexer<I> {
+    fn new(args: I, topic: Topic) -> Self {
+        Self {
+            args,
+            topic,
+            options_done: false,
+        }
+    }
+
+    fn next_token(&mut self) -> Option<Token> {
+        loop {
+            let arg = self.args.next()?;
+            if self.options_done {
+                return Some(Token::Positional(arg));
             }
-            continue;
+            let text = arg.to_string_lossy();
+            match &*text {
+                "--" => self.options_done = true,
+                "-h" | "--help" => return Some(Token::Help),
+                long if long.starts_with("--") => {
+                    let (name, value) = match long.split_once('=') {
+                        Some((name, value)) => (name.to_owned(), Some(value.to_owned())),
+                        None => (long.to_owned(), None),
+                    };
+                    return Some(Token::Option { name, value });
+                }
+                short if short.starts_with('-') && short.len() > 1 => {
+                    return Some(Token::Option {
+                        name: short.to_owned(),
+                        value: None,
+                    });
+                }
+                _ => return Some(Token::Positional(arg)),
+            }
         }
-        if dir.is_some() {
-            return Err(UsageError::new(
-                format!("unexpected argument `{text}`: `metadata` takes one directory"),
-                Some(Topic::Metadata),
-            ));
+    }
+
+    /// The value of option `name`: the text after `=`, or the next argument.
+    fn value(&mut self, name: &str, inline: Option<String>) -> Result<OsString, UsageError> {
+        if let Some(value) = inline {
+            return Ok(OsString::from(value));
         }
-        dir = Some(PathBuf::from(arg));
+        self.args
+            .next()
+            .ok_or_else(|| self.error(format!("option `{name}` needs a value")))
+    }
+
+    /// Refuses `--flag=value` for an option that takes none.
+    fn no_value(&self, name: &str, inline: Option<String>) -> Result<(), UsageError> {
+        match inline {
+            None => Ok(()),
+            Some(_) => Err(self.error(format!("option `{name}` takes no value"))),
+        }
+    }
+
+    fn unknown_option(&self, name: &str) -> UsageError {
+        self.error(format!(
+            "unknown option `{name}` for `{}`",
+            self.topic.name()
+        ))
+    }
+
+    fn unexpected(&self, arg: &OsString, takes: &str) -> UsageError {
+        self.error(format!(
+            "unexpected argument `{}`: `{}` takes {takes}",
+            arg.to_string_lossy(),
+            self.topic.name()
+        ))
+    }
+
+    fn error(&self, message: String) -> UsageError {
+        UsageError::new(message, Some(self.topic))
+    }
+}
+
+/// `metadata [--] [DIR]`.
+fn metadata(mut lexer: Lexer<impl Iterator<Item = OsString>>) -> Result<Command, UsageError> {
+    let mut dir = None;
+    while let Some(token) = lexer.next_token() {
+        match token {
+            Token::Help => return Ok(Command::Help(Some(Topic::Metadata))),
+            Token::Option { name, .. } => return Err(lexer.unknown_option(&name)),
+            Token::Positional(arg) if dir.is_some() => {
+                return Err(lexer.unexpected(&arg, "one directory"));
+            }
+            Token::Positional(arg) => dir = Some(PathBuf::from(arg)),
+        }
     }
     Ok(Command::Metadata {
         dir: dir.unwrap_or_else(|| PathBuf::from(".")),
+    })
+}
+
+/// `init [--machine | --kubernetes] [--path DIR] [--ops-path PATH] NAME`.
+fn init(mut lexer: Lexer<impl Iterator<Item = OsString>>) -> Result<Command, UsageError> {
+    let mut name = None;
+    let mut kind = None;
+    let mut path = None;
+    let mut ops_path = None;
+    while let Some(token) = lexer.next_token() {
+        match token {
+            Token::Help => return Ok(Command::Help(Some(Topic::Init))),
+            Token::Option {
+                name: option,
+                value,
+            } => match option.as_str() {
+                "--machine" | "--kubernetes" | "--k8s" => {
+                    lexer.no_value(&option, value)?;
+                    let chosen = if option == "--machine" {
+                        CharmKind::Machine
+                    } else {
+                        CharmKind::Kubernetes
+                    };
+                    if kind.is_some_and(|kind| kind != chosen) {
+                        return Err(
+                            lexer.error("`--machine` and `--kubernetes` exclude each other".into())
+                        );
+                    }
+                    kind = Some(chosen);
+                }
+                "--path" => path = Some(PathBuf::from(lexer.value(&option, value)?)),
+                "--ops-path" => ops_path = Some(PathBuf::from(lexer.value(&option, value)?)),
+                _ => return Err(lexer.unknown_option(&option)),
+            },
+            Token::Positional(arg) if name.is_some() => {
+                return Err(lexer.unexpected(&arg, "one charm name"));
+            }
+            Token::Positional(arg) => match arg.into_string() {
+                Ok(text) => name = Some(text),
+                Err(arg) => {
+                    return Err(lexer.error(format!(
+                        "the charm name `{}` is not valid UTF-8",
+                        arg.to_string_lossy()
+                    )));
+                }
+            },
+        }
+    }
+    let Some(name) = name else {
+        return Err(lexer.error("`init` needs the charm's name".into()));
+    };
+    Ok(Command::Init(InitArgs {
+        name,
+        kind: kind.unwrap_or(CharmKind::Machine),
+        path,
+        ops_path,
+    }))
+}
+
+/// `pack [--out DIR] [--bin NAME] [--target TRIPLE] [--profile NAME] [--dispatch KIND] [DIR]`.
+fn pack(mut lexer: Lexer<impl Iterator<Item = OsString>>) -> Result<Command, UsageError> {
+    let mut args = PackArgs::default();
+    let mut dir = None;
+    while let Some(token) = lexer.next_token() {
+        match token {
+            Token::Help => return Ok(Command::Help(Some(Topic::Pack))),
+            Token::Option { name, value } => match name.as_str() {
+                "--out" => args.out = PathBuf::from(lexer.value(&name, value)?),
+                "--bin" | "--target" | "--profile" => {
+                    let text = lexer.value(&name, value)?;
+                    let text = utf8(&lexer, &name, text)?;
+                    match name.as_str() {
+                        "--bin" => args.bin = Some(text),
+                        "--target" => args.target = Some(text),
+                        _ => args.profile = Some(text),
+                    }
+                }
+                "--dispatch" => {
+                    let kind = lexer.value(&name, value)?;
+                    args.dispatch = match kind.to_str() {
+                        Some("binary") => DispatchKind::Binary,
+                        Some("script") => DispatchKind::Script,
+                        _ => {
+                            return Err(lexer.error(format!(
+                                "`--dispatch` is `binary` or `script`, not `{}`",
+                                kind.to_string_lossy()
+                            )));
+                        }
+                    };
+                }
+                _ => return Err(lexer.unknown_option(&name)),
+            },
+            Token::Positional(arg) if dir.is_some() => {
+                return Err(lexer.unexpected(&arg, "one directory"));
+            }
+            Token::Positional(arg) => dir = Some(PathBuf::from(arg)),
+        }
+    }
+    args.dir = dir.unwrap_or_else(|| PathBuf::from("."));
+    if args.out.as_os_str().is_empty() {
+        args.out = PathBuf::from(".");
+    }
+    Ok(Command::Pack(args))
+}
+
+/// `check FILE`.
+fn check(mut lexer: Lexer<impl Iterator<Item = OsString>>) -> Result<Command, UsageError> {
+    let mut file = None;
+    while let Some(token) = lexer.next_token() {
+        match token {
+            Token::Help => return Ok(Command::Help(Some(Topic::Check))),
+            Token::Option { name, .. } => return Err(lexer.unknown_option(&name)),
+            Token::Positional(arg) if file.is_some() => {
+                return Err(lexer.unexpected(&arg, "one file"));
+            }
+            Token::Positional(arg) => file = Some(PathBuf::from(arg)),
+        }
+    }
+    match file {
+        Some(file) => Ok(Command::Check { file }),
+        None => Err(lexer.error("`check` needs the .charm file to check".into())),
+    }
+}
+
+/// An option value that must be UTF-8 (a binary name, a target, a profile).
+fn utf8<I>(lexer: &Lexer<I>, name: &str, value: OsString) -> Result<String, UsageError>
+where
+    I: Iterator<Item = OsString>,
+{
+    value.into_string().map_err(|value| {
+        lexer.error(format!(
+            "the value `{}` of `{name}` is not valid UTF-8",
+            value.to_string_lossy()
+        ))
     })
 }
 
@@ -201,15 +563,126 @@ mod tests {
             parse_strs(&["metadata", "-h"]),
             Ok(Command::Help(Some(Topic::Metadata)))
         );
+        assert_eq!(
+            parse_strs(&["help", "pack"]),
+            Ok(Command::Help(Some(Topic::Pack)))
+        );
+        assert_eq!(
+            parse_strs(&["init", "x", "--help"]),
+            Ok(Command::Help(Some(Topic::Init)))
+        );
+        assert_eq!(
+            parse_strs(&["check", "-h"]),
+            Ok(Command::Help(Some(Topic::Check)))
+        );
         assert_eq!(parse_strs(&["-V"]), Ok(Command::Version));
     }
 
     #[test]
-    fn usage_errors() {
-        let error = parse_strs(&["pack"]).unwrap_err();
+    fn init() {
+        assert_eq!(
+            parse_strs(&["charm", "init", "demo"]),
+            Ok(Command::Init(InitArgs {
+                name: "demo".into(),
+                kind: CharmKind::Machine,
+                path: None,
+                ops_path: None,
+            }))
+        );
+        assert_eq!(
+            parse_strs(&[
+                "init",
+                "--kubernetes",
+                "demo-k8s",
+                "--path=out/demo",
+                "--ops-path",
+                "../ops-runtime"
+            ]),
+            Ok(Command::Init(InitArgs {
+                name: "demo-k8s".into(),
+                kind: CharmKind::Kubernetes,
+                path: Some(PathBuf::from("out/demo")),
+                ops_path: Some(PathBuf::from("../ops-runtime")),
+            }))
+        );
+        let error = parse_strs(&["init", "--machine", "--kubernetes", "x"]).unwrap_err();
         assert_eq!(
             error.to_string(),
-            "unknown command `pack`; see `cargo charm --help`"
+            "`--machine` and `--kubernetes` exclude each other; see `cargo charm init --help`"
+        );
+        let error = parse_strs(&["init"]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "`init` needs the charm's name; see `cargo charm init --help`"
+        );
+        let error = parse_strs(&["init", "x", "--path"]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "option `--path` needs a value; see `cargo charm init --help`"
+        );
+        assert!(parse_strs(&["init", "--machine=yes", "x"]).is_err());
+        assert!(parse_strs(&["init", "a", "b"]).is_err());
+    }
+
+    #[test]
+    fn pack() {
+        assert_eq!(
+            parse_strs(&["pack"]),
+            Ok(Command::Pack(PackArgs {
+                dir: PathBuf::from("."),
+                out: PathBuf::from("."),
+                ..PackArgs::default()
+            }))
+        );
+        assert_eq!(
+            parse_strs(&[
+                "pack",
+                "charms/demo",
+                "--out",
+                "dist",
+                "--bin=demo",
+                "--target",
+                "x86_64-unknown-linux-musl",
+                "--profile",
+                "dev",
+                "--dispatch",
+                "script",
+            ]),
+            Ok(Command::Pack(PackArgs {
+                dir: PathBuf::from("charms/demo"),
+                out: PathBuf::from("dist"),
+                bin: Some("demo".into()),
+                target: Some("x86_64-unknown-linux-musl".into()),
+                profile: Some("dev".into()),
+                dispatch: DispatchKind::Script,
+            }))
+        );
+        let error = parse_strs(&["pack", "--dispatch", "exe"]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "`--dispatch` is `binary` or `script`, not `exe`; see `cargo charm pack --help`"
+        );
+        assert!(parse_strs(&["pack", "--frobnicate"]).is_err());
+    }
+
+    #[test]
+    fn check() {
+        assert_eq!(
+            parse_strs(&["check", "a.charm"]),
+            Ok(Command::Check {
+                file: PathBuf::from("a.charm")
+            })
+        );
+        assert!(parse_strs(&["check"]).is_err());
+        assert!(parse_strs(&["check", "a", "b"]).is_err());
+    }
+
+    #[test]
+    fn usage_errors() {
+        let error = parse_strs(&["publish"]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "unknown command `publish`; see `cargo charm --help`"
         );
         let error = parse_strs(&["metadata", "a", "b"]).unwrap_err();
         assert_eq!(

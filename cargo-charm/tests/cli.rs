@@ -112,11 +112,11 @@ fn invalid_metadata_fails_with_a_located_error() {
 
 #[test]
 fn usage_errors_exit_with_2() {
-    let output = run(&["charm", "pack"]);
+    let output = run(&["charm", "publish"]);
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(
         text(&output.stderr),
-        "error: unknown command `pack`; see `cargo charm --help`\n"
+        "error: unknown command `publish`; see `cargo charm --help`\n"
     );
 
     let output = run(&["metadata", "a", "b"]);
@@ -134,9 +134,20 @@ fn help() {
             stdout.contains("Usage: cargo charm <COMMAND>"),
             "{args:?}: {stdout}"
         );
-        assert!(stdout.contains("metadata [DIR]"));
+        for command in ["init NAME", "pack [DIR]", "check FILE", "metadata [DIR]"] {
+            assert!(stdout.contains(command), "{command}: {stdout}");
+        }
     }
     let output = run(&["metadata", "--help"]);
     assert_eq!(output.status.code(), Some(0));
     assert!(text(&output.stdout).contains("Usage: cargo charm metadata [DIR]"));
+    for (command, usage) in [
+        ("init", "Usage: cargo charm init [OPTIONS] NAME"),
+        ("pack", "Usage: cargo charm pack [OPTIONS] [DIR]"),
+        ("check", "Usage: cargo charm check FILE"),
+    ] {
+        let output = run(&["help", command]);
+        assert_eq!(output.status.code(), Some(0));
+        assert!(text(&output.stdout).contains(usage), "{command}");
+    }
 }

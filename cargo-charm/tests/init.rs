@@ -1,0 +1,189 @@
+//! `cargo charm init`: the generated projects build and their tests pass.
+//!
+//! Each project depends on this workspace's ops-runtime (`--ops-path`) and is tested
+//! with `cargo test` in a target directory shared by both kinds, under this
+//! workspace's `target/`, so that ops-runtime and its dependencies compile once and
+//! are reused by later runs.
+
+use std::ffi::OsString;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const WORKSPACE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+
+fn workspace() -> PathBuf {
+    Path::new(WORKSPACE)
+        .canonicalize()
+        .expect("the workspace directory")
+}
+
+fn cargo_charm(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cargo-charm"))
+        .args(args)
+        .output()
+        .expect("run cargo-charm")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// An empty scratch directory for `name`; the project goes in its `name` subdirectory.
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("cargo-charm-init")
+        .join(name);
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).expect("create a scratch directory");
+    dir
+}
+
+/// Generates a project with `cargo charm init` and returns its directory.
+fn generate(name: &str, kind: &str) -> PathBuf {
+    let project = scratch(name).join(name);
+    let ops_path = workspace().join("ops-runtime");
+    let output = cargo_charm(&[
+        "charm",
+        "init",
+        name,
+        kind,
+        "--path",
+        &project.display().to_string(),
+        "--ops-path",
+        &ops_path.display().to_string(),
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "cargo charm init failed: {}",
+        text(&output.stderr)
+    );
+    // The workspace's lock file pins the dependencies to the versions already
+    // downloaded and compiled here; cargo drops the entries the project does not use.
+    fs::copy(workspace().join("Cargo.lock"), project.join("Cargo.lock")).expect("copy Cargo.lock");
+    project
+}
+
+/// Runs `cargo test` in `project` and asserts that it passes.
+fn cargo_test(project: &Path) -> String {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
+    let output = Command::new(cargo)
+        .args(["test", "--offline"])
+        .current_dir(project)
+        .env("CARGO_TARGET_DIR", workspace().join("target/init-tests"))
+        .output()
+        .expect("run cargo test");
+    let stdout = text(&output.stdout);
+    assert!(
+        output.status.success(),
+        "cargo test failed in {}:\n{stdout}\n{}",
+        project.display(),
+        text(&output.stderr)
+    );
+    stdout
+}
+
+fn read(project: &Path, file: &str) -> String {
+    fs::read_to_string(project.join(file)).unwrap_or_else(|error| panic!("read {file}: {error}"))
+}
+
+#[test]
+fn machine_project_builds_and_its_tests_pass() {
+    let project = generate("demo-machine", "--machine");
+    let manifest = read(&project, "Cargo.toml");
+    assert!(manifest.contains("name = \"demo-machine\""), "{manifest}");
+    assert!(manifest.contains("\n[workspace]\n"), "{manifest}");
+    // A path relative to the project, and no Pebble client in a machine charm.
+    assert!(
+        manifest.contains("\nops-runtime = { path = \"../../../../../ops-runtime\", default-features = false, features = [\"macros\"] }\n"),
+        "{manifest}"
+    );
+    let charmcraft = read(&project, "charmcraft.yaml");
+    assert!(charmcraft.contains("name: demo-machine\n"), "{charmcraft}");
+    assert!(charmcraft.contains("base: ubuntu@24.04\n"), "{charmcraft}");
+    assert!(
+        read(&project, "src/main.rs")
+            .contains("ops_runtime::main::<demo_machine::DemoMachineCharm>()")
+    );
+    for file in ["src/lib.rs", "tests/charm.rs", "README.md", ".gitignore"] {
+        assert!(project.join(file).is_file(), "{file}");
+    }
+
+    let stdout = cargo_test(&project);
+    assert!(stdout.contains("test result: ok. 4 passed"), "{stdout}");
+}
+
+#[test]
+fn kubernetes_project_builds_and_its_tests_pass() {
+    let project = generate("demo-k8s", "--kubernetes");
+    let charmcraft = read(&project, "charmcraft.yaml");
+    for expected in [
+        "assumes:\n  - k8s-api\n",
+        "containers:\n  workload:\n    resource: workload-image\n",
+        "    type: oci-image\n",
+    ] {
+        assert!(charmcraft.contains(expected), "{expected}: {charmcraft}");
+    }
+    assert!(read(&project, "src/lib.rs").contains("#[on(workload_pebble_ready)]"));
+
+    let stdout = cargo_test(&project);
+    assert!(stdout.contains("test result: ok. 4 passed"), "{stdout}");
+}
+
+#[test]
+fn generated_metadata_is_valid() {
+    for kind in ["--machine", "--kubernetes"] {
+        let name = format!("meta{kind}");
+        let project = scratch(&name).join("charm");
+        let output = cargo_charm(&[
+            "init",
+            "valid-name",
+            kind,
+            "--path",
+            &project.display().to_string(),
+        ]);
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        let manifest = read(&project, "Cargo.toml");
+        assert!(manifest.contains("\nops-runtime = "), "{manifest}");
+        assert!(!manifest.contains("path ="), "{manifest}");
+        let output = cargo_charm(&["metadata", &project.display().to_string()]);
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        assert_eq!(text(&output.stderr), "", "{kind}: warnings");
+    }
+}
+
+#[test]
+fn refuses_bad_names_and_non_empty_directories() {
+    let dir = scratch("refusals");
+    let path = dir.join("x").display().to_string();
+    let output = cargo_charm(&["init", "My_Charm", "--path", &path]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        text(&output.stderr),
+        "error: `My_Charm` is not a valid charm name: `M` is not a lowercase letter, a digit or \
+         `-`; use lowercase letters, digits and single hyphens, starting with a letter\n"
+    );
+    assert!(!dir.join("x").exists());
+
+    let output = cargo_charm(&["init", "fn", "--path", &path]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stderr).contains("Rust reserves it"));
+
+    fs::create_dir_all(dir.join("x")).unwrap();
+    fs::write(dir.join("x/keep.txt"), "mine").unwrap();
+    let output = cargo_charm(&["init", "demo", "--path", &path]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        text(&output.stderr),
+        format!(
+            "error: `{path}` already exists and is not empty; pick another `--path`, or remove \
+             it first\n"
+        )
+    );
+    assert_eq!(fs::read_to_string(dir.join("x/keep.txt")).unwrap(), "mine");
+    assert!(!dir.join("x/Cargo.toml").exists());
+
+    let output = cargo_charm(&["init", "demo", "--path", &path, "--ops-path", &path]);
+    assert_eq!(output.status.code(), Some(1));
+}
