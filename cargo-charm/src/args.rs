@@ -25,6 +25,31 @@ pub(crate) enum Command {
         /// The `.charm` file.
         file: PathBuf,
     },
+    /// `sim [DIR] ...`: build the charm and run it through a simulated Juju.
+    Sim(SimArgs),
+}
+
+/// The arguments of `sim`.
+#[derive(Debug, PartialEq, Eq, Default)]
+pub(crate) struct SimArgs {
+    /// The charm's directory (default: `.`).
+    pub(crate) dir: PathBuf,
+    /// Build with `--release` instead of the dev profile.
+    pub(crate) release: bool,
+    /// The binary to build (default: the package's only one).
+    pub(crate) bin: Option<String>,
+    /// Whether the unit is not the leader.
+    pub(crate) no_leader: bool,
+    /// `--config KEY=VALUE` overrides of the defaults, in order.
+    pub(crate) config: Vec<(String, String)>,
+    /// A scenario file to run instead of the default lifecycle.
+    pub(crate) scenario: Option<PathBuf>,
+    /// Print the final model state as JSON on stdout.
+    pub(crate) json: bool,
+    /// Directories put on the hooks' PATH after the hook tools, before the system's.
+    pub(crate) extra_path: Vec<PathBuf>,
+    /// Keep the temporary charm directory and print where it is.
+    pub(crate) keep: bool,
 }
 
 /// The kind of charm `init` writes.
@@ -83,6 +108,7 @@ pub(crate) enum Topic {
     Init,
     Pack,
     Check,
+    Sim,
 }
 
 impl Topic {
@@ -92,6 +118,7 @@ impl Topic {
             "init" => Some(Self::Init),
             "pack" => Some(Self::Pack),
             "check" => Some(Self::Check),
+            "sim" => Some(Self::Sim),
             _ => None,
         }
     }
@@ -102,6 +129,7 @@ impl Topic {
             Self::Init => "init",
             Self::Pack => "pack",
             Self::Check => "check",
+            Self::Sim => "sim",
         }
     }
 
@@ -112,6 +140,7 @@ impl Topic {
             Self::Init => INIT_HELP,
             Self::Pack => PACK_HELP,
             Self::Check => CHECK_HELP,
+            Self::Sim => SIM_HELP,
         }
     }
 }
@@ -127,6 +156,7 @@ Commands:
   pack [DIR]       Build the charm and pack it into a .charm file
   check FILE       Check a packed .charm for what keeps Juju from running it
   metadata [DIR]   Print the charm's merged metadata as JSON
+  sim [DIR]        Build the charm and run it through a simulated Juju
   help [COMMAND]   Print this help, or a command's
 
 Options:
@@ -214,6 +244,51 @@ Options:
   -h, --help  Print help
 ";
 
+const SIM_HELP: &str = "\
+Build the charm and run it through a simulated Juju
+
+Builds the charm's binary (`cargo build`, dev profile unless --release), puts it as
+`dispatch` in a temporary charm directory, and runs it the way Juju does: one process
+per event, the `JUJU_*` environment, the charm directory as working directory, and hook
+tools on PATH. The hook tools are this program itself, under the tools' names; they read
+and write the simulated model (unit `NAME/0`, its application, leadership, config,
+relations, statuses, ports, actions) in a JSON file named by OPS_SIM_STATE.
+
+Without --scenario, runs the lifecycle of a new unit: install, <peer>-relation-created
+for each peer relation, leader-elected, config-changed, start, update-status. After
+each event prints the event, exit code, duration, unit and application status, and the
+number of hook-tool calls; a failing event also shows the charm's log.
+
+A scenario is a YAML list of steps:
+  - event: config-changed          # install, start, stop, remove, update-status, ...
+    config: {slug: foo}            # optional: change config before the event
+  - relation-joined: {endpoint: db, remote_app: pg, remote_unit: pg/0, data: {k: v},
+                      app_data: {k: v}}   # created (if new), joined, changed
+  - relation-changed: {endpoint: db, remote_unit: pg/0, data: {k: v}}
+  - relation-departed: {endpoint: db, remote_unit: pg/0}
+  - relation-broken: {endpoint: db}
+  - action: {name: describe, params: {include-config: true}}
+
+Kubernetes charms: workload containers are not simulated yet (no Pebble, no
+pebble-ready).
+
+Usage: cargo charm sim [OPTIONS] [DIR]
+
+Arguments:
+  [DIR]  The charm's directory, with Cargo.toml and charmcraft.yaml [default: .]
+
+Options:
+      --release           Build with the release profile
+      --bin NAME          The binary to run, when the package has several
+      --no-leader         The unit is not the leader
+      --config KEY=VALUE  Set a config option (typed by the option's type); repeatable
+      --scenario FILE     Run the steps in FILE instead of the default lifecycle
+      --json              Print the final model state as JSON on stdout
+      --extra-path DIR    Put DIR on the hooks' PATH before the system's; repeatable
+      --keep              Keep the temporary charm directory and say where it is
+  -h, --help              Print help
+";
+
 /// A mistake in the command line.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct UsageError {
@@ -265,6 +340,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command,
         Some("init") => init(Lexer::new(args, Topic::Init)),
         Some("pack") => pack(Lexer::new(args, Topic::Pack)),
         Some("check") => check(Lexer::new(args, Topic::Check)),
+        Some("sim") => sim(Lexer::new(args, Topic::Sim)),
         _ => Err(unknown_command(&command)),
     }
 }
@@ -507,6 +583,57 @@ fn check(mut lexer: Lexer<impl Iterator<Item = OsString>>) -> Result<Command, Us
     }
 }
 
+/// `sim [OPTIONS] [DIR]`.
+fn sim(mut lexer: Lexer<impl Iterator<Item = OsString>>) -> Result<Command, UsageError> {
+    let mut args = SimArgs::default();
+    let mut dir = None;
+    while let Some(token) = lexer.next_token() {
+        match token {
+            Token::Help => return Ok(Command::Help(Some(Topic::Sim))),
+            Token::Option { name, value } => match name.as_str() {
+                "--release" | "--no-leader" | "--json" | "--keep" => {
+                    lexer.no_value(&name, value)?;
+                    match name.as_str() {
+                        "--release" => args.release = true,
+                        "--no-leader" => args.no_leader = true,
+                        "--json" => args.json = true,
+                        _ => args.keep = true,
+                    }
+                }
+                "--bin" => {
+                    let text = lexer.value(&name, value)?;
+                    args.bin = Some(utf8(&lexer, &name, text)?);
+                }
+                "--config" => {
+                    let text = lexer.value(&name, value)?;
+                    let text = utf8(&lexer, &name, text)?;
+                    match text.split_once('=') {
+                        Some((key, value)) if !key.is_empty() => {
+                            args.config.push((key.to_owned(), value.to_owned()));
+                        }
+                        _ => {
+                            return Err(
+                                lexer.error(format!("`--config` takes KEY=VALUE, not `{text}`"))
+                            );
+                        }
+                    }
+                }
+                "--scenario" => args.scenario = Some(PathBuf::from(lexer.value(&name, value)?)),
+                "--extra-path" => args
+                    .extra_path
+                    .push(PathBuf::from(lexer.value(&name, value)?)),
+                _ => return Err(lexer.unknown_option(&name)),
+            },
+            Token::Positional(arg) if dir.is_some() => {
+                return Err(lexer.unexpected(&arg, "one directory"));
+            }
+            Token::Positional(arg) => dir = Some(PathBuf::from(arg)),
+        }
+    }
+    args.dir = dir.unwrap_or_else(|| PathBuf::from("."));
+    Ok(Command::Sim(args))
+}
+
 /// An option value that must be UTF-8 (a binary name, a target, a profile).
 fn utf8<I>(lexer: &Lexer<I>, name: &str, value: OsString) -> Result<String, UsageError>
 where
@@ -675,6 +802,57 @@ mod tests {
         );
         assert!(parse_strs(&["check"]).is_err());
         assert!(parse_strs(&["check", "a", "b"]).is_err());
+    }
+
+    #[test]
+    fn sim() {
+        assert_eq!(
+            parse_strs(&["sim"]),
+            Ok(Command::Sim(SimArgs {
+                dir: PathBuf::from("."),
+                ..SimArgs::default()
+            }))
+        );
+        assert_eq!(
+            parse_strs(&[
+                "charm",
+                "sim",
+                "charms/demo",
+                "--release",
+                "--no-leader",
+                "--config",
+                "slug=a=b",
+                "--config=port=80",
+                "--scenario",
+                "s.yaml",
+                "--json",
+                "--extra-path",
+                "fakes",
+                "--bin=demo",
+                "--keep",
+            ]),
+            Ok(Command::Sim(SimArgs {
+                dir: PathBuf::from("charms/demo"),
+                release: true,
+                bin: Some("demo".into()),
+                no_leader: true,
+                config: vec![("slug".into(), "a=b".into()), ("port".into(), "80".into())],
+                scenario: Some(PathBuf::from("s.yaml")),
+                json: true,
+                extra_path: vec![PathBuf::from("fakes")],
+                keep: true,
+            }))
+        );
+        let error = parse_strs(&["sim", "--config", "novalue"]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "`--config` takes KEY=VALUE, not `novalue`; see `cargo charm sim --help`"
+        );
+        assert!(parse_strs(&["sim", "--json=yes"]).is_err());
+        assert_eq!(
+            parse_strs(&["help", "sim"]),
+            Ok(Command::Help(Some(Topic::Sim)))
+        );
     }
 
     #[test]

@@ -11,6 +11,11 @@
 //!   `charmcraft analyse` does not look at.
 //! - `metadata [DIR]`: print the charm's merged metadata (charmcraft.yaml, metadata.yaml,
 //!   config.yaml, actions.yaml) as JSON, with warnings on stderr.
+//! - `sim [DIR]`: build the charm and run it through a simulated Juju, one process per
+//!   event, with this program as its hook tools (see [`sim`]).
+//!
+//! Run under a hook tool's name (`config-get`, `status-set`, ...; `sim` makes such
+//! symlinks), the program is that hook tool of the simulated model.
 //!
 //! Progress and diagnostics go to stderr; `pack` prints the paths of the files it wrote
 //! on stdout. Exit codes: 0 on success, 1 when the command fails (such as invalid
@@ -26,6 +31,7 @@ mod metadata;
 mod names;
 mod pack;
 mod progress;
+mod sim;
 mod yaml;
 
 use std::io::{self, Write};
@@ -37,6 +43,9 @@ use args::Command;
 const USAGE_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
+    if let Some(tool) = sim::tools::invoked_as() {
+        return sim::tools::main(tool, std::env::args_os().skip(1));
+    }
     let command = match args::parse(std::env::args_os().skip(1)) {
         Ok(command) => command,
         Err(error) => {
@@ -56,6 +65,16 @@ fn main() -> ExitCode {
                     .map(|file| format!("{}\n", file.display()))
                     .collect();
                 print(&text)
+            }
+            Err(error) => fail(&error),
+        },
+        Command::Sim(args) => match sim::run(&args) {
+            Ok(outcome) => {
+                let printed = print(&outcome.stdout);
+                match outcome.failure {
+                    Some(error) => fail(&error),
+                    None => printed,
+                }
             }
             Err(error) => fail(&error),
         },

@@ -36,10 +36,10 @@
 //! reports its entrypoint check as not applicable, which is not a failure.
 //! `--dispatch script` writes the script form for those who want it.
 
-mod build;
+pub(crate) mod build;
 mod glibc;
 mod platforms;
-mod split;
+pub(crate) mod split;
 
 use std::collections::BTreeSet;
 use std::fs;

@@ -1,0 +1,729 @@
+//! `cargo charm sim [DIR]`: builds a machine charm and runs it through a simulated Juju.
+//!
+//! The charm's binary becomes `dispatch` in a temporary charm directory; every event is
+//! one process, started as Juju starts it (`JUJU_*` environment, the charm directory as
+//! working directory). The hook tools on its `PATH` are symlinks to this program, which
+//! acts as the tool named by argv\[0\] (see [`tools`]) on the model kept in a JSON file
+//! ([`state::Model`]).
+//!
+//! Not simulated yet: Kubernetes containers (Pebble and `pebble-ready`), secrets,
+//! storage, resources, networks, goal state, JSON-schema checks of action params.
+
+mod scenario;
+mod state;
+pub(crate) mod tools;
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use ops_metadata::{CharmMetadata, ConfigOption, ConfigType, ConfigValue, MetadataError};
+use serde_json::{Map, Value};
+
+use crate::args::SimArgs;
+use crate::pack::build::{self, BuildError, Target};
+use crate::pack::split::{self, SplitError};
+use crate::progress;
+
+use scenario::Step;
+use state::{ActionRun, EventRecord, Model};
+
+/// Why `sim` could not run.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SimError {
+    /// The metadata is missing or invalid.
+    #[error(transparent)]
+    Metadata(#[from] MetadataError),
+    /// The binary could not be built.
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    /// The metadata could not be split into the charm's files.
+    #[error(transparent)]
+    Split(#[from] SplitError),
+    /// A file operation failed.
+    #[error("cannot {action} `{}`: {source}", path.display())]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// A `--config` value, or a scenario step's config, relation or action, is wrong.
+    #[error("{0}")]
+    Config(String),
+    /// The scenario file is wrong.
+    #[error("scenario `{}`: {message}", path.display())]
+    Scenario {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The charm's hook failed.
+    #[error("the `{0}` hook failed; the unit would now be in error state")]
+    HookFailed(String),
+}
+
+fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> SimError + use<> {
+    let path = path.to_path_buf();
+    move |source| SimError::Io {
+        action,
+        path,
+        source,
+    }
+}
+
+/// What `sim` leaves for stdout, and whether a hook failed.
+#[derive(Debug)]
+pub(crate) struct Outcome {
+    /// The final model as JSON (with `--json`), else nothing.
+    pub(crate) stdout: String,
+    /// The failure that ended the run, if one did.
+    pub(crate) failure: Option<SimError>,
+}
+
+/// One event to dispatch.
+#[derive(Debug, Default)]
+struct Dispatch {
+    /// `install`, `db-relation-joined`, or the action name.
+    name: String,
+    /// Whether this is an action.
+    action: bool,
+    /// `JUJU_*` variables beyond the common ones.
+    env: Vec<(&'static str, String)>,
+}
+
+impl Dispatch {
+    fn hook(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            ..Self::default()
+        }
+    }
+
+    fn relation(kind: &str, relation: &state::Relation, remote_unit: Option<&str>) -> Self {
+        let mut env = vec![
+            ("JUJU_RELATION", relation.endpoint.clone()),
+            ("JUJU_RELATION_ID", relation.reference()),
+            ("JUJU_REMOTE_APP", relation.remote_app.clone()),
+        ];
+        if let Some(unit) = remote_unit {
+            env.push(("JUJU_REMOTE_UNIT", unit.to_owned()));
+            if kind == "departed" {
+                env.push(("JUJU_DEPARTING_UNIT", unit.to_owned()));
+            }
+        }
+        Self {
+            name: format!("{}-relation-{kind}", relation.endpoint),
+            action: false,
+            env,
+        }
+    }
+
+    /// The event's name in output and logs.
+    fn label(&self) -> String {
+        if self.action {
+            format!("{}-action", self.name)
+        } else {
+            self.name.clone()
+        }
+    }
+}
+
+/// The simulation: the charm directory, the tools and the model file.
+struct Sim<'a> {
+    root: PathBuf,
+    charm_dir: PathBuf,
+    state_path: PathBuf,
+    path_var: String,
+    metadata: &'a CharmMetadata,
+    /// Per-event lines go to stderr when stdout is for the JSON.
+    lines_to_stderr: bool,
+    actions_run: u64,
+}
+
+/// Runs `cargo charm sim`.
+pub(crate) fn run(args: &SimArgs) -> Result<Outcome, SimError> {
+    let metadata = CharmMetadata::load_dir(&args.dir)?;
+    for warning in &metadata.warnings {
+        progress::warning(&warning.to_string());
+    }
+    let mut model = Model::new(&metadata.name, !args.no_leader);
+    model.config = initial_config(&metadata, &args.config)?;
+    for (name, _) in &metadata.peers {
+        let app = model.app.clone();
+        model.add_relation(name, &app);
+    }
+    let steps = match &args.scenario {
+        Some(path) => {
+            let text = fs::read_to_string(path).map_err(io_error("read", path))?;
+            let steps = scenario::parse(&text).map_err(|message| SimError::Scenario {
+                path: path.clone(),
+                message,
+            })?;
+            Some(steps)
+        }
+        None => None,
+    };
+
+    let binary = build_charm(args, &metadata)?;
+    let mut sim = Sim::create(args, &metadata, &binary)?;
+    model
+        .save(&sim.state_path)
+        .map_err(io_error("write", &sim.state_path))?;
+
+    let result = match steps {
+        Some(steps) => sim.run_steps(&steps),
+        None => sim.run_lifecycle(),
+    };
+    let failure = result.err();
+    let model = Model::load(&sim.state_path).map_err(io_error("read", &sim.state_path))?;
+    let stdout = if args.json {
+        serde_json::to_string_pretty(&model)
+            .map(|text| text + "\n")
+            .map_err(|error| SimError::Io {
+                action: "encode",
+                path: sim.state_path.clone(),
+                source: io::Error::other(error),
+            })?
+    } else {
+        String::new()
+    };
+    if args.keep {
+        progress::note(&format!(
+            "the simulated charm is in {} (model: {})",
+            sim.charm_dir.display(),
+            sim.state_path.display()
+        ));
+    } else {
+        let _ = fs::remove_dir_all(&sim.root);
+    }
+    Ok(Outcome { stdout, failure })
+}
+
+/// The config defaults, then `--config` overrides, typed by each option's type.
+fn initial_config(
+    metadata: &CharmMetadata,
+    overrides: &[(String, String)],
+) -> Result<Map<String, Value>, SimError> {
+    let mut config = Map::new();
+    for (name, option) in &metadata.config {
+        if let Some(default) = &option.default {
+            config.insert(name.clone(), config_json(default));
+        }
+    }
+    for (key, text) in overrides {
+        let value = typed_config(metadata, key, &Value::String(text.clone()))?;
+        config.insert(key.clone(), value);
+    }
+    Ok(config)
+}
+
+fn config_json(value: &ConfigValue) -> Value {
+    match value {
+        ConfigValue::String(text) => Value::String(text.clone()),
+        ConfigValue::Int(number) => Value::from(*number),
+        ConfigValue::Float(number) => Value::from(*number),
+        ConfigValue::Boolean(flag) => Value::Bool(*flag),
+    }
+}
+
+/// `value` for option `key`, converted to the option's type (text is parsed).
+fn typed_config(metadata: &CharmMetadata, key: &str, value: &Value) -> Result<Value, SimError> {
+    let Some(option) = metadata.config.get(key) else {
+        let known: Vec<&str> = metadata.config.keys().map(String::as_str).collect();
+        return Err(SimError::Config(format!(
+            "the charm has no option `{key}`; its options: {}",
+            if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            }
+        )));
+    };
+    convert(option, value).ok_or_else(|| {
+        SimError::Config(format!(
+            "`{key}` is a `{}` option; `{value}` is not one",
+            option.kind.as_str()
+        ))
+    })
+}
+
+fn convert(option: &ConfigOption, value: &Value) -> Option<Value> {
+    match (option.kind, value) {
+        (ConfigType::String | ConfigType::Secret, Value::String(_)) => Some(value.clone()),
+        (ConfigType::String | ConfigType::Secret, Value::Number(_) | Value::Bool(_)) => {
+            Some(Value::String(value.to_string()))
+        }
+        (ConfigType::Int, Value::Number(number)) => number.as_i64().map(Value::from),
+        (ConfigType::Int, Value::String(text)) => text.trim().parse::<i64>().ok().map(Value::from),
+        (ConfigType::Float, Value::Number(number)) => number.as_f64().map(Value::from),
+        (ConfigType::Float, Value::String(text)) => text
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .map(Value::from),
+        (ConfigType::Boolean, Value::Bool(_)) => Some(value.clone()),
+        (ConfigType::Boolean, Value::String(text)) => match text.trim() {
+            "true" => Some(Value::Bool(true)),
+            "false" => Some(Value::Bool(false)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Builds the charm's binary in the dev (or release) profile, for the host.
+fn build_charm(args: &SimArgs, metadata: &CharmMetadata) -> Result<PathBuf, SimError> {
+    let manifest = args.dir.join("Cargo.toml");
+    let manifest = fs::canonicalize(&manifest).map_err(io_error("find", &manifest))?;
+    let bin = build::binary_name(&manifest, args.bin.as_deref(), &metadata.name)?;
+    let profile = if args.release { "release" } else { "dev" };
+    progress::status(
+        "Building",
+        &format!("{} (binary `{bin}`, {profile} profile)", metadata.name),
+    );
+    let host = Target {
+        triple: String::new(),
+        arch: "",
+        pass_to_cargo: false,
+        musl: false,
+    };
+    Ok(build::build(&manifest, &bin, &host, profile)?)
+}
+
+impl<'a> Sim<'a> {
+    /// Makes the temporary charm directory, the hook tools and the PATH.
+    fn create(
+        args: &SimArgs,
+        metadata: &'a CharmMetadata,
+        binary: &Path,
+    ) -> Result<Self, SimError> {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.subsec_nanos());
+        let root = std::env::temp_dir().join(format!(
+            "cargo-charm-sim-{}-{}-{nanos}",
+            metadata.name,
+            std::process::id()
+        ));
+        let charm_dir = root.join("charm");
+        let tools_dir = root.join("tools");
+        for dir in [&charm_dir, &tools_dir] {
+            fs::create_dir_all(dir).map_err(io_error("create", dir))?;
+        }
+        let dispatch = charm_dir.join("dispatch");
+        fs::copy(binary, &dispatch).map_err(io_error("copy the binary to", &dispatch))?;
+        fs::set_permissions(&dispatch, fs::Permissions::from_mode(0o755))
+            .map_err(io_error("make executable", &dispatch))?;
+        for entry in split::split(metadata)?.entries {
+            let path = charm_dir.join(&entry.name);
+            fs::write(&path, &entry.data).map_err(io_error("write", &path))?;
+        }
+        let me = std::env::current_exe().map_err(io_error("find", Path::new("cargo-charm")))?;
+        for tool in tools::TOOLS {
+            let link = tools_dir.join(tool);
+            std::os::unix::fs::symlink(&me, &link).map_err(io_error("link", &link))?;
+        }
+        let mut dirs = vec![tools_dir];
+        for dir in &args.extra_path {
+            dirs.push(fs::canonicalize(dir).map_err(io_error("find", dir))?);
+        }
+        let mut path_var: String = dirs
+            .iter()
+            .map(|dir| dir.display().to_string())
+            .collect::<Vec<_>>()
+            .join(":");
+        path_var.push_str(":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        if !metadata.containers.is_empty() {
+            progress::note(
+                "this is a Kubernetes charm: its workload containers are not simulated yet (no \
+                 Pebble, no pebble-ready events)",
+            );
+        }
+        Ok(Self {
+            state_path: root.join("state.json"),
+            root,
+            charm_dir,
+            path_var,
+            metadata,
+            lines_to_stderr: args.json,
+            actions_run: 0,
+        })
+    }
+
+    fn load(&self) -> Result<Model, SimError> {
+        Model::load(&self.state_path).map_err(io_error("read", &self.state_path))
+    }
+
+    fn save(&self, model: &Model) -> Result<(), SimError> {
+        model
+            .save(&self.state_path)
+            .map_err(io_error("write", &self.state_path))
+    }
+
+    /// install, peer relation-created, leader-elected, config-changed, start,
+    /// update-status.
+    fn run_lifecycle(&self) -> Result<(), SimError> {
+        self.dispatch(&Dispatch::hook("install"))?;
+        let model = self.load()?;
+        for relation in model
+            .relations
+            .iter()
+            .filter(|relation| self.metadata.peers.contains_key(&relation.endpoint))
+        {
+            self.dispatch(&Dispatch::relation("created", relation, None))?;
+        }
+        if model.leader {
+            self.dispatch(&Dispatch::hook("leader-elected"))?;
+        }
+        for hook in ["config-changed", "start", "update-status"] {
+            self.dispatch(&Dispatch::hook(hook))?;
+        }
+        Ok(())
+    }
+
+    fn run_steps(&mut self, steps: &[Step]) -> Result<(), SimError> {
+        for step in steps {
+            match step {
+                Step::Event { name, config } => {
+                    if !config.is_empty() {
+                        let mut model = self.load()?;
+                        for (key, value) in config {
+                            let value = typed_config(self.metadata, key, value)?;
+                            model.config.insert(key.clone(), value);
+                        }
+                        self.save(&model)?;
+                    }
+                    if name == "leader-elected" {
+                        let mut model = self.load()?;
+                        model.leader = true;
+                        self.save(&model)?;
+                    }
+                    self.dispatch(&Dispatch::hook(name))?;
+                }
+                Step::Relation {
+                    kind,
+                    endpoint,
+                    remote_app,
+                    remote_unit,
+                    data,
+                    app_data,
+                } => self.relation_step(kind, endpoint, remote_app, remote_unit, data, app_data)?,
+                Step::Action { name, params } => self.action(name, params)?,
+            }
+        }
+        Ok(())
+    }
+
+    fn relation_step(
+        &self,
+        kind: &str,
+        endpoint: &str,
+        remote_app: &Option<String>,
+        remote_unit: &Option<String>,
+        data: &state::Databag,
+        app_data: &state::Databag,
+    ) -> Result<(), SimError> {
+        let scenario_error =
+            |message: String| SimError::Config(format!("relation step: {message}"));
+        if self.metadata.relation(endpoint).is_none() {
+            let known: Vec<String> = self.metadata.relations().map(|r| r.name.clone()).collect();
+            return Err(scenario_error(format!(
+                "the charm has no endpoint `{endpoint}`; its endpoints: {}",
+                if known.is_empty() {
+                    "none".into()
+                } else {
+                    known.join(", ")
+                }
+            )));
+        }
+        let mut model = self.load()?;
+        let found = model.relations.iter().position(|relation| {
+            relation.endpoint == endpoint
+                && remote_app
+                    .as_deref()
+                    .is_none_or(|app| app == relation.remote_app)
+        });
+        let peer = self.metadata.peers.contains_key(endpoint);
+        let index = match found {
+            Some(index) => index,
+            None if kind == "joined" => {
+                let app = if peer {
+                    model.app.clone()
+                } else {
+                    remote_app.clone().unwrap_or_else(|| "remote".into())
+                };
+                let index = model.add_relation(endpoint, &app);
+                self.save(&model)?;
+                let relation = model.relations[index].clone();
+                self.dispatch(&Dispatch::relation("created", &relation, None))?;
+                model = self.load()?;
+                index
+            }
+            None => {
+                return Err(scenario_error(format!(
+                    "no `{endpoint}` relation{} to send `relation-{kind}` to; start with \
+                     `relation-joined`",
+                    remote_app
+                        .as_deref()
+                        .map(|app| format!(" with `{app}`"))
+                        .unwrap_or_default()
+                )));
+            }
+        };
+        let Some(relation) = model.relations.get_mut(index) else {
+            return Err(scenario_error("the relation disappeared".into()));
+        };
+        relation.remote_app_data.extend(app_data.clone());
+        if let Some(unit) = remote_unit {
+            if kind == "departed" {
+                relation.remote_units.remove(unit);
+            } else {
+                relation
+                    .remote_units
+                    .entry(unit.clone())
+                    .or_default()
+                    .extend(data.clone());
+            }
+        }
+        let relation = relation.clone();
+        self.save(&model)?;
+        match kind {
+            "joined" => {
+                self.dispatch(&Dispatch::relation(
+                    "joined",
+                    &relation,
+                    remote_unit.as_deref(),
+                ))?;
+                self.dispatch(&Dispatch::relation(
+                    "changed",
+                    &relation,
+                    remote_unit.as_deref(),
+                ))?;
+            }
+            "broken" => {
+                self.dispatch(&Dispatch::relation("broken", &relation, None))?;
+                let mut model = self.load()?;
+                model.relations.retain(|other| other.id != relation.id);
+                self.save(&model)?;
+            }
+            _ => self.dispatch(&Dispatch::relation(kind, &relation, remote_unit.as_deref()))?,
+        }
+        Ok(())
+    }
+
+    fn action(&mut self, name: &str, given: &Map<String, Value>) -> Result<(), SimError> {
+        let Some(action) = self.metadata.actions.get(name) else {
+            let known: Vec<&str> = self.metadata.actions.keys().map(String::as_str).collect();
+            return Err(SimError::Config(format!(
+                "the charm has no action `{name}`; its actions: {}",
+                if known.is_empty() {
+                    "none".into()
+                } else {
+                    known.join(", ")
+                }
+            )));
+        };
+        let mut params = Map::new();
+        for (param, spec) in &action.params {
+            if let Some(default) = &spec.default {
+                params.insert(param.clone(), default.clone());
+            }
+        }
+        for (key, value) in given {
+            if action.additional_properties == Some(false) && !action.params.contains_key(key) {
+                return Err(SimError::Config(format!(
+                    "action `{name}` has no parameter `{key}`"
+                )));
+            }
+            params.insert(key.clone(), value.clone());
+        }
+        for required in &action.required {
+            if !params.contains_key(required) {
+                return Err(SimError::Config(format!(
+                    "action `{name}` needs the parameter `{required}`"
+                )));
+            }
+        }
+        self.actions_run += 1;
+        let id = self.actions_run.to_string();
+        let mut model = self.load()?;
+        model.running_action = Some(ActionRun {
+            name: name.to_owned(),
+            id: id.clone(),
+            params: Value::Object(params),
+            results: Map::new(),
+            log: Vec::new(),
+            status: "running".into(),
+            message: None,
+        });
+        self.save(&model)?;
+        let dispatch = Dispatch {
+            name: name.to_owned(),
+            action: true,
+            env: vec![
+                ("JUJU_ACTION_NAME", name.to_owned()),
+                ("JUJU_ACTION_UUID", id),
+            ],
+        };
+        let result = self.dispatch(&dispatch);
+        let mut model = self.load()?;
+        if let Some(mut run) = model.running_action.take() {
+            if result.is_err() {
+                run.status = "failed".into();
+                run.message
+                    .get_or_insert_with(|| "the action's process failed".into());
+            } else if run.status == "running" {
+                run.status = "completed".into();
+            }
+            let line = match &run.message {
+                Some(message) => format!("  action {}: {message}", run.status),
+                None => format!(
+                    "  action {}: {}",
+                    run.status,
+                    serde_json::to_string(&run.results).unwrap_or_default()
+                ),
+            };
+            self.line(&line);
+            model.actions.push(run);
+        }
+        self.save(&model)?;
+        result
+    }
+
+    fn line(&self, text: &str) {
+        if self.lines_to_stderr {
+            eprintln!("{text}");
+        } else {
+            println!("{text}");
+        }
+    }
+
+    /// Runs the charm for one event as Juju would, then prints a line about it.
+    fn dispatch(&self, event: &Dispatch) -> Result<(), SimError> {
+        let before = self.load()?;
+        let label = event.label();
+        let dispatch_path = if event.action {
+            format!("actions/{}", event.name)
+        } else {
+            format!("hooks/{}", event.name)
+        };
+        let mut command = Command::new(self.charm_dir.join("dispatch"));
+        command
+            .env_clear()
+            .current_dir(&self.charm_dir)
+            .stdin(Stdio::null())
+            .env("PATH", &self.path_var)
+            .env(tools::STATE_VAR, &self.state_path)
+            .env("JUJU_DISPATCH_PATH", &dispatch_path)
+            .env(
+                "JUJU_HOOK_NAME",
+                if event.action {
+                    ""
+                } else {
+                    event.name.as_str()
+                },
+            )
+            .env("JUJU_UNIT_NAME", &before.unit)
+            .env("JUJU_MODEL_NAME", &before.model_name)
+            .env("JUJU_MODEL_UUID", &before.model_uuid)
+            .env("JUJU_VERSION", "3.6.4")
+            .env("JUJU_CHARM_DIR", &self.charm_dir)
+            .env("JUJU_MACHINE_ID", "0")
+            .env(
+                "JUJU_CONTEXT_ID",
+                format!("{}-{label}-{}", before.unit, before.history.len()),
+            );
+        for name in ["HOME", "LANG", "TMPDIR", "RUST_BACKTRACE", "RUST_LOG"] {
+            if let Some(value) = std::env::var_os(name) {
+                command.env(name, value);
+            }
+        }
+        for (name, value) in &event.env {
+            command.env(name, value);
+        }
+        let started = Instant::now();
+        let output = command
+            .output()
+            .map_err(io_error("run", &self.charm_dir.join("dispatch")))?;
+        let duration = started.elapsed();
+        let mut model = self.load()?;
+        let exit_code = output.status.code().unwrap_or(-1);
+        let record = EventRecord {
+            event: label.clone(),
+            exit_code,
+            duration_ms: (duration.as_secs_f64() * 10_000.0).round() / 10.0,
+            unit_status: model.unit_status.clone(),
+            app_status: model.app_status.clone(),
+            hook_tool_calls: model.hook_tool_calls - before.hook_tool_calls,
+        };
+        self.line(&format!(
+            "{label:<28} exit {exit_code:<3} {:>8.1} ms  unit {}  app {}  {} hook-tool calls",
+            record.duration_ms,
+            record.unit_status.describe(),
+            record.app_status.describe(),
+            record.hook_tool_calls,
+        ));
+        model.history.push(record);
+        self.save(&model)?;
+        if exit_code == 0 {
+            return Ok(());
+        }
+        let mut report = String::new();
+        for line in &model.log[before.log.len()..] {
+            let _ = writeln!(report, "  juju-log {}: {}", line.level, line.message);
+        }
+        for (stream, bytes) in [("stdout", &output.stdout), ("stderr", &output.stderr)] {
+            let text = String::from_utf8_lossy(bytes);
+            for line in text.lines() {
+                let _ = writeln!(report, "  {stream}: {line}");
+            }
+        }
+        if report.is_empty() {
+            report.push_str("  (the charm logged nothing)\n");
+        }
+        eprint!("{report}");
+        Err(SimError::HookFailed(label))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_is_typed_by_the_option() {
+        let metadata = CharmMetadata::from_yaml_str(
+            "charmcraft.yaml",
+            "name: demo\nconfig:\n  options:\n    port: {type: int, default: 80}\n    \
+             ratio: {type: float}\n    debug: {type: boolean, default: false}\n    \
+             name: {type: string}\n",
+        )
+        .unwrap();
+        let config = initial_config(
+            &metadata,
+            &[
+                ("port".into(), "8080".into()),
+                ("ratio".into(), "0.5".into()),
+                ("debug".into(), "true".into()),
+                ("name".into(), "x".into()),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            Value::Object(config),
+            serde_json::json!({"port": 8080, "debug": true, "ratio": 0.5, "name": "x"})
+        );
+        assert!(initial_config(&metadata, &[("port".into(), "eighty".into())]).is_err());
+        assert!(initial_config(&metadata, &[("nope".into(), "1".into())]).is_err());
+    }
+}

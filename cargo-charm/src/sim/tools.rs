@@ -1,0 +1,1023 @@
+//! The hook tools of the simulated model: `cargo-charm` run under a tool's name.
+//!
+//! Each call loads the model from the file named by [`STATE_VAR`], counts the call,
+//! acts, and saves the model. Arguments and output follow Juju's tools as the runtime
+//! (and ops) call them; errors go to stderr as `ERROR ...` with Juju's exit codes (2
+//! for a bad command line, including an unknown relation, 1 otherwise).
+
+use std::ffi::OsString;
+use std::io::{self, Read, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use serde_json::{Map, Value};
+
+use super::state::{Databag, LogLine, Model, Relation, Status};
+
+/// The environment variable naming the model's JSON file.
+pub(crate) const STATE_VAR: &str = "OPS_SIM_STATE";
+
+/// Every hook tool the runtime can call; `sim` links each to this program.
+pub(crate) const TOOLS: &[&str] = &[
+    "juju-log",
+    "status-set",
+    "status-get",
+    "is-leader",
+    "config-get",
+    "application-version-set",
+    "action-get",
+    "action-set",
+    "action-log",
+    "action-fail",
+    "relation-ids",
+    "relation-list",
+    "relation-get",
+    "relation-set",
+    "relation-model-get",
+    "opened-ports",
+    "open-port",
+    "close-port",
+    "state-get",
+    "state-set",
+    "state-delete",
+    // Not simulated yet: they fail with a clear message.
+    "secret-add",
+    "secret-get",
+    "secret-info-get",
+    "secret-set",
+    "secret-grant",
+    "secret-revoke",
+    "secret-remove",
+    "secret-ids",
+    "storage-list",
+    "storage-get",
+    "storage-add",
+    "resource-get",
+    "network-get",
+    "goal-state",
+    "credential-get",
+    "juju-reboot",
+    "unit-get",
+    "add-metric",
+    "pod-spec-set",
+    "leader-get",
+    "leader-set",
+];
+
+/// The tool this program was run as, if its name (argv\[0\]) is one.
+pub(crate) fn invoked_as() -> Option<&'static str> {
+    let arg0 = std::env::args_os().next()?;
+    let name = Path::new(&arg0).file_name()?.to_str()?;
+    TOOLS.iter().copied().find(|tool| *tool == name)
+}
+
+/// A failed call: Juju's exit code and message.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct ToolError {
+    code: u8,
+    message: String,
+}
+
+impl ToolError {
+    fn usage(message: impl Into<String>) -> Self {
+        Self {
+            code: 2,
+            message: message.into(),
+        }
+    }
+
+    fn failed(message: impl Into<String>) -> Self {
+        Self {
+            code: 1,
+            message: message.into(),
+        }
+    }
+}
+
+/// What the hook's environment says about the context.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Context {
+    /// `JUJU_RELATION_ID`.
+    pub(crate) relation_id: Option<String>,
+    /// `JUJU_RELATION`.
+    pub(crate) relation: Option<String>,
+    /// `JUJU_REMOTE_UNIT`.
+    pub(crate) remote_unit: Option<String>,
+    /// `JUJU_REMOTE_APP`.
+    pub(crate) remote_app: Option<String>,
+    /// The event, from `JUJU_DISPATCH_PATH` (`install`, `describe-action`).
+    pub(crate) event: String,
+}
+
+impl Context {
+    fn from_env() -> Self {
+        let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+        let event = match var("JUJU_DISPATCH_PATH") {
+            Some(path) => match path.split_once('/') {
+                Some(("actions", name)) => format!("{name}-action"),
+                Some((_, name)) => name.to_owned(),
+                None => path,
+            },
+            None => String::new(),
+        };
+        Self {
+            relation_id: var("JUJU_RELATION_ID"),
+            relation: var("JUJU_RELATION"),
+            remote_unit: var("JUJU_REMOTE_UNIT"),
+            remote_app: var("JUJU_REMOTE_APP"),
+            event,
+        }
+    }
+}
+
+/// Runs `tool` with `args` against the model in `$OPS_SIM_STATE`.
+pub(crate) fn main(tool: &str, args: impl Iterator<Item = OsString>) -> ExitCode {
+    let args: Vec<String> = args.map(|arg| arg.to_string_lossy().into_owned()).collect();
+    let Some(path) = std::env::var_os(STATE_VAR) else {
+        eprintln!(
+            "ERROR {tool} is `cargo charm sim`'s simulated hook tool and runs only under it \
+             ({STATE_VAR} is not set)"
+        );
+        return ExitCode::FAILURE;
+    };
+    let path = Path::new(&path);
+    let mut model = match Model::load(path) {
+        Ok(model) => model,
+        Err(error) => {
+            eprintln!(
+                "ERROR cannot read the simulated model {}: {error}",
+                path.display()
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    model.hook_tool_calls += 1;
+    let context = Context::from_env();
+    let result = run(tool, &args, &mut model, &context, &mut || {
+        let mut text = String::new();
+        io::stdin().read_to_string(&mut text).map(|_| text)
+    });
+    if let Err(error) = model.save(path) {
+        eprintln!(
+            "ERROR cannot write the simulated model {}: {error}",
+            path.display()
+        );
+        return ExitCode::FAILURE;
+    }
+    match result {
+        Ok(output) => {
+            let mut stdout = io::stdout().lock();
+            match stdout
+                .write_all(output.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(_) => ExitCode::FAILURE,
+            }
+        }
+        Err(error) => {
+            eprintln!("ERROR {}", error.message);
+            ExitCode::from(error.code)
+        }
+    }
+}
+
+/// Options and positional arguments of one call.
+#[derive(Debug, Default)]
+struct Parsed {
+    options: Vec<(String, Option<String>)>,
+    positionals: Vec<String>,
+}
+
+impl Parsed {
+    /// The last value of any of `names`.
+    fn value(&self, names: &[&str]) -> Option<&str> {
+        self.options
+            .iter()
+            .rev()
+            .find(|(name, _)| names.contains(&name.as_str()))
+            .and_then(|(_, value)| value.as_deref())
+    }
+
+    fn flag(&self, name: &str) -> bool {
+        self.options.iter().any(|(option, _)| option == name)
+    }
+
+    /// `--format`: JSON, or Juju's default "smart" format.
+    fn json(&self) -> Result<bool, ToolError> {
+        match self.value(&["--format"]) {
+            None | Some("smart") => Ok(false),
+            Some("json") => Ok(true),
+            Some(other) => Err(ToolError::usage(format!(
+                "`cargo charm sim` supports only --format=json, not --format={other}"
+            ))),
+        }
+    }
+}
+
+/// Splits `args` by the options of a tool: `valued` take a value (`--x v` or `--x=v`),
+/// `flags` take none (or an inline `=BOOL`).
+fn parse(args: &[String], valued: &[&str], flags: &[&str]) -> Result<Parsed, ToolError> {
+    let mut parsed = Parsed::default();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        if arg == "--" {
+            parsed.positionals.extend(args.by_ref().cloned());
+            break;
+        }
+        if arg.len() > 1 && arg.starts_with('-') {
+            let (name, inline) = match arg.split_once('=') {
+                Some((name, value)) => (name, Some(value.to_owned())),
+                None => (arg.as_str(), None),
+            };
+            if valued.contains(&name) {
+                let value = match inline {
+                    Some(value) => value,
+                    None => args.next().cloned().ok_or_else(|| {
+                        ToolError::usage(format!("flag needs an argument: {name}"))
+                    })?,
+                };
+                parsed.options.push((name.to_owned(), Some(value)));
+            } else if flags.contains(&name) {
+                parsed.options.push((name.to_owned(), inline));
+            } else {
+                return Err(ToolError::usage(format!(
+                    "option provided but not defined: {name}"
+                )));
+            }
+        } else {
+            parsed.positionals.push(arg.clone());
+        }
+    }
+    Ok(parsed)
+}
+
+/// A flag that may carry `=true`/`=false` in any case (`--application=True`).
+fn bool_flag(parsed: &Parsed, name: &str) -> Result<bool, ToolError> {
+    match parsed
+        .options
+        .iter()
+        .rev()
+        .find(|(option, _)| option == name)
+    {
+        None => Ok(false),
+        Some((_, None)) => Ok(true),
+        Some((_, Some(value))) => match value.to_ascii_lowercase().as_str() {
+            "true" | "1" | "t" => Ok(true),
+            "false" | "0" | "f" => Ok(false),
+            _ => Err(ToolError::usage(format!(
+                "invalid boolean value {value:?} for {name}"
+            ))),
+        },
+    }
+}
+
+fn json_text(value: &impl serde::Serialize) -> Result<String, ToolError> {
+    serde_json::to_string(value)
+        .map(|text| text + "\n")
+        .map_err(|error| ToolError::failed(format!("cannot encode the output: {error}")))
+}
+
+/// The output of a value in the requested format: JSON, or for the smart format a bare
+/// string when the value is one.
+fn output(value: &Value, json: bool) -> Result<String, ToolError> {
+    match value {
+        Value::String(text) if !json => Ok(format!("{text}\n")),
+        _ => json_text(value),
+    }
+}
+
+/// Runs one tool call. `stdin` reads standard input when the tool needs it.
+pub(crate) fn run(
+    tool: &str,
+    args: &[String],
+    model: &mut Model,
+    context: &Context,
+    stdin: &mut dyn FnMut() -> io::Result<String>,
+) -> Result<String, ToolError> {
+    match tool {
+        "juju-log" => {
+            let parsed = parse(args, &["--log-level", "-l"], &["--debug"])?;
+            let level = match parsed.value(&["--log-level", "-l"]) {
+                Some(level) => level.to_ascii_uppercase(),
+                None if parsed.flag("--debug") => "DEBUG".into(),
+                None => "INFO".into(),
+            };
+            if parsed.positionals.is_empty() {
+                return Err(ToolError::usage("no message specified"));
+            }
+            model.log.push(LogLine {
+                event: context.event.clone(),
+                level,
+                message: parsed.positionals.join(" "),
+            });
+            Ok(String::new())
+        }
+        "status-set" => {
+            let parsed = parse(args, &[], &["--application"])?;
+            let application = bool_flag(&parsed, "--application")?;
+            let Some((status, message)) = parsed.positionals.split_first() else {
+                return Err(ToolError::usage(
+                    "invalid args, require <status> [message] [data]",
+                ));
+            };
+            if !["maintenance", "blocked", "waiting", "active"].contains(&status.as_str()) {
+                return Err(ToolError::usage(format!(
+                    "invalid status {status:?}, expected one of [maintenance blocked waiting active]"
+                )));
+            }
+            let status = Status::new(status, &message.join(" "));
+            if application {
+                if !model.leader {
+                    return Err(ToolError::failed(
+                        "setting application status: this unit is not the leader",
+                    ));
+                }
+                model.app_status = status;
+            } else {
+                model.unit_status = status;
+            }
+            Ok(String::new())
+        }
+        "status-get" => {
+            let parsed = parse(args, &["--format"], &["--include-data", "--application"])?;
+            let json = parsed.json()?;
+            let application = bool_flag(&parsed, "--application")?;
+            let detailed = |status: &Status| {
+                serde_json::json!({
+                    "message": status.message,
+                    "status": status.status,
+                    "status-data": {},
+                })
+            };
+            if application {
+                if !model.leader {
+                    return Err(ToolError::failed(
+                        "finding application status: this unit is not the leader",
+                    ));
+                }
+                if !parsed.flag("--include-data") {
+                    return output(&Value::String(model.app_status.status.clone()), json);
+                }
+                let mut units = Map::new();
+                units.insert(model.unit.clone(), detailed(&model.unit_status));
+                let mut app = detailed(&model.app_status);
+                if let Value::Object(fields) = &mut app {
+                    fields.insert("units".into(), Value::Object(units));
+                }
+                json_text(&serde_json::json!({ "application-status": app }))
+            } else if parsed.flag("--include-data") {
+                json_text(&detailed(&model.unit_status))
+            } else {
+                output(&Value::String(model.unit_status.status.clone()), json)
+            }
+        }
+        "is-leader" => {
+            let parsed = parse(args, &["--format"], &[])?;
+            parsed.json()?;
+            json_text(&model.leader)
+        }
+        "config-get" => {
+            let parsed = parse(args, &["--format"], &["--all", "-a"])?;
+            let json = parsed.json()?;
+            match parsed.positionals.as_slice() {
+                [] => json_text(&model.config),
+                [key] => output(model.config.get(key).unwrap_or(&Value::Null), json),
+                _ => Err(ToolError::usage("too many arguments")),
+            }
+        }
+        "application-version-set" => {
+            let parsed = parse(args, &[], &[])?;
+            match parsed.positionals.as_slice() {
+                [version] => {
+                    model.workload_version = version.clone();
+                    Ok(String::new())
+                }
+                [] => Err(ToolError::usage("no version specified")),
+                _ => Err(ToolError::usage("too many arguments")),
+            }
+        }
+        "action-get" | "action-set" | "action-log" | "action-fail" => {
+            action_tool(tool, args, model)
+        }
+        "relation-ids" => {
+            let parsed = parse(args, &["--format"], &[])?;
+            parsed.json()?;
+            let endpoint = match parsed.positionals.as_slice() {
+                [endpoint] => endpoint.clone(),
+                [] => context
+                    .relation
+                    .clone()
+                    .ok_or_else(|| ToolError::usage("no endpoint name specified"))?,
+                _ => return Err(ToolError::usage("too many arguments")),
+            };
+            let ids: Vec<String> = model
+                .relations
+                .iter()
+                .filter(|relation| relation.endpoint == endpoint)
+                .map(Relation::reference)
+                .collect();
+            json_text(&ids)
+        }
+        "relation-list" => {
+            let parsed = parse(args, &["--format", "-r", "--relation"], &["--app"])?;
+            parsed.json()?;
+            let relation = find_relation(model, &parsed, context)?;
+            if parsed.flag("--app") {
+                json_text(&relation.remote_app)
+            } else {
+                json_text(&relation.remote_units.keys().collect::<Vec<_>>())
+            }
+        }
+        "relation-get" => relation_get(args, model, context),
+        "relation-set" => relation_set(args, model, context, stdin),
+        "relation-model-get" => {
+            let parsed = parse(args, &["--format", "-r", "--relation"], &[])?;
+            parsed.json()?;
+            find_relation(model, &parsed, context)?;
+            json_text(&serde_json::json!({ "uuid": model.model_uuid }))
+        }
+        "opened-ports" => {
+            let parsed = parse(args, &["--format"], &["--endpoints"])?;
+            parsed.json()?;
+            if parsed.flag("--endpoints") {
+                return Err(unsupported("opened-ports --endpoints"));
+            }
+            json_text(&model.opened_ports)
+        }
+        "open-port" | "close-port" => {
+            let parsed = parse(args, &["--endpoints"], &[])?;
+            if parsed.value(&["--endpoints"]).is_some() {
+                return Err(unsupported(&format!("{tool} --endpoints")));
+            }
+            let [spec] = parsed.positionals.as_slice() else {
+                return Err(ToolError::usage(
+                    "expected exactly one PORT[/PROTOCOL] or icmp",
+                ));
+            };
+            let port = normalize_port(spec)?;
+            if tool == "open-port" {
+                if !model.opened_ports.contains(&port) {
+                    model.opened_ports.push(port);
+                }
+            } else {
+                model.opened_ports.retain(|open| *open != port);
+            }
+            Ok(String::new())
+        }
+        "state-get" => {
+            let parsed = parse(args, &["--format"], &[])?;
+            let json = parsed.json()?;
+            match parsed.positionals.as_slice() {
+                [] => json_text(&model.controller_state),
+                [key] => output(
+                    &model
+                        .controller_state
+                        .get(key)
+                        .map_or(Value::Null, |value| Value::String(value.clone())),
+                    json,
+                ),
+                _ => Err(ToolError::usage("too many arguments")),
+            }
+        }
+        "state-set" => {
+            let parsed = parse(args, &["--file"], &[])?;
+            let changes = settings(&parsed, stdin)?;
+            for (key, value) in changes {
+                model.controller_state.insert(key, value);
+            }
+            Ok(String::new())
+        }
+        "state-delete" => {
+            let parsed = parse(args, &[], &[])?;
+            let [key] = parsed.positionals.as_slice() else {
+                return Err(ToolError::usage("expected exactly one key"));
+            };
+            model.controller_state.remove(key);
+            Ok(String::new())
+        }
+        other => Err(unsupported(other)),
+    }
+}
+
+fn unsupported(what: &str) -> ToolError {
+    ToolError::failed(format!(
+        "`{what}` is not simulated by `cargo charm sim` yet"
+    ))
+}
+
+/// `80` → `80/tcp`; `8000-8999/UDP` → `8000-8999/udp`; `icmp`.
+fn normalize_port(spec: &str) -> Result<String, ToolError> {
+    if spec.eq_ignore_ascii_case("icmp") {
+        return Ok("icmp".into());
+    }
+    let (range, protocol) = match spec.split_once('/') {
+        Some((range, protocol)) => (range, protocol.to_ascii_lowercase()),
+        None => (spec, "tcp".to_owned()),
+    };
+    if protocol != "tcp" && protocol != "udp" {
+        return Err(ToolError::usage(format!(
+            "invalid protocol {protocol:?}, expected \"tcp\", \"udp\", or \"icmp\""
+        )));
+    }
+    let valid = |port: &str| port.parse::<u16>().is_ok_and(|port| port > 0);
+    let ok = match range.split_once('-') {
+        Some((from, to)) => valid(from) && valid(to),
+        None => valid(range),
+    };
+    if !ok {
+        return Err(ToolError::usage(format!("invalid port range {spec:?}")));
+    }
+    Ok(format!("{range}/{protocol}"))
+}
+
+/// The relation named by `-r` (`endpoint:id` or `id`), or the hook's.
+fn find_relation<'a>(
+    model: &'a Model,
+    parsed: &Parsed,
+    context: &Context,
+) -> Result<&'a Relation, ToolError> {
+    let index = relation_index(model, parsed, context)?;
+    model
+        .relations
+        .get(index)
+        .ok_or_else(|| ToolError::failed("relation not found"))
+}
+
+fn relation_index(model: &Model, parsed: &Parsed, context: &Context) -> Result<usize, ToolError> {
+    let (reference, option) = match parsed.value(&["-r", "--relation"]) {
+        Some(reference) => (reference.to_owned(), true),
+        None => match &context.relation_id {
+            Some(reference) => (reference.clone(), false),
+            None => return Err(ToolError::usage("no relation id specified")),
+        },
+    };
+    let (endpoint, id) = match reference.rsplit_once(':') {
+        Some((endpoint, id)) => (Some(endpoint), id),
+        None => (None, reference.as_str()),
+    };
+    let found = id.parse::<u64>().ok().and_then(|id| {
+        model.relations.iter().position(|relation| {
+            relation.id == id && endpoint.is_none_or(|endpoint| endpoint == relation.endpoint)
+        })
+    });
+    found.ok_or_else(|| {
+        let place = if option {
+            "option -r"
+        } else {
+            "JUJU_RELATION_ID"
+        };
+        ToolError::usage(format!(
+            "invalid value {reference:?} for {place}: relation not found"
+        ))
+    })
+}
+
+/// `relation-get --format=json [-r ID] [--app] [KEY|-] [MEMBER]`.
+fn relation_get(args: &[String], model: &Model, context: &Context) -> Result<String, ToolError> {
+    let parsed = parse(args, &["--format", "-r", "--relation"], &["--app"])?;
+    let json = parsed.json()?;
+    let relation = find_relation(model, &parsed, context)?;
+    let app = parsed.flag("--app");
+    let (key, member) = match parsed.positionals.as_slice() {
+        [] => ("-".to_owned(), None),
+        [key] => (key.clone(), None),
+        [key, member] => (key.clone(), Some(member.clone())),
+        _ => return Err(ToolError::usage("too many arguments")),
+    };
+    let member = match member {
+        Some(member) => member,
+        None if app => context
+            .remote_app
+            .clone()
+            .ok_or_else(|| ToolError::usage("no unit or application specified"))?,
+        None => context
+            .remote_unit
+            .clone()
+            .ok_or_else(|| ToolError::usage("no unit or application specified"))?,
+    };
+    let reference = relation.reference();
+    let bag = if app {
+        let app_name = member.split('/').next().unwrap_or_default();
+        if app_name == model.app {
+            if !model.leader {
+                return Err(ToolError::failed(format!(
+                    "cannot read relation application settings: permission denied \
+                     (only the leader reads its application's databag; relation {reference:?})"
+                )));
+            }
+            &relation.local_app_data
+        } else if app_name == relation.remote_app {
+            &relation.remote_app_data
+        } else {
+            return Err(ToolError::failed(format!(
+                "cannot read settings for application {app_name:?} in relation {reference:?}: \
+                 application not found"
+            )));
+        }
+    } else if member == model.unit {
+        &relation.local_unit_data
+    } else {
+        relation.remote_units.get(&member).ok_or_else(|| {
+            ToolError::failed(format!(
+                "cannot read settings for unit {member:?} in relation {reference:?}: unit \
+                 {member:?}: settings not found"
+            ))
+        })?
+    };
+    if key == "-" {
+        json_text(bag)
+    } else {
+        output(
+            &bag.get(&key).map_or(Value::String(String::new()), |value| {
+                Value::String(value.clone())
+            }),
+            json,
+        )
+    }
+}
+
+/// `relation-set [-r ID] [--app] [--file PATH|-] [KEY=VALUE ...]`.
+fn relation_set(
+    args: &[String],
+    model: &mut Model,
+    context: &Context,
+    stdin: &mut dyn FnMut() -> io::Result<String>,
+) -> Result<String, ToolError> {
+    let parsed = parse(
+        args,
+        &["-r", "--relation", "--file", "--format"],
+        &["--app"],
+    )?;
+    let index = relation_index(model, &parsed, context)?;
+    let changes = settings(&parsed, stdin)?;
+    let app = parsed.flag("--app");
+    if app && !model.leader {
+        return Err(ToolError::failed(
+            "cannot write relation settings: this unit is not the leader",
+        ));
+    }
+    let Some(relation) = model.relations.get_mut(index) else {
+        return Err(ToolError::failed("relation not found"));
+    };
+    let bag: &mut Databag = if app {
+        &mut relation.local_app_data
+    } else {
+        &mut relation.local_unit_data
+    };
+    for (key, value) in changes {
+        if value.is_empty() {
+            bag.remove(&key);
+        } else {
+            bag.insert(key, value);
+        }
+    }
+    Ok(String::new())
+}
+
+/// The settings of `relation-set`/`state-set`: `--file` (YAML or JSON; `-` is stdin),
+/// then `KEY=VALUE` arguments.
+fn settings(
+    parsed: &Parsed,
+    stdin: &mut dyn FnMut() -> io::Result<String>,
+) -> Result<Vec<(String, String)>, ToolError> {
+    let mut changes = Vec::new();
+    if let Some(file) = parsed.value(&["--file"]) {
+        let text = if file == "-" {
+            stdin().map_err(|error| ToolError::failed(format!("cannot read stdin: {error}")))?
+        } else {
+            std::fs::read_to_string(file)
+                .map_err(|error| ToolError::failed(format!("cannot read {file}: {error}")))?
+        };
+        if !text.trim().is_empty() {
+            let map: std::collections::BTreeMap<String, Option<String>> =
+                yaml_serde::from_str(&text).map_err(|error| {
+                    ToolError::failed(format!(
+                        "expected a map of strings to strings in --file: {error}"
+                    ))
+                })?;
+            changes.extend(
+                map.into_iter()
+                    .map(|(key, value)| (key, value.unwrap_or_default())),
+            );
+        }
+    }
+    for setting in &parsed.positionals {
+        match setting.split_once('=') {
+            Some((key, value)) if !key.is_empty() => {
+                changes.push((key.to_owned(), value.to_owned()));
+            }
+            _ => {
+                return Err(ToolError::usage(format!(
+                    "expected \"key=value\", got {setting:?}"
+                )));
+            }
+        }
+    }
+    Ok(changes)
+}
+
+/// `action-get`, `action-set`, `action-log`, `action-fail`.
+fn action_tool(tool: &str, args: &[String], model: &mut Model) -> Result<String, ToolError> {
+    let Some(action) = model.running_action.as_mut() else {
+        return Err(ToolError::failed(format!("{tool}: not running an action")));
+    };
+    match tool {
+        "action-get" => {
+            let parsed = parse(args, &["--format"], &[])?;
+            let json = parsed.json()?;
+            match parsed.positionals.as_slice() {
+                [] => json_text(&action.params),
+                [key] => {
+                    let mut value = &action.params;
+                    for part in key.split('.') {
+                        value = value.get(part).unwrap_or(&Value::Null);
+                    }
+                    output(value, json)
+                }
+                _ => Err(ToolError::usage("too many arguments")),
+            }
+        }
+        "action-set" => {
+            let parsed = parse(args, &[], &[])?;
+            for setting in &parsed.positionals {
+                let Some((key, value)) = setting.split_once('=') else {
+                    return Err(ToolError::usage(format!(
+                        "argument {setting:?} must be of the form key...=value"
+                    )));
+                };
+                let parts: Vec<&str> = key.split('.').collect();
+                if parts.iter().any(|part| part.is_empty()) {
+                    return Err(ToolError::usage(format!("key {key:?} is not valid")));
+                }
+                insert_nested(&mut action.results, &parts, value)?;
+            }
+            Ok(String::new())
+        }
+        "action-log" => {
+            let parsed = parse(args, &[], &[])?;
+            if parsed.positionals.is_empty() {
+                return Err(ToolError::usage("no message specified"));
+            }
+            action.log.push(parsed.positionals.join(" "));
+            Ok(String::new())
+        }
+        _ => {
+            let parsed = parse(args, &[], &[])?;
+            let message = if parsed.positionals.is_empty() {
+                "action failed without reason given".to_owned()
+            } else {
+                parsed.positionals.join(" ")
+            };
+            action.status = "failed".into();
+            action.message = Some(message);
+            Ok(String::new())
+        }
+    }
+}
+
+fn insert_nested(
+    map: &mut Map<String, Value>,
+    parts: &[&str],
+    value: &str,
+) -> Result<(), ToolError> {
+    match parts {
+        [] => Ok(()),
+        [last] => {
+            map.insert((*last).to_owned(), Value::String(value.to_owned()));
+            Ok(())
+        }
+        [first, rest @ ..] => {
+            let entry = map
+                .entry((*first).to_owned())
+                .or_insert_with(|| Value::Object(Map::new()));
+            match entry {
+                Value::Object(inner) => insert_nested(inner, rest, value),
+                _ => Err(ToolError::usage(format!(
+                    "key {first:?} already holds a value, not a map"
+                ))),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::state::ActionRun;
+
+    fn call(model: &mut Model, context: &Context, argv: &[&str]) -> Result<String, ToolError> {
+        call_with_stdin(model, context, argv, "")
+    }
+
+    fn call_with_stdin(
+        model: &mut Model,
+        context: &Context,
+        argv: &[&str],
+        input: &str,
+    ) -> Result<String, ToolError> {
+        let (tool, args) = argv.split_first().unwrap();
+        let args: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
+        run(tool, &args, model, context, &mut || Ok(input.to_owned()))
+    }
+
+    #[test]
+    fn status_leader_config_and_version() {
+        let mut model = Model::new("demo", true);
+        model
+            .config
+            .insert("slug".into(), Value::String("x".into()));
+        let cx = Context::default();
+        assert_eq!(
+            call(&mut model, &cx, &["is-leader", "--format=json"]),
+            Ok("true\n".into())
+        );
+        assert_eq!(
+            call(&mut model, &cx, &["config-get", "--format=json"]),
+            Ok("{\"slug\":\"x\"}\n".into())
+        );
+        assert_eq!(
+            call(&mut model, &cx, &["config-get", "slug"]),
+            Ok("x\n".into())
+        );
+        call(
+            &mut model,
+            &cx,
+            &[
+                "status-set",
+                "--application=True",
+                "waiting",
+                "--",
+                "for",
+                "peers",
+            ],
+        )
+        .unwrap();
+        call(
+            &mut model,
+            &cx,
+            &["status-set", "--application=false", "active", "--", ""],
+        )
+        .unwrap();
+        assert_eq!(model.app_status, Status::new("waiting", "for peers"));
+        assert_eq!(model.unit_status, Status::new("active", ""));
+        let app: Value = serde_json::from_str(
+            &call(
+                &mut model,
+                &cx,
+                &[
+                    "status-get",
+                    "--include-data",
+                    "--format=json",
+                    "--application=true",
+                ],
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(app["application-status"]["status"], "waiting");
+        assert_eq!(
+            app["application-status"]["units"]["demo/0"]["status"],
+            "active"
+        );
+        assert!(call(&mut model, &cx, &["status-set", "unknown"]).is_err());
+        call(&mut model, &cx, &["application-version-set", "--", "1.2"]).unwrap();
+        assert_eq!(model.workload_version, "1.2");
+        call(
+            &mut model,
+            &cx,
+            &["juju-log", "--log-level", "WARNING", "--", "hi there"],
+        )
+        .unwrap();
+        assert_eq!(model.log[0].level, "WARNING");
+        model.leader = false;
+        let error = call(
+            &mut model,
+            &cx,
+            &["status-set", "--application=true", "active"],
+        );
+        assert_eq!(error.map_err(|error| error.code), Err(1));
+    }
+
+    #[test]
+    fn relations() {
+        let mut model = Model::new("demo", true);
+        let index = model.add_relation("db", "pg");
+        model.relations[index]
+            .remote_units
+            .insert("pg/0".into(), Databag::from([("host".into(), "h".into())]));
+        let cx = Context {
+            relation_id: Some("db:0".into()),
+            remote_unit: Some("pg/0".into()),
+            ..Context::default()
+        };
+        assert_eq!(
+            call(&mut model, &cx, &["relation-ids", "db", "--format=json"]),
+            Ok("[\"db:0\"]\n".into())
+        );
+        assert_eq!(
+            call(
+                &mut model,
+                &cx,
+                &["relation-list", "--format=json", "-r", "db:0"]
+            ),
+            Ok("[\"pg/0\"]\n".into())
+        );
+        assert_eq!(
+            call(
+                &mut model,
+                &cx,
+                &["relation-list", "--format=json", "--app", "-r", "db:0"]
+            ),
+            Ok("\"pg\"\n".into())
+        );
+        assert_eq!(
+            call(
+                &mut model,
+                &cx,
+                &["relation-get", "--format=json", "-r", "db:0", "-", "pg/0"]
+            ),
+            Ok("{\"host\":\"h\"}\n".into())
+        );
+        call_with_stdin(
+            &mut model,
+            &cx,
+            &["relation-set", "-r", "db:0", "--app", "--file", "-"],
+            r#"{"a":"1","b":""}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            model.relations[0].local_app_data,
+            Databag::from([("a".into(), "1".into())])
+        );
+        let error = call(
+            &mut model,
+            &cx,
+            &["relation-get", "--format=json", "-r", "db:9", "-", "demo/0"],
+        )
+        .unwrap_err();
+        assert_eq!(error.code, 2);
+        assert_eq!(
+            error.message,
+            "invalid value \"db:9\" for option -r: relation not found"
+        );
+    }
+
+    #[test]
+    fn actions_ports_and_state() {
+        let mut model = Model::new("demo", true);
+        let cx = Context::default();
+        assert!(call(&mut model, &cx, &["action-get", "--format=json"]).is_err());
+        model.running_action = Some(ActionRun {
+            name: "describe".into(),
+            id: "1".into(),
+            params: serde_json::json!({"include-config": false}),
+            results: Map::new(),
+            log: Vec::new(),
+            status: "running".into(),
+            message: None,
+        });
+        assert_eq!(
+            call(&mut model, &cx, &["action-get", "--format=json"]),
+            Ok("{\"include-config\":false}\n".into())
+        );
+        call(
+            &mut model,
+            &cx,
+            &["action-set", "proxy.slug=x", "proxy.port=80", "ok=yes"],
+        )
+        .unwrap();
+        call(&mut model, &cx, &["action-log", "--", "working"]).unwrap();
+        let action = model.running_action.clone().unwrap();
+        assert_eq!(
+            Value::Object(action.results),
+            serde_json::json!({"proxy": {"slug": "x", "port": "80"}, "ok": "yes"})
+        );
+        assert_eq!(action.log, ["working"]);
+        call(&mut model, &cx, &["open-port", "8000"]).unwrap();
+        call(&mut model, &cx, &["open-port", "9000-9010/UDP"]).unwrap();
+        call(&mut model, &cx, &["close-port", "8000/tcp"]).unwrap();
+        assert_eq!(
+            call(&mut model, &cx, &["opened-ports", "--format=json"]),
+            Ok("[\"9000-9010/udp\"]\n".into())
+        );
+        call_with_stdin(
+            &mut model,
+            &cx,
+            &["state-set", "--file", "-"],
+            r#"{"k":"{\"n\": 1}"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            call(&mut model, &cx, &["state-get", "--format=json", "k"]),
+            Ok("\"{\\\"n\\\": 1}\"\n".into())
+        );
+        call(&mut model, &cx, &["state-delete", "k"]).unwrap();
+        assert_eq!(
+            call(&mut model, &cx, &["state-get", "--format=json", "k"]),
+            Ok("null\n".into())
+        );
+        let error = call(&mut model, &cx, &["secret-add", "x#file=/y"]).unwrap_err();
+        assert!(error.message.contains("not simulated"), "{}", error.message);
+    }
+}

@@ -1,0 +1,208 @@
+//! `cargo charm sim` on the tinyproxy example: the charm's debug build runs as
+//! `dispatch`, one process per event, with `cargo-charm` itself as the hook tools.
+//!
+//! The debug build goes to `target/sim-tests` under the workspace, so that it is
+//! compiled once and reused. tinyproxy's workload runs `apt-get` and `tinyproxy`
+//! from PATH: a fake `apt-get` in an `--extra-path` directory "installs" a fake
+//! `tinyproxy` that prints its version. The slug stays invalid whenever `start` or
+//! `config-changed` run, so that the charm never writes `/etc/tinyproxy` on the
+//! machine running the tests.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const WORKSPACE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+const TINYPROXY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/tinyproxy");
+const SLUG_MESSAGE: &str = "Invalid slug: 'Not_Valid'. Slug must match the regex [a-z0-9-]+";
+
+const FAKE_APT_GET: &str = r#"#!/bin/sh
+dir=$(dirname "$0")
+case "$1" in
+  install) printf '#!/bin/sh\necho "tinyproxy 1.11.0"\n' > "$dir/tinyproxy"; chmod +x "$dir/tinyproxy" ;;
+  remove) rm -f "$dir/tinyproxy" ;;
+esac
+"#;
+
+/// A scratch directory with the fake `apt-get` in `fakes/`.
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("cargo-charm-sim")
+        .join(name);
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(dir.join("fakes")).expect("create a scratch directory");
+    let apt_get = dir.join("fakes/apt-get");
+    fs::write(&apt_get, FAKE_APT_GET).expect("write the fake apt-get");
+    fs::set_permissions(&apt_get, fs::Permissions::from_mode(0o755)).expect("chmod apt-get");
+    dir
+}
+
+fn sim(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cargo-charm"))
+        .arg("sim")
+        .arg(TINYPROXY)
+        .arg("--extra-path")
+        .arg(dir.join("fakes"))
+        .args(args)
+        .env(
+            "CARGO_TARGET_DIR",
+            Path::new(WORKSPACE).join("target/sim-tests"),
+        )
+        .output()
+        .expect("run cargo-charm")
+}
+
+fn final_state(output: &Output) -> Value {
+    assert!(
+        output.status.success(),
+        "sim failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("--json prints the model as JSON")
+}
+
+fn events(state: &Value) -> Vec<(String, i64)> {
+    state["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|record| {
+            (
+                record["event"].as_str().unwrap_or_default().to_owned(),
+                record["exit_code"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn lifecycle_with_an_invalid_slug() {
+    let dir = scratch("lifecycle");
+    let output = sim(&dir, &["--config", "slug=Not_Valid", "--json"]);
+    let state = final_state(&output);
+    assert_eq!(
+        events(&state),
+        [
+            ("install".to_owned(), 0),
+            ("leader-elected".to_owned(), 0),
+            ("config-changed".to_owned(), 0),
+            ("start".to_owned(), 0),
+            ("update-status".to_owned(), 0),
+        ]
+    );
+    assert_eq!(state["unit"], "tinyproxy/0");
+    assert_eq!(state["leader"], true);
+    assert_eq!(state["config"]["slug"], "Not_Valid");
+    assert_eq!(state["workload_version"], "1.11.0");
+    assert_eq!(state["unit_status"]["status"], "blocked");
+    assert_eq!(state["unit_status"]["message"], SLUG_MESSAGE);
+    // Every event ran hook tools (at least collect-status's config-get and status-set).
+    for record in state["history"].as_array().into_iter().flatten() {
+        assert!(record["hook_tool_calls"].as_u64() >= Some(1), "{record}");
+    }
+    // The per-event lines went to stderr, since stdout holds the JSON.
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("install")
+            && stderr.contains("exit 0")
+            && stderr.contains("hook-tool calls"),
+        "{stderr}"
+    );
+    assert!(
+        dir.join("fakes/tinyproxy").is_file(),
+        "the fake apt-get installed tinyproxy"
+    );
+}
+
+#[test]
+fn scenario_with_an_action_and_a_config_change() {
+    let dir = scratch("scenario");
+    let scenario = dir.join("scenario.yaml");
+    fs::write(
+        &scenario,
+        "- event: install\n\
+         - event: leader-elected\n\
+         - action: {name: describe, params: {include-config: false}}\n\
+         - event: config-changed\n  config: {slug: Not_Valid}\n\
+         - event: update-status\n\
+         - event: stop\n",
+    )
+    .expect("write the scenario");
+    let scenario_arg = scenario.to_string_lossy().into_owned();
+    let state = final_state(&sim(&dir, &["--scenario", &scenario_arg, "--json"]));
+    assert_eq!(
+        events(&state),
+        [
+            ("install".to_owned(), 0),
+            ("leader-elected".to_owned(), 0),
+            ("describe-action".to_owned(), 0),
+            ("config-changed".to_owned(), 0),
+            ("update-status".to_owned(), 0),
+            ("stop".to_owned(), 0),
+        ]
+    );
+    assert_eq!(state["workload_version"], "1.11.0");
+    assert_eq!(state["unit_status"]["status"], "blocked");
+    assert_eq!(state["unit_status"]["message"], SLUG_MESSAGE);
+    let actions = state["actions"].as_array().expect("actions");
+    assert_eq!(actions.len(), 1);
+    let describe = &actions[0];
+    assert_eq!(describe["name"], "describe");
+    assert_eq!(describe["status"], "completed");
+    assert_eq!(
+        describe["params"],
+        serde_json::json!({"include-config": false})
+    );
+    assert_eq!(
+        describe["results"],
+        serde_json::json!({
+            "proxy": {"slug": "example", "port": "8000"},
+            "workload": {"running": "false", "version": "1.11.0"},
+        })
+    );
+    assert_eq!(
+        describe["log"],
+        serde_json::json!(["collecting tinyproxy's state"])
+    );
+}
+
+#[test]
+fn a_failing_hook_stops_the_run_and_shows_the_charms_log() {
+    // Without the fake apt-get, install fails: the real one is missing or refuses.
+    let dir = scratch("failing");
+    fs::remove_file(dir.join("fakes/apt-get")).expect("remove the fake apt-get");
+    fs::write(
+        dir.join("fakes/apt-get"),
+        "#!/bin/sh\necho 'E: Could not open lock file' >&2\nexit 100\n",
+    )
+    .expect("write a failing apt-get");
+    fs::set_permissions(dir.join("fakes/apt-get"), fs::Permissions::from_mode(0o755))
+        .expect("chmod apt-get");
+    let output = sim(&dir, &["--config", "slug=Not_Valid"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stdout.starts_with("install"), "{stdout}");
+    assert!(stdout.contains("exit 1"), "{stdout}");
+    assert!(!stdout.contains("leader-elected"), "{stdout}");
+    assert!(stderr.contains("juju-log ERROR"), "{stderr}");
+    assert!(stderr.contains("Could not open lock file"), "{stderr}");
+    assert!(stderr.contains("the `install` hook failed"), "{stderr}");
+}
+
+#[test]
+fn hook_tools_outside_sim_say_so() {
+    let dir = scratch("tool");
+    let link = dir.join("config-get");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_cargo-charm"), &link).expect("symlink");
+    let output = Command::new(&link)
+        .arg("--format=json")
+        .env_remove("OPS_SIM_STATE")
+        .output()
+        .expect("run config-get");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cargo charm sim"));
+}
