@@ -202,9 +202,10 @@ def pebble_rust(calls):
 
 def pebble_python(python, calls):
     """ops's Pebble client against the same wire-level server."""
-    server = subprocess.Popen(
-        ["cargo", "run", "--release", "--quiet", "-p", "ops-runtime", "--example", "pebble_bench", "--", "--serve", "300"],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    sh("cargo", "build", "--release", "--quiet", "-p", "ops-runtime", "--example", "pebble_bench", cwd=ROOT)
+    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    server = subprocess.Popen([str(target / "release" / "examples" / "pebble_bench"), "--serve", "300"],
+                              cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         socket = server.stdout.readline().strip()
         code = f"""
@@ -226,8 +227,10 @@ print(json.dumps({{
     "exec echo": measure(lambda: c.exec(["echo", "hello"]).wait_output()),
 }}))
 """
-        out = subprocess.run([str(python), "-c", code], check=True, capture_output=True, text=True).stdout
-        return json.loads(out)
+        run = subprocess.run([str(python), "-c", code], capture_output=True, text=True)
+        if run.returncode != 0:
+            raise SystemExit(f"ops's Pebble client failed against the test server:\n{run.stderr}")
+        return json.loads(run.stdout)
     finally:
         server.kill()
         server.wait()
@@ -310,6 +313,16 @@ def main():
         f"{rt['cpu']*1e3:.1f} ms | {pt['cpu']*1e3:.0f} ms | {peak['rust']/1024:.1f} MiB | {peak['python']/1024:.1f} MiB | "
         f"{rt['calls']}/{pt['calls']} |")
 
+    # One hook-tool call, measured alone: the floor every hook pays per call.
+    tool_env = dict(os.environ, BENCH_CALLS=str(work / "tool-calls"), BENCH_CONFIG="{}")
+    tool_runs = [json.loads(subprocess.run([str(MEASURE), str(rust.bin / "config-get"), "--format=json"],
+                                           env=tool_env, check=True, capture_output=True, text=True).stdout)["wall"]
+                 for _ in range(50)]
+    tool_cost = median(tool_runs)
+    own = {fw: totals[fw]["wall"] - totals[fw]["calls"] * tool_cost for fw in ("rust", "python")}
+
+    ratios = [p[0] / r[0] for _, r, p in rows]
+    min_ratio, max_ratio = min(ratios), max(ratios)
     harness_r = harness_rust(args.harness_runs)
     harness_p = harness_python(python, args.harness_runs)
     pebble_r = pebble_rust(args.pebble_calls)
@@ -338,6 +351,15 @@ taken by `bench/measure`, a small process that runs `dispatch` and reads
 
 {table}
 
+### Where the time goes
+
+One hook-tool call (a shell script here, as Juju's are separate executables)
+costs {tool_cost*1e3:.2f} ms on its own. Over the whole sequence, the charm's own
+time (wall time minus hook-tool calls) is {own['rust']*1e3:.1f} ms for Rust and
+{own['python']*1e3:.0f} ms for Python: a ratio of {own['python'] / max(own['rust'], 1e-9):.0f}x once the
+hook tools both pay for are taken out. Rust's hooks are bounded below by the
+number of hook tools they call; Python's by interpreter start-up and `import ops`.
+
 ## Testing harness
 
 The same state-transition test (config-changed with an invalid slug, ending in
@@ -363,7 +385,32 @@ answers from memory and runs `echo` without a process):
 
 | | |
 |---|---|
-""" + "\n".join(f"| {k} | {v} |" for k, v in build.items()) + """
+""" + "\n".join(f"| {k} | {v} |" for k, v in build.items()) + f"""
+
+## Against the targets
+
+| target | measured | |
+|---|---|---|
+| per hook at least 50x faster | {min_ratio:.0f}x to {max_ratio:.0f}x per hook, {pt['wall']/rt['wall']:.0f}x over the sequence; {own['python'] / max(own['rust'], 1e-9):.0f}x on the charms' own time | {"met" if min_ratio >= 50 else "missed"} |
+| at most a tenth of the memory | {peak['rust']/1024:.1f} MiB against {peak['python']/1024:.1f} MiB ({peak['python']/max(peak['rust'], 1):.1f}x less) | {"met" if peak['python'] >= 10 * peak['rust'] else "missed"} |
+| fewer hook-tool calls than ops | {rt['calls']} against {pt['calls']} | {"met" if rt['calls'] < pt['calls'] else "missed"} |
+| harness at least 100x faster | {harness_p / harness_r:.0f}x | {"met" if harness_p >= 100 * harness_r else "missed"} |
+| Pebble calls at least 3x faster | {min(pebble_p[k] / pebble_r[k] for k in PEBBLE_CALLS if k in pebble_r and k in pebble_p):.1f}x to {max(pebble_p[k] / pebble_r[k] for k in PEBBLE_CALLS if k in pebble_r and k in pebble_p):.1f}x | {"met" if all(pebble_p[k] >= 3 * pebble_r[k] for k in PEBBLE_CALLS if k in pebble_r and k in pebble_p) else "partly missed"} |
+
+Where the per-hook time goes. A Rust hook's wall time is its own start-up and
+work (about {own['rust'] / len(SEQUENCE) * 1e3:.1f} ms per hook here, fake workload commands
+such as `apt-get` and `tinyproxy -v` included) plus {tool_cost*1e3:.1f} ms for each
+hook-tool call. Every hook makes at least one call (`config-get`, read once for
+collect-status), so no hook can go below about {tool_cost*1e3 + 1:.0f} ms against the
+~{pt['wall'] / len(SEQUENCE) * 1e3:.0f} ms Python needs to start and import `ops`: the 50x target
+holds for the charm's own time but not for hooks dominated by hook tools. With
+Juju's real hook tools (one small Go binary, about 1 ms a call) the floor moves
+but stays. What would close it: fewer calls (keep the last `config-get` answer
+when Juju says config did not change, batch status reads), and a static musl
+build (no dynamic loader on each exec). Pebble: our client pays reqwest's
+per-request machinery and a fresh connection per call on the Unix socket;
+keeping one connection alive across a hook's calls (or a leaner HTTP/1.1 layer)
+is the next step there.
 
 ## Not measured yet
 
@@ -372,7 +419,8 @@ container model and the simulator.
 """
     (ROOT / "BENCHMARKS.md").write_text(report)
     print(table)
-    print(f"\nharness: Rust {harness_r:.1f} µs/run, ops.testing {harness_p:.0f} µs/run")
+    print(f"\none hook-tool call: {tool_cost*1e3:.2f} ms; own time over the sequence: Rust {own['rust']*1e3:.1f} ms, Python {own['python']*1e3:.0f} ms")
+    print(f"harness: Rust {harness_r:.1f} µs/run, ops.testing {harness_p:.0f} µs/run")
     for k in PEBBLE_CALLS:
         print(f"pebble {k}: ours {pebble_r.get(k, float('nan')):.0f} µs, ops {pebble_p.get(k, float('nan')):.0f} µs")
     for k, v in build.items():

@@ -1,5 +1,5 @@
 //! `measure PROGRAM [ARGS...]`: runs the program (environment and working
-//! directory inherited) and prints `{"wall": s, "cpu": s, "rss_kib": n, "code": n}`.
+//! directory inherited, standard output discarded) and prints `{"wall": s, "cpu": s, "rss_kib": n, "code": n}`.
 //!
 //! Measured from this small process rather than from the Python benchmark, whose
 //! own pages would otherwise count in the child's peak RSS: a child starts as a
@@ -7,7 +7,7 @@
 
 #![forbid(unsafe_code)]
 
-use std::process::{Command, ExitCode};
+use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
 use nix::sys::resource::{UsageWho, getrusage};
@@ -19,7 +19,8 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let start = Instant::now();
-    let status = match Command::new(&program).args(args).status() {
+    // The program's output is discarded: this one's stdout is the measurement.
+    let status = match Command::new(&program).args(args).stdout(Stdio::null()).status() {
         Ok(status) => status,
         Err(e) => {
             eprintln!("cannot run {}: {e}", program.to_string_lossy());
