@@ -408,9 +408,10 @@ Juju's real hook tools (one small Go binary, about 1 ms a call) the floor moves
 but stays. What would close it: fewer calls (keep the last `config-get` answer
 when Juju says config did not change, batch status reads), and a static musl
 build (no dynamic loader on each exec). Pebble: our client pays reqwest's
-per-request machinery and a fresh connection per call on the Unix socket;
-keeping one connection alive across a hook's calls (or a leaner HTTP/1.1 layer)
-is the next step there.
+per-request machinery and the blocking face's entry into the runtime on every
+call; not yet profiled: whether connections are reused on the Unix socket
+(keeping one alive across a hook's calls, or a leaner HTTP/1.1 layer, is the
+next step there).
 
 ## Not measured yet
 
