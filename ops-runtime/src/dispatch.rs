@@ -220,12 +220,8 @@ pub fn main_with<C: Charm>(make: impl FnOnce() -> C) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let store: Box<dyn StateStore> = match C::META.store {
-        StoreKind::Local => Box::new(LocalStore::in_charm_dir(&juju.charm_dir)),
-        StoreKind::Controller => Box::new(ControllerStore::new(Rc::clone(&tools))),
-    };
     let mut charm = make();
-    let outcome = run_with_store(&mut charm, juju, tools, &*store);
+    let outcome = run(&mut charm, juju, tools);
     if let Outcome::Failed(error) = &outcome {
         eprintln!("error: {error}");
     }
