@@ -131,9 +131,10 @@ impl Juju {
         self
     }
 
-    /// Runs `hook` (with scenario `none`); returns the exit code and every call.
-    fn run_hook(&self, hook: &str) -> (i32, Vec<Vec<String>>) {
-        self.respond("config-get", r#"{"scenario": "none"}"#);
+    /// Runs `hook` with `scenario` as the charm's config; returns the exit code
+    /// and every call recorded.
+    fn dispatch(&self, hook: &str, scenario: &str) -> (i32, Vec<Vec<String>>) {
+        self.respond("config-get", &format!(r#"{{"scenario": "{scenario}"}}"#));
         let status = Command::new(env!("CARGO_BIN_EXE_process-tests"))
             .env_clear()
             .env(
@@ -144,6 +145,9 @@ impl Juju {
             .env("JUJU_DISPATCH_PATH", format!("hooks/{hook}"))
             .env("JUJU_HOOK_NAME", hook)
             .env("JUJU_UNIT_NAME", "probe/0")
+            .env("JUJU_MODEL_NAME", "test")
+            .env("JUJU_MODEL_UUID", "6f1a3e2c-0c1d-4f3b-9a57-1b9e6c2d7e10")
+            .env("JUJU_VERSION", "3.6.4")
             .env("JUJU_CHARM_DIR", &self.dir)
             .status()
             .unwrap();
@@ -156,33 +160,16 @@ impl Juju {
         (status.code().unwrap_or(-1), calls)
     }
 
+    /// Runs `hook` (with scenario `none`); returns the exit code and every call.
+    fn run_hook(&self, hook: &str) -> (i32, Vec<Vec<String>>) {
+        self.dispatch(hook, "none")
+    }
+
     /// Runs config-changed with `scenario`; returns the exit code and the calls
     /// other than config-get, collect-status's and the final log line, plus that
     /// log line.
     fn run(&self, scenario: &str) -> (i32, Vec<Vec<String>>, String) {
-        self.respond("config-get", &format!(r#"{{"scenario": "{scenario}"}}"#));
-        let status = Command::new(env!("CARGO_BIN_EXE_process-tests"))
-            .env_clear()
-            .env(
-                "PATH",
-                format!("{}:/usr/bin:/bin", self.dir.join("bin").display()),
-            )
-            .env("FAKE_JUJU", &self.dir)
-            .env("JUJU_DISPATCH_PATH", "hooks/config-changed")
-            .env("JUJU_HOOK_NAME", "config-changed")
-            .env("JUJU_UNIT_NAME", "probe/0")
-            .env("JUJU_MODEL_NAME", "test")
-            .env("JUJU_MODEL_UUID", "6f1a3e2c-0c1d-4f3b-9a57-1b9e6c2d7e10")
-            .env("JUJU_VERSION", "3.6.4")
-            .env("JUJU_CHARM_DIR", &self.dir)
-            .status()
-            .unwrap();
-        let text = fs::read_to_string(self.dir.join("calls")).unwrap_or_default();
-        let _ = fs::remove_file(self.dir.join("calls"));
-        let mut calls: Vec<Vec<String>> = text
-            .lines()
-            .map(|l| l.split('\t').map(str::to_owned).collect())
-            .collect();
+        let (code, mut calls) = self.dispatch("config-changed", scenario);
         assert_eq!(calls.first().map(|c| c[0].as_str()), Some("config-get"));
         calls.remove(0);
         let log = match calls.last() {
@@ -191,7 +178,7 @@ impl Juju {
             }
             _ => String::new(),
         };
-        (status.code().unwrap_or(-1), calls, log)
+        (code, calls, log)
     }
 }
 
