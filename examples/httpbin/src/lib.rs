@@ -7,21 +7,38 @@
 //! `log-level` option goes to gunicorn through `GUNICORN_CMD_ARGS`.
 //! Collect-status reports an invalid log level, a Pebble that cannot be
 //! reached yet, and a service that is not running.
+//!
+//! Beyond the Python demo: the `website` endpoint (interface `http`) gives each
+//! client this unit's address and port, and the `restart` action restarts the
+//! service.
 
 use std::fmt;
 use std::str::FromStr;
 
 use ops_runtime::pebble::{Layer, Override, Service, ServiceStartup};
 use ops_runtime::{
-    CharmConfig, CharmError, CollectStatus, Config, ConfigError, HookContext, ModelError,
-    PebbleReadyEvent, Status, charm,
+    Bag, CharmConfig, CharmError, CollectStatus, Config, ConfigError, HookContext, ModelError,
+    PebbleReadyEvent, RelationJoinedEvent, Status, charm,
 };
+use serde::Serialize;
 
 /// The Pebble service (and layer label) that runs httpbin.
 pub const SERVICE: &str = "httpbin";
 
 /// The command that runs httpbin.
 pub const COMMAND: &str = "gunicorn -b 0.0.0.0:80 httpbin:app -k gevent";
+
+/// The port gunicorn listens on.
+pub const PORT: u16 = 80;
+
+/// What the `restart` action returns.
+#[derive(Debug, Clone, Serialize)]
+pub struct Restarted {
+    /// The service that was restarted.
+    pub service: &'static str,
+    /// Whether it runs now.
+    pub running: bool,
+}
 
 /// gunicorn's log levels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,6 +156,49 @@ impl HttpbinCharm {
             }
             Err(other) => Err(other.into()),
         }
+    }
+
+    /// A client joined `website`: tell it where httpbin listens, in this
+    /// unit's databag (`hostname`, `port`), as the `http` interface has it.
+    #[on(website_relation_joined)]
+    fn website_joined(
+        &mut self,
+        cx: &mut HookContext,
+        event: RelationJoinedEvent,
+    ) -> Result<(), CharmError> {
+        let network = cx.network(Self::BINDING_WEBSITE, Some(&event.relation))?;
+        let Some(address) = network.ingress_address().map(str::to_owned) else {
+            return Err(CharmError::msg(
+                "Juju gave no ingress address for the website binding",
+            ));
+        };
+        cx.update_relation_data(
+            &event.relation,
+            Bag::Unit,
+            [("hostname", address), ("port", PORT.to_string())],
+        )?;
+        Ok(())
+    }
+
+    /// Restarts httpbin; fails when Pebble cannot be reached or the service is
+    /// not in the plan yet.
+    #[on(restart_action)]
+    fn restart(&mut self, cx: &mut HookContext) -> Result<Restarted, CharmError> {
+        let container = cx.container(Self::CONTAINER_HTTPBIN);
+        if container.service(SERVICE)?.is_none() {
+            return Err(CharmError::msg(
+                "httpbin is not set up yet: wait for the workload container to be ready",
+            ));
+        }
+        cx.action_log(&format!("restarting {SERVICE}"))?;
+        container.restart(&[SERVICE])?;
+        let running = container
+            .service(SERVICE)?
+            .is_some_and(|service| service.is_running());
+        Ok(Restarted {
+            service: SERVICE,
+            running,
+        })
     }
 
     /// Reports the configuration, Pebble and the service after every hook.

@@ -3,7 +3,7 @@
 
 use httpbin::{COMMAND, HttpbinCharm, SERVICE};
 use ops_runtime::pebble::{ServiceStartup, ServiceStatus};
-use ops_runtime::testing::{Container, Context, State};
+use ops_runtime::testing::{Action, Container, Context, Relation, RunError, State};
 use ops_runtime::{Event, Status};
 
 fn httpbin() -> Container {
@@ -143,5 +143,64 @@ fn no_layer_yet_waits_for_pebble() {
     assert_eq!(
         out.unit_status,
         Status::maintenance("Waiting for Pebble in workload container").info()
+    );
+}
+
+#[test]
+fn a_website_client_gets_the_address_and_port() {
+    let mut ctx = Context::<HttpbinCharm>::new();
+    let website = Relation::new("website", 3).with_remote_app("proxy");
+    let out = ctx
+        .run(
+            website.joined_event("proxy/0"),
+            State::new()
+                .with_container(httpbin())
+                .with_relation(website),
+        )
+        .unwrap();
+    let bag = &out.relation(3).unwrap().local_unit_data;
+    // The harness's default network gives every binding 192.0.2.0.
+    assert_eq!(bag["hostname"], "192.0.2.0");
+    assert_eq!(bag["port"], "80");
+}
+
+#[test]
+fn restart_restarts_the_service() {
+    let mut ctx = Context::<HttpbinCharm>::new();
+    let container = httpbin()
+        .with_layer(SERVICE, httpbin::layer(httpbin::LogLevel::Info))
+        .with_service_status(SERVICE, ServiceStatus::Inactive);
+    let out = ctx
+        .run_action(
+            Action::new("restart"),
+            State::new().with_container(container),
+        )
+        .unwrap();
+    assert_eq!(
+        serde_json::Value::Object(out.results),
+        serde_json::json!({"service": "httpbin", "running": "true"})
+    );
+    assert_eq!(out.logs, ["restarting httpbin"]);
+    assert_eq!(
+        out.state
+            .container("httpbin")
+            .unwrap()
+            .service_status(SERVICE),
+        ServiceStatus::Active
+    );
+}
+
+#[test]
+fn restart_before_the_layer_fails_the_action() {
+    let mut ctx = Context::<HttpbinCharm>::new();
+    let err = ctx
+        .run_action(
+            Action::new("restart"),
+            State::new().with_container(httpbin()),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&err, RunError::ActionFailed { message, .. } if message.starts_with("httpbin is not set up yet")),
+        "{err}"
     );
 }

@@ -1,6 +1,7 @@
 //! A machine charm for [tinyproxy](https://tinyproxy.github.io/), run as a
 //! reverse proxy whose path is set by the `slug` option: a Rust port of ops's
-//! `machine-tinyproxy` example, plus a `describe` action.
+//! `machine-tinyproxy` example, plus a `describe` action and a `website`
+//! endpoint (interface `http`) that tells clients where the proxy listens.
 //!
 //! The charm logic is in [`TinyproxyCharm`]; everything that touches the machine
 //! is behind [`workload::Workload`], which the tests replace with a fake.
@@ -11,8 +12,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use ops_runtime::{
-    CharmAction, CharmConfig, CharmError, CollectStatus, Config, ConfigError, HookContext, Params,
-    Status, charm,
+    Bag, CharmAction, CharmConfig, CharmError, CollectStatus, Config, ConfigError, HookContext,
+    Params, RelationJoinedEvent, Status, charm,
 };
 use serde::Serialize;
 
@@ -157,6 +158,28 @@ impl TinyproxyCharm {
     #[on(remove)]
     fn remove(&mut self) -> Result<(), CharmError> {
         Ok(self.workload.uninstall()?)
+    }
+
+    /// A client joined `website`: give it this unit's address and the proxy's
+    /// port (`hostname`, `port` in the unit databag, as the `http` interface has it).
+    #[on(website_relation_joined)]
+    fn website_joined(
+        &mut self,
+        cx: &mut HookContext,
+        event: RelationJoinedEvent,
+    ) -> Result<(), CharmError> {
+        let network = cx.network(Self::BINDING_WEBSITE, Some(&event.relation))?;
+        let Some(address) = network.ingress_address().map(str::to_owned) else {
+            return Err(CharmError::msg(
+                "Juju gave no ingress address for the website binding",
+            ));
+        };
+        cx.update_relation_data(
+            &event.relation,
+            Bag::Unit,
+            [("hostname", address), ("port", PORT.to_string())],
+        )?;
+        Ok(())
     }
 
     /// Reports how tinyproxy is set up; fails when it is not installed.

@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use ops_runtime::testing::{Action, Context, RunError, State};
+use ops_runtime::testing::{Action, Context, Relation, RunError, State};
 use ops_runtime::{Event, Status, StatusKind};
 use tinyproxy::workload::{Workload, WorkloadError};
 use tinyproxy::{PORT, TinyproxyCharm};
@@ -359,4 +359,19 @@ fn describe_rejects_mistyped_params() {
             .contains("`describe.include-config` is of type `boolean`"),
         "{err}"
     );
+}
+
+#[test]
+fn a_website_client_gets_the_address_and_port() {
+    let (mut ctx, _proxy) = context(configured());
+    let website = Relation::new("website", 1).with_remote_app("frontend");
+    let out = ctx
+        .run(
+            website.joined_event("frontend/0"),
+            State::new().with_relation(website),
+        )
+        .unwrap();
+    let bag = &out.relation(1).unwrap().local_unit_data;
+    assert_eq!(bag["hostname"], "192.0.2.0");
+    assert_eq!(bag["port"], PORT.to_string());
 }
