@@ -209,7 +209,11 @@ pub fn main<C: Charm + Default>() -> ExitCode {
 
 /// [`main`] for a charm built by a function rather than [`Default`].
 pub fn main_with<C: Charm>(make: impl FnOnce() -> C) -> ExitCode {
-    let tools: Rc<dyn HookTools> = Rc::new(ProcessHookTools::new());
+    let mut process_tools = ProcessHookTools::new();
+    if let Some(dir) = crate::env::containers_dir_from_env() {
+        process_tools = process_tools.with_containers_dir(dir);
+    }
+    let tools: Rc<dyn HookTools> = Rc::new(process_tools);
     let juju = match JujuContext::from_env() {
         Ok(juju) => juju,
         Err(error) => {

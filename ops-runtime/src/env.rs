@@ -10,6 +10,20 @@ use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 
+/// Not Juju's: the directory holding the workload containers' Pebble sockets
+/// (`<dir>/<container>/pebble.socket`), for a simulator that serves emulated
+/// containers. Under Juju it is unset and the sockets are at
+/// `/charm/containers`.
+pub const CONTAINERS_DIR_VAR: &str = "OPS_RUNTIME_CONTAINERS_DIR";
+
+/// The value of [`CONTAINERS_DIR_VAR`], if set and not empty.
+pub(crate) fn containers_dir_from_env() -> Option<PathBuf> {
+    #[allow(clippy::disallowed_methods)]
+    std::env::var_os(CONTAINERS_DIR_VAR)
+        .filter(|dir| !dir.is_empty())
+        .map(PathBuf::from)
+}
+
 /// Every variable this crate reads, in one place (the testing harness writes the
 /// same names).
 pub(crate) mod vars {

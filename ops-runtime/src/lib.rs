@@ -44,7 +44,7 @@ pub use dispatch::{
     Charm, CharmMeta, DispatchError, Handler, HandlerFn, MetadataSource, Outcome, main, main_with,
     run, run_with_store,
 };
-pub use env::{EnvError, JujuContext, JujuVersion};
+pub use env::{CONTAINERS_DIR_VAR, EnvError, JujuContext, JujuVersion};
 pub use event::kinds;
 pub use event::{
     ActionEvent, Event, EventKind, PebbleCheckFailedEvent, PebbleCheckRecoveredEvent,

@@ -24,13 +24,24 @@ const MAX_LOG_MESSAGE: usize = 131_071;
 /// variables). Tools that print data are called with `--format=json`.
 #[derive(Debug, Default, Clone)]
 pub struct ProcessHookTools {
-    _private: (),
+    /// Where the workload containers' Pebble sockets are, when not Juju's
+    /// `/charm/containers`.
+    containers_dir: Option<std::path::PathBuf>,
 }
 
 impl ProcessHookTools {
     /// The backend for a charm running under Juju.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Looks for container `NAME`'s Pebble socket at `DIR/NAME/pebble.socket`
+    /// instead of Juju's `/charm/containers/NAME/pebble.socket`: for a local
+    /// simulator that serves emulated containers (`cargo charm sim` does this
+    /// through [`CONTAINERS_DIR_VAR`](crate::CONTAINERS_DIR_VAR)).
+    pub fn with_containers_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.containers_dir = Some(dir.into());
+        self
     }
 
     /// Runs `tool args...`, feeding `stdin` if given, and returns its stdout.
@@ -596,6 +607,14 @@ impl HookTools for ProcessHookTools {
             self.run_json("relation-model-get", &["--format=json", "-r", &r])?;
         Ok(model.uuid)
     }
+
+    #[cfg(feature = "pebble")]
+    fn pebble(&self, container: &str) -> super::PebbleConnection {
+        super::PebbleConnection::Socket(match &self.containers_dir {
+            Some(dir) => dir.join(container).join("pebble.socket"),
+            None => crate::pebble::container_socket(container),
+        })
+    }
 }
 
 /// A private directory holding one file per secret value, removed when dropped,
@@ -763,5 +782,22 @@ mod tests {
             }
         ));
         assert!(err.to_string().contains("`yes please`"));
+    }
+
+    #[cfg(feature = "pebble")]
+    #[test]
+    fn pebble_sockets_are_under_charm_containers_unless_redirected() {
+        let socket = |tools: &ProcessHookTools| match tools.pebble("web") {
+            crate::PebbleConnection::Socket(path) => path,
+            crate::PebbleConnection::Api(_) => panic!("a process backend connects to a socket"),
+        };
+        assert_eq!(
+            socket(&ProcessHookTools::new()),
+            std::path::Path::new("/charm/containers/web/pebble.socket")
+        );
+        assert_eq!(
+            socket(&ProcessHookTools::new().with_containers_dir("/tmp/sim/containers")),
+            std::path::Path::new("/tmp/sim/containers/web/pebble.socket")
+        );
     }
 }
