@@ -1,4 +1,4 @@
-//! Per-call latency of the Pebble client against the wire-level test server.
+//! Per-call latency of the Pebble client against the Pebble emulator.
 //!
 //! ```sh
 //! cargo run --release -p ops-runtime --example pebble_bench [CALLS]
@@ -9,18 +9,16 @@
 //! prints the socket's path and serves for `SECONDS`, so another client (ops's,
 //! in `bench/bench.py`) can be timed against the same server.
 //!
-//! Starts the test server of `tests/pebble_server` on a Unix socket, then
+//! Starts `ops-pebble-emulator` on a Unix socket in a temporary directory, then
 //! times each call `CALLS` times (default 500) through the blocking client, as
 //! a synchronous handler uses it, and prints the median and 90th percentile.
 //! The server answers from memory and runs `echo` without a process, so the
 //! figures are the client's cost plus one HTTP (or websocket) round trip on a
 //! Unix socket, not Pebble's own.
 
-#[path = "../tests/pebble_server/mod.rs"]
-mod pebble_server;
-
 use std::time::{Duration, Instant};
 
+use ops_pebble_emulator::Server;
 use ops_runtime::pebble::{AddLayerOptions, Exec, Layer, ListFilesOptions, PushOptions, blocking};
 
 const WARM_UP: usize = 20;
@@ -46,7 +44,7 @@ fn measure(name: &str, calls: usize, mut call: impl FnMut()) {
     );
 }
 
-fn main() -> Result<(), ops_runtime::pebble::Error> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let serve = match args.as_slice() {
         [flag, seconds] if flag == "--serve" => Some(seconds.parse::<u64>().unwrap_or(60)),
@@ -57,7 +55,7 @@ fn main() -> Result<(), ops_runtime::pebble::Error> {
         .and_then(|n| n.parse().ok())
         .unwrap_or(500)
         .max(10);
-    let server = pebble_server::Server::start();
+    let server = Server::start()?;
     let client = blocking::Client::new(server.socket())?;
 
     let layer = Layer::from_yaml(

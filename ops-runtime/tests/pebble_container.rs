@@ -1,13 +1,11 @@
-//! `Container` over the real blocking client, against the wire-level test
-//! server: the `PebbleApi` implementation of `pebble::blocking::Client`.
-
-mod pebble_server;
+//! `Container` over the real blocking client, against the Pebble
+//! emulator: the `PebbleApi` implementation of `pebble::blocking::Client`.
 
 use std::rc::Rc;
 
+use ops_pebble_emulator::Server;
 use ops_runtime::pebble::{Exec, Layer, blocking};
 use ops_runtime::{Container, ModelError};
-use pebble_server::Server;
 
 const LAYER: &str = r#"
 services:
@@ -24,7 +22,7 @@ fn container(server: &Server) -> Container {
 
 #[test]
 fn layers_services_files_and_exec_through_the_real_client() {
-    let server = Server::start();
+    let server = Server::start().expect("start the pebble emulator");
     let web = container(&server);
     assert!(web.can_connect());
     web.apply_layer("web", &Layer::from_yaml(LAYER).unwrap())

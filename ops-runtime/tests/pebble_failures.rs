@@ -3,16 +3,14 @@
 //! blocking client. Each failure is a typed error, and no call outlives its
 //! bound (the tests assert the error, never a duration).
 
-mod pebble_server;
-
 use std::rc::Rc;
 use std::time::Duration;
 
+use ops_pebble_emulator::{Mode, Server, client_for};
 use ops_runtime::pebble::{
     AddLayerOptions, ChangeId, Error, Exec, Layer, LayerError, ListFilesOptions, LogsQuery,
     NoticesQuery, PushOptions, PushSource, blocking,
 };
-use pebble_server::{Mode, Server, client_for};
 
 #[tokio::test]
 async fn an_absent_socket_is_a_connection_error() {
@@ -61,7 +59,7 @@ async fn an_absent_socket_is_a_connection_error() {
 
 #[tokio::test]
 async fn a_daemon_that_drops_connections_is_a_connection_error() {
-    let server = Server::start_with(Mode::Close);
+    let server = Server::start_with(Mode::Close).expect("start the pebble emulator");
     let client = server.client();
     let error = client.system_info().await.unwrap_err();
     assert!(error.is_connection(), "{error:?}");
@@ -74,7 +72,7 @@ async fn a_daemon_that_drops_connections_is_a_connection_error() {
 
 #[tokio::test]
 async fn a_daemon_that_never_answers_times_out() {
-    let server = Server::start_with(Mode::NeverAnswer);
+    let server = Server::start_with(Mode::NeverAnswer).expect("start the pebble emulator");
     let client = client_for(server.socket());
     let client = ops_runtime::pebble::Client::builder(client.socket_path())
         .timeout(Duration::from_millis(300))
@@ -136,7 +134,7 @@ async fn a_daemon_that_never_answers_times_out() {
 
 #[tokio::test]
 async fn a_service_change_that_never_finishes_times_out() {
-    let server = Server::start();
+    let server = Server::start().expect("start the pebble emulator");
     let client = ops_runtime::pebble::Client::builder(server.socket())
         .wait_timeout(Duration::from_millis(300))
         .build()
@@ -152,7 +150,7 @@ async fn a_service_change_that_never_finishes_times_out() {
 
 #[tokio::test]
 async fn answers_that_are_not_pebble_are_protocol_errors() {
-    let server = Server::start_with(Mode::Garbage);
+    let server = Server::start_with(Mode::Garbage).expect("start the pebble emulator");
     let client = server.client();
     let error = client.system_info().await.unwrap_err();
     let Error::Protocol { operation, message } = &error else {
@@ -175,7 +173,7 @@ async fn answers_that_are_not_pebble_are_protocol_errors() {
 
 #[tokio::test]
 async fn api_errors_carry_status_kind_and_message() {
-    let server = Server::start();
+    let server = Server::start().expect("start the pebble emulator");
     let error = server
         .client()
         .list_files("/nowhere", &ListFilesOptions::new())
@@ -208,7 +206,7 @@ fn layer_errors_convert_into_the_client_error() {
 
 #[test]
 fn the_blocking_client_runs_on_its_own_or_a_given_runtime() {
-    let server = Server::start();
+    let server = Server::start().expect("start the pebble emulator");
     let own = blocking::Client::new(server.socket()).unwrap();
     assert_eq!(own.system_info().unwrap().version, "v1.32.1");
 
@@ -246,7 +244,7 @@ fn the_blocking_client_runs_on_its_own_or_a_given_runtime() {
 
 #[test]
 fn the_blocking_client_refuses_to_block_inside_a_runtime() {
-    let server = Server::start();
+    let server = Server::start().expect("start the pebble emulator");
     let runtime = Rc::new(
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
