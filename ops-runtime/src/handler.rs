@@ -63,19 +63,24 @@ impl fmt::Debug for CharmError {
     }
 }
 
-/// Shows the error and, with `{:#}`, its causes joined by `: `.
+/// Shows the error and, with `{:#}`, its causes joined by `: `. A cause whose
+/// text is already part of what was written (an error that puts its source in
+/// its own message, as many do) is not repeated.
 impl fmt::Display for CharmError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if f.alternate() {
-            let mut first = true;
+            let mut written = String::new();
             for e in self.chain() {
-                if !first {
-                    f.write_str(": ")?;
+                let text = e.to_string();
+                if written.contains(&text) {
+                    continue;
                 }
-                first = false;
-                write!(f, "{e}")?;
+                if !written.is_empty() {
+                    written.push_str(": ");
+                }
+                written.push_str(&text);
             }
-            Ok(())
+            f.write_str(&written)
         } else {
             fmt::Display::fmt(&self.inner, f)
         }
@@ -388,5 +393,39 @@ impl FromHookContext<kinds::CollectAppStatus> for CollectStatus {
         Ok(Self {
             statuses: Rc::clone(&cx.statuses),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("reading the config")]
+    struct Outer(#[source] std::io::Error);
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("container `web`: {0}")]
+    struct Wordy(#[source] std::io::Error);
+
+    fn io() -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::NotFound, "no such file")
+    }
+
+    #[test]
+    fn the_alternate_form_joins_causes_once() {
+        assert_eq!(
+            format!("{:#}", CharmError::from(Outer(io()))),
+            "reading the config: no such file"
+        );
+        // The source is in the message already: not repeated.
+        assert_eq!(
+            format!("{:#}", CharmError::from(Wordy(io()))),
+            "container `web`: no such file"
+        );
+        assert_eq!(
+            CharmError::from(Outer(io())).to_string(),
+            "reading the config"
+        );
     }
 }

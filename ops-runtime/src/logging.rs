@@ -4,6 +4,12 @@
 //! writes to belongs to the dispatch running on the current thread, so the
 //! testing harness can run many charms in parallel test threads, each recording
 //! its own lines.
+//!
+//! Records from the crates the runtime itself uses to reach Pebble (reqwest,
+//! hyper, tungstenite, tokio, ...) pass only from `WARN` up: at `DEBUG` and
+//! `TRACE` they describe every connection and would cost a `juju-log` call
+//! each, on every hook that talks to Pebble. Everything else, the charm's own
+//! records and its libraries', passes at every level.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -24,12 +30,43 @@ struct JujuLogger;
 
 static LOGGER: JujuLogger = JujuLogger;
 
+/// The crates (log targets are module paths) whose records below `WARN` are
+/// transport noise, not the charm's.
+const QUIET_CRATES: &[&str] = &[
+    "h2",
+    "hyper",
+    "hyper_util",
+    "mio",
+    "multer",
+    "reqwest",
+    "tokio",
+    "tokio_tungstenite",
+    "tower",
+    "tungstenite",
+    "want",
+];
+
+/// Whether a record of this target and level goes to `juju-log`.
+fn wanted(metadata: &log::Metadata<'_>) -> bool {
+    if metadata.level() <= log::Level::Warn {
+        return true;
+    }
+    let krate = metadata
+        .target()
+        .split_once("::")
+        .map_or(metadata.target(), |(krate, _)| krate);
+    !QUIET_CRATES.contains(&krate)
+}
+
 impl log::Log for JujuLogger {
-    fn enabled(&self, _metadata: &log::Metadata<'_>) -> bool {
-        SINK.with(|sink| sink.borrow().is_some())
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        wanted(metadata) && SINK.with(|sink| sink.borrow().is_some())
     }
 
     fn log(&self, record: &log::Record<'_>) {
+        if !wanted(record.metadata()) {
+            return;
+        }
         SINK.with(|sink| {
             // A record logged while a record is being written (a hook tool's own
             // logging) is dropped rather than recursing.
@@ -67,5 +104,35 @@ impl Drop for LogGuard {
     fn drop(&mut self) {
         let previous = self.previous.take();
         SINK.with(|sink| *sink.borrow_mut() = previous);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn metadata(target: &str, level: log::Level) -> log::Metadata<'_> {
+        log::Metadata::builder().target(target).level(level).build()
+    }
+
+    #[test]
+    fn transport_crates_pass_only_from_warn_up() {
+        for target in [
+            "reqwest::connect",
+            "hyper_util::client::legacy::pool",
+            "tungstenite",
+        ] {
+            assert!(!wanted(&metadata(target, log::Level::Debug)), "{target}");
+            assert!(!wanted(&metadata(target, log::Level::Trace)), "{target}");
+            assert!(wanted(&metadata(target, log::Level::Warn)), "{target}");
+        }
+        for target in [
+            "httpbin",
+            "my_charm::workload",
+            "reqwestish",
+            "ops_runtime::dispatch",
+        ] {
+            assert!(wanted(&metadata(target, log::Level::Trace)), "{target}");
+        }
     }
 }
