@@ -50,6 +50,11 @@ pub(crate) struct SimArgs {
     pub(crate) extra_path: Vec<PathBuf>,
     /// Keep the temporary charm directory and print where it is.
     pub(crate) keep: bool,
+    /// Run this prebuilt `dispatch` (a file) or charm tree (a directory with a
+    /// `dispatch`) instead of building DIR.
+    pub(crate) prebuilt: Option<PathBuf>,
+    /// Run each event as `WRAPPER ./dispatch` (a profiler, `strace`, a timer).
+    pub(crate) wrap: Option<PathBuf>,
 }
 
 /// The kind of charm `init` writes.
@@ -255,7 +260,8 @@ and write the simulated model (unit `NAME/0`, its application, leadership, confi
 relations, statuses, ports, actions) in a JSON file named by OPS_SIM_STATE.
 
 Without --scenario, runs the lifecycle of a new unit: install, <peer>-relation-created
-for each peer relation, leader-elected, config-changed, start, update-status. After
+for each peer relation, leader-elected, config-changed, start, <container>-pebble-ready
+for each workload container, update-status. After
 each event prints the event, exit code, duration, unit and application status, and the
 number of hook-tool calls; a failing event also shows the charm's log.
 
@@ -268,9 +274,33 @@ A scenario is a YAML list of steps:
   - relation-departed: {endpoint: db, remote_unit: pg/0}
   - relation-broken: {endpoint: db}
   - action: {name: describe, params: {include-config: true}}
+  - pebble-ready: web                     # starts the container's Pebble if needed
+  - pebble-custom-notice: {container: web, key: example.com/backup-done}
+  - pebble-check-failed: {container: web, check: alive}   # or pebble-check-recovered
+  - secret: {owner: vault, label: token, content: {token: t0}}  # no event; `owner`
+                                   # is application, unit, or a remote app (observed)
+  - secret-changed: token          # id or label; a new revision, then the event
+    content: {token: t1}
+  - secret-rotate: mine            # also secret-remove / secret-expired (revision: N)
+  - storage-attached: data         # or data/N; also storage-detaching: data/0
 
-Kubernetes charms: workload containers are not simulated yet (no Pebble, no
-pebble-ready).
+Hook tools cover relations, config, statuses, actions, ports, controller state,
+secrets, storage (attached under the simulation's directory), a fixed network
+(10.0.0.10), goal state, leader settings, juju-reboot and metrics; pod-spec-set is
+not simulated.
+
+Kubernetes charms: each workload container gets an emulated Pebble (the wire protocol,
+with an in-memory plan, services, checks, notices and file system; exec runs a few
+built-in programs such as echo and cat) on a socket under the simulation's directory,
+started just before its pebble-ready event. The charm finds the sockets through
+OPS_RUNTIME_CONTAINERS_DIR instead of /charm/containers. The final JSON shows each
+container's plan, service statuses and files.
+
+With --prebuilt, nothing is built: the given executable becomes `dispatch`, or the
+given directory (which must hold `dispatch`) is copied into the charm directory. DIR
+then only needs charmcraft.yaml, so charms written with other frameworks (Python ops
+among them) run through the same simulator. With --wrap, each event runs as
+`PROGRAM ./dispatch` (with the same environment), for profilers and timers.
 
 Usage: cargo charm sim [OPTIONS] [DIR]
 
@@ -286,6 +316,8 @@ Options:
       --json              Print the final model state as JSON on stdout
       --extra-path DIR    Put DIR on the hooks' PATH before the system's; repeatable
       --keep              Keep the temporary charm directory and say where it is
+      --prebuilt PATH     Run this dispatch file or charm tree instead of building DIR
+      --wrap PROGRAM      Run each event as `PROGRAM ./dispatch`
   -h, --help              Print help
 ";
 
@@ -622,6 +654,8 @@ fn sim(mut lexer: Lexer<impl Iterator<Item = OsString>>) -> Result<Command, Usag
                 "--extra-path" => args
                     .extra_path
                     .push(PathBuf::from(lexer.value(&name, value)?)),
+                "--prebuilt" => args.prebuilt = Some(PathBuf::from(lexer.value(&name, value)?)),
+                "--wrap" => args.wrap = Some(PathBuf::from(lexer.value(&name, value)?)),
                 _ => return Err(lexer.unknown_option(&name)),
             },
             Token::Positional(arg) if dir.is_some() => {
@@ -830,6 +864,9 @@ mod tests {
                 "fakes",
                 "--bin=demo",
                 "--keep",
+                "--prebuilt",
+                "charm-tree",
+                "--wrap=strace",
             ]),
             Ok(Command::Sim(SimArgs {
                 dir: PathBuf::from("charms/demo"),
@@ -841,6 +878,8 @@ mod tests {
                 json: true,
                 extra_path: vec![PathBuf::from("fakes")],
                 keep: true,
+                prebuilt: Some(PathBuf::from("charm-tree")),
+                wrap: Some(PathBuf::from("strace")),
             }))
         );
         let error = parse_strs(&["sim", "--config", "novalue"]).unwrap_err();

@@ -193,7 +193,11 @@ fn tinyproxy_packs_reproducibly_in_charmcraft_layout() {
         .collect();
     assert_eq!(
         keys,
-        ["description", "display-name", "name", "summary"],
+        ["description", "display-name", "name", "provides", "summary"],
+        "{metadata_text}"
+    );
+    assert_eq!(
+        metadata["provides"]["website"]["interface"], "http",
         "{metadata_text}"
     );
     assert_eq!(metadata["display-name"], source["title"]);

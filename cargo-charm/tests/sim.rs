@@ -1,5 +1,6 @@
-//! `cargo charm sim` on the tinyproxy example: the charm's debug build runs as
-//! `dispatch`, one process per event, with `cargo-charm` itself as the hook tools.
+//! `cargo charm sim` on the examples: each charm's debug build runs as
+//! `dispatch`, one process per event, with `cargo-charm` itself as the hook
+//! tools and, for httpbin, an emulated Pebble behind its container's socket.
 //!
 //! The debug build goes to `target/sim-tests` under the workspace, so that it is
 //! compiled once and reused. tinyproxy's workload runs `apt-get` and `tinyproxy`
@@ -17,6 +18,7 @@ use serde_json::Value;
 
 const WORKSPACE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 const TINYPROXY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/tinyproxy");
+const HTTPBIN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/httpbin");
 const SLUG_MESSAGE: &str = "Invalid slug: 'Not_Valid'. Slug must match the regex [a-z0-9-]+";
 
 const FAKE_APT_GET: &str = r#"#!/bin/sh
@@ -41,11 +43,18 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 fn sim(dir: &Path, args: &[&str]) -> Output {
+    sim_charm(
+        TINYPROXY,
+        &["--extra-path", &dir.join("fakes").to_string_lossy()],
+        args,
+    )
+}
+
+fn sim_charm(charm: &str, setup: &[&str], args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cargo-charm"))
         .arg("sim")
-        .arg(TINYPROXY)
-        .arg("--extra-path")
-        .arg(dir.join("fakes"))
+        .arg(charm)
+        .args(setup)
         .args(args)
         .env(
             "CARGO_TARGET_DIR",
@@ -125,6 +134,7 @@ fn scenario_with_an_action_and_a_config_change() {
         &scenario,
         "- event: install\n\
          - event: leader-elected\n\
+         - relation-joined: {endpoint: website, remote_app: frontend, remote_unit: frontend/0}\n\
          - action: {name: describe, params: {include-config: false}}\n\
          - event: config-changed\n  config: {slug: Not_Valid}\n\
          - event: update-status\n\
@@ -138,6 +148,9 @@ fn scenario_with_an_action_and_a_config_change() {
         [
             ("install".to_owned(), 0),
             ("leader-elected".to_owned(), 0),
+            ("website-relation-created".to_owned(), 0),
+            ("website-relation-joined".to_owned(), 0),
+            ("website-relation-changed".to_owned(), 0),
             ("describe-action".to_owned(), 0),
             ("config-changed".to_owned(), 0),
             ("update-status".to_owned(), 0),
@@ -147,6 +160,14 @@ fn scenario_with_an_action_and_a_config_change() {
     assert_eq!(state["workload_version"], "1.11.0");
     assert_eq!(state["unit_status"]["status"], "blocked");
     assert_eq!(state["unit_status"]["message"], SLUG_MESSAGE);
+    let website = &state["relations"][0];
+    assert_eq!(website["endpoint"], "website");
+    assert_eq!(
+        website["remote_units"],
+        serde_json::json!({"frontend/0": {}})
+    );
+    assert_eq!(website["local_unit_data"]["hostname"], "10.0.0.10");
+    assert_eq!(website["local_unit_data"]["port"], "8000");
     let actions = state["actions"].as_array().expect("actions");
     assert_eq!(actions.len(), 1);
     let describe = &actions[0];
@@ -205,4 +226,150 @@ fn hook_tools_outside_sim_say_so() {
         .expect("run config-get");
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("cargo charm sim"));
+}
+
+/// The service httpbin's layer runs, as the final JSON shows it.
+fn httpbin_service(state: &Value) -> &Value {
+    &state["containers"]["httpbin"]["plan"]["services"]["httpbin"]
+}
+
+#[test]
+fn httpbin_lifecycle_starts_the_service_at_pebble_ready() {
+    let output = sim_charm(HTTPBIN, &[], &["--json"]);
+    let state = final_state(&output);
+    assert_eq!(
+        events(&state),
+        [
+            ("install".to_owned(), 0),
+            ("leader-elected".to_owned(), 0),
+            ("config-changed".to_owned(), 0),
+            ("start".to_owned(), 0),
+            ("httpbin-pebble-ready".to_owned(), 0),
+            ("update-status".to_owned(), 0),
+        ]
+    );
+    // Before pebble-ready the socket is not there: config-changed waits.
+    let history = state["history"].as_array().expect("history");
+    assert_eq!(
+        history[2]["unit_status"],
+        serde_json::json!({"status": "maintenance", "message": "Waiting for Pebble in workload container"})
+    );
+    assert!(
+        state["log"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|line| line["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("Unable to connect to Pebble"))),
+        "{}",
+        state["log"]
+    );
+    // Only the charm's own records reach juju-log, not its HTTP stack's.
+    let messages: Vec<&str> = state["log"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|line| line["message"].as_str())
+        .collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert_eq!(messages[1], "Added updated layer 'httpbin' to Pebble plan");
+    assert_eq!(
+        state["unit_status"],
+        serde_json::json!({"status": "active", "message": ""})
+    );
+    let container = &state["containers"]["httpbin"];
+    assert_eq!(container["ready"], true);
+    assert_eq!(container["services"]["httpbin"], "active");
+    let service = httpbin_service(&state);
+    assert_eq!(
+        service["command"],
+        "gunicorn -b 0.0.0.0:80 httpbin:app -k gevent"
+    );
+    assert_eq!(
+        service["environment"]["GUNICORN_CMD_ARGS"],
+        "--log-level info"
+    );
+}
+
+#[test]
+fn httpbin_scenario_with_a_relation_an_action_and_a_config_change() {
+    let dir = scratch("httpbin-scenario");
+    let scenario = dir.join("scenario.yaml");
+    fs::write(
+        &scenario,
+        "- event: install\n\
+         - action: restart\n\
+         - pebble-ready: httpbin\n\
+         - relation-joined: {endpoint: website, remote_app: proxy, remote_unit: proxy/0}\n\
+         - action: restart\n\
+         - event: config-changed\n  config: {log-level: DEBUG}\n\
+         - relation-broken: {endpoint: website}\n",
+    )
+    .expect("write the scenario");
+    let scenario_arg = scenario.to_string_lossy().into_owned();
+    let output = sim_charm(HTTPBIN, &[], &["--scenario", &scenario_arg, "--json"]);
+    let state = final_state(&output);
+    assert_eq!(
+        events(&state),
+        [
+            ("install".to_owned(), 0),
+            // An action that fails still exits 0: Juju marks the action failed.
+            ("restart-action".to_owned(), 0),
+            ("httpbin-pebble-ready".to_owned(), 0),
+            ("website-relation-created".to_owned(), 0),
+            ("website-relation-joined".to_owned(), 0),
+            ("website-relation-changed".to_owned(), 0),
+            ("restart-action".to_owned(), 0),
+            ("config-changed".to_owned(), 0),
+            ("website-relation-broken".to_owned(), 0),
+        ]
+    );
+    let actions = state["actions"].as_array().expect("actions");
+    assert_eq!(actions[0]["status"], "failed");
+    assert_eq!(
+        actions[0]["message"],
+        "the workload container is not up yet: try again once it is ready"
+    );
+    assert_eq!(actions[1]["status"], "completed");
+    assert_eq!(
+        actions[1]["results"],
+        serde_json::json!({"service": "httpbin", "running": "true"})
+    );
+    assert_eq!(actions[1]["log"], serde_json::json!(["restarting httpbin"]));
+    // The relation is gone after relation-broken; what the charm published
+    // shows in the history of the run before it.
+    assert_eq!(state["relations"], serde_json::json!([]));
+    assert_eq!(
+        httpbin_service(&state)["environment"]["GUNICORN_CMD_ARGS"],
+        "--log-level debug"
+    );
+    assert_eq!(
+        state["containers"]["httpbin"]["services"]["httpbin"],
+        "active"
+    );
+    assert_eq!(state["unit_status"]["status"], "active");
+}
+
+#[test]
+fn httpbin_publishes_its_address_to_website_clients() {
+    let dir = scratch("httpbin-website");
+    let scenario = dir.join("scenario.yaml");
+    fs::write(
+        &scenario,
+        "- pebble-ready: httpbin\n\
+         - relation-joined: {endpoint: website, remote_app: proxy, remote_unit: proxy/0}\n",
+    )
+    .expect("write the scenario");
+    let scenario_arg = scenario.to_string_lossy().into_owned();
+    let state = final_state(&sim_charm(
+        HTTPBIN,
+        &[],
+        &["--scenario", &scenario_arg, "--json"],
+    ));
+    let relation = &state["relations"][0];
+    assert_eq!(relation["endpoint"], "website");
+    assert_eq!(relation["remote_app"], "proxy");
+    assert_eq!(relation["local_unit_data"]["hostname"], "10.0.0.10");
+    assert_eq!(relation["local_unit_data"]["port"], "80");
 }

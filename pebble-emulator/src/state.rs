@@ -452,6 +452,13 @@ impl State {
         }
     }
 
+    /// Records an occurrence of a custom notice with `key`, as `pebble notify
+    /// KEY` run by root in the workload would, and returns the notice's ID
+    /// (the same ID when the key was seen before).
+    pub fn add_custom_notice(&mut self, key: &str) -> String {
+        self.record_notice(Some(0), "custom", key, BTreeMap::new(), None)
+    }
+
     /// Records an occurrence of a notice, new or repeated; returns its ID.
     pub(crate) fn record_notice(
         &mut self,

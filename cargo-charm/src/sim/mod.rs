@@ -1,18 +1,30 @@
-//! `cargo charm sim [DIR]`: builds a machine charm and runs it through a simulated Juju.
+//! `cargo charm sim [DIR]`: builds a charm and runs it through a simulated Juju.
 //!
 //! The charm's binary becomes `dispatch` in a temporary charm directory; every event is
 //! one process, started as Juju starts it (`JUJU_*` environment, the charm directory as
 //! working directory). The hook tools on its `PATH` are symlinks to this program, which
 //! acts as the tool named by argv\[0\] (see [`tools`]) on the model kept in a JSON file
-//! ([`state::Model`]).
+//! ([`state::Model`]). A Kubernetes charm's workload containers are each served by an
+//! emulated Pebble ([`ops_pebble_emulator::Server`]) in this process, on a socket the
+//! charm finds through `OPS_RUNTIME_CONTAINERS_DIR`.
 //!
-//! Not simulated yet: Kubernetes containers (Pebble and `pebble-ready`), secrets,
-//! storage, resources, networks, goal state, JSON-schema checks of action params.
+//! Hook tools cover secrets (ids derive from a counter, so runs repeat; owners read
+//! the latest revision, observers the one they track), storage (the declared storage
+//! is attached under the simulation's root), a fixed network (10.0.0.10 on `eth0`,
+//! 10.0.0.0/24), goal state, leader settings, `juju-reboot` and metrics.
+//! `resource-get` finds `<root>/resources/NAME` or fails as Juju does;
+//! `credential-get` fails as for an untrusted application.
+//!
+//! Not simulated: `pod-spec-set`, secret content given as `key#base64=`, JSON-schema
+//! checks of action params beyond required and unknown keys, real processes behind
+//! Pebble's exec.
 
 mod scenario;
 mod state;
+mod steps;
 pub(crate) mod tools;
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
 use std::io;
@@ -22,6 +34,7 @@ use std::process::{Command, Stdio};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use ops_metadata::{CharmMetadata, ConfigOption, ConfigType, ConfigValue, MetadataError};
+use ops_pebble_emulator::{Node, Server};
 use serde_json::{Map, Value};
 
 use crate::args::SimArgs;
@@ -127,6 +140,15 @@ impl Dispatch {
         }
     }
 
+    /// A workload event of `container`.
+    fn workload(name: &str, container: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            action: false,
+            env: vec![("JUJU_WORKLOAD_NAME", container.to_owned())],
+        }
+    }
+
     /// The event's name in output and logs.
     fn label(&self) -> String {
         if self.action {
@@ -147,6 +169,12 @@ struct Sim<'a> {
     /// Per-event lines go to stderr when stdout is for the JSON.
     lines_to_stderr: bool,
     actions_run: u64,
+    /// Runs each event as `WRAP ./dispatch`.
+    wrap: Option<PathBuf>,
+    /// Where the containers' Pebble sockets are (`<dir>/<name>/pebble.socket`).
+    containers_dir: PathBuf,
+    /// Each workload container's emulated Pebble, once it is up.
+    containers: BTreeMap<String, Option<Server>>,
 }
 
 /// Runs `cargo charm sim`.
@@ -173,8 +201,19 @@ pub(crate) fn run(args: &SimArgs) -> Result<Outcome, SimError> {
         None => None,
     };
 
-    let binary = build_charm(args, &metadata)?;
-    let mut sim = Sim::create(args, &metadata, &binary)?;
+    let charm = match &args.prebuilt {
+        Some(path) => {
+            let path = fs::canonicalize(path).map_err(io_error("find", path))?;
+            if path.is_dir() {
+                Prebuilt::Tree(path)
+            } else {
+                Prebuilt::Binary(path)
+            }
+        }
+        None => Prebuilt::Binary(build_charm(args, &metadata)?),
+    };
+    let mut sim = Sim::create(args, &metadata, &charm)?;
+    sim.prepare_model(&mut model)?;
     model
         .save(&sim.state_path)
         .map_err(io_error("write", &sim.state_path))?;
@@ -186,7 +225,17 @@ pub(crate) fn run(args: &SimArgs) -> Result<Outcome, SimError> {
     let failure = result.err();
     let model = Model::load(&sim.state_path).map_err(io_error("read", &sim.state_path))?;
     let stdout = if args.json {
-        serde_json::to_string_pretty(&model)
+        let mut json = serde_json::to_value(&model).map_err(|error| SimError::Io {
+            action: "encode",
+            path: sim.state_path.clone(),
+            source: io::Error::other(error),
+        })?;
+        if let Value::Object(fields) = &mut json
+            && !sim.containers.is_empty()
+        {
+            fields.insert("containers".into(), Value::Object(sim.containers_json()));
+        }
+        serde_json::to_string_pretty(&json)
             .map(|text| text + "\n")
             .map_err(|error| SimError::Io {
                 action: "encode",
@@ -281,6 +330,35 @@ fn convert(option: &ConfigOption, value: &Value) -> Option<Value> {
     }
 }
 
+/// What becomes the charm directory's `dispatch`.
+enum Prebuilt {
+    /// An executable, copied as `dispatch`.
+    Binary(PathBuf),
+    /// A directory holding `dispatch`, copied whole.
+    Tree(PathBuf),
+}
+
+/// Copies the files, directories and symbolic links under `from` into `to`,
+/// keeping permissions.
+fn copy_tree(from: &Path, to: &Path) -> Result<(), SimError> {
+    fs::create_dir_all(to).map_err(io_error("create", to))?;
+    for entry in fs::read_dir(from).map_err(io_error("read", from))? {
+        let entry = entry.map_err(io_error("read", from))?;
+        let source = entry.path();
+        let target = to.join(entry.file_name());
+        let kind = entry.file_type().map_err(io_error("read", &source))?;
+        if kind.is_dir() {
+            copy_tree(&source, &target)?;
+        } else if kind.is_symlink() {
+            let link = fs::read_link(&source).map_err(io_error("read", &source))?;
+            std::os::unix::fs::symlink(&link, &target).map_err(io_error("link", &target))?;
+        } else {
+            fs::copy(&source, &target).map_err(io_error("copy", &source))?;
+        }
+    }
+    Ok(())
+}
+
 /// Builds the charm's binary in the dev (or release) profile, for the host.
 fn build_charm(args: &SimArgs, metadata: &CharmMetadata) -> Result<PathBuf, SimError> {
     let manifest = args.dir.join("Cargo.toml");
@@ -305,7 +383,7 @@ impl<'a> Sim<'a> {
     fn create(
         args: &SimArgs,
         metadata: &'a CharmMetadata,
-        binary: &Path,
+        charm: &Prebuilt,
     ) -> Result<Self, SimError> {
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -321,9 +399,23 @@ impl<'a> Sim<'a> {
             fs::create_dir_all(dir).map_err(io_error("create", dir))?;
         }
         let dispatch = charm_dir.join("dispatch");
-        fs::copy(binary, &dispatch).map_err(io_error("copy the binary to", &dispatch))?;
-        fs::set_permissions(&dispatch, fs::Permissions::from_mode(0o755))
-            .map_err(io_error("make executable", &dispatch))?;
+        match charm {
+            Prebuilt::Binary(binary) => {
+                fs::copy(binary, &dispatch).map_err(io_error("copy the binary to", &dispatch))?;
+                fs::set_permissions(&dispatch, fs::Permissions::from_mode(0o755))
+                    .map_err(io_error("make executable", &dispatch))?;
+            }
+            Prebuilt::Tree(tree) => {
+                copy_tree(tree, &charm_dir)?;
+                if !dispatch.is_file() {
+                    return Err(SimError::Config(format!(
+                        "`{}` has no `dispatch` file: a prebuilt charm tree needs the \
+                         executable Juju runs at its top",
+                        tree.display()
+                    )));
+                }
+            }
+        }
         for entry in split::split(metadata)?.entries {
             let path = charm_dir.join(&entry.name);
             fs::write(&path, &entry.data).map_err(io_error("write", &path))?;
@@ -343,12 +435,7 @@ impl<'a> Sim<'a> {
             .collect::<Vec<_>>()
             .join(":");
         path_var.push_str(":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-        if !metadata.containers.is_empty() {
-            progress::note(
-                "this is a Kubernetes charm: its workload containers are not simulated yet (no \
-                 Pebble, no pebble-ready events)",
-            );
-        }
+        let containers_dir = root.join("containers");
         Ok(Self {
             state_path: root.join("state.json"),
             root,
@@ -357,6 +444,13 @@ impl<'a> Sim<'a> {
             metadata,
             lines_to_stderr: args.json,
             actions_run: 0,
+            wrap: args.wrap.clone(),
+            containers_dir,
+            containers: metadata
+                .containers
+                .keys()
+                .map(|name| (name.clone(), None))
+                .collect(),
         })
     }
 
@@ -370,9 +464,17 @@ impl<'a> Sim<'a> {
             .map_err(io_error("write", &self.state_path))
     }
 
-    /// install, peer relation-created, leader-elected, config-changed, start,
-    /// update-status.
-    fn run_lifecycle(&self) -> Result<(), SimError> {
+    /// storage-attached for each initial storage instance, install, peer
+    /// relation-created, leader-elected, config-changed, start, pebble-ready for
+    /// each container, update-status.
+    fn run_lifecycle(&mut self) -> Result<(), SimError> {
+        // Juju attaches the initial storage before install.
+        for instance in self.load()?.storage {
+            self.storage_step(&scenario::StorageStep {
+                attached: true,
+                storage: instance.id,
+            })?;
+        }
         self.dispatch(&Dispatch::hook("install"))?;
         let model = self.load()?;
         for relation in model
@@ -385,10 +487,133 @@ impl<'a> Sim<'a> {
         if model.leader {
             self.dispatch(&Dispatch::hook("leader-elected"))?;
         }
-        for hook in ["config-changed", "start", "update-status"] {
+        for hook in ["config-changed", "start"] {
             self.dispatch(&Dispatch::hook(hook))?;
         }
-        Ok(())
+        let containers: Vec<String> = self.containers.keys().cloned().collect();
+        for container in containers {
+            self.pebble_ready(&container)?;
+        }
+        self.dispatch(&Dispatch::hook("update-status"))
+    }
+
+    /// Starts `container`'s Pebble (if it is not up) and dispatches
+    /// `<container>-pebble-ready`.
+    fn pebble_ready(&mut self, container: &str) -> Result<(), SimError> {
+        let Some(slot) = self.containers.get_mut(container) else {
+            let known: Vec<&str> = self.containers.keys().map(String::as_str).collect();
+            return Err(SimError::Config(format!(
+                "the charm has no container `{container}`; its containers: {}",
+                if known.is_empty() {
+                    "none".into()
+                } else {
+                    known.join(", ")
+                }
+            )));
+        };
+        if slot.is_none() {
+            let socket = self.containers_dir.join(container).join("pebble.socket");
+            *slot = Some(Server::bind(&socket).map_err(io_error("serve Pebble at", &socket))?);
+        }
+        self.dispatch(&Dispatch::workload(
+            &format!("{container}-pebble-ready"),
+            container,
+        ))
+    }
+
+    /// A `pebble-*` scenario step: changes the container's Pebble, then
+    /// dispatches the event.
+    fn workload_step(&mut self, step: &scenario::WorkloadStep) -> Result<(), SimError> {
+        use scenario::WorkloadStep;
+        let container = match step {
+            WorkloadStep::Ready { container } => return self.pebble_ready(container),
+            WorkloadStep::CustomNotice { container, .. }
+            | WorkloadStep::Check { container, .. } => container,
+        };
+        let Some(Some(server)) = self.containers.get(container) else {
+            return Err(SimError::Config(format!(
+                "container `{container}` has no Pebble up: add `- pebble-ready: {container}` \
+                 before this step"
+            )));
+        };
+        let event = match step {
+            WorkloadStep::Ready { .. } => return Ok(()),
+            WorkloadStep::CustomNotice { key, .. } => {
+                let id = server.update(|state| state.add_custom_notice(key));
+                let mut event =
+                    Dispatch::workload(&format!("{container}-pebble-custom-notice"), container);
+                event.env.extend([
+                    ("JUJU_NOTICE_ID", id),
+                    ("JUJU_NOTICE_TYPE", "custom".to_owned()),
+                    ("JUJU_NOTICE_KEY", key.clone()),
+                ]);
+                event
+            }
+            WorkloadStep::Check { check, failed, .. } => {
+                let known = server.update(|state| {
+                    let threshold = state.checks.get(check).map(|info| info.threshold)?;
+                    if *failed {
+                        state.set_check(check, "down", threshold.max(1));
+                    } else {
+                        state.set_check(check, "up", 0);
+                    }
+                    Some(())
+                });
+                if known.is_none() {
+                    return Err(SimError::Config(format!(
+                        "container `{container}`'s plan has no check `{check}`"
+                    )));
+                }
+                let kind = if *failed { "failed" } else { "recovered" };
+                let mut event =
+                    Dispatch::workload(&format!("{container}-pebble-check-{kind}"), container);
+                event.env.push(("JUJU_PEBBLE_CHECK_NAME", check.clone()));
+                event
+            }
+        };
+        self.dispatch(&event)
+    }
+
+    /// What each container's Pebble holds now, for the final JSON: whether it
+    /// is up, its plan, its services' statuses and its files.
+    fn containers_json(&self) -> Map<String, Value> {
+        self.containers
+            .iter()
+            .map(|(name, server)| {
+                let summary = match server {
+                    None => serde_json::json!({"ready": false}),
+                    Some(server) => {
+                        let state = server.state();
+                        // A service of the plan that never started has no entry.
+                        let services: Map<String, Value> = state
+                            .plan
+                            .services
+                            .keys()
+                            .map(|service| {
+                                let current = state
+                                    .services
+                                    .get(service)
+                                    .map_or("inactive", |status| status.current.as_str());
+                                (service.clone(), Value::String(current.to_owned()))
+                            })
+                            .collect();
+                        let files: Vec<&String> = state
+                            .files
+                            .iter()
+                            .filter(|(_, node)| matches!(node, Node::File { .. }))
+                            .map(|(path, _)| path)
+                            .collect();
+                        serde_json::json!({
+                            "ready": true,
+                            "plan": serde_json::to_value(&state.plan).unwrap_or(Value::Null),
+                            "services": services,
+                            "files": files,
+                        })
+                    }
+                };
+                (name.clone(), summary)
+            })
+            .collect()
     }
 
     fn run_steps(&mut self, steps: &[Step]) -> Result<(), SimError> {
@@ -419,6 +644,9 @@ impl<'a> Sim<'a> {
                     app_data,
                 } => self.relation_step(kind, endpoint, remote_app, remote_unit, data, app_data)?,
                 Step::Action { name, params } => self.action(name, params)?,
+                Step::Secret(step) => self.secret_step(step)?,
+                Step::Storage(step) => self.storage_step(step)?,
+                Step::Workload(step) => self.workload_step(step)?,
             }
         }
         Ok(())
@@ -617,7 +845,15 @@ impl<'a> Sim<'a> {
         } else {
             format!("hooks/{}", event.name)
         };
-        let mut command = Command::new(self.charm_dir.join("dispatch"));
+        let dispatch = self.charm_dir.join("dispatch");
+        let mut command = match &self.wrap {
+            Some(wrapper) => {
+                let mut command = Command::new(wrapper);
+                command.arg(&dispatch);
+                command
+            }
+            None => Command::new(&dispatch),
+        };
         command
             .env_clear()
             .current_dir(&self.charm_dir)
@@ -638,11 +874,15 @@ impl<'a> Sim<'a> {
             .env("JUJU_MODEL_UUID", &before.model_uuid)
             .env("JUJU_VERSION", "3.6.4")
             .env("JUJU_CHARM_DIR", &self.charm_dir)
-            .env("JUJU_MACHINE_ID", "0")
             .env(
                 "JUJU_CONTEXT_ID",
                 format!("{}-{label}-{}", before.unit, before.history.len()),
             );
+        if self.containers.is_empty() {
+            command.env("JUJU_MACHINE_ID", "0");
+        } else {
+            command.env(ops_runtime::CONTAINERS_DIR_VAR, &self.containers_dir);
+        }
         for name in ["HOME", "LANG", "TMPDIR", "RUST_BACKTRACE", "RUST_LOG"] {
             if let Some(value) = std::env::var_os(name) {
                 command.env(name, value);

@@ -51,6 +51,145 @@ pub(crate) enum Step {
         /// Its parameters.
         params: Map<String, Value>,
     },
+    /// A secret made, changed or due, with its event.
+    Secret(SecretStep),
+    /// A storage instance attached or detaching, with its event.
+    Storage(StorageStep),
+    /// A workload container's Pebble event.
+    Workload(WorkloadStep),
+}
+
+/// A workload step: `pebble-ready: NAME`, `pebble-custom-notice: {container,
+/// key}`, `pebble-check-failed: {container, check}`, `pebble-check-recovered: ...`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum WorkloadStep {
+    /// Pebble is up (started now if it was not): `<container>-pebble-ready`.
+    Ready {
+        /// The container.
+        container: String,
+    },
+    /// A custom notice is recorded in the container's Pebble, then
+    /// `<container>-pebble-custom-notice`.
+    CustomNotice {
+        /// The container.
+        container: String,
+        /// The notice's key, such as `example.com/db-backup-done`.
+        key: String,
+    },
+    /// A check's status changes in the container's Pebble, then
+    /// `<container>-pebble-check-failed` or `-recovered`.
+    Check {
+        /// The container.
+        container: String,
+        /// The check.
+        check: String,
+        /// Whether it failed (else recovered).
+        failed: bool,
+    },
+}
+
+/// A secret step. `secret` names a secret by id (`secret:ID`) or label.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum SecretStep {
+    /// `secret: {owner: ..., content: {...}, label: ..., id: ...}`: a secret that
+    /// exists from now on, without an event. Owned by another application, it is one
+    /// this charm was granted and observes (with `label` as its label for it); owned
+    /// by `application` or `unit`, the charm's own.
+    Create {
+        /// Its id, when given (`secret:` and 20 base32hex characters).
+        id: Option<String>,
+        /// `application`, `unit`, or another application's name.
+        owner: String,
+        /// The label.
+        label: Option<String>,
+        /// The first revision's content.
+        content: Databag,
+    },
+    /// `secret-changed: SECRET` with `content:`: a new revision, then the event.
+    Changed {
+        /// The secret.
+        secret: String,
+        /// The new revision's content.
+        content: Databag,
+    },
+    /// `secret-remove: SECRET` with `revision:` (default: the oldest but the latest).
+    Remove {
+        /// The secret.
+        secret: String,
+        /// The revision no longer tracked.
+        revision: Option<u64>,
+    },
+    /// `secret-expired: SECRET` with `revision:` (default: the latest).
+    Expired {
+        /// The secret.
+        secret: String,
+        /// The revision that expired.
+        revision: Option<u64>,
+    },
+    /// `secret-rotate: SECRET`.
+    Rotate {
+        /// The secret.
+        secret: String,
+    },
+}
+
+/// A storage step.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct StorageStep {
+    /// Whether the storage is attached (else detaching).
+    pub(crate) attached: bool,
+    /// `NAME` or `NAME/N`.
+    pub(crate) storage: String,
+}
+
+/// A `pebble-*` step, if `fields` is one.
+fn workload_step(fields: &Map<String, Value>) -> Result<Option<WorkloadStep>, String> {
+    if let Some(container) = fields.get("pebble-ready") {
+        only(fields, &["pebble-ready"])?;
+        let container = container
+            .as_str()
+            .filter(|name| !name.is_empty())
+            .ok_or("`pebble-ready` is a container name")?;
+        return Ok(Some(WorkloadStep::Ready {
+            container: container.to_owned(),
+        }));
+    }
+    for (key, second) in [
+        ("pebble-custom-notice", "key"),
+        ("pebble-check-failed", "check"),
+        ("pebble-check-recovered", "check"),
+    ] {
+        let Some(value) = fields.get(key) else {
+            continue;
+        };
+        only(fields, &[key])?;
+        let shape = || format!("`{key}` is a map: `{{container: NAME, {second}: ...}}`");
+        let Value::Object(map) = value else {
+            return Err(shape());
+        };
+        only(map, &["container", second])?;
+        let text = |name: &str| {
+            map.get(name)
+                .and_then(Value::as_str)
+                .filter(|text| !text.is_empty())
+                .map(str::to_owned)
+                .ok_or_else(shape)
+        };
+        let container = text("container")?;
+        let value = text(second)?;
+        return Ok(Some(match key {
+            "pebble-custom-notice" => WorkloadStep::CustomNotice {
+                container,
+                key: value,
+            },
+            _ => WorkloadStep::Check {
+                container,
+                check: value,
+                failed: key == "pebble-check-failed",
+            },
+        }));
+    }
+    Ok(None)
 }
 
 /// Parses a scenario file's text.
@@ -115,6 +254,29 @@ fn step(item: &Value) -> Result<Step, String> {
         };
         return Ok(Step::Action { name, params });
     }
+    if let Some(step) = secret_step(fields)? {
+        return Ok(Step::Secret(step));
+    }
+    if let Some(step) = workload_step(fields)? {
+        return Ok(Step::Workload(step));
+    }
+    for (key, attached) in [("storage-attached", true), ("storage-detaching", false)] {
+        let Some(storage) = fields.get(key) else {
+            continue;
+        };
+        only(fields, &[key])?;
+        let storage = storage
+            .as_str()
+            .filter(|storage| !storage.is_empty())
+            .ok_or_else(|| format!("`{key}` is a storage name such as `data`, or `data/0`"))?
+            .to_owned();
+        if !attached && !storage.contains('/') {
+            return Err(format!(
+                "`{key}` names one instance: `{storage}/0`, not `{storage}`"
+            ));
+        }
+        return Ok(Step::Storage(StorageStep { attached, storage }));
+    }
     for kind in ["joined", "changed", "departed", "broken"] {
         let key = format!("relation-{kind}");
         let Some(relation) = fields.get(&key) else {
@@ -157,9 +319,119 @@ fn step(item: &Value) -> Result<Step, String> {
     }
     Err(
         "expected `event:`, `action:`, `relation-joined:`, `relation-changed:`, \
-         `relation-departed:` or `relation-broken:`"
+         `relation-departed:`, `relation-broken:`, `secret:`, `secret-changed:`, \
+         `secret-remove:`, `secret-expired:`, `secret-rotate:`, `storage-attached:` or \
+         `storage-detaching:`"
             .into(),
     )
+}
+
+/// The secret steps; `None` when `fields` is another kind of step.
+fn secret_step(fields: &Map<String, Value>) -> Result<Option<SecretStep>, String> {
+    if let Some(secret) = fields.get("secret") {
+        only(fields, &["secret"])?;
+        let Value::Object(secret) = secret else {
+            return Err("`secret` is a map with `owner` and `content`".into());
+        };
+        only(secret, &["id", "owner", "label", "content"])?;
+        let text = |name: &str| -> Result<Option<String>, String> {
+            match secret.get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(text)) => Ok(Some(text.clone())),
+                Some(_) => Err(format!("`secret.{name}` is a string")),
+            }
+        };
+        let id = text("id")?;
+        if let Some(id) = &id
+            && super::state::secret_id(id).is_none()
+        {
+            return Err(format!(
+                "`secret.id` `{id}` is not a secret id: `secret:` and 20 characters of                  0-9 and a-v, such as `secret:cs0k7p7mp25c7f0rcvog`"
+            ));
+        }
+        let owner = text("owner")?.ok_or(
+            "a secret needs `owner`: another application's name (a secret it granted to              this one), or `application` or `unit` (one this charm owns)",
+        )?;
+        return Ok(Some(SecretStep::Create {
+            id,
+            owner,
+            label: text("label")?,
+            content: content(secret.get("content"), "secret.content")?,
+        }));
+    }
+    for key in [
+        "secret-changed",
+        "secret-remove",
+        "secret-expired",
+        "secret-rotate",
+    ] {
+        let Some(secret) = fields.get(key) else {
+            continue;
+        };
+        let secret = secret
+            .as_str()
+            .filter(|secret| !secret.is_empty())
+            .ok_or_else(|| format!("`{key}` is a secret's id or label"))?
+            .to_owned();
+        let revision = || -> Result<Option<u64>, String> {
+            match fields.get("revision") {
+                None | Some(Value::Null) => Ok(None),
+                Some(value) => value
+                    .as_u64()
+                    .filter(|revision| *revision > 0)
+                    .map(Some)
+                    .ok_or_else(|| "`revision` is a revision number such as 2".to_owned()),
+            }
+        };
+        let step = match key {
+            "secret-changed" => {
+                only(fields, &[key, "content"])?;
+                SecretStep::Changed {
+                    secret,
+                    content: content(fields.get("content"), "content")?,
+                }
+            }
+            "secret-remove" => {
+                only(fields, &[key, "revision"])?;
+                SecretStep::Remove {
+                    secret,
+                    revision: revision()?,
+                }
+            }
+            "secret-expired" => {
+                only(fields, &[key, "revision"])?;
+                SecretStep::Expired {
+                    secret,
+                    revision: revision()?,
+                }
+            }
+            _ => {
+                only(fields, &[key])?;
+                SecretStep::Rotate { secret }
+            }
+        };
+        return Ok(Some(step));
+    }
+    Ok(None)
+}
+
+/// A secret's content: a non-empty map of keys to scalars. Errors never show a value.
+fn content(value: Option<&Value>, name: &str) -> Result<Databag, String> {
+    let Some(Value::Object(map)) = value else {
+        return Err(format!(
+            "`{name}` is needed: a map of keys to values, such as `{{password: s3cret}}`"
+        ));
+    };
+    if map.is_empty() {
+        return Err(format!("`{name}` needs at least one key"));
+    }
+    map.iter()
+        .map(|(key, value)| match value {
+            Value::String(text) => Ok((key.clone(), text.clone())),
+            Value::Number(_) | Value::Bool(_) => Ok((key.clone(), value.to_string())),
+            _ => Err(format!("`{name}.{key}` is not a string")),
+        })
+        .collect()
 }
 
 fn only(fields: &Map<String, Value>, allowed: &[&str]) -> Result<(), String> {
@@ -198,6 +470,56 @@ mod tests {
     use super::*;
 
     #[test]
+    fn workload_steps() {
+        let steps = parse(
+            "- pebble-ready: web\n\
+             - pebble-custom-notice: {container: web, key: example.com/backup-done}\n\
+             - pebble-check-failed: {container: web, check: alive}\n\
+             - pebble-check-recovered: {container: web, check: alive}\n",
+        )
+        .unwrap();
+        assert_eq!(
+            steps,
+            [
+                Step::Workload(WorkloadStep::Ready {
+                    container: "web".into()
+                }),
+                Step::Workload(WorkloadStep::CustomNotice {
+                    container: "web".into(),
+                    key: "example.com/backup-done".into()
+                }),
+                Step::Workload(WorkloadStep::Check {
+                    container: "web".into(),
+                    check: "alive".into(),
+                    failed: true
+                }),
+                Step::Workload(WorkloadStep::Check {
+                    container: "web".into(),
+                    check: "alive".into(),
+                    failed: false
+                }),
+            ]
+        );
+        for (bad, message) in [
+            (
+                "- pebble-ready: {container: web}",
+                "`pebble-ready` is a container name",
+            ),
+            (
+                "- pebble-check-failed: {container: web}",
+                "`pebble-check-failed` is a map: `{container: NAME, check: ...}`",
+            ),
+            (
+                "- pebble-custom-notice: {container: web, key: k, extra: 1}",
+                "unknown key `extra`",
+            ),
+        ] {
+            let error = parse(bad).unwrap_err();
+            assert!(error.contains(message), "{bad}: {error}");
+        }
+    }
+
+    #[test]
     fn steps() {
         let steps = parse(
             "- event: install\n\
@@ -226,5 +548,62 @@ mod tests {
         );
         assert!(parse("event: install").is_err());
         assert!(parse("- relation-joined: {endpoint: db}").is_err());
+    }
+
+    #[test]
+    fn secret_and_storage_steps() {
+        let steps = parse(
+            "- secret: {owner: vault, label: token, content: {token: t0}}\n\
+             - secret-changed: token\n  content: {token: t1}\n\
+             - secret-remove: secret:cs0k7p7mp25c7f0rcvog\n  revision: 1\n\
+             - secret-expired: mine\n\
+             - secret-rotate: mine\n\
+             - storage-attached: data\n\
+             - storage-detaching: data/0\n",
+        )
+        .unwrap();
+        assert_eq!(
+            steps[0],
+            Step::Secret(SecretStep::Create {
+                id: None,
+                owner: "vault".into(),
+                label: Some("token".into()),
+                content: Databag::from([("token".into(), "t0".into())]),
+            })
+        );
+        assert_eq!(
+            steps[1],
+            Step::Secret(SecretStep::Changed {
+                secret: "token".into(),
+                content: Databag::from([("token".into(), "t1".into())]),
+            })
+        );
+        assert_eq!(
+            steps[2],
+            Step::Secret(SecretStep::Remove {
+                secret: "secret:cs0k7p7mp25c7f0rcvog".into(),
+                revision: Some(1),
+            })
+        );
+        assert_eq!(
+            steps[3],
+            Step::Secret(SecretStep::Expired {
+                secret: "mine".into(),
+                revision: None,
+            })
+        );
+        assert_eq!(
+            steps[6],
+            Step::Storage(StorageStep {
+                attached: false,
+                storage: "data/0".into(),
+            })
+        );
+        // A bad content value is named by its key, never shown.
+        let error = parse("- secret: {owner: vault, content: {token: [hunter2]}}").unwrap_err();
+        assert!(!error.contains("hunter2"), "{error}");
+        assert!(parse("- secret-changed: token").is_err());
+        assert!(parse("- secret: {owner: vault, id: secret:x, content: {a: b}}").is_err());
+        assert!(parse("- storage-detaching: data").is_err());
     }
 }

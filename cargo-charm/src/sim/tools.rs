@@ -4,10 +4,19 @@
 //! acts, and saves the model. Arguments and output follow Juju's tools as the runtime
 //! (and ops) call them; errors go to stderr as `ERROR ...` with Juju's exit codes (2
 //! for a bad command line, including an unknown relation, 1 otherwise).
+//!
+//! Secrets, storage, the network and the rest live in child modules. `pod-spec-set`
+//! is not simulated: it fails and says so.
+
+mod clock;
+mod network;
+mod other;
+mod secrets;
+mod storage;
 
 use std::ffi::OsString;
 use std::io::{self, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use serde_json::{Map, Value};
@@ -40,7 +49,6 @@ pub(crate) const TOOLS: &[&str] = &[
     "state-get",
     "state-set",
     "state-delete",
-    // Not simulated yet: they fail with a clear message.
     "secret-add",
     "secret-get",
     "secret-info-get",
@@ -59,9 +67,10 @@ pub(crate) const TOOLS: &[&str] = &[
     "juju-reboot",
     "unit-get",
     "add-metric",
-    "pod-spec-set",
     "leader-get",
     "leader-set",
+    // Not simulated: it fails with a clear message.
+    "pod-spec-set",
 ];
 
 /// The tool this program was run as, if its name (argv\[0\]) is one.
@@ -107,6 +116,10 @@ pub(crate) struct Context {
     pub(crate) remote_app: Option<String>,
     /// The event, from `JUJU_DISPATCH_PATH` (`install`, `describe-action`).
     pub(crate) event: String,
+    /// `JUJU_STORAGE_ID` (`data/0`).
+    pub(crate) storage_id: Option<String>,
+    /// The simulation's root: the directory holding the model file.
+    pub(crate) root: Option<PathBuf>,
 }
 
 impl Context {
@@ -126,6 +139,9 @@ impl Context {
             remote_unit: var("JUJU_REMOTE_UNIT"),
             remote_app: var("JUJU_REMOTE_APP"),
             event,
+            storage_id: var("JUJU_STORAGE_ID"),
+            root: std::env::var_os(STATE_VAR)
+                .and_then(|path| Path::new(&path).parent().map(Path::to_path_buf)),
         }
     }
 }
@@ -496,6 +512,14 @@ pub(crate) fn run(
             model.controller_state.remove(key);
             Ok(String::new())
         }
+        "secret-add" | "secret-get" | "secret-info-get" | "secret-set" | "secret-grant"
+        | "secret-revoke" | "secret-remove" | "secret-ids" => {
+            secrets::run(tool, args, model, context)
+        }
+        "storage-list" | "storage-get" | "storage-add" => storage::run(tool, args, model, context),
+        "network-get" | "unit-get" | "goal-state" => network::run(tool, args, model, context),
+        "resource-get" | "credential-get" | "juju-reboot" | "add-metric" | "leader-get"
+        | "leader-set" => other::run(tool, args, model, context),
         other => Err(unsupported(other)),
     }
 }
@@ -1017,7 +1041,459 @@ mod tests {
             call(&mut model, &cx, &["state-get", "--format=json", "k"]),
             Ok("null\n".into())
         );
-        let error = call(&mut model, &cx, &["secret-add", "x#file=/y"]).unwrap_err();
+        let error = call(&mut model, &cx, &["pod-spec-set", "--file", "/y"]).unwrap_err();
         assert!(error.message.contains("not simulated"), "{}", error.message);
+    }
+
+    /// A scratch directory for one test.
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("cargo-charm-tools-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn error_of(result: Result<String, ToolError>) -> (u8, String) {
+        let error = result.unwrap_err();
+        (error.code, error.message)
+    }
+
+    #[test]
+    fn secrets_the_charm_owns() {
+        let dir = scratch("owned");
+        let value = dir.join("value-0");
+        std::fs::write(&value, "hunter2").unwrap();
+        let content = format!("password#file={}", value.display());
+        let mut model = Model::new("demo", true);
+        model.add_relation("db", "pg");
+        let cx = Context::default();
+        let uri = call(
+            &mut model,
+            &cx,
+            &[
+                "secret-add",
+                "--label",
+                "db",
+                "--owner",
+                "application",
+                &content,
+            ],
+        )
+        .unwrap();
+        let uri = uri.trim_end().to_owned();
+        let id = uri.strip_prefix("secret:").unwrap().to_owned();
+        assert_eq!(id.len(), 20, "{uri}");
+        assert_eq!(model.secrets[0].owner, "demo");
+        for lookup in [
+            vec!["secret-get", "--format=json", uri.as_str()],
+            vec!["secret-get", "--format=json", "--label", "db"],
+            vec!["secret-get", "--format=json", id.as_str()],
+        ] {
+            assert_eq!(
+                call(&mut model, &cx, &lookup),
+                Ok("{\"password\":\"hunter2\"}\n".into()),
+                "{lookup:?}"
+            );
+        }
+        assert_eq!(
+            call(&mut model, &cx, &["secret-get", &uri, "password"]),
+            Ok("hunter2\n".into())
+        );
+        // A new revision; the owner reads the latest. Equal content makes none.
+        std::fs::write(&value, "s3cret").unwrap();
+        call(
+            &mut model,
+            &cx,
+            &[
+                "secret-set",
+                &uri,
+                "--owner",
+                "application",
+                "--rotate",
+                "daily",
+                &content,
+            ],
+        )
+        .unwrap();
+        call(&mut model, &cx, &["secret-set", &uri, &content]).unwrap();
+        assert_eq!(model.secrets[0].last_revision, 2);
+        assert_eq!(
+            call(&mut model, &cx, &["secret-get", "--format=json", &uri]),
+            Ok("{\"password\":\"s3cret\"}\n".into())
+        );
+        let info: Value = serde_json::from_str(
+            &call(&mut model, &cx, &["secret-info-get", "--format=json", &uri]).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(info[&id]["revision"], 2);
+        assert_eq!(info[&id]["label"], "db");
+        assert_eq!(info[&id]["owner"], "application");
+        assert_eq!(info[&id]["rotation"], "daily");
+        assert!(info[&id]["rotates"].is_string());
+        assert_eq!(
+            call(&mut model, &cx, &["secret-ids", "--format=json"]),
+            Ok(format!("[\"{id}\"]\n"))
+        );
+        call(&mut model, &cx, &["secret-grant", "--relation", "0", &uri]).unwrap();
+        call(
+            &mut model,
+            &cx,
+            &["secret-grant", "-r", "db:0", "--unit", "pg/0", &uri],
+        )
+        .unwrap();
+        assert_eq!(
+            model.secrets[0].grants.len(),
+            1,
+            "the app grant covers pg/0"
+        );
+        assert_eq!(
+            error_of(call(
+                &mut model,
+                &cx,
+                &["secret-grant", "-r", "0", "--unit", "mysql/0", &uri]
+            ))
+            .0,
+            2
+        );
+        call(&mut model, &cx, &["secret-revoke", "--relation", "0", &uri]).unwrap();
+        assert!(model.secrets[0].grants.is_empty());
+        call(&mut model, &cx, &["secret-remove", &uri, "--revision", "1"]).unwrap();
+        assert_eq!(model.secrets[0].revisions.keys().collect::<Vec<_>>(), [&2]);
+        // Errors, with Juju's messages; none shows the content.
+        let (code, message) = error_of(call(
+            &mut model,
+            &cx,
+            &["secret-info-get", "--label", "nope"],
+        ));
+        assert_eq!((code, message.as_str()), (1, "secret \"nope\" not found"));
+        assert_eq!(
+            error_of(call(&mut model, &cx, &["secret-get", "secret:nope"])),
+            (2, "secret URI \"secret:nope\" not valid".into())
+        );
+        let (code, message) = error_of(call(&mut model, &cx, &["secret-add", "Bad=hunter2"]));
+        assert_eq!(code, 2);
+        assert!(!message.contains("hunter2"), "{message}");
+        model.leader = false;
+        for argv in [
+            vec!["secret-add", "token=x"],
+            vec!["secret-set", uri.as_str(), "token=x"],
+            vec!["secret-remove", uri.as_str()],
+        ] {
+            assert_eq!(
+                error_of(call(&mut model, &cx, &argv)),
+                (1, "this unit is not the leader".into()),
+                "{argv:?}"
+            );
+        }
+        // A non-leader still reads its application's secrets, but does not list them.
+        assert!(call(&mut model, &cx, &["secret-get", &uri]).is_ok());
+        assert_eq!(
+            call(&mut model, &cx, &["secret-ids", "--format=json"]),
+            Ok("[]\n".into())
+        );
+        call(
+            &mut model,
+            &cx,
+            &["secret-add", "--owner", "unit", "token=x"],
+        )
+        .unwrap();
+        model.leader = true;
+        call(&mut model, &cx, &["secret-remove", &uri]).unwrap();
+        assert_eq!(model.secrets.len(), 1);
+        assert_eq!(model.secrets[0].owner, "demo/0");
+        let missing = format!("secret \"{id}\" not found");
+        assert_eq!(
+            error_of(call(&mut model, &cx, &["secret-get", &uri])),
+            (1, missing)
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn secrets_the_charm_observes() {
+        let mut model = Model::new("demo", true);
+        let id = model.new_secret_id();
+        let mut secret = crate::sim::state::Secret {
+            id: id.clone(),
+            owner: "vault".into(),
+            label: Some("token".into()),
+            description: None,
+            expire: None,
+            rotate: None,
+            rotates: None,
+            revisions: std::collections::BTreeMap::new(),
+            last_revision: 0,
+            tracked: Some(1),
+            grants: Vec::new(),
+        };
+        secret.add_revision(Databag::from([("token".into(), "t1".into())]));
+        secret.add_revision(Databag::from([("token".into(), "t2".into())]));
+        model.secrets.push(secret);
+        let cx = Context::default();
+        let get = |model: &mut Model, flags: &[&str]| {
+            let mut argv = vec!["secret-get", "--label", "token"];
+            argv.extend(flags);
+            call(model, &cx, &argv)
+        };
+        assert_eq!(get(&mut model, &[]), Ok("{\"token\":\"t1\"}\n".into()));
+        assert_eq!(
+            get(&mut model, &["--peek"]),
+            Ok("{\"token\":\"t2\"}\n".into())
+        );
+        assert_eq!(get(&mut model, &[]), Ok("{\"token\":\"t1\"}\n".into()));
+        assert_eq!(
+            get(&mut model, &["--refresh"]),
+            Ok("{\"token\":\"t2\"}\n".into())
+        );
+        assert_eq!(get(&mut model, &[]), Ok("{\"token\":\"t2\"}\n".into()));
+        assert_eq!(error_of(get(&mut model, &["--peek", "--refresh"])).0, 2);
+        // Relabelled by reading with id and label.
+        let uri = format!("secret:{id}");
+        call(
+            &mut model,
+            &cx,
+            &["secret-get", &uri, "--label", "vault-token"],
+        )
+        .unwrap();
+        assert_eq!(model.secrets[0].label.as_deref(), Some("vault-token"));
+        assert_eq!(
+            error_of(call(&mut model, &cx, &["secret-get", "--label", "token"])),
+            (1, "consumer label \"token\" not found".into())
+        );
+        assert_eq!(
+            error_of(call(&mut model, &cx, &["secret-set", &uri, "token=mine"])),
+            (1, "permission denied".into())
+        );
+        assert_eq!(
+            error_of(call(&mut model, &cx, &["secret-info-get", &uri])).0,
+            1,
+            "only owners get the info"
+        );
+        model.add_relation("db", "pg");
+        assert_eq!(
+            error_of(call(&mut model, &cx, &["secret-grant", "-r", "0", &uri])),
+            (1, format!("secret \"{id}\" not found"))
+        );
+    }
+
+    #[test]
+    fn storage() {
+        let mut model = Model::new("demo", true);
+        model.charm_storage.insert(
+            "data".into(),
+            crate::sim::state::StorageSpec {
+                kind: "filesystem".into(),
+                max: Some(2),
+                next_index: 0,
+            },
+        );
+        model.attach_storage("data", PathBuf::from("/sim/storage/data/0"));
+        let cx = Context {
+            storage_id: Some("data/0".into()),
+            ..Context::default()
+        };
+        assert_eq!(
+            call(&mut model, &cx, &["storage-list", "--format=json"]),
+            Ok("[\"data/0\"]\n".into())
+        );
+        assert_eq!(
+            call(&mut model, &cx, &["storage-list", "--format=json", "logs"]),
+            Ok("[]\n".into())
+        );
+        let info: ops_runtime::StorageInfo = serde_json::from_str(
+            &call(
+                &mut model,
+                &cx,
+                &["storage-get", "--format=json", "-s", "data/0"],
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(info.kind, "filesystem");
+        assert_eq!(info.location, Path::new("/sim/storage/data/0"));
+        assert_eq!(
+            call(&mut model, &cx, &["storage-get", "location"]),
+            Ok("/sim/storage/data/0\n".into())
+        );
+        assert_eq!(
+            error_of(call(&mut model, &cx, &["storage-get", "-s", "data/7"])).0,
+            2
+        );
+        assert_eq!(
+            error_of(call(&mut model, &Context::default(), &["storage-get"])),
+            (2, "no storage instance specified".into())
+        );
+        call(&mut model, &cx, &["storage-add", "data=1"]).unwrap();
+        assert_eq!(model.storage_requested["data"], 1);
+        assert_eq!(
+            error_of(call(&mut model, &cx, &["storage-add", "data"])).0,
+            1
+        );
+        assert_eq!(
+            error_of(call(&mut model, &cx, &["storage-add", "logs=1"])),
+            (1, "charm storage \"logs\" not found".into())
+        );
+        model.attach_storage("data", PathBuf::from("/sim/storage/data/1"));
+        assert!(model.storage_requested.is_empty());
+    }
+
+    #[test]
+    fn network_unit_and_goal_state() {
+        let mut model = Model::new("demo", true);
+        model.bindings = vec!["db".into(), "metrics".into()];
+        model.add_relation("db", "pg");
+        model.relations[0]
+            .remote_units
+            .insert("pg/0".into(), Databag::new());
+        let cx = Context::default();
+        let text = call(
+            &mut model,
+            &cx,
+            &["network-get", "--format=json", "-r", "0", "db"],
+        )
+        .unwrap();
+        assert_eq!(
+            text,
+            "{\"bind-addresses\":[{\"mac-address\":\"00:16:3e:00:00:0a\",\"interface-name\":\
+             \"eth0\",\"addresses\":[{\"hostname\":\"\",\"value\":\"10.0.0.10\",\"cidr\":\
+             \"10.0.0.0/24\"}]}],\"egress-subnets\":[\"10.0.0.10/32\"],\
+             \"ingress-addresses\":[\"10.0.0.10\"]}\n"
+        );
+        let network: ops_runtime::Network = serde_json::from_str(&text).unwrap();
+        assert_eq!(network.bind_address(), Some("10.0.0.10"));
+        assert_eq!(
+            call(
+                &mut model,
+                &cx,
+                &["network-get", "metrics", "--bind-address"]
+            ),
+            Ok("10.0.0.10\n".into())
+        );
+        assert_eq!(
+            call(
+                &mut model,
+                &cx,
+                &[
+                    "network-get",
+                    "db",
+                    "--format=json",
+                    "--ingress-address",
+                    "--egress-subnets"
+                ]
+            ),
+            Ok(
+                "{\"egress-subnets\":[\"10.0.0.10/32\"],\"ingress-address\":\"10.0.0.10\"}\n"
+                    .into()
+            )
+        );
+        assert_eq!(
+            error_of(call(
+                &mut model,
+                &cx,
+                &["network-get", "--format=json", "nope"]
+            )),
+            (1, "no network config found for binding \"nope\"".into())
+        );
+        assert_eq!(
+            error_of(call(&mut model, &cx, &["network-get", "-r", "db:9", "db"])).0,
+            2
+        );
+        assert_eq!(
+            call(
+                &mut model,
+                &cx,
+                &["unit-get", "--format=json", "private-address"]
+            ),
+            Ok("\"10.0.0.10\"\n".into())
+        );
+        assert_eq!(
+            error_of(call(&mut model, &cx, &["unit-get", "address"])).0,
+            2
+        );
+        let goal: ops_runtime::GoalState =
+            serde_json::from_str(&call(&mut model, &cx, &["goal-state", "--format=json"]).unwrap())
+                .unwrap();
+        assert_eq!(goal.units["demo/0"].status, "active");
+        assert_eq!(goal.relations["db"]["pg"].status, "joined");
+        assert_eq!(goal.relations["db"]["pg/0"].status, "active");
+    }
+
+    #[test]
+    fn resources_credentials_reboot_metrics_and_leader_settings() {
+        let dir = scratch("other");
+        let mut model = Model::new("demo", true);
+        let cx = Context {
+            root: Some(dir.clone()),
+            ..Context::default()
+        };
+        let (code, message) = error_of(call(&mut model, &cx, &["resource-get", "image"]));
+        assert_eq!(code, 1);
+        assert!(
+            message.contains("resource#demo/image not found"),
+            "{message}"
+        );
+        std::fs::create_dir_all(dir.join("resources")).unwrap();
+        std::fs::write(dir.join("resources/image"), "x").unwrap();
+        assert_eq!(
+            call(&mut model, &cx, &["resource-get", "image"]),
+            Ok(format!("{}\n", dir.join("resources/image").display()))
+        );
+        assert_eq!(
+            error_of(call(&mut model, &cx, &["credential-get", "--format=json"])),
+            (
+                1,
+                "cannot access cloud credentials: permission denied".into()
+            )
+        );
+        model.trusted = true;
+        let spec: ops_runtime::CloudSpec = serde_json::from_str(
+            &call(&mut model, &cx, &["credential-get", "--format=json"]).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(spec.kind, "lxd");
+        call(&mut model, &cx, &["juju-reboot", "--now"]).unwrap();
+        assert_eq!(model.reboot.as_deref(), Some("now"));
+        assert_eq!(
+            error_of(call(&mut model, &cx, &["add-metric", "users=3"])),
+            (
+                1,
+                "cannot record metric: metrics not allowed in this context".into()
+            )
+        );
+        let metrics = Context {
+            event: "collect-metrics".into(),
+            ..Context::default()
+        };
+        call(
+            &mut model,
+            &metrics,
+            &["add-metric", "--labels", "a=b", "users=3"],
+        )
+        .unwrap();
+        assert_eq!(model.metrics[0].labels["a"], "b");
+        call(&mut model, &cx, &["leader-set", "a=1", "b=2"]).unwrap();
+        call(&mut model, &cx, &["leader-set", "b="]).unwrap();
+        assert_eq!(
+            call(&mut model, &cx, &["leader-get", "--format=json"]),
+            Ok("{\"a\":\"1\"}\n".into())
+        );
+        assert_eq!(
+            call(&mut model, &cx, &["leader-get", "a"]),
+            Ok("1\n".into())
+        );
+        assert_eq!(
+            call(&mut model, &cx, &["leader-get", "--format=json", "b"]),
+            Ok("null\n".into())
+        );
+        model.leader = false;
+        assert_eq!(
+            error_of(call(&mut model, &cx, &["leader-set", "a=2"])),
+            (
+                1,
+                "cannot write leadership settings: cannot write settings: not the leader".into()
+            )
+        );
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

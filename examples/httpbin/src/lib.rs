@@ -185,10 +185,19 @@ impl HttpbinCharm {
     #[on(restart_action)]
     fn restart(&mut self, cx: &mut HookContext) -> Result<Restarted, CharmError> {
         let container = cx.container(Self::CONTAINER_HTTPBIN);
-        if container.service(SERVICE)?.is_none() {
-            return Err(CharmError::msg(
-                "httpbin is not set up yet: wait for the workload container to be ready",
-            ));
+        match container.service(SERVICE) {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                return Err(CharmError::msg(
+                    "httpbin is not set up yet: wait for the workload container to be ready",
+                ));
+            }
+            Err(ModelError::Pebble { source, .. }) if source.is_connection() => {
+                return Err(CharmError::msg(
+                    "the workload container is not up yet: try again once it is ready",
+                ));
+            }
+            Err(other) => return Err(other.into()),
         }
         cx.action_log(&format!("restarting {SERVICE}"))?;
         container.restart(&[SERVICE])?;

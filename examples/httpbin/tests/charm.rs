@@ -204,3 +204,18 @@ fn restart_before_the_layer_fails_the_action() {
         "{err}"
     );
 }
+
+#[test]
+fn restart_before_pebble_is_up_fails_the_action() {
+    let mut ctx = Context::<HttpbinCharm>::new();
+    let err = ctx
+        .run_action(
+            Action::new("restart"),
+            State::new().with_container(httpbin().with_can_connect(false)),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&err, RunError::ActionFailed { message, .. } if message == "the workload container is not up yet: try again once it is ready"),
+        "{err}"
+    );
+}
