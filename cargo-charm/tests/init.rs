@@ -84,6 +84,40 @@ fn cargo_test(project: &Path) -> String {
     stdout
 }
 
+/// Runs `cargo charm sim --json` on `project` (offline, in the tests' target
+/// directory) and returns the final model.
+fn sim(project: &Path) -> serde_json::Value {
+    let output = Command::new(env!("CARGO_BIN_EXE_cargo-charm"))
+        .args(["sim", "--json"])
+        .arg(project)
+        .env("CARGO_TARGET_DIR", workspace().join("target/init-tests"))
+        .env("CARGO_NET_OFFLINE", "true")
+        .output()
+        .expect("run cargo charm sim");
+    assert!(
+        output.status.success(),
+        "cargo charm sim failed in {}:\n{}",
+        project.display(),
+        text(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("--json prints the model")
+}
+
+/// The events of a sim run with their exit codes.
+fn events(state: &serde_json::Value) -> Vec<(String, i64)> {
+    state["history"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|record| {
+            (
+                record["event"].as_str().unwrap_or_default().to_owned(),
+                record["exit_code"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect()
+}
+
 fn read(project: &Path, file: &str) -> String {
     fs::read_to_string(project.join(file)).unwrap_or_else(|error| panic!("read {file}: {error}"))
 }
@@ -112,6 +146,15 @@ fn machine_project_builds_and_its_tests_pass() {
 
     let stdout = cargo_test(&project);
     assert!(stdout.contains("test result: ok. 4 passed"), "{stdout}");
+
+    // And it runs through a new unit's lifecycle as Juju would.
+    let state = sim(&project);
+    assert!(
+        events(&state).iter().all(|(_, code)| *code == 0),
+        "{:?}",
+        events(&state)
+    );
+    assert_eq!(events(&state).len(), 5, "{:?}", events(&state));
 }
 
 #[test]
@@ -129,6 +172,40 @@ fn kubernetes_project_builds_and_its_tests_pass() {
 
     let stdout = cargo_test(&project);
     assert!(stdout.contains("test result: ok. 4 passed"), "{stdout}");
+
+    // And it runs through a new unit's lifecycle, its layer reaching the
+    // emulated Pebble at pebble-ready.
+    let state = sim(&project);
+    let names: Vec<String> = events(&state).into_iter().map(|(name, _)| name).collect();
+    assert_eq!(
+        names,
+        [
+            "install",
+            "leader-elected",
+            "config-changed",
+            "start",
+            "workload-pebble-ready",
+            "update-status"
+        ]
+    );
+    assert!(
+        events(&state).iter().all(|(_, code)| *code == 0),
+        "{:?}",
+        events(&state)
+    );
+    assert_eq!(
+        state["unit_status"]["status"], "active",
+        "{}",
+        state["unit_status"]
+    );
+    assert_eq!(state["containers"]["workload"]["ready"], true);
+    let services = state["containers"]["workload"]["services"]
+        .as_object()
+        .expect("the workload's services");
+    assert!(
+        !services.is_empty() && services.values().all(|status| status == "active"),
+        "{services:?}"
+    );
 }
 
 #[test]
