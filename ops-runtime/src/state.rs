@@ -193,7 +193,33 @@ impl StateStore for LocalStore {
         write().map_err(|e| {
             let _ = std::fs::remove_file(&temp);
             self.io("write")(e)
-        })
+        })?;
+        remove_stale_temporaries(dir, &file_name);
+        Ok(())
+    }
+}
+
+/// Removes the temporary files `.<file_name>.<pid>.tmp` that writers killed
+/// mid-commit left behind (the process whose id they carry is gone). A file of
+/// a live process is left alone: it may be committing right now.
+fn remove_stale_temporaries(dir: &Path, file_name: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = format!(".{file_name}.");
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|name| name.strip_prefix(&prefix))
+            .and_then(|rest| rest.strip_suffix(".tmp"))
+            .filter(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+        else {
+            continue;
+        };
+        if !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 
@@ -294,6 +320,29 @@ mod tests {
         assert_eq!(store.load().unwrap(), snapshot);
         let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_commit_clears_the_leftovers_of_killed_writers_only() {
+        let dir = temp("leftovers");
+        // No process has this id (above any pid_max Linux allows).
+        let dead = dir.join("..unit-state.json.4294967295.tmp");
+        // The test runner is alive: its file may be a commit in progress.
+        let live = dir.join(format!(
+            "..unit-state.json.{}.tmp",
+            std::os::unix::process::parent_id()
+        ));
+        let unrelated = dir.join("..unit-state.json.notapid.tmp");
+        for file in [&dead, &live, &unrelated] {
+            std::fs::write(file, "{\"stored\":").unwrap();
+        }
+        LocalStore::in_charm_dir(&dir)
+            .save(&Snapshot::default())
+            .unwrap();
+        assert!(!dead.exists(), "a dead writer's file is removed");
+        assert!(live.exists(), "a live writer's file stays");
+        assert!(unrelated.exists(), "files that are not ours stay");
         std::fs::remove_dir_all(dir).unwrap();
     }
 
