@@ -490,7 +490,9 @@ fn notices_and_checks_reach_the_handlers() {
 
     let mut info = check_info("alive");
     info.failures = 3;
-    let container = web().with_check_info(info);
+    let container = web()
+        .with_layer("checks", alive_check())
+        .with_check_info(info);
     let out = ctx
         .run(
             container.check_failed_event("alive"),
@@ -498,6 +500,15 @@ fn notices_and_checks_reach_the_handlers() {
         )
         .unwrap();
     assert_eq!(version(&out), "alive 3");
+}
+
+/// A layer defining the `alive` check.
+fn alive_check() -> Layer {
+    Layer::from_yaml(
+        "checks:\n  alive:\n    override: replace\n    level: alive\n    \
+         http: {url: 'http://localhost:8080/health'}\n",
+    )
+    .unwrap()
 }
 
 fn inconsistent(result: Result<State, RunError>) -> Vec<String> {
@@ -546,6 +557,32 @@ fn containers_are_checked_against_the_metadata_and_the_event() {
         ),
     );
     assert!(problems[0].contains("twice"), "{problems:?}");
+
+    // Pebble knows only the checks and services of its plan.
+    let problems = inconsistent(
+        ctx.run(
+            Event::UpdateStatus,
+            State::new().with_container(
+                web()
+                    .with_check_info(check_info("alive"))
+                    .with_service_status("ghost", ops_runtime::pebble::ServiceStatus::Active),
+            ),
+        ),
+    );
+    assert_eq!(
+        problems,
+        [
+            "container `web` has check info for `alive`, which no layer of its plan defines; \
+             add the check to a layer with `with_layer`",
+            "container `web` has service `ghost` Active, but no layer of its plan defines it",
+        ]
+    );
+    let state = State::new().with_container(
+        web()
+            .with_layer("checks", alive_check())
+            .with_check_info(check_info("alive")),
+    );
+    assert!(ctx.run(Event::UpdateStatus, state).is_ok());
 }
 
 #[test]

@@ -341,11 +341,39 @@ impl Container {
                 ));
             }
         }
-        if let Err(error) = self.plan() {
-            problems.push(format!(
+        match self.plan() {
+            Err(error) => problems.push(format!(
                 "the layers of container `{}` do not combine: {error}",
                 self.name
-            ));
+            )),
+            Ok(plan) => {
+                // Pebble reports checks of its plan only, and runs services of
+                // its plan only.
+                for (i, info) in self.check_infos.iter().enumerate() {
+                    if !plan.checks.contains_key(&info.name) {
+                        problems.push(format!(
+                            "container `{}` has check info for `{}`, which no layer of its \
+                             plan defines; add the check to a layer with `with_layer`",
+                            self.name, info.name
+                        ));
+                    }
+                    if self.check_infos[..i].iter().any(|c| c.name == info.name) {
+                        problems.push(format!(
+                            "container `{}` has check info for `{}` twice",
+                            self.name, info.name
+                        ));
+                    }
+                }
+                for (service, status) in &self.service_statuses {
+                    if *status != ServiceStatus::Inactive && !plan.services.contains_key(service) {
+                        problems.push(format!(
+                            "container `{}` has service `{service}` {status:?}, but no layer of \
+                             its plan defines it",
+                            self.name
+                        ));
+                    }
+                }
+            }
         }
         problems
     }
