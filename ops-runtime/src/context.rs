@@ -119,10 +119,25 @@ pub enum ModelError {
 /// Classifies hook-tool failures the way ops does: a `relation-*` or
 /// `network-*` tool saying "relation not found" is [`ModelError::RelationNotFound`],
 /// a `secret-*` tool saying "not found" is [`ModelError::SecretNotFound`].
+/// What Juju's refusals for lack of rights say, as ops looks for them.
+const AUTHZ_FAILURES: &[&str] = &[
+    "access denied",
+    "permission denied",
+    "not the leader",
+    "cannot write relation settings",
+];
+
 impl From<HookToolError> for ModelError {
     fn from(error: HookToolError) -> Self {
         if let HookToolError::Failed { tool, stderr, .. } = &error {
             let lower = stderr.to_lowercase();
+            if AUTHZ_FAILURES.iter().any(|text| lower.contains(text)) {
+                crate::logging::security_event(
+                    crate::logging::SecurityLevel::Critical,
+                    &format!("authz_fail:{tool}"),
+                    &format!("Juju refused `{tool}`: {}", stderr.trim()),
+                );
+            }
             let relation_tool = tool.starts_with("relation-") || tool.starts_with("network-");
             if relation_tool && lower.contains("relation not found") {
                 return ModelError::RelationNotFound {
@@ -385,12 +400,21 @@ impl HookContext {
         Ok(())
     }
 
+    /// The refusal of `action` to a unit that does not lead, reported as a
+    /// security event as ops does.
+    fn not_leader(&self, action: &'static str) -> ModelError {
+        crate::logging::security_event(
+            crate::logging::SecurityLevel::Critical,
+            &format!("authz_fail:{},application-status", self.juju.unit_name),
+            &format!("A unit that is not the leader tried to {action}."),
+        );
+        ModelError::NotLeader { action }
+    }
+
     /// Sets the application's status; only the leader may.
     pub fn set_app_status(&mut self, status: Status) -> Result<(), ModelError> {
         if !self.is_leader()? {
-            return Err(ModelError::NotLeader {
-                action: "set the application status",
-            });
+            return Err(self.not_leader("set the application status"));
         }
         self.tools.status_set(StatusTarget::App, &status)?;
         self.snapshot.app_status = Some((
@@ -408,9 +432,7 @@ impl HookContext {
     /// The application's current status; only the leader may read it.
     pub fn app_status(&mut self) -> Result<StatusInfo, ModelError> {
         if !self.is_leader()? {
-            return Err(ModelError::NotLeader {
-                action: "read the application status",
-            });
+            return Err(self.not_leader("read the application status"));
         }
         Ok(self.tools.status_get(StatusTarget::App)?)
     }

@@ -264,7 +264,8 @@ pub(crate) fn run_inner<C: Charm>(
     tools: Rc<dyn HookTools>,
     store: &dyn StateStore,
 ) -> (Outcome, Vec<Event>) {
-    let _route = logging::route_to(Rc::clone(&tools), juju.debug);
+    let appid = format!("{}-{}", juju.model_uuid, juju.unit_name);
+    let _route = logging::route_to(Rc::clone(&tools), juju.debug, appid);
     let event = match Event::from_context(&juju) {
         Ok(event) => event,
         Err(error) => return (fail(DispatchError::Env(error)), Vec::new()),
@@ -287,6 +288,19 @@ pub(crate) fn run_inner<C: Charm>(
     };
     if let Outcome::Failed(error) = &outcome {
         log::error!("{error}");
+        // What ops reports as an uncaught exception: a handler's error or panic.
+        let reason = match error {
+            DispatchError::Handler { .. } => Some("handler_error"),
+            DispatchError::Panic { .. } => Some("panic"),
+            _ => None,
+        };
+        if let Some(reason) = reason {
+            logging::security_event(
+                logging::SecurityLevel::Warn,
+                &format!("sys_crash:{reason}"),
+                &format!("Uncaught error in charm code: {error}."),
+            );
+        }
     }
     (outcome, cx.emitted)
 }

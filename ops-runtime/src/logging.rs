@@ -24,6 +24,8 @@ struct Sink {
     tools: Rc<dyn HookTools>,
     /// Also write to stderr (`JUJU_DEBUG`).
     stderr: bool,
+    /// `<model uuid>-<unit>`: who security events are about.
+    appid: String,
 }
 
 struct JujuLogger;
@@ -85,14 +87,62 @@ impl log::Log for JujuLogger {
     fn flush(&self) {}
 }
 
-/// Routes `log` records on this thread to `tools` until the guard drops.
-pub(crate) fn route_to(tools: Rc<dyn HookTools>, stderr: bool) -> LogGuard {
+/// Routes `log` records on this thread to `tools` until the guard drops;
+/// security events name `appid` (`<model uuid>-<unit>`).
+pub(crate) fn route_to(tools: Rc<dyn HookTools>, stderr: bool, appid: String) -> LogGuard {
     // Installing twice (a second dispatch in the same process) is harmless.
     if log::set_logger(&LOGGER).is_ok() {
         log::set_max_level(log::LevelFilter::Trace);
     }
-    let previous = SINK.with(|sink| sink.borrow_mut().replace(Sink { tools, stderr }));
+    let previous = SINK.with(|sink| {
+        sink.borrow_mut().replace(Sink {
+            tools,
+            stderr,
+            appid,
+        })
+    });
     LogGuard { previous }
+}
+
+/// The level of a security event, in OWASP's vocabulary (not a log level:
+/// every security event goes to `juju-log` at `TRACE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SecurityLevel {
+    /// `WARN`: crashes, restarts, monitoring switched off.
+    Warn,
+    /// `CRITICAL`: an authorisation failure.
+    Critical,
+}
+
+/// Sends a structured security event (OWASP's logging vocabulary, the shape
+/// ops uses) to `juju-log` at `TRACE`: one JSON object with `datetime`,
+/// `level`, `type: security`, `appid`, `event` (`<kind>:<detail>`, such as
+/// `authz_fail:web/0,relation-set`) and `description`. Nothing is sent when no
+/// dispatch runs on this thread.
+pub(crate) fn security_event(level: SecurityLevel, event: &str, description: &str) {
+    SINK.with(|sink| {
+        let Ok(sink) = sink.try_borrow() else { return };
+        let Some(sink) = sink.as_ref() else { return };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_secs());
+        let line = serde_json::json!({
+            "datetime": crate::secret::rfc3339(now),
+            "level": match level {
+                SecurityLevel::Warn => "WARN",
+                SecurityLevel::Critical => "CRITICAL",
+            },
+            "type": "security",
+            "appid": sink.appid,
+            "event": event,
+            "description": description,
+        })
+        .to_string();
+        if sink.stderr {
+            eprintln!("{} {line}", LogLevel::Trace);
+        }
+        let _ = sink.tools.juju_log(LogLevel::Trace, &line);
+    });
 }
 
 /// Restores the previous route when dropped.
@@ -113,6 +163,31 @@ mod tests {
 
     fn metadata(target: &str, level: log::Level) -> log::Metadata<'_> {
         log::Metadata::builder().target(target).level(level).build()
+    }
+
+    #[test]
+    fn refusals_for_lack_of_rights_are_authorisation_failures() {
+        use crate::hook_tools::HookToolError;
+        let tools = Rc::new(crate::testing::MemoryHookTools::default());
+        let _route = route_to(tools.clone(), false, "uuid-web/0".into());
+        let refusal = |stderr: &str| HookToolError::Failed {
+            tool: "relation-set",
+            exit_code: Some(1),
+            stderr: stderr.into(),
+        };
+        let _ = crate::ModelError::from(refusal("ERROR permission denied\n"));
+        let _ = crate::ModelError::from(refusal("ERROR relation 7 not found\n"));
+        let lines = tools.juju_log_lines();
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert_eq!(lines[0].level, LogLevel::Trace);
+        let event: serde_json::Value = serde_json::from_str(&lines[0].message).unwrap();
+        assert_eq!(event["event"], "authz_fail:relation-set");
+        assert_eq!(event["level"], "CRITICAL");
+        assert_eq!(event["appid"], "uuid-web/0");
+        assert_eq!(
+            event["description"],
+            "Juju refused `relation-set`: ERROR permission denied"
+        );
     }
 
     #[test]

@@ -434,6 +434,15 @@ impl HookContext {
     /// (Juju then stops the hook; nothing after this call is guaranteed to run).
     /// Juju refuses it during actions.
     pub fn reboot(&mut self, now: bool) -> Result<(), ModelError> {
+        crate::logging::security_event(
+            crate::logging::SecurityLevel::Warn,
+            &format!("sys_restart:{}", self.juju().unit_name),
+            &format!(
+                "Rebooting the machine of unit {}{}.",
+                self.juju().unit_name,
+                if now { " now" } else { " after this hook" }
+            ),
+        );
         Ok(self.hook_tools().juju_reboot(now)?)
     }
 

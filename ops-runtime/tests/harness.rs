@@ -149,11 +149,19 @@ fn handler_errors_fail_the_hook_with_their_whole_chain() {
             ..
         }
     ));
-    let logged = &ctx.juju_log().last().unwrap();
+    // The error, then the security event (TRACE) that records the crash.
+    let log = ctx.juju_log();
+    let logged = &log[log.len() - 2];
     assert_eq!(logged.level, LogLevel::Error);
     assert_eq!(
         logged.message,
         "handler `configure` failed on `config-changed`: cannot reach the database: connection refused"
+    );
+    assert_eq!(log[log.len() - 1].level, LogLevel::Trace);
+    assert!(
+        log[log.len() - 1]
+            .message
+            .contains("\"sys_crash:handler_error\"")
     );
     // Collect-status did not run after the failure.
     assert_eq!(state.unit_status.kind, StatusKind::Unknown);

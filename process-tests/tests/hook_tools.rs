@@ -466,8 +466,18 @@ fn resources_networks_goal_state_credentials_addresses_and_reboot() {
         "ERROR invalid value \"1\" for option -r: relation not found\n",
     );
     fs::write(juju.dir.join("responses/network-get.fail-with-r"), "").unwrap();
-    let (code, calls, log) = juju.run("misc");
+    let (code, mut calls, log) = juju.run("misc");
     assert_eq!(code, 0, "{calls:?}");
+    // Before juju-reboot, the restart is logged as a security event, at TRACE.
+    let security = calls.remove(calls.len() - 2);
+    assert_eq!(
+        security[..4],
+        argv(&["juju-log", "--log-level", "TRACE", "--"])
+    );
+    let event: serde_json::Value =
+        serde_json::from_str(&security[4]).expect("the security event is JSON");
+    assert_eq!(event["event"], "sys_restart:probe/0");
+    assert_eq!(event["type"], "security");
     assert_eq!(
         calls,
         vec![

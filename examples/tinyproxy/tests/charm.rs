@@ -221,13 +221,17 @@ fn a_workload_failure_fails_the_hook_and_logs_the_error() {
             .contains("tinyproxy was not running within the expected time"),
         "{error}"
     );
-    let last = ctx.juju_log().last().unwrap();
-    assert_eq!(last.level, ops_runtime::LogLevel::Error);
+    let error_line = ctx
+        .juju_log()
+        .iter()
+        .find(|line| line.level == ops_runtime::LogLevel::Error)
+        .expect("the error is logged");
     assert!(
-        last.message
+        error_line
+            .message
             .contains("handler `configure` failed on `start`"),
         "{}",
-        last.message
+        error_line.message
     );
 }
 
