@@ -300,3 +300,76 @@ fn endpoint_constants_name_the_metadata() {
     assert_eq!(App::RELATION_CLUSTER.name(), "cluster");
     assert_eq!(<App as Charm>::META.peers, ["cluster"]);
 }
+
+/// A subordinate charm, related to its principal through a container-scoped endpoint.
+#[derive(Default)]
+struct Sidecar;
+
+#[charm(metadata_source = r#"
+name: sidecar
+subordinate: true
+requires:
+  host:
+    interface: juju-info
+    scope: container
+  metrics:
+    interface: prometheus
+"#)]
+impl Sidecar {
+    #[on(host_relation_joined)]
+    fn joined(
+        &mut self,
+        cx: &mut HookContext,
+        event: RelationJoinedEvent,
+    ) -> Result<(), CharmError> {
+        let principal = cx.juju().principal_unit.clone().unwrap_or_default();
+        cx.set_workload_version(&format!("{principal} via {}", event.unit))?;
+        Ok(())
+    }
+}
+
+#[test]
+fn a_subordinate_learns_its_principal() {
+    let mut ctx = Context::<Sidecar>::new();
+    let host = Relation::subordinate("host", 4, "mysql/2");
+    assert_eq!(host.remote_app, "mysql");
+    let out = ctx
+        .run(
+            host.joined_event("mysql/2"),
+            State::new().with_relation(host),
+        )
+        .unwrap();
+    assert_eq!(out.workload_version.as_deref(), Some("mysql/2 via mysql/2"));
+}
+
+#[test]
+fn container_scoped_endpoints_need_subordinate_relations() {
+    let mut ctx = Context::<Sidecar>::new();
+    let mut problems = |state: State| match ctx_run(&mut ctx, state) {
+        Err(RunError::Inconsistent(problems)) => problems,
+        other => panic!("expected an inconsistent setup, got {other:?}"),
+    };
+    assert_eq!(
+        problems(State::new().with_relation(Relation::new("host", 1))),
+        ["`host` has `scope: container`: build its relation with `Relation::subordinate`"]
+    );
+    assert_eq!(
+        problems(State::new().with_relation(Relation::subordinate("metrics", 2, "prom/0"))),
+        ["`metrics` is not a `scope: container` endpoint: build its relation with `Relation::new`"]
+    );
+    let mut crowded = Relation::subordinate("host", 3, "mysql/0");
+    crowded
+        .remote_units
+        .insert("mysql/1".into(), Default::default());
+    assert_eq!(
+        problems(State::new().with_relation(crowded)),
+        [
+            "subordinate relation 3 has 2 remote units; a container-scoped relation joins exactly \
+          one unit on each side"
+        ]
+    );
+}
+
+fn ctx_run(ctx: &mut Context<Sidecar>, state: State) -> Result<State, RunError> {
+    ctx.run(Event::UpdateStatus, state)
+}

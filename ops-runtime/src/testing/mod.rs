@@ -638,7 +638,16 @@ impl<C: Charm> Context<C> {
                 exec_history: BTreeMap::new(),
             })),
         });
-        let vars = self.env_for(event);
+        let mut vars = self.env_for(event);
+        if self.meta.subordinate
+            && let Some(principal) = state
+                .relations
+                .iter()
+                .filter(|relation| relation.subordinate)
+                .find_map(|relation| relation.remote_units.keys().next())
+        {
+            vars.insert("JUJU_PRINCIPAL_UNIT".to_owned(), principal.clone());
+        }
         let status = |info: &StatusInfo| {
             info.to_status()
                 .map(|s| (s.kind().as_str().to_owned(), s.message().to_owned()))
@@ -893,6 +902,7 @@ impl<C: Charm> Context<C> {
                 )),
                 Some(meta) => {
                     let is_peer = meta.role == ops_metadata::RelationRole::Peer;
+                    let is_container = meta.scope == ops_metadata::RelationScope::Container;
                     if is_peer && !relation.peer {
                         problems.push(format!(
                             "`{endpoint}` is a peer endpoint: build its relation with `Relation::peer`"
@@ -900,6 +910,24 @@ impl<C: Charm> Context<C> {
                     } else if !is_peer && relation.peer {
                         problems.push(format!(
                             "`{endpoint}` is not a peer endpoint: build its relation with `Relation::new`"
+                        ));
+                    } else if is_container && !relation.subordinate {
+                        problems.push(format!(
+                            "`{endpoint}` has `scope: container`: build its relation with \
+                             `Relation::subordinate`"
+                        ));
+                    } else if !is_container && relation.subordinate {
+                        problems.push(format!(
+                            "`{endpoint}` is not a `scope: container` endpoint: build its \
+                             relation with `Relation::new`"
+                        ));
+                    }
+                    if relation.subordinate && relation.remote_units.len() != 1 {
+                        problems.push(format!(
+                            "subordinate relation {} has {} remote units; a container-scoped \
+                             relation joins exactly one unit on each side",
+                            relation.id,
+                            relation.remote_units.len()
                         ));
                     }
                 }

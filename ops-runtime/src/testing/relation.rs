@@ -27,6 +27,9 @@ pub struct Relation {
     pub remote_model_uuid: Option<String>,
     /// Whether this is a peer relation.
     pub peer: bool,
+    /// Whether this is a subordinate relation (a `scope: container` endpoint:
+    /// one remote unit, the principal or the subordinate on the same machine).
+    pub subordinate: bool,
 }
 
 fn bag<K: Into<String>, V: Into<String>>(data: impl IntoIterator<Item = (K, V)>) -> Databag {
@@ -51,6 +54,22 @@ impl Relation {
             remote_app_data: Databag::new(),
             remote_model_uuid: None,
             peer: false,
+            subordinate: false,
+        }
+    }
+
+    /// A relation on a `scope: container` endpoint with the one unit on the
+    /// same machine, `unit` (such as `mysql/0`): for a subordinate charm, its
+    /// principal. When the charm is subordinate, the harness sets
+    /// `JUJU_PRINCIPAL_UNIT` to it, as Juju does.
+    pub fn subordinate(endpoint: impl Into<String>, id: u64, unit: impl Into<String>) -> Self {
+        let unit = unit.into();
+        let app = unit.split_once('/').map_or(unit.as_str(), |(app, _)| app);
+        Self {
+            remote_app: app.to_owned(),
+            remote_units: [(unit.clone(), Databag::new())].into_iter().collect(),
+            subordinate: true,
+            ..Self::new(endpoint, id)
         }
     }
 
