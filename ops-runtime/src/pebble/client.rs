@@ -289,6 +289,36 @@ impl Client {
         body: Option<&(impl Serialize + ?Sized)>,
         bound: Duration,
     ) -> Result<Envelope, Error> {
+        let (operation, status, content_type, body) =
+            self.exchange(method, path, query, body, bound).await?;
+        parse_envelope(&operation, status, content_type.as_deref(), &body)
+    }
+
+    /// Sends a JSON request (or none) and decodes the result of a sync answer
+    /// as a `T`.
+    async fn request_result<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &Query,
+        body: Option<&(impl Serialize + ?Sized)>,
+        bound: Duration,
+    ) -> Result<T, Error> {
+        let (operation, status, content_type, body) =
+            self.exchange(method, path, query, body, bound).await?;
+        parse_result(&operation, status, content_type.as_deref(), &body)
+    }
+
+    /// Sends a JSON request (or none) and reads the whole answer: the
+    /// operation's name, the status, the content type and the body.
+    async fn exchange(
+        &self,
+        method: Method,
+        path: &str,
+        query: &Query,
+        body: Option<&(impl Serialize + ?Sized)>,
+        bound: Duration,
+    ) -> Result<(String, StatusCode, Option<String>, bytes::Bytes), Error> {
         let operation = format!("{method} {path}");
         let mut request = self.inner.http.request(method, self.url(path, query)?);
         if let Some(body) = body {
@@ -300,7 +330,7 @@ impl Client {
                 .body(json);
         }
         let (status, content_type, body) = self.send(request, &operation, bound).await?;
-        parse_envelope(&operation, status, content_type.as_deref(), &body)
+        Ok((operation, status, content_type, body))
     }
 
     /// A GET whose sync result is a `T`.
@@ -318,10 +348,8 @@ impl Client {
         query: &Query,
         bound: Duration,
     ) -> Result<T, Error> {
-        let envelope = self
-            .request(Method::GET, path, query, None::<&()>, bound)
-            .await?;
-        decode_result(&format!("GET {path}"), envelope.result)
+        self.request_result(Method::GET, path, query, None::<&()>, bound)
+            .await
     }
 
     /// A POST whose sync result is a `T`.
@@ -330,16 +358,14 @@ impl Client {
         path: &str,
         body: &(impl Serialize + ?Sized),
     ) -> Result<T, Error> {
-        let envelope = self
-            .request(
-                Method::POST,
-                path,
-                &Query::new(),
-                Some(body),
-                self.inner.timeout,
-            )
-            .await?;
-        decode_result(&format!("POST {path}"), envelope.result)
+        self.request_result(
+            Method::POST,
+            path,
+            &Query::new(),
+            Some(body),
+            self.inner.timeout,
+        )
+        .await
     }
 
     /// A POST answered with an async envelope: the change's ID and the result.
@@ -1020,6 +1046,138 @@ pub(crate) fn parse_envelope(
             operation,
             format!("unknown response type `{other}`"),
         )),
+    }
+}
+
+/// Parses the answer to a request whose sync (or async) result is a `T`:
+/// [`parse_envelope`], then [`decode_result`], with the same outcome.
+///
+/// A successful answer is decoded in one pass, straight into `T`, without the
+/// envelope's result as a [`Value`] in between; anything else (an error, a
+/// result that is not a `T`, a malformed envelope) takes the two-step path
+/// that explains it.
+pub(crate) fn parse_result<T: DeserializeOwned>(
+    operation: &str,
+    status: StatusCode,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<T, Error> {
+    let is_json = content_type.is_some_and(|t| t.starts_with("application/json"));
+    if is_json
+        && status.is_success()
+        && let Ok(TypedEnvelope(result)) = serde_json::from_slice(body)
+    {
+        return Ok(result);
+    }
+    let envelope = parse_envelope(operation, status, content_type, body)?;
+    decode_result(operation, envelope.result)
+}
+
+/// The result of a `sync` or `async` envelope, decoded as a `T`. Fails on any
+/// other envelope, for [`parse_result`] to explain.
+struct TypedEnvelope<T>(T);
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for TypedEnvelope<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(TypedEnvelopeVisitor(std::marker::PhantomData))
+    }
+}
+
+struct TypedEnvelopeVisitor<T>(std::marker::PhantomData<T>);
+
+/// A result read before the envelope's type was known, or as a `T`.
+enum Decoded<T> {
+    Typed(T),
+    Value(Value),
+}
+
+impl<'de, T: DeserializeOwned> serde::de::Visitor<'de> for TypedEnvelopeVisitor<T> {
+    type Value = TypedEnvelope<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a response envelope")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        use serde::de::{Error as _, IgnoredAny};
+        // Whether `type` said sync or async: `None` until it is read.
+        let mut success: Option<bool> = None;
+        let mut result: Option<Decoded<T>> = None;
+        let mut change = false;
+        while let Some(field) = map.next_key::<EnvelopeField>()? {
+            // Fails where `RawEnvelope` would: a repeated or mistyped field.
+            match field {
+                EnvelopeField::Type if success.is_none() => {
+                    success = Some(map.next_value::<IsSuccess>()?.0);
+                }
+                EnvelopeField::Result if result.is_none() && success == Some(true) => {
+                    result = Some(Decoded::Typed(map.next_value()?));
+                }
+                EnvelopeField::Result if result.is_none() => {
+                    result = Some(Decoded::Value(map.next_value()?));
+                }
+                EnvelopeField::Change if !change => {
+                    change = true;
+                    map.next_value::<Option<AnyString>>()?;
+                }
+                EnvelopeField::Type | EnvelopeField::Result | EnvelopeField::Change => {
+                    return Err(A::Error::custom("duplicate field"));
+                }
+                EnvelopeField::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        if success != Some(true) {
+            return Err(A::Error::custom("not a sync or async envelope"));
+        }
+        let result = match result {
+            Some(Decoded::Typed(result)) => result,
+            Some(Decoded::Value(value)) => T::deserialize(value).map_err(A::Error::custom)?,
+            None => T::deserialize(Value::Null).map_err(A::Error::custom)?,
+        };
+        Ok(TypedEnvelope(result))
+    }
+}
+
+/// A key of the envelope, read without copying it.
+enum EnvelopeField {
+    Type,
+    Result,
+    Change,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for EnvelopeField {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        super::types::from_str_with(deserializer, |key| {
+            Ok(match key {
+                "type" => Self::Type,
+                "result" => Self::Result,
+                "change" => Self::Change,
+                _ => Self::Other,
+            })
+        })
+    }
+}
+
+/// Whether an envelope's `type` is `sync` or `async`.
+struct IsSuccess(bool);
+
+impl<'de> Deserialize<'de> for IsSuccess {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        super::types::from_str_with(deserializer, |kind| {
+            Ok(Self(matches!(kind, "sync" | "async")))
+        })
+    }
+}
+
+/// Any string, not kept.
+struct AnyString;
+
+impl<'de> Deserialize<'de> for AnyString {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        super::types::from_str_with(deserializer, |_| Ok(Self))
     }
 }
 

@@ -4,7 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::{Duration, SystemTime};
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A point in time from Pebble (a change's spawn time, a notice's last
 /// occurrence, a file's modification time), with nanosecond precision.
@@ -197,8 +197,10 @@ impl Serialize for Timestamp {
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        text.parse().map_err(de::Error::custom)
+        super::types::from_str_with(deserializer, |text| {
+            text.parse()
+                .map_err(|e: <Self as std::str::FromStr>::Err| e.to_string())
+        })
     }
 }
 

@@ -66,13 +66,39 @@ macro_rules! string_enum {
 
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let text = <::std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-                Ok(Self::from(&*text))
+                $crate::pebble::types::from_str_with(deserializer, |text| Ok(Self::from(text)))
             }
         }
     };
 }
 pub(crate) use string_enum;
+
+/// Deserializes a string and gives it to `parse`, without copying it where
+/// the input allows (serde's `Cow<str>` always copies); an error from `parse`
+/// becomes a custom error.
+pub(crate) fn from_str_with<'de, D, T>(
+    deserializer: D,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    struct StrVisitor<F>(F);
+
+    impl<T, F: FnOnce(&str) -> Result<T, String>> serde::de::Visitor<'_> for StrVisitor<F> {
+        type Value = T;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<T, E> {
+            (self.0)(text).map_err(E::custom)
+        }
+    }
+
+    deserializer.deserialize_str(StrVisitor(parse))
+}
 
 /// `None` for a missing, null or empty string, which is how Pebble writes
 /// "unset" for its enum fields.
@@ -574,7 +600,7 @@ impl FileInfo {
 
 /// Permission bits as Pebble writes them: an octal string such as `"644"`.
 pub(crate) mod octal {
-    use serde::{Deserialize, Deserializer, Serializer, de};
+    use serde::{Deserializer, Serializer};
 
     /// The permission bits as Pebble's three-digit octal string.
     pub(crate) fn to_string(mode: u32) -> String {
@@ -586,9 +612,9 @@ pub(crate) mod octal {
     }
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        u32::from_str_radix(&text, 8)
-            .map_err(|_| de::Error::custom(format!("invalid octal permissions `{text}`")))
+        super::from_str_with(deserializer, |text| {
+            u32::from_str_radix(text, 8).map_err(|_| format!("invalid octal permissions `{text}`"))
+        })
     }
 }
 
