@@ -274,6 +274,17 @@ fn make_parents(state: &mut State, path: &str, owner: &Owner) -> Result<(), Stri
 }
 
 pub(crate) async fn push(shared: Arc<Shared>, req: Req, body: Incoming) -> Response<Body> {
+    // Read the whole body before answering: a multipart parser stops at the
+    // closing boundary, and answering while the client is still sending the
+    // rest (the epilogue, the last chunk) makes hyper close the connection
+    // under it, which a client sees as a broken pipe.
+    let body = match body.collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) => {
+            record(&shared, &req, None);
+            return bad_request(format!("cannot read the request body: {e}"));
+        }
+    };
     let content_type = req.content_type.clone().unwrap_or_default();
     let Ok(boundary) = multer::parse_boundary(&content_type) else {
         record(&shared, &req, None);
@@ -283,7 +294,10 @@ pub(crate) async fn push(shared: Arc<Shared>, req: Req, body: Incoming) -> Respo
         record(&shared, &req, None);
         return bad_request(format!("boundary too short: {} characters", boundary.len()));
     }
-    let mut multipart = multer::Multipart::new(body.into_data_stream(), boundary);
+    let mut multipart = multer::Multipart::new(
+        futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(body) }),
+        boundary,
+    );
     let metadata: Value = match multipart.next_field().await {
         Ok(Some(field)) if field.name() == Some("request") => match field.bytes().await {
             Ok(bytes) => match serde_json::from_slice(&bytes) {

@@ -146,3 +146,62 @@ fn the_root_can_be_made_again_after_it_was_removed() {
         Some(Node::Dir { .. })
     ));
 }
+
+/// ops sends a push as a chunked body and writes its last chunk after the
+/// closing boundary: the emulator must read it all before answering, or the
+/// connection closes under the client (a broken pipe in ops's push).
+#[test]
+fn a_push_is_answered_only_after_its_whole_body_is_read() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::os::unix::net::UnixStream;
+
+    let server = Server::start().unwrap();
+    let mut stream = UnixStream::connect(server.socket()).unwrap();
+    let boundary = "0123456789abcdef0123456789abcdef";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"request\"\r\n\
+         Content-Type: application/json\r\n\r\n\
+         {{\"action\": \"write\", \"files\": [{{\"path\": \"/tmp/pushed\"}}]}}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"/tmp/pushed\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\nhello\r\n--{boundary}--\r\n"
+    );
+    write!(
+        stream,
+        "POST /v1/files HTTP/1.1\r\nhost: localhost\r\n\
+         content-type: multipart/form-data; boundary={boundary}\r\n\
+         transfer-encoding: chunked\r\n\r\n{:x}\r\n{body}\r\n",
+        body.len()
+    )
+    .unwrap();
+    stream.flush().unwrap();
+    // The last chunk comes a moment later, as from a client still writing.
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    stream.write_all(b"0\r\n\r\n").unwrap();
+    // Then a second request on the same connection.
+    stream
+        .write_all(b"GET /v1/system-info HTTP/1.1\r\nhost: localhost\r\n\r\n")
+        .unwrap();
+
+    let mut reader = BufReader::new(stream);
+    for expected in ["\"path\":\"/tmp/pushed\"", "\"version\":\"v1.32.1\""] {
+        let mut status = String::new();
+        reader.read_line(&mut status).unwrap();
+        assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+        let mut length = 0;
+        loop {
+            let mut header = String::new();
+            reader.read_line(&mut header).unwrap();
+            if header == "\r\n" {
+                break;
+            }
+            if let Some(value) = header.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = value.trim().parse().unwrap();
+            }
+        }
+        let mut answer = vec![0; length];
+        reader.read_exact(&mut answer).unwrap();
+        let answer = String::from_utf8(answer).unwrap();
+        assert!(answer.replace(' ', "").contains(expected), "{answer}");
+    }
+    assert_eq!(server.state().file("/tmp/pushed"), Some(&b"hello"[..]));
+}
