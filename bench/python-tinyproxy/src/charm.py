@@ -67,6 +67,7 @@ class TinyproxyCharm(ops.CharmBase):
         framework.observe(self.on.stop, self._on_stop)
         framework.observe(self.on.remove, self._on_remove)
         framework.observe(self.on.describe_action, self._on_describe)
+        framework.observe(self.on["website"].relation_joined, self._on_website_joined)
         framework.observe(self.on.collect_unit_status, self._on_collect_status)
 
     def _slug(self):
@@ -126,6 +127,13 @@ class TinyproxyCharm(ops.CharmBase):
             os.rmdir(os.path.dirname(CONFIG_FILE))
         except OSError:
             pass
+
+    def _on_website_joined(self, event: ops.RelationJoinedEvent):
+        binding = self.model.get_binding(event.relation)
+        address = binding.network.ingress_address if binding else None
+        if address is None:
+            raise RuntimeError("Juju gave no ingress address for the website binding")
+        event.relation.data[self.unit].update({"hostname": str(address), "port": str(PORT)})
 
     def _on_describe(self, event: ops.ActionEvent):
         include_config = bool(event.params.get("include-config", False))
