@@ -73,6 +73,19 @@ fn final_state(output: &Output) -> Value {
     serde_json::from_slice(&output.stdout).expect("--json prints the model as JSON")
 }
 
+/// `names`, each with exit code 0: what `events` gives for a run where every
+/// hook succeeded.
+fn succeeded(names: &[&str]) -> Vec<(String, i64)> {
+    names.iter().map(|name| ((*name).to_owned(), 0)).collect()
+}
+
+/// Writes `steps` as `scenario.yaml` in `dir` and returns its path, for `--scenario`.
+fn scenario_file(dir: &Path, steps: &str) -> String {
+    let path = dir.join("scenario.yaml");
+    fs::write(&path, steps).expect("write the scenario");
+    path.to_string_lossy().into_owned()
+}
+
 fn events(state: &Value) -> Vec<(String, i64)> {
     state["history"]
         .as_array()
@@ -94,13 +107,13 @@ fn lifecycle_with_an_invalid_slug() {
     let state = final_state(&output);
     assert_eq!(
         events(&state),
-        [
-            ("install".to_owned(), 0),
-            ("leader-elected".to_owned(), 0),
-            ("config-changed".to_owned(), 0),
-            ("start".to_owned(), 0),
-            ("update-status".to_owned(), 0),
-        ]
+        succeeded(&[
+            "install",
+            "leader-elected",
+            "config-changed",
+            "start",
+            "update-status",
+        ])
     );
     assert_eq!(state["unit"], "tinyproxy/0");
     assert_eq!(state["leader"], true);
@@ -129,9 +142,8 @@ fn lifecycle_with_an_invalid_slug() {
 #[test]
 fn scenario_with_an_action_and_a_config_change() {
     let dir = scratch("scenario");
-    let scenario = dir.join("scenario.yaml");
-    fs::write(
-        &scenario,
+    let scenario_arg = scenario_file(
+        &dir,
         "- event: install\n\
          - event: leader-elected\n\
          - relation-joined: {endpoint: website, remote_app: frontend, remote_unit: frontend/0}\n\
@@ -139,23 +151,21 @@ fn scenario_with_an_action_and_a_config_change() {
          - event: config-changed\n  config: {slug: Not_Valid}\n\
          - event: update-status\n\
          - event: stop\n",
-    )
-    .expect("write the scenario");
-    let scenario_arg = scenario.to_string_lossy().into_owned();
+    );
     let state = final_state(&sim(&dir, &["--scenario", &scenario_arg, "--json"]));
     assert_eq!(
         events(&state),
-        [
-            ("install".to_owned(), 0),
-            ("leader-elected".to_owned(), 0),
-            ("website-relation-created".to_owned(), 0),
-            ("website-relation-joined".to_owned(), 0),
-            ("website-relation-changed".to_owned(), 0),
-            ("describe-action".to_owned(), 0),
-            ("config-changed".to_owned(), 0),
-            ("update-status".to_owned(), 0),
-            ("stop".to_owned(), 0),
-        ]
+        succeeded(&[
+            "install",
+            "leader-elected",
+            "website-relation-created",
+            "website-relation-joined",
+            "website-relation-changed",
+            "describe-action",
+            "config-changed",
+            "update-status",
+            "stop",
+        ])
     );
     assert_eq!(state["workload_version"], "1.11.0");
     assert_eq!(state["unit_status"]["status"], "blocked");
@@ -239,14 +249,14 @@ fn httpbin_lifecycle_starts_the_service_at_pebble_ready() {
     let state = final_state(&output);
     assert_eq!(
         events(&state),
-        [
-            ("install".to_owned(), 0),
-            ("leader-elected".to_owned(), 0),
-            ("config-changed".to_owned(), 0),
-            ("start".to_owned(), 0),
-            ("httpbin-pebble-ready".to_owned(), 0),
-            ("update-status".to_owned(), 0),
-        ]
+        succeeded(&[
+            "install",
+            "leader-elected",
+            "config-changed",
+            "start",
+            "httpbin-pebble-ready",
+            "update-status",
+        ])
     );
     // Before pebble-ready the socket is not there: config-changed waits.
     let history = state["history"].as_array().expect("history");
@@ -295,9 +305,8 @@ fn httpbin_lifecycle_starts_the_service_at_pebble_ready() {
 #[test]
 fn httpbin_scenario_with_a_relation_an_action_and_a_config_change() {
     let dir = scratch("httpbin-scenario");
-    let scenario = dir.join("scenario.yaml");
-    fs::write(
-        &scenario,
+    let scenario_arg = scenario_file(
+        &dir,
         "- event: install\n\
          - action: restart\n\
          - pebble-ready: httpbin\n\
@@ -305,25 +314,23 @@ fn httpbin_scenario_with_a_relation_an_action_and_a_config_change() {
          - action: restart\n\
          - event: config-changed\n  config: {log-level: DEBUG}\n\
          - relation-broken: {endpoint: website}\n",
-    )
-    .expect("write the scenario");
-    let scenario_arg = scenario.to_string_lossy().into_owned();
+    );
     let output = sim_charm(HTTPBIN, &[], &["--scenario", &scenario_arg, "--json"]);
     let state = final_state(&output);
     assert_eq!(
         events(&state),
-        [
-            ("install".to_owned(), 0),
-            // An action that fails still exits 0: Juju marks the action failed.
-            ("restart-action".to_owned(), 0),
-            ("httpbin-pebble-ready".to_owned(), 0),
-            ("website-relation-created".to_owned(), 0),
-            ("website-relation-joined".to_owned(), 0),
-            ("website-relation-changed".to_owned(), 0),
-            ("restart-action".to_owned(), 0),
-            ("config-changed".to_owned(), 0),
-            ("website-relation-broken".to_owned(), 0),
-        ]
+        // An action that fails still exits 0: Juju marks the action failed.
+        succeeded(&[
+            "install",
+            "restart-action",
+            "httpbin-pebble-ready",
+            "website-relation-created",
+            "website-relation-joined",
+            "website-relation-changed",
+            "restart-action",
+            "config-changed",
+            "website-relation-broken",
+        ])
     );
     let actions = state["actions"].as_array().expect("actions");
     assert_eq!(actions[0]["status"], "failed");
@@ -354,14 +361,11 @@ fn httpbin_scenario_with_a_relation_an_action_and_a_config_change() {
 #[test]
 fn httpbin_publishes_its_address_to_website_clients() {
     let dir = scratch("httpbin-website");
-    let scenario = dir.join("scenario.yaml");
-    fs::write(
-        &scenario,
+    let scenario_arg = scenario_file(
+        &dir,
         "- pebble-ready: httpbin\n\
          - relation-joined: {endpoint: website, remote_app: proxy, remote_unit: proxy/0}\n",
-    )
-    .expect("write the scenario");
-    let scenario_arg = scenario.to_string_lossy().into_owned();
+    );
     let state = final_state(&sim_charm(
         HTTPBIN,
         &[],

@@ -240,6 +240,23 @@ pub(crate) struct Secret {
 }
 
 impl Secret {
+    /// A secret `id` of `owner` with no revision, label or grant yet.
+    pub(crate) fn new(id: String, owner: String) -> Self {
+        Self {
+            id,
+            owner,
+            label: None,
+            description: None,
+            expire: None,
+            rotate: None,
+            rotates: None,
+            revisions: std::collections::BTreeMap::new(),
+            last_revision: 0,
+            tracked: None,
+            grants: Vec::new(),
+        }
+    }
+
     /// `secret:<id>`.
     pub(crate) fn uri(&self) -> String {
         format!("secret:{}", self.id)

@@ -98,19 +98,8 @@ impl Sim<'_> {
                         "there is already a secret labelled `{label}`"
                     )));
                 }
-                let mut secret = Secret {
-                    id,
-                    owner,
-                    label: label.clone(),
-                    description: None,
-                    expire: None,
-                    rotate: None,
-                    rotates: None,
-                    revisions: std::collections::BTreeMap::new(),
-                    last_revision: 0,
-                    tracked: None,
-                    grants: Vec::new(),
-                };
+                let mut secret = Secret::new(id, owner);
+                secret.label = label.clone();
                 let revision = secret.add_revision(content.clone());
                 // A label means the charm read it before and labelled it: it tracks
                 // this first revision.

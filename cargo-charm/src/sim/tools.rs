@@ -1214,19 +1214,9 @@ mod tests {
     fn secrets_the_charm_observes() {
         let mut model = Model::new("demo", true);
         let id = model.new_secret_id();
-        let mut secret = crate::sim::state::Secret {
-            id: id.clone(),
-            owner: "vault".into(),
-            label: Some("token".into()),
-            description: None,
-            expire: None,
-            rotate: None,
-            rotates: None,
-            revisions: std::collections::BTreeMap::new(),
-            last_revision: 0,
-            tracked: Some(1),
-            grants: Vec::new(),
-        };
+        let mut secret = crate::sim::state::Secret::new(id.clone(), "vault".into());
+        secret.label = Some("token".into());
+        secret.tracked = Some(1);
         secret.add_revision(Databag::from([("token".into(), "t1".into())]));
         secret.add_revision(Databag::from([("token".into(), "t2".into())]));
         model.secrets.push(secret);

@@ -248,19 +248,7 @@ fn add(args: &[String], model: &mut Model) -> Result<String, ToolError> {
     if let Some(label) = &upsert.label {
         check_label(model, None, &owner, label)?;
     }
-    let mut secret = Secret {
-        id: model.new_secret_id(),
-        owner,
-        label: None,
-        description: None,
-        expire: None,
-        rotate: None,
-        rotates: None,
-        revisions: std::collections::BTreeMap::new(),
-        last_revision: 0,
-        tracked: None,
-        grants: Vec::new(),
-    };
+    let mut secret = Secret::new(model.new_secret_id(), owner);
     secret.add_revision(std::mem::take(&mut upsert.content));
     upsert.apply(&mut secret);
     let uri = secret.uri();
