@@ -2,6 +2,7 @@
 //! Pebble, from [`HookContext::container`].
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use crate::context::{HookContext, ModelError};
@@ -11,8 +12,9 @@ use crate::event::{
 use crate::hook_tools::PebbleConnection;
 use crate::model::ContainerName;
 use crate::pebble::{
-    self, CheckInfo, CheckLevel, Exec, ExecOutput, ExecResult, FileInfo, Layer, ListFilesOptions,
-    MakeDirOptions, Notice, NoticeId, NoticesQuery, PebbleApi, Plan, PushOptions, ServiceInfo,
+    self, CheckInfo, CheckLevel, Exec, ExecOutput, ExecResult, FileInfo, FileType, Layer,
+    ListFilesOptions, MakeDirOptions, Notice, NoticeId, NoticesQuery, PebbleApi, Plan, PushOptions,
+    ServiceInfo,
 };
 
 /// An event about one workload container: `<container>-pebble-*`.
@@ -226,6 +228,12 @@ impl Container {
         Ok(self.services(&[name])?.into_iter().find(|s| s.name == name))
     }
 
+    /// Sends `signal` (a name such as `SIGHUP`) to the running services
+    /// `names`; Pebble refuses a service that is not running.
+    pub fn send_signal(&self, signal: &str, names: &[&str]) -> Result<(), ModelError> {
+        self.wrap(self.api.send_signal(signal, names))
+    }
+
     /// Whether the service `name` exists and runs.
     pub fn is_running(&self, name: &str) -> Result<bool, ModelError> {
         Ok(self.service(name)?.is_some_and(|s| s.is_running()))
@@ -250,6 +258,110 @@ impl Container {
     /// Reads the file at `path`.
     pub fn pull(&self, path: &str) -> Result<Vec<u8>, ModelError> {
         self.wrap(self.api.pull(path))
+    }
+
+    /// Whether `path` is a directory (false when nothing is there).
+    pub fn is_dir(&self, path: &str) -> Result<bool, ModelError> {
+        match self
+            .api
+            .list_files(path, &ListFilesOptions::new().itself(true))
+        {
+            Ok(found) => Ok(found
+                .first()
+                .is_some_and(|info| info.file_type == FileType::Directory)),
+            Err(error) if error.is_not_found() => Ok(false),
+            Err(error) => self.wrap(Err(error)),
+        }
+    }
+
+    /// Copies the local file or directory `source` (recursively, keeping
+    /// permission bits) into the container's directory `dest_dir`, creating
+    /// missing directories: `/src/app` lands at `dest_dir/app`.
+    pub fn push_path(&self, source: impl AsRef<Path>, dest_dir: &str) -> Result<(), ModelError> {
+        let source = source.as_ref();
+        let name = source.file_name().ok_or_else(|| {
+            self.local_error(
+                format!("cannot push `{}`: it has no file name", source.display()),
+                std::io::ErrorKind::InvalidInput.into(),
+            )
+        })?;
+        let dest = join(dest_dir, &name.to_string_lossy());
+        self.push_tree(source, &dest)
+    }
+
+    fn push_tree(&self, source: &Path, dest: &str) -> Result<(), ModelError> {
+        use std::os::unix::fs::PermissionsExt;
+        let read_error = |e| self.local_error(format!("cannot read `{}`", source.display()), e);
+        let metadata = std::fs::metadata(source).map_err(read_error)?;
+        let mode = metadata.permissions().mode() & 0o777;
+        if metadata.is_dir() {
+            self.make_dir(
+                dest,
+                &MakeDirOptions::new().make_parents(true).permissions(mode),
+            )?;
+            let mut entries: Vec<_> = std::fs::read_dir(source)
+                .map_err(read_error)?
+                .collect::<Result<_, _>>()
+                .map_err(|e| self.local_error(format!("cannot read `{}`", source.display()), e))?;
+            entries.sort_by_key(std::fs::DirEntry::file_name);
+            for entry in entries {
+                let child = join(dest, &entry.file_name().to_string_lossy());
+                self.push_tree(&entry.path(), &child)?;
+            }
+            Ok(())
+        } else {
+            let data = std::fs::read(source).map_err(read_error)?;
+            self.push(
+                dest,
+                data,
+                &PushOptions::new().make_dirs(true).permissions(mode),
+            )
+        }
+    }
+
+    /// Copies the container's file or directory `source` (recursively) into
+    /// the local directory `dest_dir`, creating missing directories:
+    /// `/etc/app` lands at `dest_dir/app`.
+    pub fn pull_path(&self, source: &str, dest_dir: impl AsRef<Path>) -> Result<(), ModelError> {
+        let name = source
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .filter(|name| !name.is_empty())
+            .ok_or_else(|| {
+                self.local_error(
+                    format!("cannot pull `{source}`: it has no file name"),
+                    std::io::ErrorKind::InvalidInput.into(),
+                )
+            })?;
+        let dest = dest_dir.as_ref().join(name);
+        self.pull_tree(source, &dest)
+    }
+
+    fn pull_tree(&self, source: &str, dest: &Path) -> Result<(), ModelError> {
+        let write_error = |e| self.local_error(format!("cannot write `{}`", dest.display()), e);
+        if self.is_dir(source)? {
+            std::fs::create_dir_all(dest).map_err(write_error)?;
+            for entry in self.list_files(source, &ListFilesOptions::new())? {
+                let child: PathBuf = dest.join(&entry.name);
+                self.pull_tree(&join(source, &entry.name), &child)?;
+            }
+            Ok(())
+        } else {
+            let data = self.pull(source)?;
+            if let Some(parent) = dest.parent() {
+                std::fs::create_dir_all(parent).map_err(write_error)?;
+            }
+            std::fs::write(dest, data).map_err(write_error)
+        }
+    }
+
+    /// A failure on this side of a transfer, as Pebble's client reports one.
+    fn local_error(&self, context: String, source: std::io::Error) -> ModelError {
+        ModelError::Pebble {
+            container: self.name.clone(),
+            source: Box::new(pebble::Error::Io { context, source }),
+        }
     }
 
     /// Whether something exists at `path`.
@@ -304,6 +416,30 @@ impl Container {
         self.wrap(self.api.checks(level, names))
     }
 
+    /// Starts the checks `names`; returns those that were not running.
+    pub fn start_checks(&self, names: &[&str]) -> Result<Vec<String>, ModelError> {
+        self.wrap(self.api.start_checks(names))
+    }
+
+    /// Stops the checks `names`; returns those that were running. Stopping
+    /// health monitoring is logged as a security event
+    /// (`sys_monitor_disabled`), as ops does.
+    pub fn stop_checks(&self, names: &[&str]) -> Result<Vec<String>, ModelError> {
+        let stopped = self.wrap(self.api.stop_checks(names))?;
+        if !stopped.is_empty() {
+            crate::logging::security_event(
+                crate::logging::SecurityLevel::Warn,
+                &format!("sys_monitor_disabled:{},{}", self.name, stopped.join(",")),
+                &format!(
+                    "Stopped the Pebble checks {} in container {}.",
+                    stopped.join(", "),
+                    self.name
+                ),
+            );
+        }
+        Ok(stopped)
+    }
+
     /// The notices `query` selects.
     pub fn notices(&self, query: &NoticesQuery) -> Result<Vec<Notice>, ModelError> {
         self.wrap(self.api.notices(query))
@@ -313,4 +449,9 @@ impl Container {
     pub fn notice(&self, id: &NoticeId) -> Result<Notice, ModelError> {
         self.wrap(self.api.notice(id))
     }
+}
+
+/// `dir/name`, without doubling a `/`.
+fn join(dir: &str, name: &str) -> String {
+    format!("{}/{name}", dir.trim_end_matches('/'))
 }

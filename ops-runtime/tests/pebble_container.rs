@@ -63,3 +63,40 @@ fn an_absent_socket_cannot_connect() {
         other => panic!("expected a connection error, got {other:?}"),
     }
 }
+
+#[test]
+fn trees_signals_and_checks_through_the_real_client() {
+    let server = Server::start().expect("start the pebble emulator");
+    let web = container(&server);
+    let layer = "services:\n  web: {override: replace, command: /bin/web, startup: enabled}\n\
+                 checks:\n  alive: {override: replace, level: alive, exec: {command: 'true'}}\n";
+    web.apply_layer("web", &Layer::from_yaml(layer).unwrap())
+        .unwrap();
+
+    let local = std::env::temp_dir().join(format!("pebble-container-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&local);
+    std::fs::create_dir_all(local.join("site/css")).unwrap();
+    std::fs::write(local.join("site/index.html"), "hi").unwrap();
+    std::fs::write(local.join("site/css/main.css"), "h1 {}").unwrap();
+    web.push_path(local.join("site"), "/srv").unwrap();
+    assert_eq!(
+        server.state().file("/srv/site/css/main.css"),
+        Some(&b"h1 {}"[..])
+    );
+    assert!(web.is_dir("/srv/site/css").unwrap());
+    assert!(!web.is_dir("/srv/site/index.html").unwrap());
+    web.pull_path("/srv/site", local.join("back")).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(local.join("back/site/index.html")).unwrap(),
+        "hi"
+    );
+    std::fs::remove_dir_all(&local).unwrap();
+
+    web.send_signal("SIGHUP", &["web"]).unwrap();
+    assert_eq!(
+        server.state().signals,
+        [("SIGHUP".to_owned(), vec!["web".to_owned()])]
+    );
+    assert_eq!(web.stop_checks(&["alive"]).unwrap(), ["alive"]);
+    assert_eq!(web.start_checks(&["alive"]).unwrap(), ["alive"]);
+}

@@ -103,6 +103,12 @@ pub trait PebbleApi {
     fn exec(&self, exec: &Exec) -> Result<ExecResult, Error>;
     /// `GET /v1/checks`: the named checks (all when `names` is empty).
     fn checks(&self, level: Option<CheckLevel>, names: &[&str]) -> Result<Vec<CheckInfo>, Error>;
+    /// Starts the checks `names`; returns those that were not running.
+    fn start_checks(&self, names: &[&str]) -> Result<Vec<String>, Error>;
+    /// Stops the checks `names`; returns those that were running.
+    fn stop_checks(&self, names: &[&str]) -> Result<Vec<String>, Error>;
+    /// Sends `signal` (such as `SIGHUP`) to the services `names`.
+    fn send_signal(&self, signal: &str, names: &[&str]) -> Result<(), Error>;
     /// `GET /v1/notices`.
     fn notices(&self, query: &NoticesQuery) -> Result<Vec<Notice>, Error>;
     /// `GET /v1/notices/{id}`.
@@ -190,6 +196,18 @@ impl PebbleApi for blocking::Client {
         blocking::Client::checks(self, level, names)
     }
 
+    fn start_checks(&self, names: &[&str]) -> Result<Vec<String>, Error> {
+        blocking::Client::start_checks(self, names)
+    }
+
+    fn stop_checks(&self, names: &[&str]) -> Result<Vec<String>, Error> {
+        blocking::Client::stop_checks(self, names)
+    }
+
+    fn send_signal(&self, signal: &str, names: &[&str]) -> Result<(), Error> {
+        blocking::Client::send_signal(self, signal, names)
+    }
+
     fn notices(&self, query: &NoticesQuery) -> Result<Vec<Notice>, Error> {
         blocking::Client::notices(self, query)
     }
@@ -265,6 +283,15 @@ impl PebbleApi for Unreachable {
         Err(self.error())
     }
     fn checks(&self, _: Option<CheckLevel>, _: &[&str]) -> Result<Vec<CheckInfo>, Error> {
+        Err(self.error())
+    }
+    fn start_checks(&self, _: &[&str]) -> Result<Vec<String>, Error> {
+        Err(self.error())
+    }
+    fn stop_checks(&self, _: &[&str]) -> Result<Vec<String>, Error> {
+        Err(self.error())
+    }
+    fn send_signal(&self, _: &str, _: &[&str]) -> Result<(), Error> {
         Err(self.error())
     }
     fn notices(&self, _: &NoticesQuery) -> Result<Vec<Notice>, Error> {

@@ -60,6 +60,8 @@ pub struct Container {
     pub check_infos: Vec<CheckInfo>,
     /// The notices Pebble has recorded.
     pub notices: Vec<Notice>,
+    /// The signals sent to services, in order: the signal and the services.
+    pub signals: Vec<(String, Vec<String>)>,
     /// The configuration each running service was started with, for replan.
     started: BTreeMap<String, Service>,
 }
@@ -149,6 +151,7 @@ impl Container {
             files: BTreeMap::new(),
             execs: Vec::new(),
             check_infos: Vec::new(),
+            signals: Vec::new(),
             notices: Vec::new(),
             started: BTreeMap::new(),
         }
@@ -429,6 +432,49 @@ impl Container {
         self.service_statuses
             .insert(name.to_owned(), ServiceStatus::Inactive);
         self.started.remove(name);
+    }
+
+    /// Starts (`start`) or stops the checks `names`, as `POST /v1/checks`:
+    /// unknown names are refused, and the answer lists the checks whose state
+    /// changed, sorted.
+    fn switch_checks(&mut self, names: &[&str], start: bool) -> Result<Vec<String>, Error> {
+        const OPERATION: &str = "POST /v1/checks";
+        if names.is_empty() {
+            return Err(api_error(
+                OPERATION,
+                400,
+                None,
+                "must specify at least one check".to_owned(),
+            ));
+        }
+        if let Some(missing) = names
+            .iter()
+            .find(|name| !self.check_infos.iter().any(|info| info.name == **name))
+        {
+            return Err(api_error(
+                OPERATION,
+                400,
+                None,
+                format!("cannot find check {missing:?}"),
+            ));
+        }
+        let mut changed = Vec::new();
+        for info in &mut self.check_infos {
+            if !names.contains(&info.name.as_str()) {
+                continue;
+            }
+            let running = info.status != CheckStatus::Inactive;
+            if start && !running {
+                info.status = CheckStatus::Up;
+                info.failures = 0;
+                changed.push(info.name.clone());
+            } else if !start && running {
+                info.status = CheckStatus::Inactive;
+                changed.push(info.name.clone());
+            }
+        }
+        changed.sort();
+        Ok(changed)
     }
 
     fn services_in_plan<'a>(
@@ -902,6 +948,38 @@ impl PebbleApi for MemoryPebble {
                 .filter(|info| level.is_none() || info.level == level)
                 .cloned()
                 .collect())
+        })
+    }
+
+    fn start_checks(&self, names: &[&str]) -> Result<Vec<String>, Error> {
+        self.with(|c| c.switch_checks(names, true))
+    }
+
+    fn stop_checks(&self, names: &[&str]) -> Result<Vec<String>, Error> {
+        self.with(|c| c.switch_checks(names, false))
+    }
+
+    fn send_signal(&self, signal: &str, names: &[&str]) -> Result<(), Error> {
+        self.with(|c| {
+            let plan = c.current_plan()?;
+            let names = Container::services_in_plan(&plan, "POST /v1/signals", names)?;
+            // Pebble refuses to signal a service that is not running.
+            if let Some(stopped) = names
+                .iter()
+                .find(|name| c.service_status(name) != ServiceStatus::Active)
+            {
+                return Err(api_error(
+                    "POST /v1/signals",
+                    500,
+                    None,
+                    format!("cannot send signal to {stopped:?}: service is not running"),
+                ));
+            }
+            c.signals.push((
+                signal.to_owned(),
+                names.iter().map(|name| (*name).to_owned()).collect(),
+            ));
+            Ok(())
         })
     }
 
