@@ -55,6 +55,10 @@ pub(crate) struct SimArgs {
     pub(crate) prebuilt: Option<PathBuf>,
     /// Run each event as `WRAPPER ./dispatch` (a profiler, `strace`, a timer).
     pub(crate) wrap: Option<PathBuf>,
+    /// `--resource NAME=PATH`: files `resource-get` hands out.
+    pub(crate) resources: Vec<(String, PathBuf)>,
+    /// The application is trusted (`juju trust`): `credential-get` answers.
+    pub(crate) trust: bool,
 }
 
 /// The kind of charm `init` writes.
@@ -318,6 +322,10 @@ Options:
       --keep              Keep the temporary charm directory and say where it is
       --prebuilt PATH     Run this dispatch file or charm tree instead of building DIR
       --wrap PROGRAM      Run each event as `PROGRAM ./dispatch`
+      --resource NAME=PATH
+                          Give the charm file PATH as resource NAME (resource-get);
+                          repeatable
+      --trust             The application is trusted (credential-get answers)
   -h, --help              Print help
 ";
 
@@ -622,42 +630,58 @@ fn sim(mut lexer: Lexer<impl Iterator<Item = OsString>>) -> Result<Command, Usag
     while let Some(token) = lexer.next_token() {
         match token {
             Token::Help => return Ok(Command::Help(Some(Topic::Sim))),
-            Token::Option { name, value } => match name.as_str() {
-                "--release" | "--no-leader" | "--json" | "--keep" => {
-                    lexer.no_value(&name, value)?;
-                    match name.as_str() {
-                        "--release" => args.release = true,
-                        "--no-leader" => args.no_leader = true,
-                        "--json" => args.json = true,
-                        _ => args.keep = true,
-                    }
-                }
-                "--bin" => {
-                    let text = lexer.value(&name, value)?;
-                    args.bin = Some(utf8(&lexer, &name, text)?);
-                }
-                "--config" => {
-                    let text = lexer.value(&name, value)?;
-                    let text = utf8(&lexer, &name, text)?;
-                    match text.split_once('=') {
-                        Some((key, value)) if !key.is_empty() => {
-                            args.config.push((key.to_owned(), value.to_owned()));
-                        }
-                        _ => {
-                            return Err(
-                                lexer.error(format!("`--config` takes KEY=VALUE, not `{text}`"))
-                            );
+            Token::Option { name, value } => {
+                match name.as_str() {
+                    "--release" | "--no-leader" | "--json" | "--keep" | "--trust" => {
+                        lexer.no_value(&name, value)?;
+                        match name.as_str() {
+                            "--release" => args.release = true,
+                            "--no-leader" => args.no_leader = true,
+                            "--json" => args.json = true,
+                            "--trust" => args.trust = true,
+                            _ => args.keep = true,
                         }
                     }
+                    "--resource" => {
+                        let text = lexer.value(&name, value)?;
+                        let text = utf8(&lexer, &name, text)?;
+                        match text.split_once('=') {
+                            Some((resource, path)) if !resource.is_empty() && !path.is_empty() => {
+                                args.resources
+                                    .push((resource.to_owned(), PathBuf::from(path)));
+                            }
+                            _ => {
+                                return Err(lexer
+                                    .error(format!("`--resource` takes NAME=PATH, not `{text}`")));
+                            }
+                        }
+                    }
+                    "--bin" => {
+                        let text = lexer.value(&name, value)?;
+                        args.bin = Some(utf8(&lexer, &name, text)?);
+                    }
+                    "--config" => {
+                        let text = lexer.value(&name, value)?;
+                        let text = utf8(&lexer, &name, text)?;
+                        match text.split_once('=') {
+                            Some((key, value)) if !key.is_empty() => {
+                                args.config.push((key.to_owned(), value.to_owned()));
+                            }
+                            _ => {
+                                return Err(lexer
+                                    .error(format!("`--config` takes KEY=VALUE, not `{text}`")));
+                            }
+                        }
+                    }
+                    "--scenario" => args.scenario = Some(PathBuf::from(lexer.value(&name, value)?)),
+                    "--extra-path" => args
+                        .extra_path
+                        .push(PathBuf::from(lexer.value(&name, value)?)),
+                    "--prebuilt" => args.prebuilt = Some(PathBuf::from(lexer.value(&name, value)?)),
+                    "--wrap" => args.wrap = Some(PathBuf::from(lexer.value(&name, value)?)),
+                    _ => return Err(lexer.unknown_option(&name)),
                 }
-                "--scenario" => args.scenario = Some(PathBuf::from(lexer.value(&name, value)?)),
-                "--extra-path" => args
-                    .extra_path
-                    .push(PathBuf::from(lexer.value(&name, value)?)),
-                "--prebuilt" => args.prebuilt = Some(PathBuf::from(lexer.value(&name, value)?)),
-                "--wrap" => args.wrap = Some(PathBuf::from(lexer.value(&name, value)?)),
-                _ => return Err(lexer.unknown_option(&name)),
-            },
+            }
             Token::Positional(arg) if dir.is_some() => {
                 return Err(lexer.unexpected(&arg, "one directory"));
             }
@@ -867,6 +891,9 @@ mod tests {
                 "--prebuilt",
                 "charm-tree",
                 "--wrap=strace",
+                "--resource",
+                "model-file=m.bin",
+                "--trust",
             ]),
             Ok(Command::Sim(SimArgs {
                 dir: PathBuf::from("charms/demo"),
@@ -880,8 +907,11 @@ mod tests {
                 keep: true,
                 prebuilt: Some(PathBuf::from("charm-tree")),
                 wrap: Some(PathBuf::from("strace")),
+                resources: vec![("model-file".into(), PathBuf::from("m.bin"))],
+                trust: true,
             }))
         );
+        assert!(parse_strs(&["sim", "--resource", "nopath"]).is_err());
         let error = parse_strs(&["sim", "--config", "novalue"]).unwrap_err();
         assert_eq!(
             error.to_string(),

@@ -302,3 +302,72 @@ fn scenario_secret_and_storage_steps_dispatch_their_events() {
     );
     assert!(model.get("storage").is_none(), "data/0 detached");
 }
+
+/// A charm that reports its resource's content and its cloud credential's type.
+const RESOURCE_CHARM: &str = r#"#!/bin/sh
+case "$JUJU_DISPATCH_PATH" in
+  hooks/install)
+    file=$(resource-get model-file) || exit 1
+    application-version-set "$(cat "$file")"
+    if credential-get --format=json > /dev/null 2>&1; then trusted=yes; else trusted=no; fi
+    juju-log "trusted $trusted"
+    ;;
+esac
+"#;
+
+#[test]
+fn resources_and_trust_come_from_the_command_line() {
+    let dir = setup("resources");
+    let charm = dir.join("charm");
+    fs::create_dir_all(&charm).expect("create the charm directory");
+    fs::write(
+        charm.join("charmcraft.yaml"),
+        "name: demo\nsummary: s\ndescription: d\nresources:\n  model-file: {type: file, filename: m.bin}\n",
+    )
+    .expect("write charmcraft.yaml");
+    let dispatch = dir.join("dispatch");
+    fs::write(&dispatch, RESOURCE_CHARM).expect("write the script charm");
+    let resource = dir.join("weights.bin");
+    fs::write(&resource, "v42").expect("write the resource");
+    let scenario = dir.join("scenario.yaml");
+    fs::write(&scenario, "- event: install\n").expect("write the scenario");
+    let run = |extra: &[&std::ffi::OsStr]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_cargo-charm"))
+            .arg("sim")
+            .arg(&charm)
+            .arg("--prebuilt")
+            .arg(&dispatch)
+            .arg("--scenario")
+            .arg(&scenario)
+            .arg("--json")
+            .args(extra)
+            .output()
+            .expect("run cargo charm sim");
+        (
+            output.status.code(),
+            text(&output.stdout).to_owned(),
+            text(&output.stderr).to_owned(),
+        )
+    };
+    let mut with_resource = std::ffi::OsString::from("--resource=model-file=");
+    with_resource.push(&resource);
+
+    let (code, stdout, stderr) = run(&[with_resource.as_os_str(), "--trust".as_ref()]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let model: Value = serde_json::from_str(&stdout).expect("--json prints the model");
+    assert_eq!(model["workload_version"], "v42");
+    assert_eq!(model["log"][0]["message"], "trusted yes");
+
+    // Without --resource, resource-get fails as Juju's does; without --trust,
+    // credential-get refuses.
+    let (code, _, stderr) = run(&[]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("model-file"), "{stderr}");
+
+    let (code, _, stderr) = run(&["--resource".as_ref(), "nope=/dev/null".as_ref()]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the charm has no resource `nope`; its resources: model-file"),
+        "{stderr}"
+    );
+}

@@ -12,8 +12,9 @@
 //! the latest revision, observers the one they track), storage (the declared storage
 //! is attached under the simulation's root), a fixed network (10.0.0.10 on `eth0`,
 //! 10.0.0.0/24), goal state, leader settings, `juju-reboot` and metrics.
-//! `resource-get` finds `<root>/resources/NAME` or fails as Juju does;
-//! `credential-get` fails as for an untrusted application.
+//! `resource-get` hands out the files given with `--resource NAME=PATH` and fails
+//! as Juju does for the others; `credential-get` answers with `--trust` and fails
+//! as for an untrusted application without it.
 //!
 //! Not simulated: `pod-spec-set`, secret content given as `key#base64=`, JSON-schema
 //! checks of action params beyond required and unknown keys, real processes behind
@@ -214,6 +215,8 @@ pub(crate) fn run(args: &SimArgs) -> Result<Outcome, SimError> {
     };
     let mut sim = Sim::create(args, &metadata, &charm)?;
     sim.prepare_model(&mut model)?;
+    model.trusted = args.trust;
+    sim.install_resources(&args.resources)?;
     model
         .save(&sim.state_path)
         .map_err(io_error("write", &sim.state_path))?;
@@ -572,6 +575,28 @@ impl<'a> Sim<'a> {
             }
         };
         self.dispatch(&event)
+    }
+
+    /// Copies each `--resource NAME=PATH` file to where `resource-get` finds
+    /// it, refusing names the charm does not declare.
+    fn install_resources(&self, resources: &[(String, PathBuf)]) -> Result<(), SimError> {
+        for (name, path) in resources {
+            if !self.metadata.resources.contains_key(name) {
+                let known: Vec<&str> = self.metadata.resources.keys().map(String::as_str).collect();
+                return Err(SimError::Config(format!(
+                    "the charm has no resource `{name}`; its resources: {}",
+                    if known.is_empty() {
+                        "none".into()
+                    } else {
+                        known.join(", ")
+                    }
+                )));
+            }
+            let dir = self.root.join("resources");
+            fs::create_dir_all(&dir).map_err(io_error("create", &dir))?;
+            fs::copy(path, dir.join(name)).map_err(io_error("copy the resource", path))?;
+        }
+        Ok(())
     }
 
     /// What each container's Pebble holds now, for the final JSON: whether it
