@@ -430,9 +430,12 @@ impl HookContext {
         Ok(self.hook_tools().credential_get()?)
     }
 
-    /// Asks Juju to reboot the machine: after this hook, or with `now` at once
-    /// (Juju then stops the hook; nothing after this call is guaranteed to run).
-    /// Juju refuses it during actions.
+    /// Asks Juju to reboot the machine: after this hook, or with `now` at once.
+    /// With `now`, the charm process exits (status 0) as soon as Juju has the
+    /// request, as ops does, since Juju kills it anyway: nothing after the call
+    /// runs and the hook's state is not committed; Juju runs the hook again
+    /// after the reboot. The testing harness records the request (its
+    /// `Context::reboots`) and lets the handler go on. Juju refuses a reboot during actions.
     pub fn reboot(&mut self, now: bool) -> Result<(), ModelError> {
         crate::logging::security_event(
             crate::logging::SecurityLevel::Warn,

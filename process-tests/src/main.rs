@@ -126,6 +126,12 @@ impl Probe {
                     spec.credential.map(|c| c.auth_type)
                 )
             }
+            "reboot-now" => {
+                cx.reboot(true)?;
+                // Never reached: the process ends once Juju has the request.
+                cx.set_workload_version("after the reboot request")?;
+                String::new()
+            }
             "ports" => {
                 cx.set_ports(&[
                     Port::tcp(80),

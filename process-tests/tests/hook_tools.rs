@@ -498,6 +498,21 @@ fn resources_networks_goal_state_credentials_addresses_and_reboot() {
 }
 
 #[test]
+fn reboot_now_ends_the_hook_once_juju_has_the_request() {
+    let juju = Juju::new("reboot-now");
+    let (code, calls, _) = juju.run("reboot-now");
+    assert_eq!(code, 0, "{calls:?}");
+    let last = calls.last().expect("calls");
+    assert_eq!(last, &argv(&["juju-reboot", "--now"]));
+    assert!(
+        !calls
+            .iter()
+            .any(|call| call[0] == "application-version-set"),
+        "{calls:?}"
+    );
+}
+
+#[test]
 fn port_tools() {
     let juju = Juju::new("ports");
     juju.respond("opened-ports", r#"["22/tcp", "80/tcp", "icmp"]"#);

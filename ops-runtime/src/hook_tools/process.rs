@@ -523,6 +523,13 @@ impl HookTools for ProcessHookTools {
     fn juju_reboot(&self, now: bool) -> Result<(), HookToolError> {
         let args: &[&str] = if now { &["--now"] } else { &[] };
         self.run("juju-reboot", args, None)?;
+        if now {
+            // Juju now kills this process to reboot the machine; end it here,
+            // as ops does, rather than let the handler run on half-way. The
+            // hook's state is not committed, and Juju runs it again after the
+            // reboot.
+            std::process::exit(0);
+        }
         Ok(())
     }
 
