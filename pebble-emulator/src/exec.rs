@@ -20,7 +20,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::Role;
 
 use crate::files::owner;
-use crate::http::{Body, async_response, bad_request, full, not_found, parse_go_duration};
+use crate::http::{Body, async_response, bad_request, full, not_found, parse_go_duration, strings};
 use crate::state::{Shared, settle, ts};
 
 type Ws = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
@@ -38,14 +38,7 @@ const PROGRAMS: &[&str] = &[
 ];
 
 pub(crate) fn post_exec(shared: &Arc<Shared>, body: &Value) -> Response<Body> {
-    let command: Vec<String> = body["command"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
+    let command = strings(&body["command"]);
     let Some(program) = command.first() else {
         return bad_request("must specify command");
     };

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use crate::http::{
     Body, Req, async_response, bad_request, envelope, error, json_response, not_found,
-    parse_go_duration, sync,
+    parse_go_duration, strings, sync,
 };
 use crate::state::{ChangeState, CheckState, ServiceState, Shared, is_ready, settle, ts};
 
@@ -183,14 +183,7 @@ pub(crate) fn get_services(shared: &Shared, req: &Req) -> Response<Body> {
 
 pub(crate) fn post_services(shared: &Arc<Shared>, body: &Value) -> Response<Body> {
     let action = body["action"].as_str().unwrap_or("");
-    let names: Vec<String> = body["services"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
+    let names = strings(&body["services"]);
     let mut state = shared.lock();
     match action {
         "start" | "stop" | "restart" if names.is_empty() => {
@@ -409,14 +402,7 @@ pub(crate) fn post_signals(shared: &Shared, body: &Value) -> Response<Body> {
         // Unsure of Pebble's exact text.
         return bad_request(format!("invalid signal name {signal:?}"));
     }
-    let names: Vec<String> = body["services"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
+    let names = strings(&body["services"]);
     let mut state = shared.lock();
     if let Some(stopped) = names
         .iter()
@@ -530,14 +516,7 @@ pub(crate) fn post_checks(shared: &Shared, body: &Value) -> Response<Body> {
     if !matches!(action, "start" | "stop") {
         return bad_request(format!("invalid action {action:?}"));
     }
-    let names: Vec<String> = body["checks"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
+    let names = strings(&body["checks"]);
     if names.is_empty() {
         return bad_request("must specify checks");
     }

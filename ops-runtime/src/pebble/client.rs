@@ -289,9 +289,8 @@ impl Client {
         body: Option<&(impl Serialize + ?Sized)>,
         bound: Duration,
     ) -> Result<Envelope, Error> {
-        let (operation, status, content_type, body) =
-            self.exchange(method, path, query, body, bound).await?;
-        parse_envelope(&operation, status, content_type.as_deref(), &body)
+        self.request_parsed(method, path, query, body, bound, parse_envelope)
+            .await
     }
 
     /// Sends a JSON request (or none) and decodes the result of a sync answer
@@ -304,9 +303,23 @@ impl Client {
         body: Option<&(impl Serialize + ?Sized)>,
         bound: Duration,
     ) -> Result<T, Error> {
+        self.request_parsed(method, path, query, body, bound, parse_result)
+            .await
+    }
+
+    /// Sends a JSON request (or none) and reads the answer with `parse`.
+    async fn request_parsed<R>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &Query,
+        body: Option<&(impl Serialize + ?Sized)>,
+        bound: Duration,
+        parse: impl FnOnce(&str, StatusCode, Option<&str>, &[u8]) -> Result<R, Error>,
+    ) -> Result<R, Error> {
         let (operation, status, content_type, body) =
             self.exchange(method, path, query, body, bound).await?;
-        parse_result(&operation, status, content_type.as_deref(), &body)
+        parse(&operation, status, content_type.as_deref(), &body)
     }
 
     /// Sends a JSON request (or none) and reads the whole answer: the
