@@ -293,3 +293,20 @@ fn content_debug_output_hides_values() {
     let shown = format!("{content:?} {:?}", StateSecret::new(content.clone()));
     assert!(!shown.contains("hunter2"), "{shown}");
 }
+
+#[test]
+fn secret_events_need_a_juju_with_secrets() {
+    let mut ctx = Context::<Vault>::new().with_juju_version(JujuVersion::new(2, 9, 49));
+    let secret = StateSecret::new(SecretContent::new().with("token", "one"));
+    let event = secret.changed_event();
+    match ctx.run(event, State::new().with_secret(secret)) {
+        Err(RunError::Inconsistent(problems)) => assert_eq!(
+            problems,
+            [
+                "`secret-changed` needs Juju 3.0.3 or later (secrets), and the context runs Juju \
+              2.9.49; set a newer one with `Context::with_juju_version`"
+            ]
+        ),
+        other => panic!("expected an inconsistent setup, got {other:?}"),
+    }
+}

@@ -887,6 +887,24 @@ impl<C: Charm> Context<C> {
                     value.type_name()
                 ));
             }
+            if option.kind == ConfigType::Secret {
+                if self.juju_version < JujuVersion::new(3, 4, 0) {
+                    problems.push(format!(
+                        "config option `{name}` is of type `secret`, which needs Juju 3.4 or \
+                         later, and the context runs Juju {}",
+                        self.juju_version
+                    ));
+                }
+                if let ConfigValue::String(text) = value
+                    && !is_secret_uri(text)
+                {
+                    problems.push(format!(
+                        "config option `{name}` is of type `secret`, so its value is a secret \
+                         id such as `secret:cs0k7p7mp25c7f0rcvog` (`secret:` and 20 lowercase \
+                         letters and digits), not `{text}`"
+                    ));
+                }
+            }
         }
         problems
     }
@@ -983,6 +1001,14 @@ impl<C: Charm> Context<C> {
             Event::SecretExpired(e) => Some((&e.secret, true)),
             _ => None,
         };
+        if secret.is_some() && !self.juju_version.has_secrets() {
+            problems.push(format!(
+                "`{}` needs Juju 3.0.3 or later (secrets), and the context runs Juju {}; \
+                 set a newer one with `Context::with_juju_version`",
+                event.hook_name(),
+                self.juju_version
+            ));
+        }
         if let Some((secret, must_own)) = secret {
             match state.secret(&secret.id) {
                 None => problems.push(format!(
@@ -1278,4 +1304,15 @@ fn unflatten(flat: &BTreeMap<String, String>) -> serde_json::Map<String, serde_j
         insert(&mut root, &path, value);
     }
     root
+}
+
+/// Whether `text` is a secret id as Juju writes them in config:
+/// `secret:` and 20 lowercase letters and digits.
+fn is_secret_uri(text: &str) -> bool {
+    text.strip_prefix("secret:").is_some_and(|id| {
+        id.len() == 20
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    })
 }
