@@ -261,13 +261,15 @@ Builds the charm's binary (`cargo build`, dev profile unless --release), puts it
 per event, the `JUJU_*` environment, the charm directory as working directory, and hook
 tools on PATH. The hook tools are this program itself, under the tools' names; they read
 and write the simulated model (unit `NAME/0`, its application, leadership, config,
-relations, statuses, ports, actions) in a JSON file named by OPS_SIM_STATE.
+relations, statuses, ports, actions, secrets, storage) in a JSON file named by
+OPS_SIM_STATE.
 
-Without --scenario, runs the lifecycle of a new unit: install, <peer>-relation-created
-for each peer relation, leader-elected, config-changed, start, <container>-pebble-ready
-for each workload container, update-status. After
-each event prints the event, exit code, duration, unit and application status, and the
-number of hook-tool calls; a failing event also shows the charm's log.
+Without --scenario, runs the lifecycle of a new unit: <storage>-storage-attached for
+each initial storage instance, install, <peer>-relation-created for each peer
+relation, leader-elected, config-changed, start, <container>-pebble-ready for each
+workload container, update-status. After each event prints the event, exit code,
+duration, unit and application status, and the number of hook-tool calls; a failing
+event also shows the charm's log.
 
 A scenario is a YAML list of steps:
   - event: config-changed          # install, start, stop, remove, update-status, ...
