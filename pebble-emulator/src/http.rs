@@ -328,9 +328,19 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Response<Bod
     }
 }
 
-/// Records a request in [`State::requests`](crate::State::requests).
+/// How many requests [`State::requests`](crate::State::requests) keeps: a
+/// long simulation must not grow without bound.
+pub(crate) const KEPT_REQUESTS: usize = 10_000;
+
+/// Records a request in [`State::requests`](crate::State::requests),
+/// forgetting the oldest beyond [`KEPT_REQUESTS`].
 pub(crate) fn record(shared: &Shared, req: &Req, body: Option<Value>) {
-    shared.lock().requests.push(Recorded {
+    let mut state = shared.lock();
+    if state.requests.len() >= KEPT_REQUESTS {
+        let excess = state.requests.len() + 1 - KEPT_REQUESTS;
+        state.requests.drain(..excess);
+    }
+    state.requests.push(Recorded {
         method: req.method.to_string(),
         path: req.path.clone(),
         query: req.query.clone(),

@@ -306,7 +306,7 @@ pub struct State {
     /// The signals sent with `POST /v1/signals`: the signal's name and the
     /// services it went to.
     pub signals: Vec<(String, Vec<String>)>,
-    /// Every request received, oldest first.
+    /// The requests received, oldest first: the last 10 000.
     pub requests: Vec<Recorded>,
     /// `(task ID, websocket ID)` of the exec websockets the client closed.
     pub closed_sockets: Vec<(String, String)>,

@@ -205,3 +205,19 @@ fn a_push_is_answered_only_after_its_whole_body_is_read() {
     }
     assert_eq!(server.state().file("/tmp/pushed"), Some(&b"hello"[..]));
 }
+
+#[test]
+fn the_request_record_keeps_the_last_ten_thousand() {
+    let server = Server::start().unwrap();
+    let client = client(&server);
+    for _ in 0..10_002 {
+        client.system_info().unwrap();
+    }
+    client.services(&[]).unwrap();
+    let state = server.state();
+    assert_eq!(state.requests.len(), 10_000);
+    assert_eq!(
+        state.requests.last().map(|r| r.path.as_str()),
+        Some("/v1/services")
+    );
+}
