@@ -284,6 +284,10 @@ pub(crate) fn run_inner<C: Charm>(
             Ok(()) => Outcome::Success,
             Err(error) => Outcome::Failed(DispatchError::State(error)),
         },
+        Outcome::Failed(error) => {
+            forget_statuses(store, &loaded);
+            Outcome::Failed(error)
+        }
         other => other,
     };
     if let Outcome::Failed(error) = &outcome {
@@ -303,6 +307,22 @@ pub(crate) fn run_inner<C: Charm>(
         }
     }
     (outcome, cx.emitted)
+}
+
+/// After a failed hook, forgets which statuses this charm set last, keeping
+/// the rest of the state as it was: Juju keeps a status set before the failure
+/// (and shows the unit in error meanwhile), so collect-status must not skip the
+/// next `status-set` as unchanged.
+fn forget_statuses(store: &dyn StateStore, loaded: &Snapshot) {
+    if loaded.unit_status.is_none() && loaded.app_status.is_none() {
+        return;
+    }
+    let mut snapshot = loaded.clone();
+    snapshot.unit_status = None;
+    snapshot.app_status = None;
+    if let Err(error) = store.save(&snapshot) {
+        log::warn!("cannot forget the statuses set before this failed hook: {error}");
+    }
 }
 
 /// Writes the state back if the hook changed it.
@@ -404,6 +424,21 @@ fn run_handlers<'h, C: Charm>(
     event: &Event,
 ) -> Option<Outcome> {
     for handler in handlers {
+        // As ops does: a handler whose notice for this same event is still
+        // queued (re-emitted this dispatch and deferred again) is not run a
+        // second time.
+        let queued = DeferredEvent {
+            handler: handler.name.to_owned(),
+            event: event.clone(),
+        };
+        if cx.deferred_out.contains(&queued) {
+            log::debug!(
+                "Skipping `{}` for `{}`: the same event is already in the deferred queue.",
+                event.hook_name(),
+                handler.name
+            );
+            continue;
+        }
         match (call(charm, cx, handler), event) {
             (Ok(Flow::Done), _) => {}
             (Ok(Flow::Defer), _) => {

@@ -58,6 +58,7 @@ impl Charm {
 
     #[on(update_status)]
     fn update(&mut self) -> Flow {
+        log::info!("update ran");
         Flow::Defer
     }
 
@@ -186,6 +187,32 @@ fn an_event_deferred_again_keeps_its_place() {
     // db_changed deferred again (not ready).
     let handlers: Vec<&str> = out.deferred.iter().map(|d| d.handler.as_str()).collect();
     assert_eq!(handlers, ["update", "db_changed"]);
+    // As in ops, the handler ran once: re-emitted and deferred again, it is
+    // not called a second time for the new update-status.
+    let runs = ctx
+        .juju_log()
+        .iter()
+        .filter(|l| l.message == "update ran")
+        .count();
+    assert_eq!(runs, 1, "{:?}", ctx.juju_log());
+}
+
+#[test]
+fn a_deferred_event_handled_on_reemission_runs_again_for_the_new_event() {
+    // Only a notice still queued suppresses the new run: db_changed succeeds
+    // on re-emission (now ready), so the new change runs it again.
+    let mut ctx = Context::<Charm>::new();
+    let state = with_db(State::new())
+        .with_config("ready", true)
+        .with_deferred("db_changed", changed("pg/1"));
+    let out = ctx.run(changed("pg/1"), state).unwrap();
+    assert!(out.deferred.is_empty());
+    let handled = ctx
+        .juju_log()
+        .iter()
+        .filter(|l| l.message.starts_with("handled change"))
+        .count();
+    assert_eq!(handled, 2);
 }
 
 #[test]
