@@ -270,6 +270,15 @@ pub(crate) fn run_inner<C: Charm>(
         Ok(event) => event,
         Err(error) => return (fail(DispatchError::Env(error)), Vec::new()),
     };
+    if event.is_restricted() && C::META.store == StoreKind::Controller {
+        // Juju offers no state-get in collect-metrics and meter-status-changed:
+        // as ops does, run nothing rather than fail on loading the state.
+        log::debug!(
+            "`{}` runs without controller state storage: nothing to do.",
+            event.hook_name()
+        );
+        return (Outcome::Success, Vec::new());
+    }
     let snapshot = match store.load() {
         Ok(snapshot) => snapshot,
         Err(error) => return (fail(DispatchError::State(error)), Vec::new()),

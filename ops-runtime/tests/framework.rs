@@ -288,6 +288,11 @@ impl Kubernetes {
         cx.stored::<Counters>()?.starts += 1;
         Ok(())
     }
+
+    #[on(collect_metrics)]
+    fn metrics(&mut self) {
+        log::info!("collecting metrics");
+    }
 }
 
 #[test]
@@ -325,4 +330,24 @@ fn a_controller_backed_charm_runs_in_the_harness_like_any_other() {
     let mut ctx = Context::<Kubernetes>::new();
     let out = ctx.run(Event::Start, State::new()).unwrap();
     assert_eq!(out.stored::<Counters>().map(|c| c.starts), Some(1));
+}
+
+#[test]
+fn restricted_hooks_of_a_controller_backed_charm_run_nothing() {
+    // Juju offers no state-get in collect-metrics: as ops does, the charm
+    // exits 0 without loading its state or running handlers.
+    let mut ctx = Context::<Kubernetes>::new();
+    ctx.run(Event::CollectMetrics, State::new()).unwrap();
+    assert!(
+        !ctx.hook_tool_calls().contains(&"state-get"),
+        "{:?}",
+        ctx.hook_tool_calls()
+    );
+    assert!(
+        ctx.juju_log()
+            .iter()
+            .all(|line| line.message != "collecting metrics"),
+        "{:?}",
+        ctx.juju_log()
+    );
 }
