@@ -313,3 +313,43 @@ fn action_tools_outside_an_action_are_refused() {
         "{err}"
     );
 }
+
+/// Reads a file shipped in the charm directory and reports where it runs.
+#[derive(Default)]
+struct Shipped;
+
+#[charm(metadata_source = "name: shipped\n")]
+impl Shipped {
+    #[on(install)]
+    fn install(&mut self, cx: &mut HookContext) -> Result<(), CharmError> {
+        let template = std::fs::read_to_string(cx.juju().charm_dir.join("templates/motd"))?;
+        let juju = cx.juju();
+        let report = format!(
+            "{} {} {} {:?} {:?}",
+            template.trim(),
+            cx.model_name(),
+            cx.model_uuid(),
+            juju.machine_id,
+            juju.availability_zone
+        );
+        cx.set_workload_version(&report)?;
+        Ok(())
+    }
+}
+
+#[test]
+fn the_context_sets_the_charm_root_model_and_machine() {
+    let root = std::env::temp_dir().join(format!("harness-root-{}", std::process::id()));
+    std::fs::create_dir_all(root.join("templates")).unwrap();
+    std::fs::write(root.join("templates/motd"), "hello\n").unwrap();
+    let mut ctx = Context::<Shipped>::new()
+        .with_charm_root(&root)
+        .with_model("prod", "0f3c9a4e-1111-4222-8333-444455556666")
+        .with_machine("7", Some("zone-b"));
+    let out = ctx.run(Event::Install, State::new()).unwrap();
+    assert_eq!(
+        out.workload_version.as_deref(),
+        Some(r#"hello prod 0f3c9a4e-1111-4222-8333-444455556666 Some("7") Some("zone-b")"#)
+    );
+    std::fs::remove_dir_all(root).unwrap();
+}

@@ -426,6 +426,11 @@ pub struct Context<C: Charm> {
     model_name: String,
     model_uuid: String,
     juju_version: JujuVersion,
+    /// `JUJU_CHARM_DIR`, when a test gives the charm's files.
+    charm_root: Option<std::path::PathBuf>,
+    /// `JUJU_MACHINE_ID` and `JUJU_AVAILABILITY_ZONE`.
+    machine_id: Option<String>,
+    availability_zone: Option<String>,
     last: Model,
     emitted: Vec<Event>,
     exec_history: BTreeMap<String, Vec<crate::pebble::Exec>>,
@@ -497,6 +502,9 @@ impl<C: Charm> Context<C> {
             model_name: "test-model".to_owned(),
             model_uuid: "7c2f6b0e-5d4a-4c1e-9f3a-2b8d1e6a0c44".to_owned(),
             juju_version: JujuVersion::new(3, 6, 4),
+            charm_root: None,
+            machine_id: None,
+            availability_zone: None,
             last: Model::default(),
             emitted: Vec::new(),
             exec_history: BTreeMap::new(),
@@ -522,6 +530,32 @@ impl<C: Charm> Context<C> {
     #[must_use]
     pub fn with_juju_version(mut self, version: JujuVersion) -> Self {
         self.juju_version = version;
+        self
+    }
+
+    /// Sets the model's name and UUID (default `test-model` and a fixed UUID).
+    #[must_use]
+    pub fn with_model(mut self, name: impl Into<String>, uuid: impl Into<String>) -> Self {
+        self.model_name = name.into();
+        self.model_uuid = uuid.into();
+        self
+    }
+
+    /// Sets the charm directory (`JUJU_CHARM_DIR`), for a charm that reads
+    /// files shipped with it (templates, a bundled workload). Unset by
+    /// default; the harness never writes there (its state stays in memory).
+    #[must_use]
+    pub fn with_charm_root(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.charm_root = Some(dir.into());
+        self
+    }
+
+    /// Places the unit on a machine (`JUJU_MACHINE_ID`) in an availability
+    /// zone (`JUJU_AVAILABILITY_ZONE`), as Juju does for machine charms.
+    #[must_use]
+    pub fn with_machine(mut self, id: impl Into<String>, zone: Option<&str>) -> Self {
+        self.machine_id = Some(id.into());
+        self.availability_zone = zone.map(str::to_owned);
         self
     }
 
@@ -745,6 +779,15 @@ impl<C: Charm> Context<C> {
         set("JUJU_MODEL_NAME", &self.model_name);
         set("JUJU_MODEL_UUID", &self.model_uuid);
         set("JUJU_VERSION", &self.juju_version.to_string());
+        if let Some(root) = &self.charm_root {
+            set("JUJU_CHARM_DIR", &root.display().to_string());
+        }
+        if let Some(machine) = &self.machine_id {
+            set("JUJU_MACHINE_ID", machine);
+        }
+        if let Some(zone) = &self.availability_zone {
+            set("JUJU_AVAILABILITY_ZONE", zone);
+        }
         let relation = |set: &mut dyn FnMut(&str, &str),
                         r: &crate::event::RelationRef,
                         app: Option<&str>,
