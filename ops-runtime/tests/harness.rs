@@ -353,3 +353,50 @@ fn the_context_sets_the_charm_root_model_and_machine() {
     );
     std::fs::remove_dir_all(root).unwrap();
 }
+
+/// Reads its action's parameters raw, without a typed struct.
+#[derive(Default)]
+struct Raw;
+
+#[charm(metadata_source = r#"
+name: raw
+actions:
+  backup:
+    params:
+      target:
+        type: string
+        default: /srv/backup
+      compress:
+        type: boolean
+"#)]
+impl Raw {
+    #[on(backup_action)]
+    fn backup(&mut self, cx: &mut HookContext) -> Result<serde_json::Value, CharmError> {
+        Ok(serde_json::Value::Object(cx.action_params()?))
+    }
+}
+
+#[test]
+fn action_get_gives_the_declared_defaults_of_params_not_given() {
+    let mut ctx = Context::<Raw>::new();
+    let out = ctx
+        .run_action(
+            Action::new("backup").with_param("compress", true),
+            State::new(),
+        )
+        .unwrap();
+    assert_eq!(
+        serde_json::Value::Object(out.results),
+        json!({"target": "/srv/backup", "compress": "true"})
+    );
+    let out = ctx
+        .run_action(
+            Action::new("backup").with_param("target", "/mnt"),
+            State::new(),
+        )
+        .unwrap();
+    assert_eq!(
+        serde_json::Value::Object(out.results),
+        json!({"target": "/mnt"})
+    );
+}

@@ -601,7 +601,18 @@ impl<C: Charm> Context<C> {
             name: action.name.clone(),
             id: action.id.clone(),
         });
-        let (outcome, state) = self.execute(&event, state, Some(action.params));
+        // Juju hands the charm the declared defaults of parameters not given.
+        let mut params = action.params;
+        if let Some(meta) = self.meta.actions.get(&action.name) {
+            for (name, param) in &meta.params {
+                if let Some(default) = &param.default {
+                    params
+                        .entry(name.clone())
+                        .or_insert_with(|| default.clone());
+                }
+            }
+        }
+        let (outcome, state) = self.execute(&event, state, Some(params));
         let output = ActionOutput {
             state,
             results: unflatten(&self.last.action_results),
