@@ -183,6 +183,44 @@ impl SecretExpiry {
     }
 }
 
+/// Whether this Juju merges the `secret-set` calls of one hook (3.6 and later).
+fn coalesces_secret_sets(cx: &HookContext) -> bool {
+    cx.juju().version >= crate::JujuVersion::new(3, 6, 0)
+}
+
+/// Reads an RFC 3339 UTC timestamp as Juju writes them
+/// (`2026-11-25T04:00:00Z`, with optional fractional seconds, `Z` or
+/// `+00:00`); `None` for anything else.
+pub(crate) fn parse_rfc3339(text: &str) -> Option<SystemTime> {
+    let text = text
+        .strip_suffix('Z')
+        .or_else(|| text.strip_suffix("+00:00"))?;
+    let (date, time) = text.split_once('T')?;
+    let time = time.split_once('.').map_or(time, |(whole, _)| whole);
+    let mut date = date.splitn(3, '-').map(str::parse::<i64>);
+    let (year, month, day) = (date.next()?.ok()?, date.next()?.ok()?, date.next()?.ok()?);
+    let mut time = time.splitn(3, ':').map(str::parse::<u64>);
+    let (hour, minute, second) = (time.next()?.ok()?, time.next()?.ok()?, time.next()?.ok()?);
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    // Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = u64::try_from(era * 146_097 + doe - 719_468).ok()?;
+    let secs = days * 86_400 + hour * 3600 + minute * 60 + second;
+    Some(UNIX_EPOCH + Duration::from_secs(secs))
+}
+
 /// Formats seconds since the epoch as an RFC 3339 UTC timestamp.
 pub(crate) fn rfc3339(secs: u64) -> String {
     let days = secs / 86_400;
@@ -414,9 +452,38 @@ impl HookContext {
     ) -> Result<(), ModelError> {
         content.validate().map_err(invalid)?;
         let id = self.secret_id(secret)?;
-        self.hook_tools()
-            .secret_set(&id, Some(content), &SecretOptions::default())?;
+        let options = if coalesces_secret_sets(self) {
+            SecretOptions::default()
+        } else {
+            self.keep_secret_info(&id, &SecretOptions::default())?
+        };
+        self.hook_tools().secret_set(&id, Some(content), &options)?;
         Ok(())
+    }
+
+    /// Before Juju 3.6, the last `secret-set` of a hook replaces the earlier
+    /// ones instead of adding to them, so, as ops does, each call repeats
+    /// what it does not change: `options`, completed from `secret-info-get`.
+    fn keep_secret_info(
+        &mut self,
+        id: &str,
+        options: &SecretOptions,
+    ) -> Result<SecretOptions, ModelError> {
+        let info = self.hook_tools().secret_info_get(&SecretLookup {
+            id: Some(id),
+            label: None,
+        })?;
+        Ok(SecretOptions {
+            label: options.label.clone().or(info.label),
+            description: options.description.clone().or(info.description),
+            expire: options.expire.or_else(|| {
+                info.expires
+                    .as_deref()
+                    .and_then(parse_rfc3339)
+                    .map(SecretExpiry::At)
+            }),
+            rotate: options.rotate.or(info.rotation),
+        })
     }
 
     /// Changes a secret's label, description, expiry or rotation without a new
@@ -432,7 +499,22 @@ impl HookContext {
             ));
         }
         let id = self.secret_id(secret)?;
-        self.hook_tools().secret_set(&id, None, options)?;
+        if coalesces_secret_sets(self) {
+            self.hook_tools().secret_set(&id, None, options)?;
+        } else {
+            // Before 3.6 a later secret-set would drop content set earlier in
+            // the hook: send the latest content along, as ops does.
+            let options = self.keep_secret_info(&id, options)?;
+            let content = self.hook_tools().secret_get(
+                &SecretLookup {
+                    id: Some(&id),
+                    label: None,
+                },
+                Revision::Peek,
+            )?;
+            self.hook_tools()
+                .secret_set(&id, Some(&content), &options)?;
+        }
         Ok(())
     }
 
@@ -488,6 +570,31 @@ impl HookContext {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn juju_timestamps_read_back_as_the_same_instant() {
+        for secs in [0, 86_399, 951_782_400, 1_795_000_000, 4_102_444_800] {
+            let text = rfc3339(secs);
+            assert_eq!(
+                parse_rfc3339(&text),
+                Some(UNIX_EPOCH + Duration::from_secs(secs)),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            parse_rfc3339("2000-02-29T00:00:00.123456+00:00"),
+            Some(UNIX_EPOCH + Duration::from_secs(951_782_400))
+        );
+        for bad in [
+            "",
+            "2026-11-25",
+            "2026-13-01T00:00:00Z",
+            "2026-11-25T04:00:00+02:00",
+            "yesterday",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn content_rules_and_redacted_debug() {

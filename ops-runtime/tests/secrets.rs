@@ -310,3 +310,63 @@ fn secret_events_need_a_juju_with_secrets() {
         other => panic!("expected an inconsistent setup, got {other:?}"),
     }
 }
+
+#[test]
+fn before_juju_3_6_each_secret_set_repeats_what_it_keeps() {
+    // Juju 3.1-3.5 keeps only the last secret-set of a hook: setting the
+    // description after the content must send the content again, and setting
+    // content must send the label, description and rotation again.
+    let run = |version: JujuVersion| {
+        let mut ctx = Context::<Vault>::new().with_juju_version(version);
+        let secret = StateSecret::new(SecretContent::new().with("password", "old!"))
+            .with_label("admin")
+            .owned_by(SecretOwner::App);
+        let state = State::new()
+            .with_leader(true)
+            .with_config("mode", "rotate")
+            .with_secret(secret);
+        let out = ctx.run(Event::ConfigChanged, state).unwrap();
+        let calls: Vec<&str> = ctx
+            .hook_tool_calls()
+            .iter()
+            .copied()
+            .filter(|tool| tool.starts_with("secret-"))
+            .collect();
+        let secret = out.secret_by_label("admin").unwrap().clone();
+        (calls, secret)
+    };
+    let (calls, secret) = run(JujuVersion::new(3, 4, 2));
+    assert_eq!(
+        calls,
+        [
+            "secret-get",      // get_secret by label
+            "secret-info-get", // set_secret_content: the id
+            "secret-info-get", // ... and the metadata it keeps
+            "secret-set",
+            "secret-info-get", // set_secret_info: the id
+            "secret-info-get", // ... the metadata it keeps
+            "secret-get",      // ... and the content, peeked
+            "secret-set",
+            "secret-info-get", // the charm's own secret_info
+        ]
+    );
+    assert_eq!(
+        secret.latest_content().and_then(|c| c.get("password")),
+        Some("n3w!")
+    );
+    assert_eq!(secret.description.as_deref(), Some("rotated"));
+    assert_eq!(secret.label.as_deref(), Some("admin"));
+
+    let (calls, _) = run(JujuVersion::new(3, 6, 4));
+    assert_eq!(
+        calls,
+        [
+            "secret-get",
+            "secret-info-get",
+            "secret-set",
+            "secret-info-get",
+            "secret-set",
+            "secret-info-get",
+        ]
+    );
+}
