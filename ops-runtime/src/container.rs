@@ -302,7 +302,7 @@ impl Container {
             let mut entries: Vec<_> = std::fs::read_dir(source)
                 .map_err(read_error)?
                 .collect::<Result<_, _>>()
-                .map_err(|e| self.local_error(format!("cannot read `{}`", source.display()), e))?;
+                .map_err(read_error)?;
             entries.sort_by_key(std::fs::DirEntry::file_name);
             for entry in entries {
                 let child = join(dest, &entry.file_name().to_string_lossy());

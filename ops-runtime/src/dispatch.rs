@@ -436,11 +436,11 @@ fn run_handlers<'h, C: Charm>(
         // As ops does: a handler whose notice for this same event is still
         // queued (re-emitted this dispatch and deferred again) is not run a
         // second time.
-        let queued = DeferredEvent {
-            handler: handler.name.to_owned(),
-            event: event.clone(),
-        };
-        if cx.deferred_out.contains(&queued) {
+        if cx
+            .deferred_out
+            .iter()
+            .any(|notice| notice.handler == handler.name && notice.event == *event)
+        {
             log::debug!(
                 "Skipping `{}` for `{}`: the same event is already in the deferred queue.",
                 event.hook_name(),

@@ -343,6 +343,16 @@ impl Secret {
     }
 }
 
+impl<'a> SecretLookup<'a> {
+    /// The secret with this id.
+    fn by_id(id: &'a str) -> Self {
+        Self {
+            id: Some(id),
+            label: None,
+        }
+    }
+}
+
 impl From<&SecretRef> for Secret {
     fn from(secret: &SecretRef) -> Self {
         Secret {
@@ -469,10 +479,9 @@ impl HookContext {
         id: &str,
         options: &SecretOptions,
     ) -> Result<SecretOptions, ModelError> {
-        let info = self.hook_tools().secret_info_get(&SecretLookup {
-            id: Some(id),
-            label: None,
-        })?;
+        let info = self
+            .hook_tools()
+            .secret_info_get(&SecretLookup::by_id(id))?;
         Ok(SecretOptions {
             label: options.label.clone().or(info.label),
             description: options.description.clone().or(info.description),
@@ -505,13 +514,9 @@ impl HookContext {
             // Before 3.6 a later secret-set would drop content set earlier in
             // the hook: send the latest content along, as ops does.
             let options = self.keep_secret_info(&id, options)?;
-            let content = self.hook_tools().secret_get(
-                &SecretLookup {
-                    id: Some(&id),
-                    label: None,
-                },
-                Revision::Peek,
-            )?;
+            let content = self
+                .hook_tools()
+                .secret_get(&SecretLookup::by_id(&id), Revision::Peek)?;
             self.hook_tools()
                 .secret_set(&id, Some(&content), &options)?;
         }

@@ -618,7 +618,7 @@ impl HookTools for ProcessHookTools {
     #[cfg(feature = "pebble")]
     fn pebble(&self, container: &str) -> super::PebbleConnection {
         super::PebbleConnection::Socket(match &self.containers_dir {
-            Some(dir) => dir.join(container).join("pebble.socket"),
+            Some(dir) => crate::pebble::container_socket_in(dir, container),
             None => crate::pebble::container_socket(container),
         })
     }

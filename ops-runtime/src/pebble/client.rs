@@ -27,9 +27,12 @@ use super::types::{
 /// Where Juju mounts a workload container's Pebble socket in the charm
 /// container: `/charm/containers/<name>/pebble.socket`.
 pub fn container_socket(container: &str) -> PathBuf {
-    Path::new("/charm/containers")
-        .join(container)
-        .join("pebble.socket")
+    container_socket_in(Path::new("/charm/containers"), container)
+}
+
+/// Container `container`'s Pebble socket under `dir`: `<dir>/<container>/pebble.socket`.
+pub(crate) fn container_socket_in(dir: &Path, container: &str) -> PathBuf {
+    dir.join(container).join("pebble.socket")
 }
 
 /// The default bound on one request: ops's socket timeout.

@@ -103,6 +103,7 @@ mod types;
 
 pub(crate) use api::Unreachable;
 pub use api::{ExecResult, PebbleApi};
+pub(crate) use client::container_socket_in;
 pub use client::{Client, ClientBuilder, LogStream, ServiceOperation, container_socket};
 pub use error::{ApiError, BoxError, ChangeError, Error, ErrorKind, ExecError, PathError};
 pub use exec::{Exec, ExecOutput, ExecProcess};
