@@ -260,6 +260,20 @@ pub(crate) fn run(args: &SimArgs) -> Result<Outcome, SimError> {
     Ok(Outcome { stdout, failure })
 }
 
+/// `a, b, c`, or `none` when there is nothing to list: for "did you mean"
+/// style messages naming what the charm does declare.
+fn listing<S: AsRef<str>>(items: &[S]) -> String {
+    if items.is_empty() {
+        "none".to_owned()
+    } else {
+        items
+            .iter()
+            .map(AsRef::as_ref)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 /// The config defaults, then `--config` overrides, typed by each option's type.
 fn initial_config(
     metadata: &CharmMetadata,
@@ -293,11 +307,7 @@ fn typed_config(metadata: &CharmMetadata, key: &str, value: &Value) -> Result<Va
         let known: Vec<&str> = metadata.config.keys().map(String::as_str).collect();
         return Err(SimError::Config(format!(
             "the charm has no option `{key}`; its options: {}",
-            if known.is_empty() {
-                "none".to_owned()
-            } else {
-                known.join(", ")
-            }
+            listing(&known)
         )));
     };
     convert(option, value).ok_or_else(|| {
@@ -507,11 +517,7 @@ impl<'a> Sim<'a> {
             let known: Vec<&str> = self.containers.keys().map(String::as_str).collect();
             return Err(SimError::Config(format!(
                 "the charm has no container `{container}`; its containers: {}",
-                if known.is_empty() {
-                    "none".into()
-                } else {
-                    known.join(", ")
-                }
+                listing(&known)
             )));
         };
         if slot.is_none() {
@@ -585,11 +591,7 @@ impl<'a> Sim<'a> {
                 let known: Vec<&str> = self.metadata.resources.keys().map(String::as_str).collect();
                 return Err(SimError::Config(format!(
                     "the charm has no resource `{name}`; its resources: {}",
-                    if known.is_empty() {
-                        "none".into()
-                    } else {
-                        known.join(", ")
-                    }
+                    listing(&known)
                 )));
             }
             let dir = self.root.join("resources");
@@ -692,11 +694,7 @@ impl<'a> Sim<'a> {
             let known: Vec<String> = self.metadata.relations().map(|r| r.name.clone()).collect();
             return Err(scenario_error(format!(
                 "the charm has no endpoint `{endpoint}`; its endpoints: {}",
-                if known.is_empty() {
-                    "none".into()
-                } else {
-                    known.join(", ")
-                }
+                listing(&known)
             )));
         }
         let mut model = self.load()?;
@@ -779,11 +777,7 @@ impl<'a> Sim<'a> {
             let known: Vec<&str> = self.metadata.actions.keys().map(String::as_str).collect();
             return Err(SimError::Config(format!(
                 "the charm has no action `{name}`; its actions: {}",
-                if known.is_empty() {
-                    "none".into()
-                } else {
-                    known.join(", ")
-                }
+                listing(&known)
             )));
         };
         let mut params = Map::new();

@@ -8,7 +8,7 @@ use ops_metadata::StorageKind;
 
 use super::scenario::{SecretStep, StorageStep};
 use super::state::{Model, Secret, StorageSpec, secret_id};
-use super::{Dispatch, Sim, SimError, io_error};
+use super::{Dispatch, Sim, SimError, io_error, listing};
 
 fn secret_error(message: String) -> SimError {
     SimError::Config(format!("secret step: {message}"))
@@ -187,11 +187,7 @@ impl Sim<'_> {
             let known: Vec<&str> = self.metadata.storage.keys().map(String::as_str).collect();
             return Err(storage_error(format!(
                 "the charm has no storage `{name}`; its storage: {}",
-                if known.is_empty() {
-                    "none".into()
-                } else {
-                    known.join(", ")
-                }
+                listing(&known)
             )));
         }
         let mut model = self.load()?;
@@ -264,11 +260,7 @@ fn find(model: &Model, reference: &str) -> Result<usize, SimError> {
             .collect();
         secret_error(format!(
             "no secret `{reference}`; make one first with a `secret:` step (secrets now: {})",
-            if known.is_empty() {
-                "none".into()
-            } else {
-                known.join(", ")
-            }
+            listing(&known)
         ))
     })
 }
