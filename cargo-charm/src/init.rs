@@ -103,11 +103,30 @@ pub(crate) fn run(args: &InitArgs) -> Result<(), InitError> {
         .clone()
         .unwrap_or_else(|| PathBuf::from(&args.name));
     prepare_dir(&dir)?;
-    let source = match &args.ops_path {
-        Some(ops_path) => OpsSource::Path(ops_path_from(&dir, ops_path)?),
-        None => OpsSource::Version(ops_version()),
+    let (source, install) = match (&args.ops_path, checkout()) {
+        (Some(ops_path), _) => (
+            OpsSource::Path(ops_path_from(&dir, ops_path)?),
+            INSTALL_PUBLISHED.to_owned(),
+        ),
+        (None, Some(checkout)) => {
+            let ops_path = checkout.join("ops-runtime");
+            progress::note(&format!(
+                "the project depends on the ops-runtime of this cargo-charm's checkout, `{}` \
+                 (the crates are not on crates.io yet); `--ops-path` picks another",
+                ops_path.display()
+            ));
+            let install = format!(
+                "cargo install --path {}",
+                checkout.join("cargo-charm").display()
+            );
+            (OpsSource::Path(ops_path_from(&dir, &ops_path)?), install)
+        }
+        (None, None) => (
+            OpsSource::Version(ops_version()),
+            INSTALL_PUBLISHED.to_owned(),
+        ),
     };
-    let files = render(&args.name, args.kind, &source);
+    let files = render(&args.name, args.kind, &source, &install);
     for (relative, text) in &files {
         let path = dir.join(relative);
         if let Some(parent) = path.parent() {
@@ -115,6 +134,7 @@ pub(crate) fn run(args: &InitArgs) -> Result<(), InitError> {
         }
         fs::write(&path, text).map_err(InitError::io("write", &path))?;
     }
+    format_sources(&dir, &files);
     let kind = match args.kind {
         CharmKind::Machine => "machine",
         CharmKind::Kubernetes => "Kubernetes",
@@ -124,6 +144,35 @@ pub(crate) fn run(args: &InitArgs) -> Result<(), InitError> {
         &format!("{kind} charm `{}` in {}", args.name, dir.display()),
     );
     Ok(())
+}
+
+/// Runs `rustfmt` on the project's Rust files. The templates are formatted already;
+/// this settles what depends on the charm's name (the order of imports, the width of
+/// lines holding its type). Without rustfmt the project still builds, so a missing or
+/// failing rustfmt is a note, not an error.
+fn format_sources(dir: &Path, files: &[(&'static str, String)]) {
+    let sources: Vec<PathBuf> = files
+        .iter()
+        .filter(|(path, _)| path.ends_with(".rs"))
+        .map(|(path, _)| dir.join(path))
+        .collect();
+    let rustfmt = std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into());
+    let result = std::process::Command::new(&rustfmt)
+        .args(["--edition", "2024"])
+        .args(&sources)
+        .stdin(std::process::Stdio::null())
+        .output();
+    match result {
+        Ok(output) if output.status.success() => {}
+        Ok(output) => progress::note(&format!(
+            "`rustfmt` failed on the new project, which may not pass `cargo fmt --check`: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        )),
+        Err(error) => progress::note(&format!(
+            "cannot run `rustfmt` ({error}): the new project may not pass `cargo fmt --check` \
+             (`rustup component add rustfmt` installs it)"
+        )),
+    }
 }
 
 /// Creates `dir`, or accepts it if it exists and is empty.
@@ -141,6 +190,20 @@ fn prepare_dir(dir: &Path) -> Result<(), InitError> {
         Err(_) if dir.exists() && !dir.is_dir() => Err(InitError::NotADirectory(dir.to_path_buf())),
         Err(error) => Err(InitError::io("read", dir)(error)),
     }
+}
+
+/// How the generated README installs cargo-charm when it comes from crates.io.
+const INSTALL_PUBLISHED: &str = "cargo install cargo-charm";
+
+/// The checkout this program was built from, when it is still there: the workspace
+/// directory holding `ops-runtime/Cargo.toml` beside this crate. A cargo-charm built
+/// from crates.io has none (its neighbours are registry crates, named with versions).
+fn checkout() -> Option<PathBuf> {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?;
+    if !workspace.join("ops-runtime/Cargo.toml").is_file() {
+        return None;
+    }
+    fs::canonicalize(workspace).ok()
 }
 
 /// The version requirement on ops-runtime: this tool's `major.minor`.
@@ -209,7 +272,12 @@ fn toml_string(text: &str) -> String {
 }
 
 /// The project's files, by path relative to its directory.
-fn render(name: &str, kind: CharmKind, source: &OpsSource) -> Vec<(&'static str, String)> {
+fn render(
+    name: &str,
+    kind: CharmKind,
+    source: &OpsSource,
+    install: &str,
+) -> Vec<(&'static str, String)> {
     let (charmcraft, lib, tests) = match kind {
         CharmKind::Machine => (MACHINE_CHARMCRAFT, MACHINE_LIB, MACHINE_TESTS),
         CharmKind::Kubernetes => (K8S_CHARMCRAFT, K8S_LIB, K8S_TESTS),
@@ -248,6 +316,7 @@ fn render(name: &str, kind: CharmKind, source: &OpsSource) -> Vec<(&'static str,
         ("{{kind_text}}", kind_text.to_owned()),
         ("{{metadata_text}}", metadata_text.to_owned()),
         ("{{deploy_command}}", deploy_command),
+        ("{{install_cargo_charm}}", install.to_owned()),
     ];
     let fill = |template: &str| {
         substitutions
@@ -278,7 +347,7 @@ mod tests {
                 OpsSource::Version("0.1".into()),
                 OpsSource::Path("../ops-runtime".into()),
             ] {
-                for (path, text) in render("my-app", kind, &source) {
+                for (path, text) in render("my-app", kind, &source, INSTALL_PUBLISHED) {
                     assert!(!text.contains("{{"), "{path} ({kind:?}): {text}");
                 }
             }
@@ -306,6 +375,7 @@ mod tests {
             "my-app",
             CharmKind::Kubernetes,
             &OpsSource::Version("0.1".into()),
+            INSTALL_PUBLISHED,
         );
         let text = |wanted: &str| {
             files
@@ -330,6 +400,14 @@ mod tests {
         assert_eq!(rel("/a/b", "/a/b"), Some(PathBuf::from(".")));
         assert_eq!(rel("/a/b", "/a/b/c"), Some(PathBuf::from("c")));
         assert_eq!(rel("/tmp/demo", "/work/ops-runtime"), None);
+    }
+
+    #[test]
+    fn a_checkout_build_knows_its_checkout() {
+        // This test runs from the workspace, so the checkout is there.
+        let checkout = checkout().expect("the checkout of this build");
+        assert!(checkout.join("ops-runtime/Cargo.toml").is_file());
+        assert!(checkout.join("cargo-charm/Cargo.toml").is_file());
     }
 
     #[test]

@@ -1,9 +1,10 @@
-//! `cargo charm init`: the generated projects build and their tests pass.
+//! `cargo charm init`: the generated projects build, pass their tests, `cargo fmt
+//! --check` and `cargo clippy -- -D warnings`, with no flag.
 //!
-//! Each project depends on this workspace's ops-runtime (`--ops-path`) and is tested
-//! with `cargo test` in a target directory shared by both kinds, under this
-//! workspace's `target/`, so that ops-runtime and its dependencies compile once and
-//! are reused by later runs.
+//! Each project depends on this workspace's ops-runtime (by default, as a cargo-charm
+//! built from a checkout does, or with `--ops-path`) and is checked in a target
+//! directory shared by both kinds, under this workspace's `target/`, so that
+//! ops-runtime and its dependencies compile once and are reused by later runs.
 
 use std::ffi::OsString;
 use std::fs;
@@ -39,20 +40,14 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// Generates a project with `cargo charm init` and returns its directory.
-fn generate(name: &str, kind: &str) -> PathBuf {
+/// Generates a project with `cargo charm init NAME KIND --path DIR [EXTRA...]` and
+/// returns its directory.
+fn generate(name: &str, kind: &str, extra: &[&str]) -> PathBuf {
     let project = scratch(name).join(name);
-    let ops_path = workspace().join("ops-runtime");
-    let output = cargo_charm(&[
-        "charm",
-        "init",
-        name,
-        kind,
-        "--path",
-        &project.display().to_string(),
-        "--ops-path",
-        &ops_path.display().to_string(),
-    ]);
+    let path = project.display().to_string();
+    let mut args = vec!["charm", "init", name, kind, "--path", &path];
+    args.extend(extra);
+    let output = cargo_charm(&args);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -65,23 +60,35 @@ fn generate(name: &str, kind: &str) -> PathBuf {
     project
 }
 
-/// Runs `cargo test` in `project` and asserts that it passes.
-fn cargo_test(project: &Path) -> String {
+/// Runs `cargo ARGS` in `project` and asserts that it passes; returns its stdout.
+fn cargo(project: &Path, args: &[&str]) -> String {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
     let output = Command::new(cargo)
-        .args(["test", "--offline"])
+        .args(args)
         .current_dir(project)
         .env("CARGO_TARGET_DIR", workspace().join("target/init-tests"))
+        .env("CARGO_NET_OFFLINE", "true")
         .output()
-        .expect("run cargo test");
+        .unwrap_or_else(|error| panic!("run cargo {args:?}: {error}"));
     let stdout = text(&output.stdout);
     assert!(
         output.status.success(),
-        "cargo test failed in {}:\n{stdout}\n{}",
+        "cargo {args:?} failed in {}:\n{stdout}\n{}",
         project.display(),
         text(&output.stderr)
     );
     stdout
+}
+
+/// Checks `project` as a charm author's CI would: formatting, lints, tests; returns
+/// the tests' output.
+fn check_project(project: &Path) -> String {
+    cargo(project, &["fmt", "--check"]);
+    cargo(
+        project,
+        &["clippy", "--all-targets", "--", "-D", "warnings"],
+    );
+    cargo(project, &["test"])
 }
 
 /// Runs `cargo charm sim --json` on `project` (offline, in the tests' target
@@ -124,7 +131,8 @@ fn read(project: &Path, file: &str) -> String {
 
 #[test]
 fn machine_project_builds_and_its_tests_pass() {
-    let project = generate("demo-machine", "--machine");
+    // No flag: a cargo-charm built from a checkout uses that checkout's ops-runtime.
+    let project = generate("demo-machine", "--machine", &[]);
     let manifest = read(&project, "Cargo.toml");
     assert!(manifest.contains("name = \"demo-machine\""), "{manifest}");
     assert!(manifest.contains("\n[workspace]\n"), "{manifest}");
@@ -144,7 +152,14 @@ fn machine_project_builds_and_its_tests_pass() {
         assert!(project.join(file).is_file(), "{file}");
     }
 
-    let stdout = cargo_test(&project);
+    let readme = read(&project, "README.md");
+    let install = format!(
+        "cargo install --path {}",
+        workspace().join("cargo-charm").display()
+    );
+    assert!(readme.contains(&install), "{readme}");
+
+    let stdout = check_project(&project);
     assert!(stdout.contains("test result: ok. 4 passed"), "{stdout}");
 
     // And it runs through a new unit's lifecycle as Juju would.
@@ -159,7 +174,10 @@ fn machine_project_builds_and_its_tests_pass() {
 
 #[test]
 fn kubernetes_project_builds_and_its_tests_pass() {
-    let project = generate("demo-k8s", "--kubernetes");
+    // A name whose imports sort after ops-runtime's and after the charm's constants,
+    // unlike the templates' order: the generated code is formatted all the same.
+    let ops_path = workspace().join("ops-runtime").display().to_string();
+    let project = generate("web-k8s", "--kubernetes", &["--ops-path", &ops_path]);
     let charmcraft = read(&project, "charmcraft.yaml");
     for expected in [
         "assumes:\n  - k8s-api\n",
@@ -169,8 +187,12 @@ fn kubernetes_project_builds_and_its_tests_pass() {
         assert!(charmcraft.contains(expected), "{expected}: {charmcraft}");
     }
     assert!(read(&project, "src/lib.rs").contains("#[on(workload_pebble_ready)]"));
+    assert!(
+        read(&project, "README.md").contains("cargo install cargo-charm"),
+        "with --ops-path, cargo-charm's own checkout is not assumed"
+    );
 
-    let stdout = cargo_test(&project);
+    let stdout = check_project(&project);
     assert!(stdout.contains("test result: ok. 4 passed"), "{stdout}");
 
     // And it runs through a new unit's lifecycle, its layer reaching the
@@ -222,8 +244,21 @@ fn generated_metadata_is_valid() {
         ]);
         assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
         let manifest = read(&project, "Cargo.toml");
-        assert!(manifest.contains("\nops-runtime = "), "{manifest}");
-        assert!(!manifest.contains("path ="), "{manifest}");
+        // The checkout's ops-runtime, from a project outside the checkout or inside it.
+        let dependency = format!(
+            "ops-runtime = {{ path = \"{}",
+            workspace().join("ops-runtime").display()
+        );
+        assert!(
+            manifest.contains(&dependency) || manifest.contains("path = \"../"),
+            "{manifest}"
+        );
+        assert!(
+            text(&output.stderr)
+                .contains("depends on the ops-runtime of this cargo-charm's checkout"),
+            "{}",
+            text(&output.stderr)
+        );
         let output = cargo_charm(&["metadata", &project.display().to_string()]);
         assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
         assert_eq!(text(&output.stderr), "", "{kind}: warnings");

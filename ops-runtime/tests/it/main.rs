@@ -1,0 +1,21 @@
+//! The integration tests of `ops-runtime`, one module per area, in one test binary:
+//! each separate `tests/*.rs` would be another link of the whole dependency graph.
+
+mod components;
+mod container_ops;
+mod containers;
+mod dispatch;
+mod framework;
+mod harness;
+mod model;
+mod pebble_client;
+mod pebble_container;
+mod pebble_exec;
+mod pebble_failures;
+mod pebble_files;
+mod relations;
+mod secrets;
+mod security;
+mod split_layout;
+mod status_memory;
+mod typed;
