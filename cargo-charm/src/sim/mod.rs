@@ -16,10 +16,42 @@
 //! as Juju does for the others; `credential-get` answers with `--trust` and fails
 //! as for an untrusted application without it.
 //!
+//! Workload commands ([`commands`]): `sim` must not change the machine it runs on, so
+//! fakes of the commands a machine charm runs (`apt-get`, `apt`, `apt-cache`, `dpkg`,
+//! `dpkg-query`, `snap`, `systemctl`, `service`, `useradd`, `usermod`, `userdel`,
+//! `groupadd`, `groupdel`, `getent`, `chown`; the table is [`commands::COMMANDS`]) come
+//! first on the hooks' `PATH`, after the hook tools and before `--extra-path` and the
+//! system's directories. Each records its call and acts on a simulated machine
+//! (packages, systemd units, snaps, users, groups; `machine` in the `--json` output).
+//! Files a charm writes itself are not faked: `OPS_SIM_MACHINE_ROOT` names a scratch
+//! directory standing for the machine's `/`, which a charm can put its paths under to
+//! leave this machine's `/etc` alone (the tinyproxy example does). With `--on-host`,
+//! the fakes are off and workload commands run on this machine as the current user.
+//!
+//! A scenario step scripts workload commands' answers from that step on:
+//!
+//! ```yaml
+//! - commands:
+//!     tinyproxy -v: {stdout: "tinyproxy 1.11.0\n"}   # a command name or an argv prefix
+//!     apt-get install: {stderr: "E: no network\n", exit: 100}
+//!     systemctl is-active: null                      # back to the built-in fake
+//! ```
+//!
+//! The longest matching prefix answers, and the simulated machine stays as it was. A
+//! command `sim` does not fake (`tinyproxy` above) is put on `PATH` too; its calls that
+//! no key matches run this machine's command.
+//!
+//! With `-v`, each event's line is followed by its hook-tool calls and workload commands
+//! in order, with their arguments, and its `juju-log` lines; secret values are
+//! redacted as [`redact`] says. The `--json` output holds every call under `calls`.
+//! A failing event always shows the charm's log and output.
+//!
 //! Not simulated: `pod-spec-set`, secret content given as `key#base64=`, JSON-schema
 //! checks of action params beyond required and unknown keys, real processes behind
 //! Pebble's exec.
 
+mod commands;
+mod redact;
 mod scenario;
 mod state;
 mod steps;
@@ -43,8 +75,17 @@ use crate::pack::build::{self, BuildError, Target};
 use crate::pack::split::{self, SplitError};
 use crate::progress;
 
+use commands::{Answer, Script};
 use scenario::Step;
-use state::{ActionRun, EventRecord, Model};
+use state::{ActionRun, Call, CallKind, EventRecord, Model, Via};
+
+/// The copy of this program, in the simulation's root, that the hook tools and the
+/// workload commands' fakes link to.
+const SELF_COPY: &str = "cargo-charm";
+
+/// The variable naming the directory that stands for the machine's `/` in a
+/// simulated run.
+pub(crate) const MACHINE_ROOT_VAR: &str = "OPS_SIM_MACHINE_ROOT";
 
 /// Why `sim` could not run.
 #[derive(Debug, thiserror::Error)]
@@ -169,6 +210,14 @@ struct Sim<'a> {
     metadata: &'a CharmMetadata,
     /// Per-event lines go to stderr when stdout is for the JSON.
     lines_to_stderr: bool,
+    /// `-v`: print each event's calls and log under its line.
+    verbose: bool,
+    /// Where the workload commands' fakes are linked.
+    commands_dir: PathBuf,
+    /// The directory standing for the machine's `/` ([`MACHINE_ROOT_VAR`]).
+    machine_root: PathBuf,
+    /// The scenario's scripted answers so far, and whether the fakes are off.
+    script: Script,
     actions_run: u64,
     /// Runs each event as `WRAP ./dispatch`.
     wrap: Option<PathBuf>,
@@ -183,6 +232,16 @@ pub(crate) fn run(args: &SimArgs) -> Result<Outcome, SimError> {
     let metadata = CharmMetadata::load_dir(&args.dir)?;
     for warning in &metadata.warnings {
         progress::warning(&warning.to_string());
+    }
+    if args.on_host {
+        let user = std::env::var("USER")
+            .ok()
+            .filter(|user| !user.is_empty())
+            .map_or_else(|| "the current user".to_owned(), |user| format!("`{user}`"));
+        progress::warning(&format!(
+            "--on-host: the charm's workload commands (apt-get, snap, systemctl, useradd, \
+             ...) run on this machine as {user} and change it as they would a Juju machine"
+        ));
     }
     let mut model = Model::new(&metadata.name, !args.no_leader);
     model.config = initial_config(&metadata, &args.config)?;
@@ -408,7 +467,9 @@ impl<'a> Sim<'a> {
         ));
         let charm_dir = root.join("charm");
         let tools_dir = root.join("tools");
-        for dir in [&charm_dir, &tools_dir] {
+        let commands_dir = root.join("commands");
+        let machine_root = root.join("machine");
+        for dir in [&charm_dir, &tools_dir, &commands_dir, &machine_root] {
             fs::create_dir_all(dir).map_err(io_error("create", dir))?;
         }
         let dispatch = charm_dir.join("dispatch");
@@ -433,12 +494,25 @@ impl<'a> Sim<'a> {
             let path = charm_dir.join(&entry.name);
             fs::write(&path, &entry.data).map_err(io_error("write", &path))?;
         }
-        let me = std::env::current_exe().map_err(io_error("find", Path::new("cargo-charm")))?;
+        // The tools and fakes link to a copy of this program, so that rebuilding
+        // cargo-charm while `sim` runs cannot leave them dangling (and let the
+        // machine's own apt-get answer).
+        let exe = std::env::current_exe().map_err(io_error("find", Path::new("cargo-charm")))?;
+        let me = root.join(SELF_COPY);
+        fs::hard_link(&exe, &me)
+            .or_else(|_| fs::copy(&exe, &me).map(drop))
+            .map_err(io_error("copy", &exe))?;
         for tool in tools::TOOLS {
             let link = tools_dir.join(tool);
             std::os::unix::fs::symlink(&me, &link).map_err(io_error("link", &link))?;
         }
-        let mut dirs = vec![tools_dir];
+        if !args.on_host {
+            for (command, _) in commands::COMMANDS {
+                let link = commands_dir.join(command);
+                std::os::unix::fs::symlink(&me, &link).map_err(io_error("link", &link))?;
+            }
+        }
+        let mut dirs = vec![tools_dir, commands_dir.clone()];
         for dir in &args.extra_path {
             dirs.push(fs::canonicalize(dir).map_err(io_error("find", dir))?);
         }
@@ -449,13 +523,25 @@ impl<'a> Sim<'a> {
             .join(":");
         path_var.push_str(":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         let containers_dir = root.join("containers");
+        let state_path = root.join("state.json");
+        let script = Script {
+            on_host: args.on_host,
+            answers: BTreeMap::new(),
+        };
+        script
+            .save(&state_path)
+            .map_err(io_error("write the commands' script beside", &state_path))?;
         Ok(Self {
-            state_path: root.join("state.json"),
+            state_path,
             root,
             charm_dir,
             path_var,
             metadata,
             lines_to_stderr: args.json,
+            verbose: args.verbose,
+            commands_dir,
+            machine_root,
+            script,
             actions_run: 0,
             wrap: args.wrap.clone(),
             containers_dir,
@@ -674,9 +760,39 @@ impl<'a> Sim<'a> {
                 Step::Secret(step) => self.secret_step(step)?,
                 Step::Storage(step) => self.storage_step(step)?,
                 Step::Workload(step) => self.workload_step(step)?,
+                Step::Commands(answers) => self.script_commands(answers)?,
             }
         }
         Ok(())
+    }
+
+    /// A `commands:` step: merges the answers into the script and puts each scripted
+    /// command that has no fake linked on `PATH`.
+    fn script_commands(
+        &mut self,
+        answers: &BTreeMap<String, Option<Answer>>,
+    ) -> Result<(), SimError> {
+        for (key, answer) in answers {
+            match answer {
+                Some(answer) => {
+                    self.script.answers.insert(key.clone(), answer.clone());
+                }
+                None => {
+                    self.script.answers.remove(key);
+                }
+            }
+        }
+        let me = self.root.join(SELF_COPY);
+        for name in self.script.names() {
+            let link = self.commands_dir.join(name);
+            if fs::symlink_metadata(&link).is_err() {
+                std::os::unix::fs::symlink(&me, &link).map_err(io_error("link", &link))?;
+            }
+        }
+        self.script.save(&self.state_path).map_err(io_error(
+            "write the commands' script beside",
+            &self.state_path,
+        ))
     }
 
     fn relation_step(
@@ -897,6 +1013,7 @@ impl<'a> Sim<'a> {
                 "JUJU_CONTEXT_ID",
                 format!("{}-{label}-{}", before.unit, before.history.len()),
             );
+        command.env(MACHINE_ROOT_VAR, &self.machine_root);
         if self.containers.is_empty() {
             command.env("JUJU_MACHINE_ID", "0");
         } else {
@@ -925,20 +1042,46 @@ impl<'a> Sim<'a> {
             app_status: model.app_status.clone(),
             hook_tool_calls: model.hook_tool_calls - before.hook_tool_calls,
         };
+        let calls = model
+            .calls
+            .get(before.calls.len()..)
+            .unwrap_or_default()
+            .to_vec();
+        let commands = calls
+            .iter()
+            .filter(|call| call.kind == CallKind::Command)
+            .count();
+        let commands = match commands {
+            0 => String::new(),
+            1 => ", 1 workload command".to_owned(),
+            n => format!(", {n} workload commands"),
+        };
         self.line(&format!(
-            "{label:<28} exit {exit_code:<3} {:>8.1} ms  unit {}  app {}  {} hook-tool calls",
+            "{label:<28} exit {exit_code:<3} {:>8.1} ms  unit {}  app {}  {} hook-tool \
+             calls{commands}",
             record.duration_ms,
             record.unit_status.describe(),
             record.app_status.describe(),
             record.hook_tool_calls,
         ));
+        let log = model
+            .log
+            .get(before.log.len()..)
+            .unwrap_or_default()
+            .to_vec();
+        if self.verbose {
+            for line in call_lines(&calls, &log) {
+                self.line(&line);
+            }
+        }
         model.history.push(record);
         self.save(&model)?;
         if exit_code == 0 {
             return Ok(());
         }
         let mut report = String::new();
-        for line in &model.log[before.log.len()..] {
+        // With -v the log is already shown, in order with the calls.
+        for line in log.iter().filter(|_| !self.verbose) {
             let _ = writeln!(report, "  juju-log {}: {}", line.level, line.message);
         }
         for (stream, bytes) in [("stdout", &output.stdout), ("stderr", &output.stderr)] {
@@ -955,9 +1098,108 @@ impl<'a> Sim<'a> {
     }
 }
 
+/// `-v`'s lines for one event: each call, `juju-log` calls as their log line.
+fn call_lines(calls: &[Call], log: &[state::LogLine]) -> Vec<String> {
+    let mut log = log.iter();
+    calls
+        .iter()
+        .map(|call| {
+            let logged = call.kind == CallKind::HookTool
+                && call.exit_code == 0
+                && call.argv.first().is_some_and(|name| name == "juju-log");
+            if logged && let Some(line) = log.next() {
+                return format!("  juju-log  {} {}", line.level, line.message);
+            }
+            let kind = match call.kind {
+                CallKind::HookTool => "hook-tool",
+                CallKind::Command => "command",
+            };
+            let mut text = format!("  {kind:<9} {}", shell_words(&call.argv));
+            match call.via {
+                Some(Via::Script) => text.push_str("  (scripted)"),
+                Some(Via::Host) => text.push_str("  (ran on this machine)"),
+                Some(Via::Fake) | None => {}
+            }
+            if call.exit_code != 0 {
+                let _ = write!(text, "  -> exit {}", call.exit_code);
+            }
+            text
+        })
+        .collect()
+}
+
+/// `argv` as a shell would take it: plain words bare, others in single quotes.
+fn shell_words(argv: &[String]) -> String {
+    argv.iter()
+        .map(|arg| {
+            let plain = !arg.is_empty()
+                && arg
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%<>".contains(c));
+            if plain {
+                arg.clone()
+            } else {
+                format!("'{}'", arg.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn verbose_lines_show_calls_in_order() {
+        let call = |kind, argv: &[&str], exit_code, via| Call {
+            event: "install".into(),
+            kind,
+            argv: argv.iter().map(|arg| (*arg).to_owned()).collect(),
+            exit_code,
+            via,
+        };
+        let calls = [
+            call(
+                CallKind::Command,
+                &["apt-get", "install", "-y", "x"],
+                0,
+                Some(Via::Fake),
+            ),
+            call(
+                CallKind::HookTool,
+                &["juju-log", "--log-level", "INFO", "--", "hi"],
+                0,
+                None,
+            ),
+            call(
+                CallKind::HookTool,
+                &["status-set", "active", "it's up"],
+                0,
+                None,
+            ),
+            call(
+                CallKind::Command,
+                &["tinyproxy", "-v"],
+                3,
+                Some(Via::Script),
+            ),
+        ];
+        let log = [state::LogLine {
+            event: "install".into(),
+            level: "INFO".into(),
+            message: "hi".into(),
+        }];
+        assert_eq!(
+            call_lines(&calls, &log),
+            [
+                "  command   apt-get install -y x",
+                "  juju-log  INFO hi",
+                "  hook-tool status-set active 'it'\\''s up'",
+                "  command   tinyproxy -v  (scripted)  -> exit 3",
+            ]
+        );
+    }
 
     #[test]
     fn config_is_typed_by_the_option() {

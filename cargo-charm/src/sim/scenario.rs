@@ -1,7 +1,10 @@
 //! Scenario files: a YAML list of steps for `cargo charm sim --scenario`.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value};
 
+use super::commands::Answer;
 use super::state::Databag;
 
 /// Events a scenario may name with `event:`.
@@ -57,6 +60,10 @@ pub(crate) enum Step {
     Storage(StorageStep),
     /// A workload container's Pebble event.
     Workload(WorkloadStep),
+    /// `commands: {KEY: {stdout, stderr, exit}}`: scripted answers of workload
+    /// commands from now on, by command name or argv prefix (words joined by single
+    /// spaces); `None` (`null`) drops a key's answer.
+    Commands(BTreeMap<String, Option<Answer>>),
 }
 
 /// A workload step: `pebble-ready: NAME`, `pebble-custom-notice: {container,
@@ -254,6 +261,10 @@ fn step(item: &Value) -> Result<Step, String> {
         };
         return Ok(Step::Action { name, params });
     }
+    if let Some(commands) = fields.get("commands") {
+        only(fields, &["commands"])?;
+        return commands_step(commands).map(Step::Commands);
+    }
     if let Some(step) = secret_step(fields)? {
         return Ok(Step::Secret(step));
     }
@@ -318,12 +329,80 @@ fn step(item: &Value) -> Result<Step, String> {
         });
     }
     Err(
-        "expected `event:`, `action:`, `relation-joined:`, `relation-changed:`, \
+        "expected `event:`, `action:`, `commands:`, `relation-joined:`, `relation-changed:`, \
          `relation-departed:`, `relation-broken:`, `secret:`, `secret-changed:`, \
          `secret-remove:`, `secret-expired:`, `secret-rotate:`, `storage-attached:` or \
          `storage-detaching:`"
             .into(),
     )
+}
+
+/// A `commands:` step: a map from a command name or argv prefix to `{stdout, stderr,
+/// exit}`, or to `null`.
+fn commands_step(value: &Value) -> Result<BTreeMap<String, Option<Answer>>, String> {
+    let Value::Object(map) = value else {
+        return Err(
+            "`commands` maps a command or an argv prefix to `{stdout, stderr, exit}`, \
+                    such as `{\"tinyproxy -v\": {stdout: \"tinyproxy 1.11.0\"}}`"
+                .into(),
+        );
+    };
+    map.iter()
+        .map(|(key, answer)| {
+            let words: Vec<&str> = key.split_whitespace().collect();
+            let Some(name) = words.first() else {
+                return Err("`commands` has an empty key; name a command".to_owned());
+            };
+            if name.contains('/') {
+                return Err(format!(
+                    "`commands`: `{key}` names a path; name the command as the charm runs it \
+                     from PATH"
+                ));
+            }
+            if super::tools::TOOLS.iter().any(|tool| tool == name) {
+                return Err(format!(
+                    "`commands`: `{name}` is a hook tool, answered by the simulated model; \
+                     script workload commands only"
+                ));
+            }
+            let answer = match answer {
+                Value::Null => None,
+                Value::Object(fields) => {
+                    only(fields, &["stdout", "stderr", "exit"])
+                        .map_err(|error| format!("`commands.{key}`: {error}"))?;
+                    let text = |name: &str| match fields.get(name) {
+                        None | Some(Value::Null) => Ok(String::new()),
+                        Some(Value::String(text)) => Ok(text.clone()),
+                        Some(Value::Number(_) | Value::Bool(_)) => {
+                            Ok(fields.get(name).map(Value::to_string).unwrap_or_default())
+                        }
+                        Some(_) => Err(format!("`commands.{key}.{name}` is a string")),
+                    };
+                    let exit = match fields.get("exit") {
+                        None | Some(Value::Null) => 0,
+                        Some(exit) => exit
+                            .as_u64()
+                            .and_then(|exit| u8::try_from(exit).ok())
+                            .ok_or_else(|| {
+                                format!("`commands.{key}.exit` is an exit code from 0 to 255")
+                            })?,
+                    };
+                    Some(Answer {
+                        stdout: text("stdout")?,
+                        stderr: text("stderr")?,
+                        exit,
+                    })
+                }
+                _ => {
+                    return Err(format!(
+                        "`commands.{key}` is a map `{{stdout, stderr, exit}}`, or null to drop \
+                         the answer"
+                    ));
+                }
+            };
+            Ok((words.join(" "), answer))
+        })
+        .collect()
 }
 
 /// The secret steps; `None` when `fields` is another kind of step.
@@ -468,6 +547,49 @@ fn databag(value: Option<&Value>, name: &str) -> Result<Databag, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn commands_steps() {
+        let steps = parse(
+            "- commands:\n    tinyproxy   -v: {stdout: \"tinyproxy 1.11.0\\n\"}\n    \
+             apt-get install: {stderr: offline, exit: 100}\n    systemctl is-active: null\n",
+        )
+        .unwrap();
+        assert_eq!(
+            steps,
+            [Step::Commands(BTreeMap::from([
+                (
+                    "tinyproxy -v".to_owned(),
+                    Some(Answer {
+                        stdout: "tinyproxy 1.11.0\n".into(),
+                        ..Answer::default()
+                    })
+                ),
+                (
+                    "apt-get install".to_owned(),
+                    Some(Answer {
+                        stderr: "offline".into(),
+                        exit: 100,
+                        ..Answer::default()
+                    })
+                ),
+                ("systemctl is-active".to_owned(), None),
+            ]))]
+        );
+        for (bad, message) in [
+            (
+                "- commands: {apt-get: {exit: 256}}",
+                "exit code from 0 to 255",
+            ),
+            ("- commands: {apt-get: {code: 1}}", "unknown key `code`"),
+            ("- commands: {/usr/bin/apt-get: {}}", "names a path"),
+            ("- commands: {config-get: {}}", "is a hook tool"),
+            ("- commands: [apt-get]", "maps a command"),
+        ] {
+            let error = parse(bad).unwrap_err();
+            assert!(error.contains(message), "{bad}: {error}");
+        }
+    }
 
     #[test]
     fn workload_steps() {

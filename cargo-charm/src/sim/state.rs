@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::commands::Machine;
+
 /// A relation databag.
 pub(crate) type Databag = BTreeMap<String, String>;
 
@@ -106,6 +108,44 @@ pub(crate) struct LogLine {
     pub(crate) message: String,
 }
 
+/// What kind of program a recorded call ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum CallKind {
+    /// A hook tool (`config-get`, `status-set`, ...).
+    HookTool,
+    /// A workload command (`apt-get`, `systemctl`, ...).
+    Command,
+}
+
+/// Who answered a workload command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum Via {
+    /// `sim`'s built-in fake.
+    Fake,
+    /// The scenario's scripted answer.
+    Script,
+    /// The machine's own command.
+    Host,
+}
+
+/// One hook-tool or workload-command call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Call {
+    /// The event it ran in (`install`, `describe-action`, ...).
+    pub(crate) event: String,
+    /// A hook tool or a workload command.
+    pub(crate) kind: CallKind,
+    /// The program's name and arguments, secret values redacted (see `sim::redact`).
+    pub(crate) argv: Vec<String>,
+    /// Its exit code.
+    pub(crate) exit_code: i32,
+    /// For a workload command, who answered it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) via: Option<Via>,
+}
+
 /// What happened in one event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct EventRecord {
@@ -163,6 +203,14 @@ pub(crate) struct Model {
     pub(crate) hook_tool_calls: u64,
     /// The events run so far.
     pub(crate) history: Vec<EventRecord>,
+    /// Every hook-tool and workload-command call so far, in order, with secret values
+    /// redacted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) calls: Vec<Call>,
+    /// The machine the workload commands' fakes act on: packages, services, snaps,
+    /// users and groups.
+    #[serde(default, skip_serializing_if = "Machine::is_empty")]
+    pub(crate) machine: Machine,
     /// The secrets this unit owns (or its application owns) and the ones it observes.
     /// Their content is in clear: see the module docs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -356,6 +404,8 @@ impl Model {
             log: Vec::new(),
             hook_tool_calls: 0,
             history: Vec::new(),
+            calls: Vec::new(),
+            machine: Machine::default(),
             secrets: Vec::new(),
             secrets_made: 0,
             bindings: Vec::new(),

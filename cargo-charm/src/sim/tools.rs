@@ -1,9 +1,11 @@
 //! The hook tools of the simulated model: `cargo-charm` run under a tool's name.
 //!
-//! Each call loads the model from the file named by [`STATE_VAR`], counts the call,
-//! acts, and saves the model. Arguments and output follow Juju's tools as the runtime
-//! (and ops) call them; errors go to stderr as `ERROR ...` with Juju's exit codes (2
-//! for a bad command line, including an unknown relation, 1 otherwise).
+//! Each call loads the model from the file named by [`STATE_VAR`], counts and records
+//! the call (argv redacted, see [`super::redact`]), acts, and saves the model.
+//! Arguments and output follow Juju's tools as the runtime (and ops) call them; errors
+//! go to stderr as `ERROR ...` with Juju's exit codes (2 for a bad command line,
+//! including an unknown relation, 1 otherwise). Run under a workload command's name,
+//! the program is that command's fake instead ([`super::commands`]).
 //!
 //! Secrets, storage, the network and the rest live in child modules. `pod-spec-set`
 //! is not simulated: it fails and says so.
@@ -21,7 +23,9 @@ use std::process::ExitCode;
 
 use serde_json::{Map, Value};
 
-use super::state::{Databag, LogLine, Model, Relation, Status};
+use super::commands;
+use super::redact;
+use super::state::{Call, CallKind, Databag, LogLine, Model, Relation, Status};
 
 /// The environment variable naming the model's JSON file.
 pub(crate) const STATE_VAR: &str = "OPS_SIM_STATE";
@@ -73,11 +77,45 @@ pub(crate) const TOOLS: &[&str] = &[
     "pod-spec-set",
 ];
 
-/// The tool this program was run as, if its name (argv\[0\]) is one.
-pub(crate) fn invoked_as() -> Option<&'static str> {
+/// What this program was run as, when its name (argv\[0\]) is not its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Invoked {
+    /// A hook tool of [`TOOLS`].
+    Tool(&'static str),
+    /// A workload command: one of [`commands::COMMANDS`], or one a scenario scripts.
+    Command(String),
+}
+
+/// The hook tool or workload command this program was run as, if its name
+/// (argv\[0\]) is one.
+pub(crate) fn invoked_as() -> Option<Invoked> {
     let arg0 = std::env::args_os().next()?;
     let name = Path::new(&arg0).file_name()?.to_str()?;
-    TOOLS.iter().copied().find(|tool| *tool == name)
+    if let Some(tool) = TOOLS.iter().copied().find(|tool| *tool == name) {
+        return Some(Invoked::Tool(tool));
+    }
+    if commands::is_faked(name) {
+        return Some(Invoked::Command(name.to_owned()));
+    }
+    // A command only a scenario scripts is known from the script beside the model.
+    let state = std::env::var_os(STATE_VAR)?;
+    let script = commands::Script::load(Path::new(&state)).ok()?;
+    script
+        .names()
+        .contains(name)
+        .then(|| Invoked::Command(name.to_owned()))
+}
+
+/// The event being handled, from `JUJU_DISPATCH_PATH`: `install`, `describe-action`.
+pub(crate) fn event_from_env() -> String {
+    match std::env::var("JUJU_DISPATCH_PATH") {
+        Ok(path) => match path.split_once('/') {
+            Some(("actions", name)) => format!("{name}-action"),
+            Some((_, name)) => name.to_owned(),
+            None => path,
+        },
+        Err(_) => String::new(),
+    }
 }
 
 /// A failed call: Juju's exit code and message.
@@ -125,14 +163,7 @@ pub(crate) struct Context {
 impl Context {
     fn from_env() -> Self {
         let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
-        let event = match var("JUJU_DISPATCH_PATH") {
-            Some(path) => match path.split_once('/') {
-                Some(("actions", name)) => format!("{name}-action"),
-                Some((_, name)) => name.to_owned(),
-                None => path,
-            },
-            None => String::new(),
-        };
+        let event = event_from_env();
         Self {
             relation_id: var("JUJU_RELATION_ID"),
             relation: var("JUJU_RELATION"),
@@ -146,8 +177,13 @@ impl Context {
     }
 }
 
-/// Runs `tool` with `args` against the model in `$OPS_SIM_STATE`.
-pub(crate) fn main(tool: &str, args: impl Iterator<Item = OsString>) -> ExitCode {
+/// Runs the hook tool or workload command `invoked` with `args` against the model in
+/// `$OPS_SIM_STATE`.
+pub(crate) fn main(invoked: Invoked, args: impl Iterator<Item = OsString>) -> ExitCode {
+    let tool = match invoked {
+        Invoked::Tool(tool) => tool,
+        Invoked::Command(name) => return commands::main(&name, args),
+    };
     let args: Vec<String> = args.map(|arg| arg.to_string_lossy().into_owned()).collect();
     let Some(path) = std::env::var_os(STATE_VAR) else {
         eprintln!(
@@ -172,6 +208,17 @@ pub(crate) fn main(tool: &str, args: impl Iterator<Item = OsString>) -> ExitCode
     let result = run(tool, &args, &mut model, &context, &mut || {
         let mut text = String::new();
         io::stdin().read_to_string(&mut text).map(|_| text)
+    });
+    let mut argv = vec![tool.to_owned()];
+    argv.extend(args.iter().cloned());
+    model.calls.push(Call {
+        event: context.event.clone(),
+        kind: CallKind::HookTool,
+        argv: redact::argv(&argv),
+        exit_code: result
+            .as_ref()
+            .map_or_else(|error| i32::from(error.code), |_| 0),
+        via: None,
     });
     if let Err(error) = model.save(path) {
         eprintln!(

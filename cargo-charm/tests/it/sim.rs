@@ -3,14 +3,12 @@
 //! tools and, for httpbin, an emulated Pebble behind its container's socket.
 //!
 //! The debug build goes to `target/sim-tests` under the workspace, so that it is
-//! compiled once and reused. tinyproxy's workload runs `apt-get` and `tinyproxy`
-//! from PATH: a fake `apt-get` in an `--extra-path` directory "installs" a fake
-//! `tinyproxy` that prints its version. The slug stays invalid whenever `start` or
-//! `config-changed` run, so that the charm never writes `/etc/tinyproxy` on the
-//! machine running the tests.
+//! compiled once and reused. tinyproxy's workload commands (`apt-get`,
+//! `dpkg-query`, `systemctl`) are `sim`'s built-in fakes, and it writes
+//! tinyproxy.conf under `OPS_SIM_MACHINE_ROOT`: nothing here installs, starts or
+//! writes anything on the machine running the tests.
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -19,35 +17,19 @@ use serde_json::Value;
 const WORKSPACE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 const TINYPROXY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/tinyproxy");
 const HTTPBIN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/httpbin");
-const SLUG_MESSAGE: &str = "Invalid slug: 'Not_Valid'. Slug must match the regex [a-z0-9-]+";
 
-const FAKE_APT_GET: &str = r#"#!/bin/sh
-dir=$(dirname "$0")
-case "$1" in
-  install) printf '#!/bin/sh\necho "tinyproxy 1.11.0"\n' > "$dir/tinyproxy"; chmod +x "$dir/tinyproxy" ;;
-  remove) rm -f "$dir/tinyproxy" ;;
-esac
-"#;
-
-/// A scratch directory with the fake `apt-get` in `fakes/`.
+/// An empty scratch directory.
 fn scratch(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join("cargo-charm-sim")
         .join(name);
     let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(dir.join("fakes")).expect("create a scratch directory");
-    let apt_get = dir.join("fakes/apt-get");
-    fs::write(&apt_get, FAKE_APT_GET).expect("write the fake apt-get");
-    fs::set_permissions(&apt_get, fs::Permissions::from_mode(0o755)).expect("chmod apt-get");
+    fs::create_dir_all(&dir).expect("create a scratch directory");
     dir
 }
 
-fn sim(dir: &Path, args: &[&str]) -> Output {
-    sim_charm(
-        TINYPROXY,
-        &["--extra-path", &dir.join("fakes").to_string_lossy()],
-        args,
-    )
+fn sim(args: &[&str]) -> Output {
+    sim_charm(TINYPROXY, &[], args)
 }
 
 fn sim_charm(charm: &str, setup: &[&str], args: &[&str]) -> Output {
@@ -100,10 +82,32 @@ fn events(state: &Value) -> Vec<(String, i64)> {
         .collect()
 }
 
+/// The workload commands recorded in `event`, each as its argv.
+fn commands_in(state: &Value, event: &str) -> Vec<Vec<String>> {
+    state["calls"]
+        .as_array()
+        .expect("calls")
+        .iter()
+        .filter(|call| call["kind"] == "command" && call["event"] == event)
+        .map(|call| {
+            call["argv"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|arg| arg.as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+fn argv(words: &[&str]) -> Vec<String> {
+    words.iter().map(|word| (*word).to_owned()).collect()
+}
+
 #[test]
-fn lifecycle_with_an_invalid_slug() {
-    let dir = scratch("lifecycle");
-    let output = sim(&dir, &["--config", "slug=Not_Valid", "--json"]);
+fn tinyproxy_lifecycle_runs_on_the_fakes_without_touching_the_machine() {
+    let etc_before = Path::new("/etc/tinyproxy").exists();
+    let output = sim(&["--json", "-v"]);
     let state = final_state(&output);
     assert_eq!(
         events(&state),
@@ -115,61 +119,98 @@ fn lifecycle_with_an_invalid_slug() {
             "update-status",
         ])
     );
-    assert_eq!(state["unit"], "tinyproxy/0");
-    assert_eq!(state["leader"], true);
-    assert_eq!(state["config"]["slug"], "Not_Valid");
     assert_eq!(state["workload_version"], "1.11.0");
-    assert_eq!(state["unit_status"]["status"], "blocked");
-    assert_eq!(state["unit_status"]["message"], SLUG_MESSAGE);
-    // Every event ran hook tools (at least collect-status's config-get and status-set).
-    for record in state["history"].as_array().into_iter().flatten() {
-        assert!(record["hook_tool_calls"].as_u64() >= Some(1), "{record}");
-    }
-    // The per-event lines went to stderr, since stdout holds the JSON.
+    assert_eq!(
+        state["unit_status"],
+        serde_json::json!({"status": "active", "message": ""})
+    );
+    assert_eq!(state["machine"]["packages"]["tinyproxy"], "1.11.0-1");
+    assert_eq!(state["machine"]["services"]["tinyproxy"]["active"], true);
+    assert_eq!(
+        commands_in(&state, "install"),
+        [
+            argv(&[
+                "dpkg-query",
+                "--show",
+                "--showformat=${Status}",
+                "tinyproxy"
+            ]),
+            argv(&["apt-get", "update"]),
+            argv(&["apt-get", "install", "-y", "tinyproxy=1.11.0-1"]),
+            argv(&[
+                "dpkg-query",
+                "--show",
+                "--showformat=${Version}",
+                "tinyproxy"
+            ]),
+            argv(&[
+                "dpkg-query",
+                "--show",
+                "--showformat=${Status}",
+                "tinyproxy"
+            ]),
+            argv(&["systemctl", "is-active", "--quiet", "tinyproxy"]),
+        ]
+    );
+    assert!(
+        commands_in(&state, "config-changed").contains(&argv(&["systemctl", "start", "tinyproxy"])),
+        "{}",
+        state["calls"]
+    );
+    // -v lists each event's calls under its line (on stderr, as stdout holds the JSON).
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("install")
-            && stderr.contains("exit 0")
-            && stderr.contains("hook-tool calls"),
-        "{stderr}"
-    );
-    assert!(
-        dir.join("fakes/tinyproxy").is_file(),
-        "the fake apt-get installed tinyproxy"
-    );
+    for expected in [
+        "  command   apt-get install -y tinyproxy=1.11.0-1\n",
+        "  command   systemctl is-active --quiet tinyproxy  -> exit 3\n",
+        "  hook-tool application-version-set -- 1.11.0\n",
+        "  command   systemctl start tinyproxy\n",
+        "  hook-tool config-get --format=json\n",
+    ] {
+        assert!(stderr.contains(expected), "{expected:?} in:\n{stderr}");
+    }
+    if !etc_before {
+        assert!(
+            !Path::new("/etc/tinyproxy").exists(),
+            "tinyproxy.conf went under OPS_SIM_MACHINE_ROOT, not /etc"
+        );
+    }
 }
 
 #[test]
-fn scenario_with_an_action_and_a_config_change() {
+fn tinyproxy_scenario_with_a_relation_an_action_a_config_change_and_removal() {
     let dir = scratch("scenario");
     let scenario_arg = scenario_file(
         &dir,
         "- event: install\n\
          - event: leader-elected\n\
+         - event: start\n\
          - relation-joined: {endpoint: website, remote_app: frontend, remote_unit: frontend/0}\n\
-         - action: {name: describe, params: {include-config: false}}\n\
+         - action: {name: describe, params: {include-config: true}}\n\
+         - event: config-changed\n  config: {slug: foo}\n\
          - event: config-changed\n  config: {slug: Not_Valid}\n\
          - event: update-status\n\
-         - event: stop\n",
+         - event: stop\n\
+         - event: remove\n",
     );
-    let state = final_state(&sim(&dir, &["--scenario", &scenario_arg, "--json"]));
+    let state = final_state(&sim(&["--scenario", &scenario_arg, "--json"]));
     assert_eq!(
         events(&state),
         succeeded(&[
             "install",
             "leader-elected",
+            "start",
             "website-relation-created",
             "website-relation-joined",
             "website-relation-changed",
             "describe-action",
             "config-changed",
+            "config-changed",
             "update-status",
             "stop",
+            "remove",
         ])
     );
     assert_eq!(state["workload_version"], "1.11.0");
-    assert_eq!(state["unit_status"]["status"], "blocked");
-    assert_eq!(state["unit_status"]["message"], SLUG_MESSAGE);
     let website = &state["relations"][0];
     assert_eq!(website["endpoint"], "website");
     assert_eq!(
@@ -181,61 +222,81 @@ fn scenario_with_an_action_and_a_config_change() {
     let actions = state["actions"].as_array().expect("actions");
     assert_eq!(actions.len(), 1);
     let describe = &actions[0];
-    assert_eq!(describe["name"], "describe");
     assert_eq!(describe["status"], "completed");
     assert_eq!(
-        describe["params"],
-        serde_json::json!({"include-config": false})
+        describe["results"]["workload"],
+        serde_json::json!({"running": "true", "version": "1.11.0"})
     );
+    let config = describe["results"]["config"].as_str().unwrap_or_default();
+    assert!(
+        config.contains("ReversePath \"/example/\" \"http://www.example.com/\""),
+        "{config}"
+    );
+    // A new slug while tinyproxy runs reloads it; an invalid one blocks and
+    // changes nothing.
+    let history = state["history"].as_array().expect("history");
     assert_eq!(
-        describe["results"],
-        serde_json::json!({
-            "proxy": {"slug": "example", "port": "8000"},
-            "workload": {"running": "false", "version": "1.11.0"},
-        })
+        history[8]["unit_status"],
+        serde_json::json!({"status": "blocked", "message": "Invalid slug: 'Not_Valid'. Slug must match the regex [a-z0-9-]+"})
     );
-    assert_eq!(
-        describe["log"],
-        serde_json::json!(["collecting tinyproxy's state"])
+    let calls = state["calls"].to_string();
+    assert!(
+        calls.contains(r#"["systemctl","reload-or-restart","tinyproxy"]"#),
+        "{calls}"
     );
+    assert!(
+        calls.contains(r#"["systemctl","stop","tinyproxy"]"#),
+        "{calls}"
+    );
+    assert!(
+        calls.contains(r#"["apt-get","remove","-y","tinyproxy"]"#),
+        "{calls}"
+    );
+    // Removal left neither the package nor a running service.
+    assert_eq!(state["machine"]["packages"], Value::Null);
+    assert_eq!(state["machine"]["services"]["tinyproxy"]["active"], false);
 }
 
 #[test]
 fn a_failing_hook_stops_the_run_and_shows_the_charms_log() {
-    // Without the fake apt-get, install fails: the real one is missing or refuses.
+    // A scripted apt-get fails install, as a held dpkg lock would.
     let dir = scratch("failing");
-    fs::remove_file(dir.join("fakes/apt-get")).expect("remove the fake apt-get");
-    fs::write(
-        dir.join("fakes/apt-get"),
-        "#!/bin/sh\necho 'E: Could not open lock file' >&2\nexit 100\n",
-    )
-    .expect("write a failing apt-get");
-    fs::set_permissions(dir.join("fakes/apt-get"), fs::Permissions::from_mode(0o755))
-        .expect("chmod apt-get");
-    let output = sim(&dir, &["--config", "slug=Not_Valid"]);
+    let scenario_arg = scenario_file(
+        &dir,
+        "- commands:\n    apt-get install: {stderr: \"E: Could not open lock file\\n\", exit: 100}\n\
+         - event: install\n\
+         - event: leader-elected\n",
+    );
+    let output = sim(&["--scenario", &scenario_arg]);
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stdout.starts_with("install"), "{stdout}");
     assert!(stdout.contains("exit 1"), "{stdout}");
     assert!(!stdout.contains("leader-elected"), "{stdout}");
+    // Without -v, the failing hook's log still shows.
     assert!(stderr.contains("juju-log ERROR"), "{stderr}");
     assert!(stderr.contains("Could not open lock file"), "{stderr}");
     assert!(stderr.contains("the `install` hook failed"), "{stderr}");
 }
 
 #[test]
-fn hook_tools_outside_sim_say_so() {
+fn hook_tools_and_fakes_outside_sim_say_so() {
     let dir = scratch("tool");
-    let link = dir.join("config-get");
-    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_cargo-charm"), &link).expect("symlink");
-    let output = Command::new(&link)
-        .arg("--format=json")
-        .env_remove("OPS_SIM_STATE")
-        .output()
-        .expect("run config-get");
-    assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("cargo charm sim"));
+    for name in ["config-get", "apt-get"] {
+        let link = dir.join(name);
+        std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_cargo-charm"), &link).expect("symlink");
+        let output = Command::new(&link)
+            .arg("--format=json")
+            .env_remove("OPS_SIM_STATE")
+            .output()
+            .expect("run the link");
+        assert_eq!(output.status.code(), Some(1), "{name}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("cargo charm sim"),
+            "{name}"
+        );
+    }
 }
 
 /// The service httpbin's layer runs, as the final JSON shows it.

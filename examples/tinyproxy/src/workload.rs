@@ -3,12 +3,22 @@
 //! The charm talks to tinyproxy only through the [`Workload`] trait, so its
 //! tests replace the machine with a fake.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
-use std::time::Duration;
 
-/// The package and version installed (tinyproxy-bin from Ubuntu 22.04).
-const PACKAGE: &str = "tinyproxy-bin=1.11.0-1";
+/// The package installed (tinyproxy from Ubuntu 22.04, with its systemd unit).
+const PACKAGE: &str = "tinyproxy";
+
+/// The version installed.
+const VERSION: &str = "1.11.0-1";
+
+/// The systemd unit the package installs.
+const SERVICE: &str = "tinyproxy";
+
+/// Set by `cargo charm sim` to a scratch directory standing for the machine's
+/// `/`, so that a simulated run writes tinyproxy.conf there and leaves this
+/// machine's `/etc` alone. Juju never sets it.
+const MACHINE_ROOT_VAR: &str = "OPS_SIM_MACHINE_ROOT";
 
 /// A failure to act on tinyproxy.
 #[derive(Debug, thiserror::Error)]
@@ -49,7 +59,7 @@ pub enum WorkloadError {
 
 /// What the charm needs from tinyproxy.
 pub trait Workload {
-    /// Whether the `tinyproxy` executable is available.
+    /// Whether the tinyproxy package is installed.
     fn is_installed(&self) -> bool;
     /// Installs tinyproxy with APT.
     fn install(&mut self) -> Result<(), WorkloadError>;
@@ -71,7 +81,9 @@ pub trait Workload {
     fn reload_config(&mut self) -> Result<(), WorkloadError>;
 }
 
-/// Tinyproxy on this machine, managed with APT, its PID file and signals.
+/// Tinyproxy on this machine: the Ubuntu package, installed with APT, asked
+/// about with `dpkg-query` and run as a systemd service, as machine charms
+/// usually manage their workload.
 #[derive(Debug, Clone)]
 pub struct SystemTinyproxy {
     config_file: PathBuf,
@@ -80,12 +92,20 @@ pub struct SystemTinyproxy {
 
 impl Default for SystemTinyproxy {
     fn default() -> Self {
-        Self::with_paths("/etc/tinyproxy/tinyproxy.conf", "/var/run/tinyproxy.pid")
+        let root = std::env::var_os(MACHINE_ROOT_VAR)
+            .filter(|root| !root.is_empty())
+            .map_or_else(|| PathBuf::from("/"), PathBuf::from);
+        Self::with_paths(
+            root.join("etc/tinyproxy/tinyproxy.conf"),
+            "/run/tinyproxy/tinyproxy.pid",
+        )
     }
 }
 
 impl SystemTinyproxy {
-    /// Tinyproxy with its configuration and PID files at the given paths.
+    /// Tinyproxy with its configuration file at `config_file`, told to write its
+    /// PID to `pid_file` (which the package's systemd unit expects at
+    /// `/run/tinyproxy/tinyproxy.pid`).
     pub fn with_paths(config_file: impl Into<PathBuf>, pid_file: impl Into<PathBuf>) -> Self {
         Self {
             config_file: config_file.into(),
@@ -100,15 +120,6 @@ impl SystemTinyproxy {
             "PidFile \"{}\"\nPort {port}\nTimeout 600\nReverseOnly Yes\nReversePath \"/{slug}/\" \"http://www.example.com/\"\n",
             self.pid_file.display()
         )
-    }
-
-    fn pid(&self) -> Option<u32> {
-        let text = std::fs::read_to_string(&self.pid_file).ok()?;
-        let pid: u32 = text.trim().parse().ok()?;
-        Path::new("/proc")
-            .join(pid.to_string())
-            .exists()
-            .then_some(pid)
     }
 }
 
@@ -134,34 +145,47 @@ fn run(program: &str, args: &[&str]) -> Result<String, WorkloadError> {
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
-fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+/// A field of the installed package, from `dpkg-query --show`.
+fn package_field(field: &str) -> Result<String, WorkloadError> {
+    run(
+        "dpkg-query",
+        &["--show", &format!("--showformat=${{{field}}}"), PACKAGE],
+    )
+}
+
+/// `1.11.0` for the Debian version `1.11.0-1` (or `2:1.11.0-1ubuntu1`).
+fn upstream_version(debian: &str) -> &str {
+    let debian = debian.trim();
+    let without_epoch = debian.split_once(':').map_or(debian, |(_, rest)| rest);
+    without_epoch
+        .rsplit_once('-')
+        .map_or(without_epoch, |(upstream, _)| upstream)
 }
 
 impl Workload for SystemTinyproxy {
     fn is_installed(&self) -> bool {
-        on_path("tinyproxy")
+        package_field("Status").is_ok_and(|status| status.trim_end().ends_with(" installed"))
     }
 
     fn install(&mut self) -> Result<(), WorkloadError> {
         run("apt-get", &["update"])?;
-        run("apt-get", &["install", "-y", PACKAGE])?;
+        run(
+            "apt-get",
+            &["install", "-y", &format!("{PACKAGE}={VERSION}")],
+        )?;
         Ok(())
     }
 
     fn uninstall(&mut self) -> Result<(), WorkloadError> {
-        run("apt-get", &["remove", "-y", "tinyproxy-bin"])?;
-        for file in [&self.pid_file, &self.config_file] {
-            match std::fs::remove_file(file) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                    return Err(WorkloadError::File {
-                        path: file.clone(),
-                        source: e,
-                    });
-                }
-                _ => {}
+        run("apt-get", &["remove", "-y", PACKAGE])?;
+        match std::fs::remove_file(&self.config_file) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(WorkloadError::File {
+                    path: self.config_file.clone(),
+                    source: e,
+                });
             }
+            _ => {}
         }
         if let Some(dir) = self.config_file.parent() {
             // Left in place when something else lives there.
@@ -171,8 +195,7 @@ impl Workload for SystemTinyproxy {
     }
 
     fn version(&self) -> Result<String, WorkloadError> {
-        let out = run("tinyproxy", &["-v"])?;
-        Ok(out.trim().trim_start_matches("tinyproxy").trim().to_owned())
+        Ok(upstream_version(&package_field("Version")?).to_owned())
     }
 
     fn current_config(&self) -> Option<String> {
@@ -196,41 +219,22 @@ impl Workload for SystemTinyproxy {
     }
 
     fn is_running(&self) -> bool {
-        self.pid().is_some()
+        run("systemctl", &["is-active", "--quiet", SERVICE]).is_ok()
     }
 
     fn start(&mut self) -> Result<(), WorkloadError> {
-        run("tinyproxy", &[])?;
-        wait_for(|| self.is_running(), "was not running")
+        run("systemctl", &["start", SERVICE]).map(drop)
     }
 
     fn stop(&mut self) -> Result<(), WorkloadError> {
-        if let Some(pid) = self.pid() {
-            run("kill", &["-TERM", &pid.to_string()])?;
-        }
-        wait_for(|| !self.is_running(), "was still running")
+        run("systemctl", &["stop", SERVICE]).map(drop)
     }
 
     fn reload_config(&mut self) -> Result<(), WorkloadError> {
-        let pid = self.pid().ok_or(WorkloadError::NotRunning)?;
-        // SIGUSR1 asks tinyproxy to re-read its configuration (tinyproxy(8)).
-        run("kill", &["-USR1", &pid.to_string()])?;
-        Ok(())
-    }
-}
-
-/// Polls `done` for up to three seconds.
-fn wait_for(done: impl Fn() -> bool, failure: &'static str) -> Result<(), WorkloadError> {
-    for _ in 0..3 {
-        if done() {
-            return Ok(());
+        if !self.is_running() {
+            return Err(WorkloadError::NotRunning);
         }
-        std::thread::sleep(Duration::from_secs(1));
-    }
-    if done() {
-        Ok(())
-    } else {
-        Err(WorkloadError::Timeout(failure))
+        run("systemctl", &["reload-or-restart", SERVICE]).map(drop)
     }
 }
 
@@ -251,7 +255,13 @@ mod tests {
             text.contains("ReversePath \"/bar/\" \"http://www.example.com/\""),
             "{text}"
         );
-        assert!(!proxy.is_running());
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn upstream_versions() {
+        assert_eq!(upstream_version("1.11.0-1\n"), "1.11.0");
+        assert_eq!(upstream_version("2:1.11.0-1ubuntu1"), "1.11.0");
+        assert_eq!(upstream_version("1.11.0"), "1.11.0");
     }
 }

@@ -25,13 +25,30 @@ case "$tool" in
 esac
 "#;
 
-/// `apt-get install` "installs" tinyproxy by creating its executable.
-const APT_GET: &str = r#"#!/bin/sh
-{ printf 'apt-get'; for a in "$@"; do printf '\t%s' "$a"; done; printf '\n'; } >> "$FAKE_JUJU/calls"
-if [ "$1" = install ]; then
-  printf '#!/bin/sh\necho "tinyproxy 1.11.0"\n' > "$FAKE_JUJU/bin/tinyproxy"
-  chmod +x "$FAKE_JUJU/bin/tinyproxy"
-fi
+/// Records a workload command's call, as `HOOK_TOOL` does.
+const RECORD: &str = r#"{ printf '%s' "$(basename "$0")"; for a in "$@"; do printf '\t%s' "$a"; done; printf '\n'; } >> "$FAKE_JUJU/calls""#;
+
+/// `apt-get install` "installs" tinyproxy by leaving a mark.
+const APT_GET: &str = r#"case "$1" in
+  install) touch "$FAKE_JUJU/installed" ;;
+  remove) rm -f "$FAKE_JUJU/installed" ;;
+esac
+"#;
+
+/// `dpkg-query --show --showformat=${Status}|${Version} tinyproxy`.
+const DPKG_QUERY: &str = r#"[ -f "$FAKE_JUJU/installed" ] || { echo "dpkg-query: no packages found matching $3" >&2; exit 1; }
+case "$2" in
+  *Status*) printf 'install ok installed' ;;
+  *Version*) printf '1.11.0-1' ;;
+esac
+"#;
+
+/// `systemctl is-active|start|stop|reload-or-restart tinyproxy`.
+const SYSTEMCTL: &str = r#"case "$1" in
+  is-active) [ -f "$FAKE_JUJU/running" ] || exit 3 ;;
+  start|reload-or-restart) touch "$FAKE_JUJU/running" ;;
+  stop) rm -f "$FAKE_JUJU/running" ;;
+esac
 "#;
 
 impl Juju {
@@ -54,7 +71,16 @@ impl Juju {
         ] {
             write_executable(&dir.join("bin").join(tool), HOOK_TOOL);
         }
-        write_executable(&dir.join("bin/apt-get"), APT_GET);
+        for (command, body) in [
+            ("apt-get", APT_GET),
+            ("dpkg-query", DPKG_QUERY),
+            ("systemctl", SYSTEMCTL),
+        ] {
+            write_executable(
+                &dir.join("bin").join(command),
+                &format!("#!/bin/sh\n{RECORD}\n{body}"),
+            );
+        }
         Self { dir }
     }
 
@@ -115,10 +141,29 @@ fn install_then_invalid_config() {
     assert_eq!(
         juju.take_calls(),
         vec![
+            argv(&[
+                "dpkg-query",
+                "--show",
+                "--showformat=${Status}",
+                "tinyproxy"
+            ]),
             argv(&["apt-get", "update"]),
-            argv(&["apt-get", "install", "-y", "tinyproxy-bin=1.11.0-1"]),
+            argv(&["apt-get", "install", "-y", "tinyproxy=1.11.0-1"]),
+            argv(&[
+                "dpkg-query",
+                "--show",
+                "--showformat=${Version}",
+                "tinyproxy"
+            ]),
             argv(&["application-version-set", "--", "1.11.0"]),
             argv(&["config-get", "--format=json"]),
+            argv(&[
+                "dpkg-query",
+                "--show",
+                "--showformat=${Status}",
+                "tinyproxy"
+            ]),
+            argv(&["systemctl", "is-active", "--quiet", "tinyproxy"]),
             argv(&[
                 "status-set",
                 "--application=false",
@@ -150,6 +195,13 @@ fn install_then_invalid_config() {
                 "skipping handler `configure`: invalid config: option `slug` has an invalid value `foo_bar`: Invalid slug: 'foo_bar'. Slug must match the regex [a-z0-9-]+",
             ]),
             argv(&[
+                "dpkg-query",
+                "--show",
+                "--showformat=${Status}",
+                "tinyproxy"
+            ]),
+            argv(&["systemctl", "is-active", "--quiet", "tinyproxy"]),
+            argv(&[
                 "status-set",
                 "--application=false",
                 "blocked",
@@ -166,7 +218,8 @@ fn an_unhandled_hook_only_collects_status() {
     assert_eq!(juju.run("hooks/leader-elected", &[]), 0);
     let calls = juju.take_calls();
     assert_eq!(calls[0], argv(&["config-get", "--format=json"]));
-    assert_eq!(calls.len(), 2, "{calls:?}");
+    // Then the workload's state (dpkg-query, systemctl) and status-set.
+    assert_eq!(calls.len(), 4, "{calls:?}");
 }
 
 #[test]
@@ -212,10 +265,7 @@ fn a_failing_hook_tool_fails_the_hook() {
 #[test]
 fn the_describe_action_sends_its_results_with_action_set() {
     let juju = Juju::new("action");
-    write_executable(
-        &juju.dir.join("bin/tinyproxy"),
-        "#!/bin/sh\necho 'tinyproxy 1.11.0'\n",
-    );
+    fs::write(juju.dir.join("installed"), "").unwrap();
     let code = juju.run(
         "actions/describe",
         &[
@@ -231,7 +281,20 @@ fn the_describe_action_sends_its_results_with_action_set() {
         vec![
             argv(&["action-get", "--format=json"]),
             argv(&["config-get", "--format=json"]),
+            argv(&[
+                "dpkg-query",
+                "--show",
+                "--showformat=${Status}",
+                "tinyproxy"
+            ]),
             argv(&["action-log", "--", "collecting tinyproxy's state"]),
+            argv(&["systemctl", "is-active", "--quiet", "tinyproxy"]),
+            argv(&[
+                "dpkg-query",
+                "--show",
+                "--showformat=${Version}",
+                "tinyproxy"
+            ]),
             argv(&[
                 "action-set",
                 "proxy.port=8000",
@@ -239,6 +302,13 @@ fn the_describe_action_sends_its_results_with_action_set() {
                 "workload.running=false",
                 "workload.version=1.11.0"
             ]),
+            argv(&[
+                "dpkg-query",
+                "--show",
+                "--showformat=${Status}",
+                "tinyproxy"
+            ]),
+            argv(&["systemctl", "is-active", "--quiet", "tinyproxy"]),
             argv(&[
                 "status-set",
                 "--application=false",
