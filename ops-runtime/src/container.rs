@@ -20,6 +20,7 @@ use crate::pebble::{
 /// An event about one workload container: `<container>-pebble-*`.
 ///
 /// [`HookContext::container_for`] turns one into the container's [`Container`].
+#[cfg_attr(docsrs, doc(cfg(feature = "pebble")))]
 pub trait WorkloadEvent {
     /// The container the event is about.
     fn container_name(&self) -> &str;
@@ -68,6 +69,7 @@ workload_event!(
 /// # Ok(())
 /// # }
 /// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "pebble")))]
 #[derive(Clone)]
 pub struct Container {
     name: String,
@@ -84,17 +86,90 @@ impl fmt::Debug for Container {
 
 impl HookContext {
     /// The workload container `name`, e.g. `cx.container(Self::CONTAINER_WEB)`.
+    ///
+    /// ```
+    /// # use ops_runtime::testing::{self, Context, State};
+    /// # use ops_runtime::pebble::{Layer, ServiceStatus};
+    /// # use ops_runtime::{CharmError, Event, HookContext, charm};
+    /// # #[derive(Default)]
+    /// # struct Demo;
+    /// #[charm(metadata_source = r#"
+    /// name: demo
+    /// containers:
+    ///   web:
+    ///     resource: web-image
+    /// resources:
+    ///   web-image:
+    ///     type: oci-image
+    /// "#)]
+    /// impl Demo {
+    ///     #[on(config_changed)]
+    ///     fn configure(&mut self, cx: &mut HookContext) -> Result<(), CharmError> {
+    ///         let layer = Layer::from_yaml(
+    ///             "services:
+    ///                web:
+    ///                  override: replace
+    ///                  command: /bin/web --port 8080
+    ///                  startup: enabled",
+    ///         )?;
+    ///         // Adds the layer (or replaces the one with this label) and replans.
+    ///         cx.container(Self::CONTAINER_WEB).apply_layer("web", &layer)?;
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let state = State::new().with_container(testing::Container::new("web"));
+    /// let out = Context::<Demo>::new().run(Event::ConfigChanged, state).unwrap();
+    /// let web = out.container("web").unwrap();
+    /// assert_eq!(web.service_status("web"), ServiceStatus::Active);
+    /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "pebble")))]
     pub fn container(&mut self, name: ContainerName) -> Container {
         self.container_unchecked(name.name())
     }
 
     /// The container a workload event (`<container>-pebble-ready`, ...) is about.
+    ///
+    /// ```
+    /// # use ops_runtime::testing::{self, Context, State};
+    /// # use ops_runtime::{HookContext, ModelError, PebbleReadyEvent, charm};
+    /// # #[derive(Default)]
+    /// # struct Demo;
+    /// #[charm(metadata_source = r#"
+    /// name: demo
+    /// containers:
+    ///   web:
+    ///     resource: web-image
+    /// resources:
+    ///   web-image:
+    ///     type: oci-image
+    /// "#)]
+    /// impl Demo {
+    ///     #[on(web_pebble_ready)]
+    ///     fn web_ready(
+    ///         &mut self,
+    ///         cx: &mut HookContext,
+    ///         event: PebbleReadyEvent,
+    ///     ) -> Result<(), ModelError> {
+    ///         // Pushes the file, creating /etc/web if needed.
+    ///         cx.container_for(&event).write_file("/etc/web/web.conf", "listen 8080\n")
+    ///     }
+    /// }
+    ///
+    /// let web = testing::Container::new("web");
+    /// let event = web.pebble_ready_event();
+    /// let out = Context::<Demo>::new().run(event, State::new().with_container(web)).unwrap();
+    /// let file = out.container("web").unwrap().file("/etc/web/web.conf");
+    /// assert_eq!(file, Some(&b"listen 8080\n"[..]));
+    /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "pebble")))]
     pub fn container_for(&mut self, event: &impl WorkloadEvent) -> Container {
         self.container_unchecked(event.container_name())
     }
 
     /// The workload container `name`, checked against the charm's metadata at
     /// run time; prefer [`HookContext::container`] and the generated constants.
+    #[cfg_attr(docsrs, doc(cfg(feature = "pebble")))]
     pub fn container_by_name(&mut self, name: &str) -> Result<Container, ModelError> {
         if !self.meta().containers.contains(&name) {
             return Err(ModelError::UnknownContainer {

@@ -92,6 +92,7 @@ pub enum ModelError {
     },
     /// A Pebble call to a workload container failed.
     #[cfg(feature = "pebble")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "pebble")))]
     #[error("container `{container}`: {source}")]
     Pebble {
         /// The container.
@@ -259,6 +260,36 @@ impl HookContext {
 
     /// The charm's stored state of type `T`, loaded on first use (from
     /// `Default` the first time) and committed when the hook succeeds.
+    ///
+    /// ```
+    /// # use ops_runtime::testing::{Context, State};
+    /// # use ops_runtime::{CharmError, Event, HookContext, StoredState, charm};
+    /// #[derive(Default, serde::Serialize, serde::Deserialize)]
+    /// struct Counters {
+    ///     starts: u32,
+    /// }
+    ///
+    /// impl StoredState for Counters {
+    ///     const KEY: &'static str = "counters";
+    /// }
+    ///
+    /// # #[derive(Default)]
+    /// # struct Demo;
+    /// #[charm(metadata_source = "name: demo")]
+    /// impl Demo {
+    ///     #[on(start)]
+    ///     fn start(&mut self, cx: &mut HookContext) -> Result<(), CharmError> {
+    ///         cx.stored::<Counters>()?.starts += 1;
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// // The state one hook commits is what the next one loads.
+    /// let mut ctx = Context::<Demo>::new();
+    /// let once = ctx.run(Event::Start, State::new()).unwrap();
+    /// let twice = ctx.run(Event::Start, once).unwrap();
+    /// assert_eq!(twice.stored::<Counters>().unwrap().starts, 2);
+    /// ```
     pub fn stored<T: crate::state::StoredState>(
         &mut self,
     ) -> Result<&mut T, crate::state::StateError> {
@@ -344,6 +375,29 @@ impl HookContext {
 
     /// Whether this unit is the leader. Asked with `is-leader` and cached for
     /// Juju's 30-second leadership lease, timed from before the call.
+    ///
+    /// ```
+    /// # use ops_runtime::testing::{Context, State};
+    /// # use ops_runtime::{Event, HookContext, ModelError, Status, charm};
+    /// # #[derive(Default)]
+    /// # struct Demo;
+    /// #[charm(metadata_source = "name: demo")]
+    /// impl Demo {
+    ///     #[on(config_changed)]
+    ///     fn configure(&mut self, cx: &mut HookContext) -> Result<(), ModelError> {
+    ///         if cx.is_leader()? {
+    ///             cx.set_app_status(Status::active("serving"))?;
+    ///         }
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let mut ctx = Context::<Demo>::new();
+    /// let leader = ctx.run(Event::ConfigChanged, State::new().with_leader(true)).unwrap();
+    /// assert_eq!(leader.app_status, Status::active("serving"));
+    /// let follower = ctx.run(Event::ConfigChanged, State::new().with_leader(false)).unwrap();
+    /// assert_ne!(follower.app_status, Status::active("serving"));
+    /// ```
     pub fn is_leader(&mut self) -> Result<bool, ModelError> {
         if let Some((leader, asked)) = self.leader
             && asked.elapsed() < LEADERSHIP_LEASE
@@ -357,6 +411,40 @@ impl HookContext {
     }
 
     /// The charm's configuration, read with one `config-get` per hook.
+    ///
+    /// Options come as the type charmcraft.yaml gives them (`get_str`,
+    /// `get_int`, `get_float`, `get_bool`), with the metadata's defaults filled
+    /// in. For a typed struct checked at compile time, see
+    /// [`HookContext::load_config`] and [`Config<T>`](crate::Config).
+    ///
+    /// ```
+    /// # use ops_runtime::testing::{Context, State};
+    /// # use ops_runtime::{Event, HookContext, ModelError, Status, charm};
+    /// # #[derive(Default)]
+    /// # struct Demo;
+    /// #[charm(metadata_source = r#"
+    /// name: demo
+    /// config:
+    ///   options:
+    ///     log-level:
+    ///       type: string
+    ///       default: info
+    /// "#)]
+    /// impl Demo {
+    ///     #[on(config_changed)]
+    ///     fn configure(&mut self, cx: &mut HookContext) -> Result<(), ModelError> {
+    ///         let level = cx.config()?.get_str("log-level").unwrap_or("info").to_owned();
+    ///         if !["debug", "info", "warning", "error"].contains(&level.as_str()) {
+    ///             cx.set_unit_status(Status::blocked(format!("unknown log-level `{level}`")))?;
+    ///         }
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let state = State::new().with_config("log-level", "verbose");
+    /// let out = Context::<Demo>::new().run(Event::ConfigChanged, state).unwrap();
+    /// assert_eq!(out.unit_status, Status::blocked("unknown log-level `verbose`"));
+    /// ```
     pub fn config(&mut self) -> Result<&ConfigData, ModelError> {
         if self.config.is_none() {
             let map = self.tools.config_get()?;
@@ -391,6 +479,33 @@ impl HookContext {
     }
 
     /// Sets this unit's status. Juju applies it at once, even if the hook fails later.
+    ///
+    /// A charm with a `collect_unit_status` handler usually lets it decide the
+    /// status at the end of every hook, and sets one here only to show progress
+    /// during long work.
+    ///
+    /// ```
+    /// # use ops_runtime::testing::{Context, State};
+    /// # use ops_runtime::{Event, HookContext, ModelError, Status, charm};
+    /// # #[derive(Default)]
+    /// # struct Demo;
+    /// #[charm(metadata_source = "name: demo")]
+    /// impl Demo {
+    ///     #[on(install)]
+    ///     fn install(&mut self, cx: &mut HookContext) -> Result<(), ModelError> {
+    ///         cx.set_unit_status(Status::maintenance("installing the workload"))?;
+    ///         // ... install it ...
+    ///         cx.set_unit_status(Status::active(""))
+    ///     }
+    /// }
+    ///
+    /// let mut ctx = Context::<Demo>::new();
+    /// let out = ctx.run(Event::Install, State::new()).unwrap();
+    /// assert_eq!(out.unit_status, Status::active(""));
+    /// // The statuses the unit went through before its last one.
+    /// let before = ctx.unit_status_history().last().unwrap();
+    /// assert_eq!(before, &Status::maintenance("installing the workload"));
+    /// ```
     pub fn set_unit_status(&mut self, status: Status) -> Result<(), ModelError> {
         self.tools.status_set(StatusTarget::Unit, &status)?;
         self.snapshot.unit_status = Some((
@@ -472,6 +587,30 @@ impl HookContext {
     /// Adds results to the running action. Nested objects are flattened to dotted
     /// keys (`{"a": {"b": 1}}` becomes `a.b=1`), as Juju expects; keys must be
     /// lowercase letters, digits, `-` and `.` and not one of Juju's reserved names.
+    ///
+    /// An action handler that returns a `Serialize` value (in `Ok`) has it set
+    /// this way after the handler returns; call this to add results as you go.
+    ///
+    /// ```
+    /// # use ops_runtime::testing::{Action, Context, State};
+    /// # use ops_runtime::{HookContext, ModelError, charm};
+    /// # #[derive(Default)]
+    /// # struct Demo;
+    /// #[charm(metadata_source = "name: demo\nactions:\n  describe: {}\n")]
+    /// impl Demo {
+    ///     #[on(describe_action)]
+    ///     fn describe(&mut self, cx: &mut HookContext) -> Result<(), ModelError> {
+    ///         cx.action_set(&serde_json::json!({"version": "2.4", "tls": {"enabled": true}}))
+    ///     }
+    /// }
+    ///
+    /// let out = Context::<Demo>::new()
+    ///     .run_action(Action::new("describe"), State::new())
+    ///     .unwrap();
+    /// // Juju keeps every value as a string.
+    /// assert_eq!(out.results["version"], "2.4");
+    /// assert_eq!(out.results["tls"]["enabled"], "true");
+    /// ```
     pub fn action_set(&mut self, results: &serde_json::Value) -> Result<(), ModelError> {
         self.require_action("action_set")?;
         let flat = flatten_results(results)?;

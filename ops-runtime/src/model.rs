@@ -15,8 +15,15 @@ use crate::event::{RelationRef, StorageRef};
 pub struct StorageName(&'static str);
 
 /// A workload container of this charm. `#[charm]` generates one constant per
-/// container (`MyCharm::CONTAINER_WEB`), for
-/// [`HookContext::container`](crate::HookContext::container).
+/// container (`MyCharm::CONTAINER_WEB`), to pass to
+#[cfg_attr(
+    feature = "pebble",
+    doc = "[`HookContext::container`](crate::HookContext::container)."
+)]
+#[cfg_attr(
+    not(feature = "pebble"),
+    doc = "`HookContext::container` (feature `pebble`)."
+)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ContainerName(&'static str);
 
@@ -383,6 +390,23 @@ impl HookContext {
     }
 
     /// Opens a port or range (`open-port`).
+    ///
+    /// ```
+    /// # use ops_runtime::testing::{Context, State};
+    /// # use ops_runtime::{Event, HookContext, ModelError, Port, charm};
+    /// # #[derive(Default)]
+    /// # struct Demo;
+    /// #[charm(metadata_source = "name: demo")]
+    /// impl Demo {
+    ///     #[on(start)]
+    ///     fn start(&mut self, cx: &mut HookContext) -> Result<(), ModelError> {
+    ///         cx.open_port(Port::tcp(80))
+    ///     }
+    /// }
+    ///
+    /// let out = Context::<Demo>::new().run(Event::Start, State::new()).unwrap();
+    /// assert!(out.opened_ports.contains(&Port::tcp(80)));
+    /// ```
     pub fn open_port(&mut self, port: Port) -> Result<(), ModelError> {
         Ok(self.hook_tools().open_port(&port)?)
     }
@@ -398,6 +422,33 @@ impl HookContext {
     }
 
     /// Makes exactly `ports` open: closes the others, opens the missing ones.
+    ///
+    /// ```
+    /// # use ops_runtime::testing::{Context, State};
+    /// # use ops_runtime::{Event, HookContext, ModelError, Port, charm};
+    /// # #[derive(Default)]
+    /// # struct Demo;
+    /// #[charm(metadata_source = r#"
+    /// name: demo
+    /// config:
+    ///   options:
+    ///     port:
+    ///       type: int
+    ///       default: 8080
+    /// "#)]
+    /// impl Demo {
+    ///     #[on(config_changed)]
+    ///     fn configure(&mut self, cx: &mut HookContext) -> Result<(), ModelError> {
+    ///         let port = cx.config()?.get_int("port").and_then(|p| u16::try_from(p).ok());
+    ///         cx.set_ports(&[Port::tcp(port.unwrap_or(8080))])
+    ///     }
+    /// }
+    ///
+    /// // The port moves: 8080 is closed, 9090 opened.
+    /// let state = State::new().with_config("port", 9090).with_opened_port(Port::tcp(8080));
+    /// let out = Context::<Demo>::new().run(Event::ConfigChanged, state).unwrap();
+    /// assert_eq!(out.opened_ports.iter().collect::<Vec<_>>(), [&Port::tcp(9090)]);
+    /// ```
     pub fn set_ports(&mut self, ports: &[Port]) -> Result<(), ModelError> {
         let open = self.opened_ports()?;
         for port in open.iter().filter(|p| !ports.contains(p)) {

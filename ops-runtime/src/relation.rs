@@ -208,6 +208,38 @@ impl HookContext {
     }
 
     /// A databag of `relation` (`relation-get`, cached for the hook).
+    ///
+    /// ```
+    /// # use ops_runtime::testing::{Context, Relation, State};
+    /// # use ops_runtime::{HookContext, Member, ModelError, RelationChangedEvent, Status, charm};
+    /// # #[derive(Default)]
+    /// # struct Demo;
+    /// #[charm(metadata_source = r#"
+    /// name: demo
+    /// requires:
+    ///   db:
+    ///     interface: postgresql_client
+    /// "#)]
+    /// impl Demo {
+    ///     #[on(db_relation_changed)]
+    ///     fn db_changed(
+    ///         &mut self,
+    ///         cx: &mut HookContext,
+    ///         event: RelationChangedEvent,
+    ///     ) -> Result<(), ModelError> {
+    ///         let remote = cx.relation_data(&event.relation, &Member::RemoteApp)?;
+    ///         match remote.get("endpoints") {
+    ///             Some(at) => cx.set_unit_status(Status::active(format!("database at {at}"))),
+    ///             None => cx.set_unit_status(Status::waiting("waiting for the database")),
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let db = Relation::new("db", 1).with_remote_app_data([("endpoints", "10.0.0.5:5432")]);
+    /// let event = db.changed_event(None);
+    /// let out = Context::<Demo>::new().run(event, State::new().with_relation(db)).unwrap();
+    /// assert_eq!(out.unit_status, Status::active("database at 10.0.0.5:5432"));
+    /// ```
     pub fn relation_data(
         &mut self,
         relation: &RelationRef,
@@ -226,6 +258,34 @@ impl HookContext {
     /// Updates this unit's or (as leader) this application's databag: only keys
     /// whose value changes are sent, in one `relation-set`; an empty value
     /// deletes the key.
+    ///
+    /// ```
+    /// # use ops_runtime::testing::{Context, Relation, State};
+    /// # use ops_runtime::{Bag, HookContext, ModelError, RelationJoinedEvent, charm};
+    /// # #[derive(Default)]
+    /// # struct Demo;
+    /// #[charm(metadata_source = r#"
+    /// name: demo
+    /// provides:
+    ///   website:
+    ///     interface: http
+    /// "#)]
+    /// impl Demo {
+    ///     #[on(website_relation_joined)]
+    ///     fn website_joined(
+    ///         &mut self,
+    ///         cx: &mut HookContext,
+    ///         event: RelationJoinedEvent,
+    ///     ) -> Result<(), ModelError> {
+    ///         cx.update_relation_data(&event.relation, Bag::Unit, [("port", "8080")])
+    ///     }
+    /// }
+    ///
+    /// let website = Relation::new("website", 1);
+    /// let event = website.joined_event("remote/0");
+    /// let out = Context::<Demo>::new().run(event, State::new().with_relation(website)).unwrap();
+    /// assert_eq!(out.relation(1).unwrap().local_unit_data["port"], "8080");
+    /// ```
     pub fn update_relation_data<K, V>(
         &mut self,
         relation: &RelationRef,
@@ -276,6 +336,41 @@ impl HookContext {
 
     /// Reads a databag into `T` (any `Deserialize` struct): strings as stored,
     /// other fields as JSON; keys `T` does not declare are ignored.
+    ///
+    /// ```
+    /// # use ops_runtime::testing::{Context, Relation, State};
+    /// # use ops_runtime::{HookContext, Member, ModelError, RelationChangedEvent, Status, charm};
+    /// #[derive(serde::Deserialize)]
+    /// struct Database {
+    ///     host: String,
+    ///     port: u16,
+    /// }
+    ///
+    /// # #[derive(Default)]
+    /// # struct Demo;
+    /// #[charm(metadata_source = r#"
+    /// name: demo
+    /// requires:
+    ///   db:
+    ///     interface: postgresql_client
+    /// "#)]
+    /// impl Demo {
+    ///     #[on(db_relation_changed)]
+    ///     fn db_changed(
+    ///         &mut self,
+    ///         cx: &mut HookContext,
+    ///         event: RelationChangedEvent,
+    ///     ) -> Result<(), ModelError> {
+    ///         let db: Database = cx.load_relation_data(&event.relation, &Member::RemoteApp)?;
+    ///         cx.set_unit_status(Status::active(format!("database at {}:{}", db.host, db.port)))
+    ///     }
+    /// }
+    ///
+    /// let db = Relation::new("db", 1).with_remote_app_data([("host", "10.0.0.5"), ("port", "5432")]);
+    /// let event = db.changed_event(None);
+    /// let out = Context::<Demo>::new().run(event, State::new().with_relation(db)).unwrap();
+    /// assert_eq!(out.unit_status, Status::active("database at 10.0.0.5:5432"));
+    /// ```
     pub fn load_relation_data<T: serde::de::DeserializeOwned>(
         &mut self,
         relation: &RelationRef,
@@ -291,6 +386,48 @@ impl HookContext {
 
     /// Writes `value` (any `Serialize` struct) to a local databag: strings as they
     /// are, other fields as JSON, `None` fields deleted.
+    ///
+    /// ```
+    /// # use ops_runtime::testing::{Context, Relation, State};
+    /// # use ops_runtime::{Bag, HookContext, ModelError, RelationJoinedEvent, charm};
+    /// #[derive(serde::Serialize)]
+    /// struct Website {
+    ///     url: String,
+    ///     tls: bool,
+    /// }
+    ///
+    /// # #[derive(Default)]
+    /// # struct Demo;
+    /// #[charm(metadata_source = r#"
+    /// name: demo
+    /// provides:
+    ///   website:
+    ///     interface: http
+    /// "#)]
+    /// impl Demo {
+    ///     #[on(website_relation_joined)]
+    ///     fn website_joined(
+    ///         &mut self,
+    ///         cx: &mut HookContext,
+    ///         event: RelationJoinedEvent,
+    ///     ) -> Result<(), ModelError> {
+    ///         // Only the leader may write the application's databag.
+    ///         if !cx.is_leader()? {
+    ///             return Ok(());
+    ///         }
+    ///         let site = Website { url: "https://web.example".into(), tls: true };
+    ///         cx.save_relation_data(&event.relation, Bag::App, &site)
+    ///     }
+    /// }
+    ///
+    /// let website = Relation::new("website", 1);
+    /// let event = website.joined_event("remote/0");
+    /// let state = State::new().with_leader(true).with_relation(website);
+    /// let out = Context::<Demo>::new().run(event, state).unwrap();
+    /// let bag = &out.relation(1).unwrap().local_app_data;
+    /// assert_eq!(bag["url"], "https://web.example");
+    /// assert_eq!(bag["tls"], "true");
+    /// ```
     pub fn save_relation_data<T: serde::Serialize>(
         &mut self,
         relation: &RelationRef,

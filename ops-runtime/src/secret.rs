@@ -373,6 +373,32 @@ impl HookContext {
 
     /// Creates a secret owned by the application (leader only) or this unit
     /// (`secret-add`; the content goes through files, never the command line).
+    ///
+    /// ```
+    /// # use ops_runtime::testing::{Context, State};
+    /// # use ops_runtime::{Event, HookContext, ModelError, charm};
+    /// # use ops_runtime::{SecretContent, SecretOptions, SecretOwner};
+    /// # #[derive(Default)]
+    /// # struct Demo;
+    /// #[charm(metadata_source = "name: demo")]
+    /// impl Demo {
+    ///     #[on(leader_elected)]
+    ///     fn leader_elected(&mut self, cx: &mut HookContext) -> Result<(), ModelError> {
+    ///         let content = SecretContent::new().with("password", "correct-horse");
+    ///         let options = SecretOptions {
+    ///             label: Some("admin".into()),
+    ///             ..SecretOptions::default()
+    ///         };
+    ///         cx.add_secret(SecretOwner::App, &content, &options)?;
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let state = State::new().with_leader(true);
+    /// let out = Context::<Demo>::new().run(Event::LeaderElected, state).unwrap();
+    /// let secret = out.secret_by_label("admin").unwrap();
+    /// assert_eq!(secret.latest_content().unwrap().get("password"), Some("correct-horse"));
+    /// ```
     pub fn add_secret(
         &mut self,
         owner: SecretOwner,
@@ -397,6 +423,31 @@ impl HookContext {
     /// Finds a secret by id, label or both (both also labels it for this unit),
     /// and reads its tracked content at once, as ops does, so a missing secret
     /// is reported here as [`ModelError::SecretNotFound`].
+    ///
+    /// The content then comes from [`HookContext::secret_content`] without
+    /// another hook-tool call.
+    ///
+    /// ```
+    /// # use ops_runtime::testing::{Context, Secret, State};
+    /// # use ops_runtime::{Event, HookContext, ModelError, Revision, SecretContent, Status, charm};
+    /// # #[derive(Default)]
+    /// # struct Demo;
+    /// #[charm(metadata_source = "name: demo")]
+    /// impl Demo {
+    ///     #[on(config_changed)]
+    ///     fn configure(&mut self, cx: &mut HookContext) -> Result<(), ModelError> {
+    ///         let secret = cx.get_secret(None, Some("credentials"))?;
+    ///         let content = cx.secret_content(&secret, Revision::Tracked)?;
+    ///         let user = content.get("username").unwrap_or("admin");
+    ///         cx.set_unit_status(Status::active(format!("signed in as {user}")))
+    ///     }
+    /// }
+    ///
+    /// let content = SecretContent::new().with("username", "ops").with("password", "s3cret");
+    /// let state = State::new().with_secret(Secret::new(content).with_label("credentials"));
+    /// let out = Context::<Demo>::new().run(Event::ConfigChanged, state).unwrap();
+    /// assert_eq!(out.unit_status, Status::active("signed in as ops"));
+    /// ```
     pub fn get_secret(
         &mut self,
         id: Option<&str>,

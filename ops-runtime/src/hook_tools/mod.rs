@@ -293,6 +293,7 @@ pub trait HookTools {
     /// `/charm/containers/<container>/pebble.socket`, which is the default; a
     /// test backend may point elsewhere, or hand over an in-memory Pebble.
     #[cfg(feature = "pebble")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "pebble")))]
     fn pebble(&self, container: &str) -> PebbleConnection {
         PebbleConnection::Socket(crate::pebble::container_socket(container))
     }

@@ -66,9 +66,13 @@ impl fmt::Debug for ExecResult {
 ///
 /// [`Container`](crate::Container) talks to its workload through this trait:
 /// in a real hook the implementation is [`blocking::Client`] on the container's
-/// socket; under [`testing`](crate::testing) it is an in-memory Pebble that
-/// follows the same rules (layer merging, replan, file errors). Calls that
-/// start, stop or replan services wait for Pebble to finish them.
+/// socket; under the testing harness (feature `testing`) it is an in-memory
+/// Pebble that follows the same rules (layer merging, replan, file errors).
+#[cfg_attr(
+    feature = "testing",
+    doc = "See [`testing::Container`](crate::testing::Container)."
+)]
+/// Calls that start, stop or replan services wait for Pebble to finish them.
 pub trait PebbleApi {
     /// `GET /v1/system-info`; any answer means Pebble is reachable.
     fn system_info(&self) -> Result<SystemInfo, Error>;
