@@ -135,8 +135,8 @@ pub(crate) struct Script {
 }
 
 impl Script {
-    /// The answer of the longest key that is a prefix of `argv`, with the key.
-    fn answer(&self, argv: &[String]) -> Option<(&str, &Answer)> {
+    /// The answer of the longest key that is a prefix of `argv`.
+    fn answer(&self, argv: &[String]) -> Option<&Answer> {
         self.answers
             .iter()
             .filter(|(key, _)| {
@@ -148,7 +148,7 @@ impl Script {
                         .all(|(word, arg)| *word == arg.as_str())
             })
             .max_by_key(|(key, _)| key.split_whitespace().count())
-            .map(|(key, answer)| (key.as_str(), answer))
+            .map(|(_, answer)| answer)
     }
 
     /// The command names the script answers for.
@@ -311,7 +311,7 @@ pub(crate) fn main(name: &str, args: impl Iterator<Item = std::ffi::OsString>) -
     let mut argv = vec![name.to_owned()];
     argv.extend(args.iter().cloned());
     let (reply, via) = match script.answer(&argv) {
-        Some((_, answer)) => (
+        Some(answer) => (
             Reply {
                 stdout: answer.stdout.clone(),
                 stderr: answer.stderr.clone(),
@@ -471,7 +471,7 @@ mod tests {
                 },
             );
         }
-        let exit = |argv: &[&str]| script.answer(&strings(argv)).map(|(_, answer)| answer.exit);
+        let exit = |argv: &[&str]| script.answer(&strings(argv)).map(|answer| answer.exit);
         assert_eq!(exit(&["systemctl", "is-active", "--quiet", "x"]), Some(3));
         assert_eq!(exit(&["systemctl", "start", "x"]), Some(1));
         assert_eq!(exit(&["tinyproxy"]), None);

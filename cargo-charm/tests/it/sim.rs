@@ -100,6 +100,10 @@ fn commands_in(state: &Value, event: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
+fn text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(bytes)
+}
+
 fn argv(words: &[&str]) -> Vec<String> {
     words.iter().map(|word| (*word).to_owned()).collect()
 }
@@ -297,6 +301,219 @@ fn hook_tools_and_fakes_outside_sim_say_so() {
             "{name}"
         );
     }
+}
+
+/// A charm that adds a secret, runs workload commands and reads an action's
+/// parameter: every value starting `CANARY` is secret.
+const VERBOSE_CHARM: &str = r#"#!/bin/sh
+case "$JUJU_DISPATCH_PATH" in
+  hooks/install)
+    secret-add --label admin password=CANARY-content > "$JUJU_CHARM_DIR/admin" || exit 1
+    apt-get install -y nginx
+    systemctl is-active --quiet nginx || systemctl enable --now nginx
+    useradd --system --password CANARY-hash web
+    juju-log "nginx is $(systemctl is-active nginx)"
+    ;;
+  actions/rotate)
+    new=$(action-get password)
+    secret-set "$(cat "$JUJU_CHARM_DIR/admin")" "password=$new" || exit 1
+    action-set done=true
+    ;;
+esac
+"#;
+
+/// Runs `cargo charm sim` on a script charm (`dispatch` in `dir`) with `args`.
+fn sim_script(dir: &Path, charmcraft: &str, dispatch: &str, args: &[&str]) -> Output {
+    let charm = dir.join("charm");
+    fs::create_dir_all(&charm).expect("create the charm directory");
+    fs::write(charm.join("charmcraft.yaml"), charmcraft).expect("write charmcraft.yaml");
+    let script = dir.join("dispatch");
+    fs::write(&script, dispatch).expect("write the script charm");
+    Command::new(env!("CARGO_BIN_EXE_cargo-charm"))
+        .arg("sim")
+        .arg(&charm)
+        .arg("--prebuilt")
+        .arg(&script)
+        .args(args)
+        .output()
+        .expect("run cargo charm sim")
+}
+
+#[test]
+fn verbose_shows_each_events_calls_and_hides_secrets() {
+    let dir = scratch("verbose");
+    let scenario = dir.join("scenario.yaml");
+    fs::write(
+        &scenario,
+        "- event: install\n- action: {name: rotate, params: {password: CANARY-param}}\n",
+    )
+    .expect("write the scenario");
+    let scenario = scenario.to_string_lossy().into_owned();
+    let charmcraft = "name: demo\nsummary: s\ndescription: d\n\
+                      actions:\n  rotate:\n    params:\n      password: {type: string}\n";
+    let output = sim_script(
+        &dir,
+        charmcraft,
+        VERBOSE_CHARM,
+        &["-v", "--scenario", &scenario],
+    );
+    let stdout = text(&output.stdout);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    for expected in [
+        "  hook-tool secret-add --label admin password=<redacted>\n",
+        "  command   apt-get install -y nginx\n",
+        "  command   systemctl is-active --quiet nginx  -> exit 3\n",
+        "  command   systemctl enable --now nginx\n",
+        "  command   useradd --system --password <redacted> web\n",
+        "  command   systemctl is-active nginx\n",
+        "  juju-log  INFO nginx is active\n",
+        "  hook-tool action-get password\n",
+        "  hook-tool action-set done=true\n",
+    ] {
+        assert!(stdout.contains(expected), "{expected:?} in:\n{stdout}");
+    }
+    assert!(
+        stdout
+            .lines()
+            .any(|line| line.starts_with("  hook-tool secret-set secret:")
+                && line.ends_with(" password=<redacted>")),
+        "{stdout}"
+    );
+    assert!(stdout.contains(", 5 workload commands"), "{stdout}");
+    assert!(!stdout.contains("CANARY"), "{stdout}");
+    assert!(!stderr.contains("CANARY"), "{stderr}");
+
+    // --json records the calls, redacted the same way, and the simulated machine.
+    let output = sim_script(
+        &dir,
+        charmcraft,
+        VERBOSE_CHARM,
+        &["--json", "--scenario", &scenario],
+    );
+    let model: Value = serde_json::from_slice(&output.stdout).expect("--json prints the model");
+    let calls = model["calls"].to_string();
+    assert!(
+        calls.contains(r#"["useradd","--system","--password","<redacted>","web"]"#),
+        "{calls}"
+    );
+    assert!(!calls.contains("CANARY"), "{calls}");
+    assert_eq!(model["machine"]["packages"]["nginx"], "1.0-1sim");
+    assert_eq!(
+        model["machine"]["services"]["nginx"],
+        serde_json::json!({"active": true, "enabled": true})
+    );
+    assert_eq!(model["machine"]["users"]["web"]["system"], true);
+}
+
+/// A charm that asks its workload's own program and the machine's services.
+const SCRIPTED_CHARM: &str = r#"#!/bin/sh
+case "$JUJU_DISPATCH_PATH" in
+  hooks/install)
+    juju-log "version: $(tinyproxy -v)"
+    if systemctl is-active --quiet tinyproxy; then juju-log running; else juju-log stopped; fi
+    apt-get update || juju-log "apt-get update failed: $?"
+    ;;
+esac
+"#;
+
+#[test]
+fn a_scenario_scripts_workload_commands_and_on_host_runs_the_machines() {
+    let dir = scratch("scripted");
+    let scenario = dir.join("scenario.yaml");
+    fs::write(
+        &scenario,
+        "- commands:\n    \
+             tinyproxy -v: {stdout: \"tinyproxy 1.11.0\\n\"}\n    \
+             systemctl is-active: {stdout: \"active\\n\"}\n    \
+             apt-get update: {stderr: \"E: offline\\n\", exit: 100}\n\
+         - event: install\n\
+         - commands: {\"systemctl is-active\": null}\n\
+         - event: install\n",
+    )
+    .expect("write the scenario");
+    let scenario = scenario.to_string_lossy().into_owned();
+    let charmcraft = "name: demo\nsummary: s\ndescription: d\n";
+    let output = sim_script(
+        &dir,
+        charmcraft,
+        SCRIPTED_CHARM,
+        &["--json", "--scenario", &scenario],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let model: Value = serde_json::from_slice(&output.stdout).expect("--json prints the model");
+    let log: Vec<&str> = model["log"]
+        .as_array()
+        .expect("log")
+        .iter()
+        .map(|line| line["message"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        log,
+        [
+            "version: tinyproxy 1.11.0",
+            "running",
+            "apt-get update failed: 100",
+            "version: tinyproxy 1.11.0",
+            "stopped",
+            "apt-get update failed: 100",
+        ]
+    );
+    let via: Vec<&str> = model["calls"]
+        .as_array()
+        .expect("calls")
+        .iter()
+        .filter_map(|call| call["via"].as_str())
+        .collect();
+    assert_eq!(
+        via,
+        ["script", "script", "script", "script", "fake", "script"]
+    );
+
+    // --on-host turns the fakes off and says so: `apt-get` is the one on PATH
+    // (here a stand-in in an --extra-path directory); scripted answers still hold.
+    let bin = dir.join("bin");
+    fs::create_dir_all(&bin).expect("create bin");
+    let marker = dir.join("host-apt-get-ran");
+    fs::write(
+        bin.join("apt-get"),
+        format!("#!/bin/sh\ntouch '{}'\n", marker.display()),
+    )
+    .expect("write the stand-in apt-get");
+    fs::set_permissions(
+        bin.join("apt-get"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .expect("chmod apt-get");
+    fs::write(
+        dir.join("scenario.yaml"),
+        "- commands: {tinyproxy -v: {stdout: \"tinyproxy 1.11.0\\n\"}, systemctl: {exit: 3}}\n\
+         - event: install\n",
+    )
+    .expect("write the scenario");
+    let output = sim_script(
+        &dir,
+        charmcraft,
+        SCRIPTED_CHARM,
+        &[
+            "--on-host",
+            "--extra-path",
+            &bin.to_string_lossy(),
+            "--json",
+            "--scenario",
+            &scenario,
+        ],
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("workload commands") && stderr.contains("run on this machine"),
+        "{stderr}"
+    );
+    assert!(marker.is_file(), "the machine's apt-get ran");
+    let model: Value = serde_json::from_slice(&output.stdout).expect("--json prints the model");
+    assert_eq!(model["log"][0]["message"], "version: tinyproxy 1.11.0");
+    assert_eq!(model["log"][1]["message"], "stopped");
 }
 
 /// The service httpbin's layer runs, as the final JSON shows it.
