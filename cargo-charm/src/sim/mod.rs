@@ -219,6 +219,8 @@ struct Sim<'a> {
     /// The scenario's scripted answers so far, and whether the fakes are off.
     script: Script,
     actions_run: u64,
+    /// `--keep`: leave the simulation's directory when done.
+    keep: bool,
     /// Runs each event as `WRAP ./dispatch`.
     wrap: Option<PathBuf>,
     /// Where the containers' Pebble sockets are (`<dir>/<name>/pebble.socket`).
@@ -313,8 +315,6 @@ pub(crate) fn run(args: &SimArgs) -> Result<Outcome, SimError> {
             sim.charm_dir.display(),
             sim.state_path.display()
         ));
-    } else {
-        let _ = fs::remove_dir_all(&sim.root);
     }
     Ok(Outcome { stdout, failure })
 }
@@ -450,6 +450,16 @@ fn build_charm(args: &SimArgs, metadata: &CharmMetadata) -> Result<PathBuf, SimE
     Ok(build::build(&manifest, &bin, &host, profile)?)
 }
 
+/// The simulation's directory goes when the run ends, however it ends, unless
+/// `--keep` asked for it (it holds a copy of this program).
+impl Drop for Sim<'_> {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = fs::remove_dir_all(&self.root);
+        }
+    }
+}
+
 impl<'a> Sim<'a> {
     /// Makes the temporary charm directory, the hook tools and the PATH.
     fn create(
@@ -543,6 +553,7 @@ impl<'a> Sim<'a> {
             machine_root,
             script,
             actions_run: 0,
+            keep: args.keep,
             wrap: args.wrap.clone(),
             containers_dir,
             containers: metadata
