@@ -458,6 +458,49 @@ impl HookContext {
     ///
     /// Handlers usually take [`Config<T>`](crate::Config) instead, which also
     /// reports invalid configuration as the unit's `Blocked` status.
+    ///
+    /// ```
+    /// # use ops_runtime::testing::{Context, State};
+    /// # use ops_runtime::{CharmConfig, CharmError, Event, HookContext, Port, charm};
+    /// #[derive(CharmConfig)]
+    /// #[config(metadata_source = r#"
+    /// name: demo
+    /// config:
+    ///   options:
+    ///     port:
+    ///       type: int
+    ///       default: 8080
+    /// "#)]
+    /// struct DemoConfig {
+    ///     port: u16,
+    /// }
+    ///
+    /// # #[derive(Default)]
+    /// # struct Demo;
+    /// #[charm(metadata_source = r#"
+    /// name: demo
+    /// config:
+    ///   options:
+    ///     port:
+    ///       type: int
+    ///       default: 8080
+    /// "#)]
+    /// impl Demo {
+    ///     #[on(config_changed)]
+    ///     fn configure(&mut self, cx: &mut HookContext) -> Result<(), CharmError> {
+    ///         let config: DemoConfig = cx.load_config()?;
+    ///         cx.open_port(Port::tcp(config.port))?;
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let mut ctx = Context::<Demo>::new();
+    /// let out = ctx.run(Event::ConfigChanged, State::new()).unwrap();
+    /// assert!(out.opened_ports.contains(&Port::tcp(8080)));
+    /// // 70000 is not a `u16`: the handler fails, naming the option.
+    /// let err = ctx.run(Event::ConfigChanged, State::new().with_config("port", 70000));
+    /// assert!(err.unwrap_err().to_string().contains("`port`"));
+    /// ```
     pub fn load_config<T: CharmConfig>(&mut self) -> Result<T, LoadConfigError> {
         Ok(T::from_config(self.config()?)?)
     }
@@ -553,6 +596,23 @@ impl HookContext {
     }
 
     /// Sets the workload version shown by `juju status`.
+    ///
+    /// ```
+    /// # use ops_runtime::testing::{Context, State};
+    /// # use ops_runtime::{Event, HookContext, ModelError, charm};
+    /// # #[derive(Default)]
+    /// # struct Demo;
+    /// #[charm(metadata_source = "name: demo")]
+    /// impl Demo {
+    ///     #[on(install)]
+    ///     fn install(&mut self, cx: &mut HookContext) -> Result<(), ModelError> {
+    ///         cx.set_workload_version("2.4.1")
+    ///     }
+    /// }
+    ///
+    /// let out = Context::<Demo>::new().run(Event::Install, State::new()).unwrap();
+    /// assert_eq!(out.workload_version.as_deref(), Some("2.4.1"));
+    /// ```
     pub fn set_workload_version(&mut self, version: &str) -> Result<(), ModelError> {
         self.tools.application_version_set(version)?;
         Ok(())
@@ -628,6 +688,29 @@ impl HookContext {
 
     /// Marks the running action failed with `message` (`action-fail`). The handler
     /// goes on; returning an error from an action handler does the same.
+    ///
+    /// ```
+    /// # use ops_runtime::testing::{Action, Context, RunError, State};
+    /// # use ops_runtime::{HookContext, ModelError, charm};
+    /// # #[derive(Default)]
+    /// # struct Demo;
+    /// #[charm(metadata_source = "name: demo\nactions:\n  backup: {}\n")]
+    /// impl Demo {
+    ///     #[on(backup_action)]
+    ///     fn backup(&mut self, cx: &mut HookContext) -> Result<(), ModelError> {
+    ///         if !cx.is_leader()? {
+    ///             return cx.action_fail("run the backup on the leader unit");
+    ///         }
+    ///         cx.action_set(&serde_json::json!({"file": "/var/backups/latest.tar"}))
+    ///     }
+    /// }
+    ///
+    /// let err = Context::<Demo>::new()
+    ///     .run_action(Action::new("backup"), State::new().with_leader(false))
+    ///     .unwrap_err();
+    /// let RunError::ActionFailed { message, .. } = err else { panic!("{err}") };
+    /// assert_eq!(message, "run the backup on the leader unit");
+    /// ```
     pub fn action_fail(&mut self, message: &str) -> Result<(), ModelError> {
         self.require_action("action_fail")?;
         self.tools.action_fail(message)?;

@@ -127,6 +127,42 @@ impl HookContext {
 
     /// The one active relation of `endpoint`: `None` when there is none, an error
     /// when there are several (look them up with [`HookContext::relations`]).
+    ///
+    /// Outside a relation's own events, this is how a handler finds it:
+    ///
+    /// ```
+    /// # use ops_runtime::testing::{Context, Relation, State};
+    /// # use ops_runtime::{Bag, Event, HookContext, ModelError, charm};
+    /// # #[derive(Default)]
+    /// # struct Demo;
+    /// #[charm(metadata_source = r#"
+    /// name: demo
+    /// provides:
+    ///   website:
+    ///     interface: http
+    /// config:
+    ///   options:
+    ///     port:
+    ///       type: int
+    ///       default: 8080
+    /// "#)]
+    /// impl Demo {
+    ///     #[on(config_changed)]
+    ///     fn configure(&mut self, cx: &mut HookContext) -> Result<(), ModelError> {
+    ///         let port = cx.config()?.get_int("port").unwrap_or(8080).to_string();
+    ///         if let Some(website) = cx.relation(Self::RELATION_WEBSITE)? {
+    ///             cx.update_relation_data(&website, Bag::Unit, [("port", port)])?;
+    ///         }
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let state = State::new()
+    ///     .with_config("port", 9090)
+    ///     .with_relation(Relation::new("website", 3));
+    /// let out = Context::<Demo>::new().run(Event::ConfigChanged, state).unwrap();
+    /// assert_eq!(out.relation(3).unwrap().local_unit_data["port"], "9090");
+    /// ```
     pub fn relation(&mut self, endpoint: Endpoint) -> Result<Option<RelationRef>, ModelError> {
         let mut relations = self.relations(endpoint)?;
         match relations.len() {

@@ -506,6 +506,36 @@ impl HookContext {
     }
 
     /// Stores new content as a new revision (`secret-set`). Owners only.
+    ///
+    /// ```
+    /// # use ops_runtime::testing::{self, Context, State};
+    /// # use ops_runtime::{HookContext, ModelError, Secret, SecretContent, SecretOwner};
+    /// # use ops_runtime::{SecretRotateEvent, charm};
+    /// # #[derive(Default)]
+    /// # struct Demo;
+    /// #[charm(metadata_source = "name: demo")]
+    /// impl Demo {
+    ///     #[on(secret_rotate)]
+    ///     fn rotate(
+    ///         &mut self,
+    ///         cx: &mut HookContext,
+    ///         event: SecretRotateEvent,
+    ///     ) -> Result<(), ModelError> {
+    ///         let content = SecretContent::new().with("password", "new-password");
+    ///         cx.set_secret_content(&Secret::from(&event.secret), &content)
+    ///     }
+    /// }
+    ///
+    /// let admin = testing::Secret::new(SecretContent::new().with("password", "old-password"))
+    ///     .owned_by(SecretOwner::App)
+    ///     .with_label("admin");
+    /// let event = admin.rotate_event();
+    /// let state = State::new().with_leader(true).with_secret(admin);
+    /// let out = Context::<Demo>::new().run(event, state).unwrap();
+    /// let admin = out.secret_by_label("admin").unwrap();
+    /// assert_eq!(admin.latest_revision(), 2);
+    /// assert_eq!(admin.latest_content().unwrap().get("password"), Some("new-password"));
+    /// ```
     pub fn set_secret_content(
         &mut self,
         secret: &Secret,
