@@ -17,9 +17,12 @@
 //! Run under a hook tool's name (`config-get`, `status-set`, ...; `sim` makes such
 //! symlinks), the program is that hook tool of the simulated model.
 //!
-//! Progress and diagnostics go to stderr; `pack` prints the paths of the files it wrote
-//! on stdout. Exit codes: 0 on success, 1 when the command fails (such as invalid
-//! metadata or a charm that fails the check), 2 for a mistake in the command line.
+//! The command line follows cargo's conventions (see [`args`]): `-q`, `-v` and
+//! `--color` anywhere, `--manifest-path` instead of DIR. Status lines (`Building`,
+//! `Packing`, in cargo's style, see [`progress`]) and diagnostics go to stderr; `pack`
+//! prints the paths of the files it wrote on stdout. Exit codes: 0 on success, 1 when the
+//! command fails (such as invalid metadata or a charm that fails the check), 2 for a
+//! mistake in the command line.
 
 #![forbid(unsafe_code)]
 
@@ -39,23 +42,29 @@ use std::process::ExitCode;
 
 use args::Command;
 
-/// The exit code for a mistake in the command line, as most Unix tools use.
+/// The exit code for a mistake in the command line, as clap and most Unix tools use.
 const USAGE_ERROR: u8 = 2;
 
+/// Runs the hook tool this program was invoked as, or the command on its command line.
 fn main() -> ExitCode {
     if let Some(tool) = sim::tools::invoked_as() {
         return sim::tools::main(tool, std::env::args_os().skip(1));
     }
-    let command = match args::parse(std::env::args_os().skip(1)) {
-        Ok(command) => command,
+    let invocation = match args::parse(std::env::args_os()) {
+        Ok(invocation) => invocation,
+        // Help and version (exit code 0) or a mistake (2, with a suggestion when clap
+        // has one); a closed pipe is nobody's concern.
         Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::from(USAGE_ERROR);
+            let _ = error.print();
+            return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(USAGE_ERROR));
         }
     };
-    match command {
-        Command::Help(topic) => print(topic.map_or(args::HELP, args::Topic::help)),
-        Command::Version => print(&format!("cargo-charm {}\n", env!("CARGO_PKG_VERSION"))),
+    progress::init(invocation.color, invocation.quiet);
+    match invocation.command {
+        Command::Help => match args::print_help(invocation.color) {
+            Err(error) if error.kind() != io::ErrorKind::BrokenPipe => fail(&error),
+            _ => ExitCode::SUCCESS,
+        },
         Command::Metadata { dir } => metadata::run(&dir),
         Command::Init(args) => finish(init::run(&args)),
         Command::Pack(args) => match pack::run(&args) {
@@ -94,8 +103,9 @@ fn finish<E: std::error::Error>(result: Result<(), E>) -> ExitCode {
     }
 }
 
+/// Prints `error: ...` on stderr and returns exit code 1.
 fn fail(error: &dyn std::error::Error) -> ExitCode {
-    eprintln!("error: {error}");
+    progress::error(&error.to_string());
     ExitCode::FAILURE
 }
 
@@ -105,7 +115,7 @@ fn print(text: &str) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: cannot write to stdout: {error}");
+            progress::error(&format!("cannot write to stdout: {error}"));
             ExitCode::FAILURE
         }
     }

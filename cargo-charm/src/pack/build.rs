@@ -256,7 +256,9 @@ fn list(names: &[&str]) -> String {
 }
 
 /// Builds `bin` of the package at `manifest` and returns the binary's path. cargo's
-/// progress and diagnostics go to stderr as usual.
+/// progress bar, `Compiling` lines and diagnostics go to stderr as usual, coloured as
+/// ours are (`--color`) and silenced by `-q` (`--quiet`). A status line then gives the
+/// binary's size and path (cargo's own `Finished` line has just said how long it took).
 pub(crate) fn build(
     manifest: &Path,
     bin: &str,
@@ -277,6 +279,11 @@ pub(crate) fn build(
     ];
     if target.pass_to_cargo {
         args.extend(["--target", &target.triple]);
+    }
+    let settings = progress::settings();
+    args.extend(["--color", if settings.color { "always" } else { "never" }]);
+    if settings.quiet {
+        args.push("--quiet");
     }
     let command_line = format!("cargo {}", args.join(" "));
     let program = cargo();
@@ -320,7 +327,26 @@ pub(crate) fn build(
             detail: String::new(),
         });
     }
-    executable.ok_or_else(|| BuildError::NoArtifact(bin.to_owned()))
+    let executable = executable.ok_or_else(|| BuildError::NoArtifact(bin.to_owned()))?;
+    let size = std::fs::metadata(&executable).map_or(String::new(), |metadata| {
+        format!(", {}", human_size(metadata.len()))
+    });
+    progress::status(
+        "Built",
+        &format!("binary `{bin}`{size}: {}", executable.display()),
+    );
+    Ok(executable)
+}
+
+/// `bytes` in kB or MB (powers of 1000), with one decimal, as a status line shows it.
+fn human_size(bytes: u64) -> String {
+    // Exact below 2^53 bytes, far more than any binary.
+    let bytes = bytes as f64;
+    if bytes >= 1e6 {
+        format!("{:.1} MB", bytes / 1e6)
+    } else {
+        format!("{:.1} kB", bytes / 1e3)
+    }
 }
 
 #[cfg(test)]
@@ -335,5 +361,11 @@ mod tests {
         assert_eq!(juju_arch("s390x-unknown-linux-gnu"), Some("s390x"));
         assert_eq!(juju_arch("riscv64gc-unknown-linux-gnu"), Some("riscv64"));
         assert_eq!(juju_arch("i686-unknown-linux-gnu"), None);
+    }
+
+    #[test]
+    fn sizes_in_status_lines() {
+        assert_eq!(human_size(512), "0.5 kB");
+        assert_eq!(human_size(4_321_000), "4.3 MB");
     }
 }
