@@ -83,16 +83,25 @@ pub fn param<T: DeserializeOwned>(
     if let (Some(allowed), serde_json::Value::String(s)) = (allowed, value)
         && !allowed.contains(&s.as_str())
     {
+        // Parameters often hold passwords: errors describe the value, never quote it.
         return Err(InvalidParam {
             param: name.to_owned(),
-            problem: format!("is `{s}`, expected one of: {}", allowed.join(", ")),
+            problem: format!(
+                "is {}, not one of the allowed values: {}",
+                crate::redact::describe_value(value),
+                allowed.join(", ")
+            ),
         });
     }
     serde_json::from_value(value.clone())
         .map(Some)
         .map_err(|e| InvalidParam {
             param: name.to_owned(),
-            problem: format!("has an invalid value `{value}`: {e}"),
+            problem: format!(
+                "has an invalid value ({}): {}",
+                crate::redact::describe_value(value),
+                crate::redact::conversion_problem(&e.to_string())
+            ),
         })
 }
 

@@ -96,8 +96,16 @@ impl BagValue<'_> {
         }
     }
 
+    /// The error for this key. Databags carry credentials in many interfaces, so
+    /// the message says what was expected and how long the value is, never the
+    /// value itself (serde's messages quote it).
     fn error(&self, e: impl fmt::Display) -> ValueError {
-        de::Error::custom(format_args!("key `{}`: {e}", self.key))
+        de::Error::custom(format_args!(
+            "key `{}` ({}): {}",
+            self.key,
+            crate::redact::describe_text(self.raw),
+            crate::redact::conversion_problem(&e.to_string())
+        ))
     }
 
     fn forward<'de, V: Visitor<'de>>(
@@ -264,11 +272,8 @@ mod tests {
             ("mode", "primary"),
         ]);
         let err = from_databag::<Db>(&stored).unwrap_err();
-        assert!(
-            err.0
-                .starts_with("key `port`: invalid type: string \"many\""),
-            "{err}"
-        );
+        // The value is described, never quoted: databags carry credentials.
+        assert_eq!(err.0, "key `port` (a string of 4 characters): expected u16");
         let err = from_databag::<Db>(&bag(&[("host", "h")])).unwrap_err();
         assert_eq!(err.0, "missing field `port`");
     }

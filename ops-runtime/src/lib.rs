@@ -20,6 +20,7 @@ mod model;
 #[cfg(feature = "pebble")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pebble")))]
 pub mod pebble;
+mod redact;
 mod relation;
 mod secret;
 pub mod state;

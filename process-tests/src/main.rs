@@ -11,6 +11,23 @@ use ops_runtime::*;
 #[derive(Default)]
 struct Probe;
 
+/// The params of the `login` action.
+#[derive(Debug, CharmAction)]
+#[action(name = "login")]
+struct Login {
+    /// A password.
+    password: Option<String>,
+    /// A number.
+    level: Option<i64>,
+}
+
+/// What the probe reads of the `db` relation's remote application, typed.
+#[derive(Debug, serde::Deserialize)]
+struct DbData {
+    /// The database's port.
+    port: u16,
+}
+
 fn db() -> RelationRef {
     RelationRef::new("db", 1)
 }
@@ -33,6 +50,14 @@ impl Probe {
                 let app_bag = cx.relation_data(&db(), &Member::LocalApp)?;
                 let model = cx.relation_model_uuid(&db())?;
                 format!("{ids:?} {units:?} {app:?} {unit_bag:?} {app_bag:?} {model}")
+            }
+            "relation-typed" => {
+                let data: DbData = cx.load_relation_data(&db(), &Member::RemoteApp)?;
+                format!("port {}", data.port)
+            }
+            "cloud-spec" => {
+                let spec = cx.cloud_spec()?;
+                spec.kind.to_string()
             }
             "relation-set" => {
                 cx.update_relation_data(
@@ -161,6 +186,16 @@ impl Probe {
             _ => return Ok(()),
         };
         log::info!("{report}");
+        Ok(())
+    }
+
+    #[on(login_action)]
+    fn login(&mut self, params: Params<Login>) -> Result<(), CharmError> {
+        log::info!(
+            "login with a password: {}, level {:?}",
+            params.password.is_some(),
+            params.level
+        );
         Ok(())
     }
 

@@ -111,13 +111,15 @@ pub enum HookToolError {
         stderr: String,
     },
     /// The tool succeeded but its output is not what Juju documents.
-    #[error("hook tool `{tool}` printed output that cannot be read: {reason}: `{output}`")]
+    #[error("hook tool `{tool}` printed output that cannot be read: {reason}; {output}")]
     BadOutput {
         /// The tool.
         tool: &'static str,
         /// What was wrong with it.
         reason: String,
-        /// The output, cut to a readable length.
+        /// What it printed, cut to a readable length; for a tool whose output may
+        /// hold secrets (`secret-get`, `action-get`, `relation-get`, `config-get`,
+        /// `credential-get`, `state-get`), only its size.
         output: String,
     },
     /// The in-memory backend refused a call that Juju would refuse too.

@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use super::{ConfigMap, Databag, HookToolError, HookTools, LogLevel, StatusTarget};
 use crate::event::RelationRef;
 use crate::model::{AddressKind, CloudSpec, GoalState, Network, Port, StorageInfo};
+use crate::redact;
 use crate::secret::{
     Revision, RotatePolicy, SecretContent, SecretInfo, SecretLookup, SecretOptions, SecretOwner,
 };
@@ -79,10 +80,10 @@ impl ProcessHookTools {
                 stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
             });
         }
-        String::from_utf8(output.stdout).map_err(|e| HookToolError::BadOutput {
-            tool,
-            reason: "not UTF-8".into(),
-            output: excerpt(&String::from_utf8_lossy(e.as_bytes())),
+        String::from_utf8(output.stdout).map_err(|e| {
+            let at = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes());
+            unreadable(tool, format!("not UTF-8 (at byte {at})"), &text)
         })
     }
 
@@ -101,18 +102,37 @@ pub(crate) fn parse_json<T: DeserializeOwned>(
     tool: &'static str,
     out: &str,
 ) -> Result<T, HookToolError> {
-    serde_json::from_str(out).map_err(|e| HookToolError::BadOutput {
-        tool,
-        reason: e.to_string(),
-        output: excerpt(out),
+    serde_json::from_str(out).map_err(|e| {
+        let reason = if redact::is_sensitive_tool(tool) {
+            redact::json_problem(&e)
+        } else {
+            e.to_string()
+        };
+        unreadable(tool, reason, out)
     })
 }
 
-fn excerpt(text: &str) -> String {
+/// The error for output of `tool` that cannot be read. The output is quoted (its
+/// start) only for tools whose output holds no secrets.
+fn unreadable(tool: &'static str, reason: String, out: &str) -> HookToolError {
     const MAX: usize = 200;
-    match text.char_indices().nth(MAX) {
-        Some((at, _)) => format!("{}...", &text[..at]),
-        None => text.to_owned(),
+    let output = if out.is_empty() {
+        "it printed nothing".to_owned()
+    } else if redact::is_sensitive_tool(tool) {
+        format!(
+            "its output ({}) is not shown, as it may hold secrets",
+            redact::describe_text(out)
+        )
+    } else {
+        match out.char_indices().nth(MAX) {
+            Some((at, _)) => format!("it printed `{}...`", &out[..at]),
+            None => format!("it printed `{out}`"),
+        }
+    };
+    HookToolError::BadOutput {
+        tool,
+        reason,
+        output,
     }
 }
 
@@ -132,11 +152,8 @@ struct AppStatusJson {
 }
 
 fn status_info(tool: &'static str, json: StatusJson) -> Result<StatusInfo, HookToolError> {
-    let kind = StatusKind::from_name(&json.status).ok_or_else(|| HookToolError::BadOutput {
-        tool,
-        reason: "unknown status name".into(),
-        output: json.status.clone(),
-    })?;
+    let kind = StatusKind::from_name(&json.status)
+        .ok_or_else(|| unreadable(tool, "unknown status name".into(), &json.status))?;
     Ok(StatusInfo {
         kind,
         message: json.message,
@@ -247,11 +264,7 @@ impl HookTools for ProcessHookTools {
                 id.rsplit(':')
                     .next()
                     .and_then(|n| n.parse().ok())
-                    .ok_or_else(|| HookToolError::BadOutput {
-                        tool: TOOL,
-                        reason: "expected relation ids like `db:1`".into(),
-                        output: id.clone(),
-                    })
+                    .ok_or_else(|| unreadable(TOOL, "expected relation ids like `db:1`".into(), id))
             })
             .collect()
     }
@@ -302,7 +315,7 @@ impl HookTools for ProcessHookTools {
         let input = serde_json::to_vec(changes).map_err(|e| HookToolError::BadOutput {
             tool: TOOL,
             reason: format!("cannot encode the databag: {e}"),
-            output: String::new(),
+            output: "the tool was not run".into(),
         })?;
         self.run(TOOL, &args, Some(&input))?;
         Ok(())
@@ -323,11 +336,7 @@ impl HookTools for ProcessHookTools {
         let out = self.run(TOOL, &args, None)?;
         let id = out.trim();
         if id.is_empty() {
-            return Err(HookToolError::BadOutput {
-                tool: TOOL,
-                reason: "expected the new secret's id".into(),
-                output: String::new(),
-            });
+            return Err(unreadable(TOOL, "expected the new secret's id".into(), ""));
         }
         Ok(id.to_owned())
     }
@@ -361,11 +370,7 @@ impl HookTools for ProcessHookTools {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let map: BTreeMap<String, SecretInfoJson> = self.run_json(TOOL, &args)?;
         let Some((id, info)) = map.into_iter().next() else {
-            return Err(HookToolError::BadOutput {
-                tool: TOOL,
-                reason: "expected one secret".into(),
-                output: "{}".into(),
-            });
+            return Err(unreadable(TOOL, "expected one secret".into(), "{}"));
         };
         Ok(SecretInfo {
             id,
@@ -463,11 +468,11 @@ impl HookTools for ProcessHookTools {
         let out = self.run("resource-get", &[name], None)?;
         let path = out.trim();
         if path.is_empty() {
-            return Err(HookToolError::BadOutput {
-                tool: "resource-get",
-                reason: "expected the resource's path".into(),
-                output: String::new(),
-            });
+            return Err(unreadable(
+                "resource-get",
+                "expected the resource's path".into(),
+                "",
+            ));
         }
         Ok(path.into())
     }
@@ -502,13 +507,7 @@ impl HookTools for ProcessHookTools {
         ports
             .unwrap_or_default()
             .iter()
-            .map(|p| {
-                p.parse().map_err(|reason| HookToolError::BadOutput {
-                    tool: TOOL,
-                    reason,
-                    output: p.clone(),
-                })
-            })
+            .map(|p| p.parse().map_err(|reason| unreadable(TOOL, reason, p)))
             .collect()
     }
 
@@ -547,7 +546,7 @@ impl HookTools for ProcessHookTools {
             HookToolError::BadOutput {
                 tool: TOOL,
                 reason: format!("cannot encode the state: {e}"),
-                output: String::new(),
+                output: "the tool was not run".into(),
             }
         })?;
         self.run(TOOL, &["--file", "-"], Some(&input))?;
@@ -789,6 +788,31 @@ mod tests {
             }
         ));
         assert!(err.to_string().contains("`yes please`"));
+    }
+
+    #[test]
+    fn output_that_may_hold_secrets_is_never_quoted() {
+        const CANARY: &str = "hunter2-canary";
+        for tool in [
+            "secret-get",
+            "action-get",
+            "relation-get",
+            "config-get",
+            "state-get",
+        ] {
+            for out in [
+                format!("{{\"password\": \"{CANARY}"),
+                format!("{{\"password\": {CANARY}}}"),
+                format!("[\"{CANARY}\"]"),
+            ] {
+                let err = parse_json::<std::collections::BTreeMap<String, String>>(tool, &out)
+                    .unwrap_err();
+                for text in [err.to_string(), format!("{err:?}")] {
+                    assert!(!text.contains(CANARY), "{tool}: {text}");
+                    assert!(text.contains(tool), "{text}");
+                }
+            }
+        }
     }
 
     #[cfg(feature = "pebble")]

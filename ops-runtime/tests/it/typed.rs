@@ -227,8 +227,10 @@ fn invalid_params_fail_the_action_with_every_problem() {
     };
     assert_eq!(
         message,
-        "Error in action parameters: parameter `compression` has an invalid value `\"lz4\"`: unknown variant `lz4`, expected `gzip` or `zstd`; \
-         parameter `level` has an invalid value `900`: invalid value: integer `900`, expected u8"
+        // Parameters often hold passwords: a string is described, never quoted.
+        "Error in action parameters: parameter `compression` has an invalid value (a string of \
+         3 characters): expected `gzip` or `zstd`; parameter `level` has an invalid value \
+         (900): expected u8"
     );
 }
 

@@ -89,12 +89,13 @@ const TOOLS: &[&str] = &[
     "pod-spec-set",
 ];
 
-struct Juju {
+/// A fake Juju: recording hook tools on `PATH` and their canned answers.
+pub(crate) struct Juju {
     dir: PathBuf,
 }
 
 impl Juju {
-    fn new(name: &str) -> Self {
+    pub(crate) fn new(name: &str) -> Self {
         let dir = std::env::temp_dir().join(format!("ops-process-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(dir.join("bin")).unwrap();
@@ -111,7 +112,7 @@ impl Juju {
     }
 
     /// What `tool` prints.
-    fn respond(&self, tool: &str, output: &str) -> &Self {
+    pub(crate) fn respond(&self, tool: &str, output: &str) -> &Self {
         fs::write(self.dir.join("responses").join(tool), output).unwrap();
         self
     }
@@ -135,29 +136,48 @@ impl Juju {
     /// and every call recorded.
     fn dispatch(&self, hook: &str, scenario: &str) -> (i32, Vec<Vec<String>>) {
         self.respond("config-get", &format!(r#"{{"scenario": "{scenario}"}}"#));
-        let status = Command::new(env!("CARGO_BIN_EXE_process-tests"))
+        let (code, calls, _) = self.exec(&format!("hooks/{hook}"), &[("JUJU_HOOK_NAME", hook)]);
+        (code, calls)
+    }
+
+    /// Runs the charm as Juju would for `dispatch_path` (`hooks/install`,
+    /// `actions/login`), with `env` beside the common `JUJU_*` variables; returns the
+    /// exit code, every call recorded, and what the charm printed (stdout, then
+    /// stderr), which is also passed on to the test's stderr.
+    pub(crate) fn exec(
+        &self,
+        dispatch_path: &str,
+        env: &[(&str, &str)],
+    ) -> (i32, Vec<Vec<String>>, String) {
+        let output = Command::new(env!("CARGO_BIN_EXE_process-tests"))
             .env_clear()
             .env(
                 "PATH",
                 format!("{}:/usr/bin:/bin", self.dir.join("bin").display()),
             )
             .env("FAKE_JUJU", &self.dir)
-            .env("JUJU_DISPATCH_PATH", format!("hooks/{hook}"))
-            .env("JUJU_HOOK_NAME", hook)
+            .env("JUJU_DISPATCH_PATH", dispatch_path)
             .env("JUJU_UNIT_NAME", "probe/0")
             .env("JUJU_MODEL_NAME", "test")
             .env("JUJU_MODEL_UUID", "6f1a3e2c-0c1d-4f3b-9a57-1b9e6c2d7e10")
             .env("JUJU_VERSION", "3.6.4")
             .env("JUJU_CHARM_DIR", &self.dir)
-            .status()
+            .envs(env.iter().copied())
+            .output()
             .unwrap();
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        eprint!("{printed}");
         let text = fs::read_to_string(self.dir.join("calls")).unwrap_or_default();
         let _ = fs::remove_file(self.dir.join("calls"));
         let calls = text
             .lines()
             .map(|l| l.split('\t').map(str::to_owned).collect())
             .collect();
-        (status.code().unwrap_or(-1), calls)
+        (output.status.code().unwrap_or(-1), calls, printed)
     }
 
     /// Runs `hook` (with scenario `none`); returns the exit code and every call.

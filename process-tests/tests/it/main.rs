@@ -2,4 +2,5 @@
 //! each separate `tests/*.rs` would be another link of the whole dependency graph.
 
 mod hook_tools;
+mod no_secret_in_logs;
 mod state_fault_injection;
