@@ -20,7 +20,7 @@ fn workspace() -> PathBuf {
 }
 
 fn cargo_charm(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cargo-charm"))
+    crate::cargo_charm_command()
         .args(args)
         .output()
         .expect("run cargo-charm")
@@ -68,6 +68,7 @@ fn cargo(project: &Path, args: &[&str]) -> String {
         .current_dir(project)
         .env("CARGO_TARGET_DIR", workspace().join("target/init-tests"))
         .env("CARGO_NET_OFFLINE", "true")
+        .env_remove("CARGO_TERM_COLOR")
         .output()
         .unwrap_or_else(|error| panic!("run cargo {args:?}: {error}"));
     let stdout = text(&output.stdout);
@@ -94,7 +95,7 @@ fn check_project(project: &Path) -> String {
 /// Runs `cargo charm sim --json` on `project` (offline, in the tests' target
 /// directory) and returns the final model.
 fn sim(project: &Path) -> serde_json::Value {
-    let output = Command::new(env!("CARGO_BIN_EXE_cargo-charm"))
+    let output = crate::cargo_charm_command()
         .args(["sim", "--json"])
         .arg(project)
         .env("CARGO_TARGET_DIR", workspace().join("target/init-tests"))

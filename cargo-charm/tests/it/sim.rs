@@ -33,7 +33,7 @@ fn sim(args: &[&str]) -> Output {
 }
 
 fn sim_charm(charm: &str, setup: &[&str], args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cargo-charm"))
+    crate::cargo_charm_command()
         .arg("sim")
         .arg(charm)
         .args(setup)
@@ -329,7 +329,7 @@ fn sim_script(dir: &Path, charmcraft: &str, dispatch: &str, args: &[&str]) -> Ou
     fs::write(charm.join("charmcraft.yaml"), charmcraft).expect("write charmcraft.yaml");
     let script = dir.join("dispatch");
     fs::write(&script, dispatch).expect("write the script charm");
-    Command::new(env!("CARGO_BIN_EXE_cargo-charm"))
+    crate::cargo_charm_command()
         .arg("sim")
         .arg(&charm)
         .arg("--prebuilt")

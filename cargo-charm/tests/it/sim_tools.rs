@@ -223,7 +223,7 @@ fn scenario_secret_and_storage_steps_dispatch_their_events() {
          - storage-detaching: data/0\n",
     )
     .expect("write the scenario");
-    let output = Command::new(env!("CARGO_BIN_EXE_cargo-charm"))
+    let output = crate::cargo_charm_command()
         .arg("sim")
         .arg(&charm)
         .arg("--prebuilt")
@@ -332,7 +332,7 @@ fn resources_and_trust_come_from_the_command_line() {
     let scenario = dir.join("scenario.yaml");
     fs::write(&scenario, "- event: install\n").expect("write the scenario");
     let run = |extra: &[&std::ffi::OsStr]| {
-        let output = Command::new(env!("CARGO_BIN_EXE_cargo-charm"))
+        let output = crate::cargo_charm_command()
             .arg("sim")
             .arg(&charm)
             .arg("--prebuilt")
