@@ -103,6 +103,56 @@ pub enum MetadataError {
         hint: String,
     },
 
+    /// A metadata file is a FIFO, a device, a socket or a directory: reading it could
+    /// block forever or never end.
+    #[error(
+        "`{}` is {what}, not a regular file; metadata must be a plain file: replace it with \
+         one",
+        path.display()
+    )]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+        /// What it is instead: "a FIFO", "a directory", ...
+        what: &'static str,
+    },
+
+    /// A metadata file holds only a path, the way a symbolic link checked out as a plain
+    /// file does, and the path leads out of the charm's directory. Such links are followed
+    /// only to files inside it.
+    #[error(
+        "`{}` holds only the path `{target}`, as a symbolic link checked out as a plain file \
+         does, but that path leads out of the charm's directory `{}`; links are followed only \
+         to files inside it: replace `{}` with the file it names",
+        path.display(),
+        dir.display(),
+        path.display()
+    )]
+    LinkOutside {
+        /// The file holding the path.
+        path: PathBuf,
+        /// The path it holds.
+        target: String,
+        /// The charm's directory.
+        dir: PathBuf,
+    },
+
+    /// A file is beyond one of the [limits](crate::limits) that keep loading fast on
+    /// hostile input: too large, nested too deeply, with too long a key, or expanding
+    /// too much through aliases.
+    #[error("{location}: {message}; {hint}")]
+    Limit {
+        /// The file, and where in it the limit was met (line 1, column 1 for the file
+        /// size).
+        location: Location,
+        /// Which limit.
+        limit: crate::limits::Limit,
+        /// What goes past the limit.
+        message: String,
+        /// What to do about it.
+        hint: String,
+    },
+
     /// A known key has a value of the wrong type or shape, a required key is missing, or
     /// the files contradict each other.
     #[error("{location}: {message}; {hint}")]
@@ -121,11 +171,26 @@ pub enum MetadataError {
 }
 
 impl MetadataError {
+    /// The error for a file beyond `limit`, met at `location`.
+    pub(crate) fn limit(location: Location, limit: crate::limits::Limit) -> Self {
+        Self::Limit {
+            message: limit.message(&location.file),
+            hint: limit.hint().to_owned(),
+            location,
+            limit,
+        }
+    }
+
     /// Where in which file the problem was found, if it is in a file.
     pub fn location(&self) -> Option<&Location> {
         match self {
-            Self::Yaml { location, .. } | Self::Invalid { location, .. } => Some(location),
-            Self::NotFound { .. } | Self::Io { .. } => None,
+            Self::Yaml { location, .. }
+            | Self::Invalid { location, .. }
+            | Self::Limit { location, .. } => Some(location),
+            Self::NotFound { .. }
+            | Self::Io { .. }
+            | Self::NotAFile { .. }
+            | Self::LinkOutside { .. } => None,
         }
     }
 
@@ -133,7 +198,12 @@ impl MetadataError {
     pub fn key_path(&self) -> Option<&str> {
         match self {
             Self::Invalid { key_path, .. } => Some(key_path),
-            Self::NotFound { .. } | Self::Io { .. } | Self::Yaml { .. } => None,
+            Self::NotFound { .. }
+            | Self::Io { .. }
+            | Self::Yaml { .. }
+            | Self::NotAFile { .. }
+            | Self::LinkOutside { .. }
+            | Self::Limit { .. } => None,
         }
     }
 }

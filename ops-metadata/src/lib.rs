@@ -71,6 +71,38 @@
 //! Key paths always name the merged model: an option in `config.yaml` is at
 //! `config.options.<name>`, a param in `actions.yaml` at `actions.<action>.params.<param>`,
 //! and their locations name the file they were written in.
+//!
+//! # Keys written twice
+//!
+//! By default a key written twice in one mapping is an error (`the key `summary` is
+//! written twice`), as charmcraft has it; the `#[charm]` macros keep this for a charm's
+//! own metadata. Juju, though, deploys such charms and keeps the last value, and real
+//! charms ship them (most often an `actions.yaml` that defines an action twice). Tools
+//! that read other people's charms load them with [`LoadOptions`] and
+//! [`DuplicateKeys::LastWins`]: the last value wins, and a [`Warning`] names the key.
+//!
+//! # Limits
+//!
+//! The loader is fast and small on any input, including a hostile `.charm` given to
+//! `cargo charm check`. Each file is held to the [`limits`]:
+//!
+//! | limit | value | past it |
+//! |---|---|---|
+//! | file size | [`MAX_FILE_SIZE`](limits::MAX_FILE_SIZE): 1 MiB | refused before parsing |
+//! | nesting of lists and mappings | [`MAX_DEPTH`](limits::MAX_DEPTH): 64 levels | refused before parsing, by a linear scan |
+//! | length of a key | [`MAX_KEY_LENGTH`](limits::MAX_KEY_LENGTH): 1 KiB | refused while parsing |
+//! | size once aliases are expanded | [`MAX_EXPANDED_SIZE`](limits::MAX_EXPANDED_SIZE): 4 Mi values and bytes | refused while parsing |
+//!
+//! Past a limit, loading fails with [`MetadataError::Limit`], which names the file, the
+//! line and column where the limit was met, and the limit. Real metadata is far below
+//! each: across 32 real charms, the largest file is 30 KB, the deepest nesting 6 levels,
+//! the longest key 44 bytes. [`LoadOptions::read_yaml`] reads any other YAML document of a
+//! charm (such as `manifest.yaml`) within the same limits.
+//!
+//! Files are read only if they are regular files (or symbolic links to one): a FIFO or a
+//! device named `charmcraft.yaml` is [`MetadataError::NotAFile`], not a hang. A
+//! `charmcraft.yaml` holding only a file name (a symbolic link that git checked out as a
+//! plain file) is followed only to a file inside the charm's directory.
 
 #![forbid(unsafe_code)]
 
@@ -79,10 +111,12 @@ mod config;
 mod decode;
 mod error;
 mod keyword;
+pub mod limits;
 mod model;
 mod position;
 mod source;
 pub mod suggest;
+mod yaml;
 
 pub use action::{Action, ActionParam, ParamType};
 pub use config::{ConfigOption, ConfigType, ConfigValue};
@@ -92,4 +126,5 @@ pub use model::{
     ExtraBinding, Links, Mount, Platform, Relation, RelationRole, RelationScope, Resource,
     ResourceKind, Storage, StorageKind, StorageRange, VersionConstraint, VersionOp,
 };
-pub use source::{SourceFile, SourceKind};
+pub use source::{LoadOptions, SourceFile, SourceKind};
+pub use yaml::DuplicateKeys;

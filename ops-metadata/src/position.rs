@@ -9,9 +9,16 @@
 //! nearest enclosing key that was.
 //!
 //! Paths join their segments with `.`: `requires.db.interface`, `containers.app.mounts.0`.
+//!
+//! The scan stays linear on hostile input: it records nothing nested deeper than
+//! [`MAX_DEPTH`](crate::limits::MAX_DEPTH) levels and no path longer than [`MAX_PATH`]
+//! bytes (lookups then fall back to the nearest ancestor recorded).
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry::{Occupied, Vacant};
+
+/// The longest key path recorded, in bytes; real paths are under 100.
+const MAX_PATH: usize = 256;
 
 /// A 1-based line and column (counted in characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +41,7 @@ struct Entry {
 pub(crate) struct PositionIndex {
     entries: HashMap<String, Entry>,
     /// Keys written a second time in the same mapping, at the second occurrence.
-    duplicates: Vec<(String, Pos)>,
+    duplicates: HashMap<String, Pos>,
     /// The line of a second `---` document marker, if any.
     second_document: Option<usize>,
 }
@@ -73,10 +80,7 @@ impl PositionIndex {
 
     /// The second occurrence of the key at `path`, if it was written twice in one mapping.
     pub(crate) fn duplicate(&self, path: &str) -> Option<Pos> {
-        self.duplicates
-            .iter()
-            .find(|(duplicate, _)| duplicate == path)
-            .map(|(_, pos)| *pos)
+        self.duplicates.get(path).copied()
     }
 
     /// The line of the second document marker (`---`) if the text holds several documents.
@@ -177,14 +181,15 @@ impl Scanner {
                 }
                 _ => 0,
             };
-            self.stack.push(Frame {
+            self.push(Frame {
                 indent: column,
                 segment: Segment::Item(index),
             });
             self.record(number, column, None);
             item_column = Some(column);
             let trimmed = after.trim_start_matches([' ', '\t']);
-            column += 1 + after.chars().count() - trimmed.chars().count();
+            // Only ASCII blanks were trimmed: bytes are characters.
+            column += 1 + after.len() - trimmed.len();
             rest = trimmed;
         }
         if rest.is_empty() || rest.starts_with('#') {
@@ -192,7 +197,7 @@ impl Scanner {
         }
         if let Some((key, value)) = split_key(rest) {
             self.stack.retain(|frame| frame.indent < column);
-            self.stack.push(Frame {
+            self.push(Frame {
                 indent: column,
                 segment: Segment::Key(key),
             });
@@ -201,7 +206,9 @@ impl Scanner {
             self.record(number, column, raw);
         } else if let Some(item) = item_column {
             // A scalar, block scalar or flow collection as a sequence item.
-            if let Some(raw) = self.value(rest, item) {
+            if let Some(raw) = self.value(rest, item)
+                && self.path_len() <= MAX_PATH
+            {
                 let path = self.path();
                 if let Some(entry) = self.index.entries.get_mut(&path) {
                     entry.raw = Some(raw);
@@ -261,18 +268,46 @@ impl Scanner {
         path
     }
 
+    /// Opens a level, unless the stack is already deeper than anything recorded (which
+    /// keeps each line's work bounded).
+    fn push(&mut self, frame: Frame) {
+        if self.stack.len() <= 2 * crate::limits::MAX_DEPTH {
+            self.stack.push(frame);
+        }
+    }
+
     fn record(&mut self, line: usize, column: usize, raw: Option<String>) {
+        if self.stack.len() > crate::limits::MAX_DEPTH || self.path_len() > MAX_PATH {
+            return;
+        }
         let path = self.path();
         let pos = Pos {
             line,
             column: column + 1,
         };
         match self.index.entries.entry(path) {
-            Occupied(entry) => self.index.duplicates.push((entry.key().clone(), pos)),
+            Occupied(entry) => {
+                let path = entry.key().clone();
+                self.index.duplicates.entry(path).or_insert(pos);
+            }
             Vacant(entry) => {
                 entry.insert(Entry { pos, raw });
             }
         }
+    }
+
+    /// The length of [`path`](Self::path), without building it.
+    fn path_len(&self) -> usize {
+        let dots = self.stack.len().saturating_sub(1);
+        self.stack
+            .iter()
+            .map(|frame| match &frame.segment {
+                Segment::Key(key) => key.len(),
+                // An index has at most 20 digits; counting 20 is enough for a bound.
+                Segment::Item(_) => 20,
+            })
+            .sum::<usize>()
+            + dots
     }
 }
 

@@ -227,7 +227,7 @@ impl<'p> Decoder<'p> {
         known: &[&str],
         extra: &mut IndexMap<String, Json>,
     ) {
-        let message = match suggest::did_you_mean(key, known.iter().copied()) {
+        let message = match suggestion(key, known) {
             Some(suggestion) => format!("unknown key `{path}`; did you mean `{suggestion}`?"),
             None => format!("unknown key `{path}`; check its spelling or remove it"),
         };
@@ -237,7 +237,7 @@ impl<'p> Decoder<'p> {
 
     /// Warns about the unknown key at `path`, which is dropped.
     fn ignored(&mut self, path: &KeyPath, key: &str, known: &[&str]) {
-        let message = match suggest::did_you_mean(key, known.iter().copied()) {
+        let message = match suggestion(key, known) {
             Some(suggestion) => {
                 format!("unknown key `{path}` is ignored; did you mean `{suggestion}`?")
             }
@@ -567,6 +567,16 @@ impl<'p> Decoder<'p> {
         }
         Ok(())
     }
+}
+
+/// The known key `key` is likely a typo of. A key far longer than any known one is no
+/// typo, and comparing it would cost time in proportion to its length times theirs.
+fn suggestion<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
+    const LONGEST_TYPO: usize = 64;
+    if key.len() > LONGEST_TYPO {
+        return None;
+    }
+    suggest::did_you_mean(key, known.iter().copied())
 }
 
 /// "Did you mean" for a reference to an undeclared name, else where to declare it.

@@ -301,9 +301,22 @@ fn missing_directory_and_unreadable_files() {
     );
     assert_eq!(error.location(), None);
 
-    // A directory where a file should be cannot be read.
-    let dir = scratch_dir("unreadable");
+    // A directory where a file should be is not read.
+    let dir = scratch_dir("directory");
     fs::create_dir(dir.join("charmcraft.yaml")).expect("create a directory");
+    let error = CharmMetadata::load_dir(&dir).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "`{}` is a directory, not a regular file; metadata must be a plain file: replace it \
+             with one",
+            dir.join("charmcraft.yaml").display()
+        )
+    );
+
+    // A file that is not UTF-8 cannot be read.
+    let dir = scratch_dir("unreadable");
+    fs::write(dir.join("charmcraft.yaml"), b"name: \xff\n").expect("write charmcraft.yaml");
     let error = CharmMetadata::load_dir(&dir).unwrap_err();
     assert!(matches!(&error, MetadataError::Io { path, .. } if path.ends_with("charmcraft.yaml")));
     let message = error.to_string();

@@ -3,4 +3,5 @@
 
 mod corpus;
 mod errors;
+mod hostile;
 mod model;
