@@ -213,17 +213,22 @@ pub fn main_with<C: Charm>(make: impl FnOnce() -> C) -> ExitCode {
     if let Some(dir) = crate::env::containers_dir_from_env() {
         process_tools = process_tools.with_containers_dir(dir);
     }
-    let tools: Rc<dyn HookTools> = Rc::new(process_tools);
     let juju = match JujuContext::from_env() {
         Ok(juju) => juju,
         Err(error) => {
             let error = DispatchError::Env(error);
             eprintln!("error: {error}");
             // The hook tools may still be reachable: leave the reason in the unit log.
-            let _ = tools.juju_log(LogLevel::Error, &error.to_string());
+            let _ = process_tools.juju_log(LogLevel::Error, &error.to_string());
             return ExitCode::FAILURE;
         }
     };
+    // Secret values wait for the hook tools in files in the charm directory,
+    // where each hook's start removes what a killed hook left.
+    let process_tools = process_tools
+        .with_secret_files_dir(juju.charm_dir.join(ProcessHookTools::SECRET_FILES_DIR));
+    process_tools.remove_stale_secret_files();
+    let tools: Rc<dyn HookTools> = Rc::new(process_tools);
     let mut charm = make();
     let outcome = run(&mut charm, juju, tools);
     if let Outcome::Failed(error) = &outcome {
@@ -236,13 +241,21 @@ pub fn main_with<C: Charm>(make: impl FnOnce() -> C) -> ExitCode {
 /// state in the charm directory's [`LocalStore`] (or Juju's controller, as the
 /// charm declares): deferred events first, then the handlers registered for the
 /// event in declaration order, reconcile handlers, then collect-status; the state
-/// is committed only if all of it succeeds.
+/// is committed only if all of it succeeds. The store is locked
+/// ([`StateStore::lock`]) from before the state is loaded until after it is
+/// committed, and a store that cannot be read fails the hook, left as it is (see
+/// [`state`](crate::state) for the limits).
 ///
 /// This is what [`main`] does after reading the environment.
 pub fn run<C: Charm>(charm: &mut C, juju: JujuContext, tools: Rc<dyn HookTools>) -> Outcome {
     let store: Box<dyn StateStore> = match C::META.store {
         StoreKind::Local => Box::new(LocalStore::in_charm_dir(&juju.charm_dir)),
-        StoreKind::Controller => Box::new(ControllerStore::new(Rc::clone(&tools))),
+        // The lock a local store would take: it keeps the runs in this unit's
+        // container apart.
+        StoreKind::Controller => Box::new(
+            ControllerStore::new(Rc::clone(&tools))
+                .with_lock_file(LocalStore::in_charm_dir(&juju.charm_dir).lock_path()),
+        ),
     };
     run_with_store(charm, juju, tools, &*store)
 }
@@ -279,6 +292,12 @@ pub(crate) fn run_inner<C: Charm>(
         );
         return (Outcome::Success, Vec::new());
     }
+    // Held until this function returns: no other run of the charm loads or
+    // commits the state in between.
+    let _lock = match store.lock() {
+        Ok(lock) => lock,
+        Err(error) => return (fail(DispatchError::State(error)), Vec::new()),
+    };
     let snapshot = match store.load() {
         Ok(snapshot) => snapshot,
         Err(error) => return (fail(DispatchError::State(error)), Vec::new()),

@@ -28,6 +28,10 @@ pub struct ProcessHookTools {
     /// Where the workload containers' Pebble sockets are, when not Juju's
     /// `/charm/containers`.
     containers_dir: Option<std::path::PathBuf>,
+    /// Where secret values wait in files while a hook tool reads them, when not
+    /// the system's temporary directory (see
+    /// [`with_secret_files_dir`](Self::with_secret_files_dir)).
+    secret_files_dir: Option<std::path::PathBuf>,
 }
 
 impl ProcessHookTools {
@@ -43,6 +47,37 @@ impl ProcessHookTools {
     pub fn with_containers_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
         self.containers_dir = Some(dir.into());
         self
+    }
+
+    /// The directory in the charm directory where [`main`](crate::main) keeps
+    /// secret values while `secret-add`, `secret-set` or `pod-spec-set` reads them.
+    pub const SECRET_FILES_DIR: &'static str = ".ops-secret-files";
+
+    /// Writes the values that `secret-add` and `secret-set` read from files under
+    /// `dir` (created private, 0700, if missing) instead of the system's
+    /// temporary directory. Juju's tools take secret content from their argument
+    /// vector, which every local user can read, or from files; never from stdin.
+    /// A call removes its files as soon as the tool returns, and
+    /// [`remove_stale_secret_files`](Self::remove_stale_secret_files) removes
+    /// those of a run killed meanwhile: [`main`](crate::main) keeps them in the
+    /// charm directory's [`SECRET_FILES_DIR`](Self::SECRET_FILES_DIR) and sweeps
+    /// it at the start of every hook, so a SIGKILLed hook leaves no secret behind
+    /// past the next one.
+    pub fn with_secret_files_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.secret_files_dir = Some(dir.into());
+        self
+    }
+
+    /// Removes from the secret-files directory what runs killed while a tool read
+    /// their secret values left there: the files of processes that are gone, of
+    /// an earlier process with this one's id, or (should a dead process's id be
+    /// in use again) older than an hour. Entries not named as this backend names
+    /// them are left alone. Call it before this process writes secret files, as
+    /// [`main`](crate::main) does at the start of each hook.
+    pub fn remove_stale_secret_files(&self) {
+        if let Some(dir) = &self.secret_files_dir {
+            remove_stale_secret_files_in(dir);
+        }
     }
 
     /// Runs `tool args...`, feeding `stdin` if given, and returns its stdout.
@@ -328,7 +363,7 @@ impl HookTools for ProcessHookTools {
         owner: SecretOwner,
     ) -> Result<String, HookToolError> {
         const TOOL: &str = "secret-add";
-        let files = SecretFiles::write(TOOL, content)?;
+        let files = SecretFiles::write(TOOL, content, self.secret_files_dir.as_deref())?;
         let mut args = secret_option_args(options);
         args.extend(["--owner".to_owned(), owner.as_str().to_owned()]);
         args.extend(files.args.iter().cloned());
@@ -390,7 +425,9 @@ impl HookTools for ProcessHookTools {
         options: &SecretOptions,
     ) -> Result<(), HookToolError> {
         const TOOL: &str = "secret-set";
-        let files = content.map(|c| SecretFiles::write(TOOL, c)).transpose()?;
+        let files = content
+            .map(|c| SecretFiles::write(TOOL, c, self.secret_files_dir.as_deref()))
+            .transpose()?;
         let mut args = vec![id.to_owned()];
         args.extend(secret_option_args(options));
         if let Some(files) = &files {
@@ -587,7 +624,7 @@ impl HookTools for ProcessHookTools {
             .iter()
             .map(|(name, doc)| ((*name).to_owned(), doc.to_string()))
             .collect();
-        let files = SecretFiles::write(TOOL, &content)?;
+        let files = SecretFiles::write(TOOL, &content, self.secret_files_dir.as_deref())?;
         let mut args = Vec::new();
         for arg in &files.args {
             let (name, path) = arg.split_once("#file=").unwrap_or((arg.as_str(), ""));
@@ -624,14 +661,24 @@ impl HookTools for ProcessHookTools {
 }
 
 /// A private directory holding one file per secret value, removed when dropped,
-/// so values reach `secret-add`/`secret-set` as `key#file=PATH`, never on argv.
+/// so values reach `secret-add`/`secret-set` as `key#file=PATH`, never on argv
+/// (Juju reads secret content from argv or from files, not from stdin; its
+/// agent, another process, opens the files). In a secret-files directory it is
+/// named `PID-COUNTER-NANOS`, so that a run killed before the drop leaves a
+/// directory the next hook recognises and removes.
 struct SecretFiles {
     dir: std::path::PathBuf,
     args: Vec<String>,
 }
 
 impl SecretFiles {
-    fn write(tool: &'static str, content: &SecretContent) -> Result<Self, HookToolError> {
+    /// Writes `content` into a new directory under `parent`, or under the
+    /// system's temporary directory without one.
+    fn write(
+        tool: &'static str,
+        content: &SecretContent,
+        parent: Option<&std::path::Path>,
+    ) -> Result<Self, HookToolError> {
         use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
         use std::sync::atomic::{AtomicU64, Ordering};
         static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -639,11 +686,25 @@ impl SecretFiles {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
-        let dir = std::env::temp_dir().join(format!(
-            "ops-secret-{}-{}-{nanos}",
+        let name = format!(
+            "{}-{}-{nanos}",
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
+        );
+        let dir = match parent {
+            Some(parent) => {
+                // Absolute: the tool's agent resolves the paths, from its own
+                // working directory.
+                let parent = std::path::absolute(parent).map_err(spawn_error)?;
+                std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(&parent)
+                    .map_err(spawn_error)?;
+                parent.join(name)
+            }
+            None => std::env::temp_dir().join(format!("ops-secret-{name}")),
+        };
         std::fs::DirBuilder::new()
             .mode(0o700)
             .create(&dir)
@@ -669,9 +730,53 @@ impl SecretFiles {
 
 impl Drop for SecretFiles {
     fn drop(&mut self) {
-        // Best effort: the directory is private to this user either way.
+        // Best effort: the directory is private to this user either way, and a
+        // secret-files directory is swept at the next hook's start.
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Entries of the secret-files directory older than this are removed even when
+/// a process with their id runs: a tool reads its files within seconds, so the
+/// process that wrote them is gone and its id is in use again.
+const STALE_SECRET_FILES: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+
+/// Removes the entries of the secret-files directory `dir` that no live run
+/// can be using (see [`ProcessHookTools::remove_stale_secret_files`]).
+fn remove_stale_secret_files_in(dir: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let me = std::process::id();
+    for entry in entries.flatten() {
+        let Some(pid) = secret_files_pid(&entry.file_name()) else {
+            continue;
+        };
+        let gone = pid == me || crate::state::process_alive(pid) == Some(false);
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|modified| modified.elapsed().ok())
+            .is_some_and(|age| age > STALE_SECRET_FILES);
+        if gone || old {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// The process id in the name `PID-COUNTER-NANOS` of a [`SecretFiles`]
+/// directory; `None` for any other name.
+fn secret_files_pid(name: &std::ffi::OsStr) -> Option<u32> {
+    let parts: Vec<&str> = name.to_str()?.split('-').collect();
+    let [pid, counter, nanos] = parts[..] else {
+        return None;
+    };
+    [pid, counter, nanos]
+        .iter()
+        .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| pid.parse().ok())
+        .flatten()
 }
 
 /// The `--label`, `--description`, `--expire` and `--rotate` arguments.
@@ -758,7 +863,7 @@ mod tests {
         let content = SecretContent::new()
             .with("password", "hunter2")
             .with("user", "admin");
-        let files = SecretFiles::write("secret-add", &content).unwrap();
+        let files = SecretFiles::write("secret-add", &content, None).unwrap();
         assert_eq!(files.args.len(), 2);
         let dir = files.dir.clone();
         for (arg, (key, value)) in files.args.iter().zip(content.iter()) {
@@ -775,6 +880,47 @@ mod tests {
         );
         drop(files);
         assert!(!dir.exists());
+    }
+
+    #[test]
+    fn in_a_secret_files_directory_values_wait_under_absolute_paths() {
+        let parent = std::env::temp_dir().join(format!("ops-secret-files-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&parent);
+        let content = SecretContent::new().with("password", "hunter2");
+        let files = SecretFiles::write("secret-add", &content, Some(&parent)).unwrap();
+        let (_, path) = files.args[0].split_once("#file=").unwrap();
+        let path = std::path::Path::new(path);
+        assert!(path.is_absolute() && path.starts_with(&parent), "{path:?}");
+        let name = files.dir.file_name().unwrap().to_owned();
+        assert_eq!(secret_files_pid(&name), Some(std::process::id()));
+        drop(files);
+        assert!(std::fs::read_dir(&parent).unwrap().next().is_none());
+        std::fs::remove_dir_all(parent).unwrap();
+    }
+
+    #[test]
+    fn a_sweep_removes_what_dead_runs_left_and_nothing_else() {
+        let dir = std::env::temp_dir().join(format!("ops-secret-sweep-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        // No process has this id (above any pid_max Linux allows).
+        let dead = dir.join("4294967295-0-12");
+        // An earlier process with this one's id: it cannot be this one's yet.
+        let reused = dir.join(format!("{}-3-45", std::process::id()));
+        // The test runner is alive: its files may be in use.
+        let live = dir.join(format!("{}-0-67", std::os::unix::process::parent_id()));
+        let foreign = dir.join("not-ours");
+        for entry in [&dead, &reused, &live, &foreign] {
+            std::fs::create_dir_all(entry).unwrap();
+            std::fs::write(entry.join("value-0"), "hunter2").unwrap();
+        }
+        ProcessHookTools::new()
+            .with_secret_files_dir(&dir)
+            .remove_stale_secret_files();
+        assert!(!dead.exists(), "a dead run's files are removed");
+        assert!(!reused.exists(), "an earlier run's files are removed");
+        assert!(live.exists(), "a live run's files stay");
+        assert!(foreign.exists(), "what is not ours stays");
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

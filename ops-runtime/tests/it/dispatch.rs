@@ -135,6 +135,11 @@ const UUID: &str = "7c2f6b0e-5d4a-4c1e-9f3a-2b8d1e6a0c44";
 
 fn env(dispatch_path: &str, extra: &[(&str, &str)]) -> BTreeMap<String, String> {
     let hook = dispatch_path.strip_prefix("hooks/").unwrap_or_default();
+    // The state file and its lock go to the charm directory: one outside the
+    // source tree, shared by this binary's tests.
+    let charm_dir = std::env::temp_dir().join(format!("ops-dispatch-tests-{}", std::process::id()));
+    std::fs::create_dir_all(&charm_dir).unwrap();
+    let charm_dir = charm_dir.display().to_string();
     [
         ("JUJU_DISPATCH_PATH", dispatch_path),
         ("JUJU_HOOK_NAME", hook),
@@ -142,6 +147,7 @@ fn env(dispatch_path: &str, extra: &[(&str, &str)]) -> BTreeMap<String, String> 
         ("JUJU_MODEL_NAME", "m"),
         ("JUJU_MODEL_UUID", UUID),
         ("JUJU_VERSION", "3.6.4"),
+        ("JUJU_CHARM_DIR", &charm_dir),
     ]
     .iter()
     .chain(extra)

@@ -1,5 +1,6 @@
-//! Commits generations of stored state to a local store as fast as it can, for
-//! the fault-injection test that kills it mid-commit. Usage:
+//! Commits generations of stored state to a local store as fast as it can,
+//! holding the store's lock, for the fault-injection test that kills it
+//! mid-commit. Usage:
 //! `state-writer PATH FIRST_GENERATION`.
 
 use std::process::ExitCode;
@@ -29,6 +30,15 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let store = LocalStore::new(path);
+    // Held to the end, as a hook holds it: the kernel releases it when the
+    // test kills this process.
+    let _lock = match store.lock() {
+        Ok(lock) => lock,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
     for n in first.. {
         if let Err(e) = store.save(&snapshot(n)) {
             eprintln!("{e}");

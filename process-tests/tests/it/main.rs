@@ -2,5 +2,6 @@
 //! each separate `tests/*.rs` would be another link of the whole dependency graph.
 
 mod hook_tools;
+mod killed_hooks;
 mod no_secret_in_logs;
 mod state_fault_injection;
