@@ -185,6 +185,42 @@ impl fmt::Display for SecretId {
     }
 }
 
+/// A secret id serializes as Juju's URI string (`secret:<id>`), as the interfaces
+/// that pass secrets through relation data write it (`secret-user`, `secret-tls`).
+impl serde::Serialize for SecretId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+/// A secret id deserializes from Juju's URI string, checked as [`str::parse`]
+/// checks it; the error never quotes the text, which may be anything a remote
+/// charm wrote.
+impl<'de> serde::Deserialize<'de> for SecretId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = SecretId;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a secret id (`secret:<id>` or `secret://<model-uuid>/<id>`)")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<SecretId, E> {
+                text.parse().map_err(|_| {
+                    E::invalid_value(
+                        serde::de::Unexpected::Other("a string that is not a secret id"),
+                        &self,
+                    )
+                })
+            }
+        }
+
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
 impl std::str::FromStr for SecretId {
     type Err = String;
 

@@ -376,3 +376,49 @@ fn container_scoped_endpoints_need_subordinate_relations() {
 fn ctx_run(ctx: &mut Context<Sidecar>, state: State) -> Result<State, RunError> {
     ctx.run(Event::UpdateStatus, state)
 }
+
+/// What a database provider writes for its requirer, as the database interfaces do:
+/// the credentials as a secret, by id.
+#[derive(Debug, PartialEq, Deserialize, Serialize)]
+struct Credentials {
+    endpoints: String,
+    #[serde(rename = "secret-user")]
+    secret_user: SecretId,
+    #[serde(rename = "secret-tls")]
+    secret_tls: Option<SecretId>,
+}
+
+#[test]
+fn secret_ids_travel_in_databags_as_juju_uris() {
+    let id: SecretId = "secret:d1b3hv2mp25c77a0m8ig".parse().unwrap();
+    let credentials = Credentials {
+        endpoints: "10.0.0.5:5432".into(),
+        secret_user: id.clone(),
+        secret_tls: None,
+    };
+    let bag = to_databag(&credentials).unwrap();
+    assert_eq!(bag["secret-user"], "secret:d1b3hv2mp25c77a0m8ig");
+    assert_eq!(bag["secret-tls"], "", "an absent id deletes the key");
+    assert_eq!(from_databag::<Credentials>(&bag).unwrap(), credentials);
+
+    // As Python's ops writes it too: JSON-quoted.
+    let mut quoted = bag.clone();
+    quoted.insert(
+        "secret-user".into(),
+        "\"secret:d1b3hv2mp25c77a0m8ig\"".into(),
+    );
+    assert_eq!(
+        from_databag::<Credentials>(&quoted).unwrap().secret_user,
+        id
+    );
+
+    // A value that is no secret id is an error naming the key, not quoting the value.
+    let mut wrong = bag;
+    wrong.insert("secret-user".into(), "hunter2".into());
+    let error = from_databag::<Credentials>(&wrong).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "key `secret-user` (a string of 7 characters): expected a secret id (`secret:<id>` or \
+         `secret://<model-uuid>/<id>`)"
+    );
+}
