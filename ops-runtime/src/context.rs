@@ -297,9 +297,11 @@ impl HookContext {
         if !self.entries.contains_key(T::KEY) {
             let value: T = match self.snapshot.stored.get(T::KEY) {
                 Some(json) => {
+                    // Stored state may hold credentials: say what was expected,
+                    // never quote the value.
                     serde_json::from_value(json.clone()).map_err(|e| StateError::Convert {
                         key: T::KEY,
-                        reason: e.to_string(),
+                        reason: crate::redact::conversion_problem(&e.to_string()),
                     })?
                 }
                 None => T::default(),

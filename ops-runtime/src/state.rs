@@ -871,6 +871,44 @@ mod tests {
     }
 
     #[test]
+    fn stored_state_of_another_type_is_an_error_that_does_not_quote_it() {
+        #[derive(Debug, Default, Serialize, Deserialize)]
+        struct Counters {
+            restarts: u32,
+        }
+        impl StoredState for Counters {
+            const KEY: &'static str = "counters";
+        }
+        const CANARY: &str = "hunter2-stored-canary";
+        let vars: BTreeMap<String, String> = [
+            ("JUJU_DISPATCH_PATH", "hooks/start"),
+            ("JUJU_UNIT_NAME", "demo/0"),
+            ("JUJU_MODEL_UUID", "00000000-0000-4000-8000-000000000000"),
+            ("JUJU_VERSION", "3.6.4"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let juju = crate::env::JujuContext::from_vars(&vars).unwrap();
+        let mut snapshot = Snapshot::default();
+        snapshot
+            .stored
+            .insert("counters".into(), serde_json::json!({ "restarts": CANARY }));
+        let tools = Rc::new(crate::testing::MemoryHookTools::default());
+        let mut cx =
+            crate::context::HookContext::new(juju, Event::Start, tools).with_snapshot(snapshot);
+        let err = cx.stored::<Counters>().unwrap_err();
+        for text in [err.to_string(), format!("{err:?}")] {
+            assert!(!text.contains(CANARY), "{text}");
+        }
+        let text = err.to_string();
+        assert!(
+            text.contains("`counters`") && text.contains("expected u32"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn a_commit_clears_the_leftovers_of_killed_writers_only() {
         let dir = temp("leftovers");
         // No process has this id (above any pid_max Linux allows).
