@@ -64,14 +64,52 @@ impl<'de> Deserializer<'de> for BagDeserializer<'_> {
             .bag
             .iter()
             .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| (k.as_str(), BagValue { key: k, raw: v }));
-        visitor.visit_map(de::value::MapDeserializer::new(entries))
+            .map(|(k, v)| BagValue { key: k, raw: v });
+        visitor.visit_map(BagAccess {
+            entries,
+            value: None,
+        })
     }
 
     forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
         bytes byte_buf option unit unit_struct newtype_struct seq tuple
         tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+/// The bag's entries for a visitor. Every error that reading a value ends in passes
+/// through [`BagValue::error`] here, including those raised after the value was
+/// buffered (internally tagged and untagged enums, `flatten`), which serde builds
+/// from the data and which would quote it.
+struct BagAccess<'a, I> {
+    entries: I,
+    value: Option<BagValue<'a>>,
+}
+
+impl<'de, 'a, I: Iterator<Item = BagValue<'a>>> de::MapAccess<'de> for BagAccess<'a, I> {
+    type Error = ValueError;
+
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, ValueError> {
+        let Some(value) = self.entries.next() else {
+            return Ok(None);
+        };
+        self.value = Some(value);
+        seed.deserialize(value.key.into_deserializer()).map(Some)
+    }
+
+    fn next_value_seed<V: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, ValueError> {
+        let value = self
+            .value
+            .take()
+            .ok_or_else(|| <ValueError as de::Error>::custom("a value was read before its key"))?;
+        seed.deserialize(value).map_err(|e| value.error(e))
     }
 }
 
@@ -108,16 +146,16 @@ impl BagValue<'_> {
         ))
     }
 
+    /// Reads the value as JSON, or as text when it is not JSON. Errors come back as
+    /// serde gives them: [`BagAccess`] describes them without the value.
     fn forward<'de, V: Visitor<'de>>(
         self,
         visitor: V,
         f: impl FnOnce(serde_json::Value, V) -> Result<V::Value, serde_json::Error>,
     ) -> Result<V::Value, ValueError> {
         match self.json() {
-            Some(value) => f(value, visitor).map_err(|e| self.error(e)),
-            None => visitor
-                .visit_str(self.raw)
-                .map_err(|e: ValueError| self.error(e)),
+            Some(value) => f(value, visitor).map_err(de::Error::custom),
+            None => visitor.visit_str(self.raw),
         }
     }
 }
@@ -166,13 +204,11 @@ impl<'de> Deserializer<'de> for BagValue<'_> {
         match self.json() {
             Some(serde_json::Value::String(_)) | None => {
                 let text = self.text();
-                visitor
-                    .visit_enum(text.as_str().into_deserializer())
-                    .map_err(|e: ValueError| self.error(e))
+                visitor.visit_enum(text.as_str().into_deserializer())
             }
             Some(value) => value
                 .deserialize_enum(name, variants, visitor)
-                .map_err(|e| self.error(e)),
+                .map_err(de::Error::custom),
         }
     }
 
@@ -276,5 +312,163 @@ mod tests {
         assert_eq!(err.0, "key `port` (a string of 4 characters): expected u16");
         let err = from_databag::<Db>(&bag(&[("host", "h")])).unwrap_err();
         assert_eq!(err.0, "missing field `port`");
+    }
+
+    #[test]
+    fn errors_after_buffering_do_not_quote_the_value_either() {
+        // serde reads an internally tagged enum into a buffer first, and its error
+        // about a variant's field is raised from that buffer, outside the value.
+        #[derive(Debug, Deserialize)]
+        #[serde(tag = "kind", rename_all = "lowercase")]
+        enum Endpoint {
+            Tcp {
+                #[allow(dead_code)]
+                port: u16,
+            },
+        }
+        #[derive(Debug, Deserialize)]
+        struct Bag {
+            #[allow(dead_code)]
+            endpoint: Endpoint,
+        }
+        let stored = bag(&[("endpoint", r#"{"kind": "tcp", "port": "hunter2"}"#)]);
+        let err = from_databag::<Bag>(&stored).unwrap_err();
+        assert!(!err.0.contains("hunter2"), "{}", err.0);
+        assert_eq!(
+            err.0,
+            "key `endpoint` (a string of 34 characters): expected u16"
+        );
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+        use std::collections::BTreeMap;
+
+        const CANARY: &str = "hunter2-CANARY";
+
+        /// A bag of every kind of field a charm declares.
+        #[derive(Debug, PartialEq, Serialize, Deserialize)]
+        #[serde(rename_all = "kebab-case")]
+        struct Wide {
+            text: String,
+            port: u16,
+            ratio: f64,
+            count: i64,
+            flag: bool,
+            list: Vec<String>,
+            #[serde(default)]
+            maybe: Option<u32>,
+            mode: Mode,
+            nested: Nested,
+            map: BTreeMap<String, u8>,
+            tag: Tagged,
+            any: serde_json::Value,
+        }
+
+        #[derive(Debug, PartialEq, Serialize, Deserialize)]
+        struct Nested {
+            host: String,
+            ports: Vec<u16>,
+        }
+
+        #[derive(Debug, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "kind", rename_all = "lowercase")]
+        enum Tagged {
+            Tcp { port: u16 },
+            Unix { path: String },
+        }
+
+        /// Stored values close to real ones, of the wrong type, nested deep, huge,
+        /// or any text; each may carry the canary.
+        fn stored() -> impl Strategy<Value = String> {
+            prop_oneof![
+                any::<String>(),
+                "-?[0-9]{1,25}(\\.[0-9]{0,5})?(e[0-9]{1,4})?",
+                prop::sample::select(
+                    &[
+                        "true",
+                        "false",
+                        "null",
+                        "[]",
+                        "{}",
+                        "\"\"",
+                        "primary",
+                        "\"replica\"",
+                        "{\"host\":\"h\",\"ports\":[1,2]}",
+                        "{\"kind\":\"tcp\",\"port\":80}",
+                        "{\"kind\":\"udp\"}",
+                        "[\"a\",1]",
+                        "{\"a\":300}",
+                    ][..]
+                )
+                .prop_map(str::to_owned),
+                Just(CANARY.to_owned()),
+                Just(format!("\"{CANARY}\"")),
+                Just(format!("[\"{CANARY}\", {{\"p\": \"{CANARY}\"}}]")),
+                Just(format!("{{\"kind\":\"tcp\",\"port\":\"{CANARY}\"}}")),
+                (1..20_000usize).prop_map(|n| format!("{}1{}", "[".repeat(n), "]".repeat(n))),
+                (1..200_000usize).prop_map(|n| CANARY.repeat(n / CANARY.len() + 1)),
+            ]
+        }
+
+        fn bag() -> impl Strategy<Value = Databag> {
+            prop::collection::btree_map(
+                prop_oneof![
+                    4 => prop::sample::select(&[
+                        "text", "port", "ratio", "count", "flag", "list", "maybe", "mode",
+                        "nested", "map", "tag", "any", "host", "tls", "replicas", "password",
+                    ][..])
+                    .prop_map(str::to_owned),
+                    1 => "[a-z-]{1,10}",
+                ],
+                stored(),
+                0..14,
+            )
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+            /// Any bag reads as a value or an error, which never quotes a value.
+            #[test]
+            fn any_bag_is_a_value_or_an_error_without_its_values(bag in bag()) {
+                let errors = [
+                    from_databag::<Wide>(&bag).err(),
+                    from_databag::<Db>(&bag).err(),
+                    from_databag::<BTreeMap<String, u16>>(&bag).err(),
+                    from_databag::<BTreeMap<String, serde_json::Value>>(&bag).err(),
+                ];
+                for error in errors.into_iter().flatten() {
+                    prop_assert!(!error.0.contains(CANARY), "{}", error.0);
+                    prop_assert!(error.0.len() < 500, "{} bytes", error.0.len());
+                }
+                // Strings read as they are.
+                let as_text = from_databag::<BTreeMap<String, String>>(&bag);
+                prop_assert!(as_text.is_ok(), "{:?}", as_text);
+            }
+
+            /// What a charm writes, it reads back.
+            #[test]
+            fn written_bags_read_back(
+                host in "[^\"][^\\x00]{0,30}",
+                port in any::<u16>(),
+                tls in any::<bool>(),
+                replicas in prop::collection::vec(any::<String>(), 0..4),
+                password in prop::option::of("[^\"][^\\x00]{0,20}"),
+                primary in any::<bool>(),
+            ) {
+                let db = Db {
+                    host,
+                    port,
+                    tls,
+                    replicas,
+                    password,
+                    mode: if primary { Mode::Primary } else { Mode::Replica },
+                };
+                let stored = to_databag(&db).map_err(|e| TestCaseError::fail(e.0))?;
+                prop_assert_eq!(from_databag::<Db>(&stored).map_err(|e| TestCaseError::fail(e.0))?, db);
+            }
+        }
     }
 }

@@ -506,4 +506,119 @@ mod tests {
         assert!(v("3.6.4").supports_pebble_identities() && !v("3.6.3").supports_pebble_metrics());
         assert!(v("2.8.0").is_dispatch_aware() && !v("2.6.9").has_app_data());
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Every variable the reader looks at.
+        const VARS: &[&str] = &[
+            vars::DISPATCH_PATH,
+            vars::HOOK_NAME,
+            vars::UNIT_NAME,
+            vars::MODEL_NAME,
+            vars::MODEL_UUID,
+            vars::VERSION,
+            vars::CHARM_DIR,
+            vars::AVAILABILITY_ZONE,
+            vars::MACHINE_ID,
+            vars::PRINCIPAL_UNIT,
+            vars::DEBUG,
+            vars::DEBUG_AT,
+            vars::ACTION_NAME,
+            vars::ACTION_UUID,
+            vars::RELATION,
+            vars::RELATION_ID,
+            vars::REMOTE_APP,
+            vars::REMOTE_UNIT,
+            vars::DEPARTING_UNIT,
+            vars::WORKLOAD_NAME,
+            vars::NOTICE_ID,
+            vars::NOTICE_TYPE,
+            vars::NOTICE_KEY,
+            vars::PEBBLE_CHECK_NAME,
+            vars::SECRET_ID,
+            vars::SECRET_LABEL,
+            vars::SECRET_REVISION,
+            vars::STORAGE_ID,
+        ];
+
+        /// Values close to Juju's (unit names, relation and storage ids, versions,
+        /// revisions), and anything else: any text, empty, huge.
+        fn value() -> impl Strategy<Value = String> {
+            prop_oneof![
+                "[a-z][a-z0-9-]{0,10}/[0-9]{1,4}",
+                "[a-z-]{0,8}:[0-9+-]{0,22}",
+                "[0-9]{1,10}(\\.[0-9]{0,10}){0,4}(-[a-z]{0,6}[0-9]{0,4}(\\.[0-9]{1,3})?)?",
+                "[0-9-]{0,22}",
+                "[a-z/.-]{0,24}",
+                any::<String>(),
+                Just(String::new()),
+                (1..100_000usize).prop_map(|n| "9".repeat(n)),
+                (1..100_000usize).prop_map(|n| "a/".repeat(n)),
+            ]
+        }
+
+        fn environment() -> impl Strategy<Value = BTreeMap<String, String>> {
+            (
+                any::<bool>(),
+                prop::collection::btree_map(
+                    prop_oneof![
+                        4 => prop::sample::select(VARS).prop_map(str::to_owned),
+                        1 => "JUJU_[A-Z_]{0,12}",
+                    ],
+                    value(),
+                    0..12,
+                ),
+            )
+                .prop_map(|(from_base, changes)| {
+                    let mut vars = if from_base { base() } else { BTreeMap::new() };
+                    vars.extend(changes);
+                    vars
+                })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+            /// Any environment gives a context or an error naming a variable Juju
+            /// sets, never a panic; a context keeps the unit's application.
+            #[test]
+            fn any_environment_is_a_context_or_a_typed_error(vars in environment()) {
+                match JujuContext::from_vars(&vars) {
+                    Ok(context) => {
+                        prop_assert!(!context.dispatch_path.is_empty());
+                        prop_assert_eq!(
+                            context.unit_name.split_once('/').map(|(app, _)| app),
+                            Some(context.app_name.as_str())
+                        );
+                    }
+                    Err(EnvError::Missing { var, .. } | EnvError::Invalid { var, .. }) => {
+                        prop_assert!(VARS.contains(&var), "{var}");
+                    }
+                }
+            }
+
+            /// Any text is a version or an error.
+            #[test]
+            fn any_text_is_a_version_or_an_error(text in any::<String>()) {
+                let _ = text.parse::<JujuVersion>();
+            }
+
+            /// Versions read back as they print, and compare as their numbers.
+            #[test]
+            fn versions_round_trip_and_order(
+                a in (0..50u32, 0..50u32, 0..50u32, 0..5u32),
+                b in (0..50u32, 0..50u32, 0..50u32, 0..5u32),
+            ) {
+                let version = |(major, minor, patch, build): (u32, u32, u32, u32)| JujuVersion {
+                    build,
+                    ..JujuVersion::new(major, minor, patch)
+                };
+                let (va, vb) = (version(a), version(b));
+                prop_assert_eq!(va.to_string().parse::<JujuVersion>(), Ok(va));
+                prop_assert_eq!(va.cmp(&vb), a.cmp(&b));
+            }
+        }
+    }
 }

@@ -178,31 +178,93 @@ impl FromStr for Port {
 }
 
 /// One address of a network interface.
+///
+/// `network-get --format=json` names the IP address `value`; Juju before 2.9 named
+/// it `address`, and Juju's YAML output carries both. Either or both are read, and
+/// `value` wins when both are set.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(from = "AddressSpellings")]
 pub struct Address {
     /// The hostname, when Juju knows one.
-    #[serde(default)]
     pub hostname: String,
-    /// The IP address (older Juju names it `address`).
-    #[serde(alias = "address")]
+    /// The IP address; empty when Juju gives none.
     pub value: String,
     /// The subnet in CIDR notation; empty when Juju gives none.
-    #[serde(default)]
     pub cidr: String,
 }
 
+/// [`Address`] as Juju writes it, under every spelling.
+#[derive(serde::Deserialize)]
+struct AddressSpellings {
+    #[serde(default)]
+    hostname: Option<String>,
+    #[serde(default)]
+    value: Option<String>,
+    #[serde(default)]
+    address: Option<String>,
+    #[serde(default)]
+    cidr: Option<String>,
+}
+
+impl From<AddressSpellings> for Address {
+    fn from(wire: AddressSpellings) -> Self {
+        Self {
+            hostname: wire.hostname.unwrap_or_default(),
+            value: either(wire.value, wire.address),
+            cidr: wire.cidr.unwrap_or_default(),
+        }
+    }
+}
+
+/// The current spelling's value when set, else the legacy one's.
+fn either(current: Option<String>, legacy: Option<String>) -> String {
+    current
+        .filter(|v| !v.is_empty())
+        .or(legacy)
+        .unwrap_or_default()
+}
+
 /// A network interface bound to a binding.
+///
+/// `network-get --format=json` writes `mac-address` and `interface-name`; Juju's
+/// YAML output adds `macaddress` and `interfacename`, its older spellings. Either
+/// or both are read.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(from = "BindAddressSpellings")]
 pub struct BindAddress {
     /// The MAC address.
-    #[serde(rename = "mac-address", default)]
+    #[serde(rename = "mac-address")]
     pub mac_address: String,
     /// The interface name.
-    #[serde(rename = "interface-name", default)]
+    #[serde(rename = "interface-name")]
     pub interface_name: String,
     /// Its addresses.
-    #[serde(default)]
     pub addresses: Vec<Address>,
+}
+
+/// [`BindAddress`] as Juju writes it, under every spelling.
+#[derive(serde::Deserialize)]
+struct BindAddressSpellings {
+    #[serde(rename = "mac-address", default)]
+    mac_address: Option<String>,
+    #[serde(default)]
+    macaddress: Option<String>,
+    #[serde(rename = "interface-name", default)]
+    interface_name: Option<String>,
+    #[serde(default)]
+    interfacename: Option<String>,
+    #[serde(default)]
+    addresses: Option<Vec<Address>>,
+}
+
+impl From<BindAddressSpellings> for BindAddress {
+    fn from(wire: BindAddressSpellings) -> Self {
+        Self {
+            mac_address: either(wire.mac_address, wire.macaddress),
+            interface_name: either(wire.interface_name, wire.interfacename),
+            addresses: wire.addresses.unwrap_or_default(),
+        }
+    }
 }
 
 /// What `network-get` reports for a binding.
@@ -220,13 +282,13 @@ pub struct Network {
 }
 
 impl Network {
-    /// The first address of the first interface.
+    /// The first address of the interfaces, skipping any Juju left empty.
     pub fn bind_address(&self) -> Option<&str> {
         self.bind_addresses
             .iter()
             .flat_map(|b| &b.addresses)
             .map(|a| a.value.as_str())
-            .next()
+            .find(|value| !value.is_empty())
     }
 
     /// The first ingress address.
@@ -586,6 +648,28 @@ mod tests {
         for bad in ["0/tcp", "80/sctp", "9-1/tcp", "http"] {
             assert!(bad.parse::<Port>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn addresses_in_both_spellings_prefer_value() {
+        // Juju's YAML output carries both spellings of each field; serde's `alias`
+        // took this for a duplicate field.
+        let json = r#"{"mac-address": "aa", "interface-name": "eth0", "macaddress": "aa",
+            "interfacename": "eth0", "addresses": [{"hostname": "", "value": "10.0.0.2",
+            "cidr": "10.0.0.0/24", "address": "10.0.0.2"}]}"#;
+        let interface: BindAddress = serde_json::from_str(json).unwrap();
+        assert_eq!(interface.addresses[0].value, "10.0.0.2");
+        assert_eq!(interface.interface_name, "eth0");
+        let address: Address =
+            serde_json::from_str(r#"{"address": "10.9.9.9", "value": "10.0.0.1"}"#).unwrap();
+        assert_eq!(address.value, "10.0.0.1");
+        let legacy: BindAddress =
+            serde_json::from_str(r#"{"macaddress": "bb", "interfacename": "ens3"}"#).unwrap();
+        assert_eq!(
+            (legacy.mac_address.as_str(), legacy.interface_name.as_str()),
+            ("bb", "ens3")
+        );
+        assert!(legacy.addresses.is_empty());
     }
 
     #[test]

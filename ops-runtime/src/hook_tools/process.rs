@@ -11,9 +11,16 @@ use crate::event::RelationRef;
 use crate::model::{AddressKind, CloudSpec, GoalState, Network, Port, StorageInfo};
 use crate::redact;
 use crate::secret::{
-    Revision, RotatePolicy, SecretContent, SecretInfo, SecretLookup, SecretOptions, SecretOwner,
+    Revision, SecretContent, SecretInfo, SecretLookup, SecretOptions, SecretOwner,
 };
-use crate::status::{Status, StatusInfo, StatusKind};
+use crate::status::{Status, StatusInfo};
+
+mod parse;
+
+#[cfg(test)]
+mod juju_output;
+#[cfg(test)]
+mod proptests;
 
 /// Juju refuses `juju-log` messages longer than this; longer ones are sent in parts.
 const MAX_LOG_MESSAGE: usize = 131_071;
@@ -121,16 +128,6 @@ impl ProcessHookTools {
             unreadable(tool, format!("not UTF-8 (at byte {at})"), &text)
         })
     }
-
-    /// Runs a tool that prints JSON and parses it.
-    fn run_json<T: DeserializeOwned>(
-        &self,
-        tool: &'static str,
-        args: &[&str],
-    ) -> Result<T, HookToolError> {
-        let out = self.run(tool, args, None)?;
-        parse_json(tool, &out)
-    }
 }
 
 pub(crate) fn parse_json<T: DeserializeOwned>(
@@ -148,9 +145,15 @@ pub(crate) fn parse_json<T: DeserializeOwned>(
 }
 
 /// The error for output of `tool` that cannot be read. The output is quoted (its
-/// start) only for tools whose output holds no secrets.
+/// start) only for tools whose output holds no secrets; the reason is cut short too,
+/// as serde's messages quote what they could not read.
 fn unreadable(tool: &'static str, reason: String, out: &str) -> HookToolError {
     const MAX: usize = 200;
+    const MAX_REASON: usize = 400;
+    let reason = match reason.char_indices().nth(MAX_REASON) {
+        Some((at, _)) => format!("{}...", &reason[..at]),
+        None => reason,
+    };
     let output = if out.is_empty() {
         "it printed nothing".to_owned()
     } else if redact::is_sensitive_tool(tool) {
@@ -169,30 +172,6 @@ fn unreadable(tool: &'static str, reason: String, out: &str) -> HookToolError {
         reason,
         output,
     }
-}
-
-/// The `status-get` JSON for a unit: `{"status": ..., "message": ..., "status-data": ...}`.
-#[derive(serde::Deserialize)]
-struct StatusJson {
-    status: String,
-    #[serde(default)]
-    message: String,
-}
-
-/// The `status-get --application=true` JSON.
-#[derive(serde::Deserialize)]
-struct AppStatusJson {
-    #[serde(rename = "application-status")]
-    application_status: StatusJson,
-}
-
-fn status_info(tool: &'static str, json: StatusJson) -> Result<StatusInfo, HookToolError> {
-    let kind = StatusKind::from_name(&json.status)
-        .ok_or_else(|| unreadable(tool, "unknown status name".into(), &json.status))?;
-    Ok(StatusInfo {
-        kind,
-        message: json.message,
-    })
 }
 
 impl HookTools for ProcessHookTools {
@@ -228,34 +207,24 @@ impl HookTools for ProcessHookTools {
     }
 
     fn status_get(&self, target: StatusTarget) -> Result<StatusInfo, HookToolError> {
-        const TOOL: &str = "status-get";
-        match target {
-            StatusTarget::Unit => {
-                let json: StatusJson = self.run_json(
-                    TOOL,
-                    &["--include-data", "--format=json", "--application=false"],
-                )?;
-                status_info(TOOL, json)
-            }
-            StatusTarget::App => {
-                let json: AppStatusJson = self.run_json(
-                    TOOL,
-                    &["--include-data", "--format=json", "--application=true"],
-                )?;
-                status_info(TOOL, json.application_status)
-            }
-        }
+        let app = match target {
+            StatusTarget::Unit => "--application=false",
+            StatusTarget::App => "--application=true",
+        };
+        let out = self.run(
+            "status-get",
+            &["--include-data", "--format=json", app],
+            None,
+        )?;
+        parse::status_get(target, &out)
     }
 
     fn is_leader(&self) -> Result<bool, HookToolError> {
-        self.run_json("is-leader", &["--format=json"])
+        parse::is_leader(&self.run("is-leader", &["--format=json"], None)?)
     }
 
     fn config_get(&self) -> Result<ConfigMap, HookToolError> {
-        let out = self.run("config-get", &["--format=json"], None)?;
-        // Juju prints `null` when no option is set and none has a default.
-        let map: Option<ConfigMap> = parse_json("config-get", &out)?;
-        Ok(map.unwrap_or_default())
+        parse::config_get(&self.run("config-get", &["--format=json"], None)?)
     }
 
     fn application_version_set(&self, version: &str) -> Result<(), HookToolError> {
@@ -264,10 +233,7 @@ impl HookTools for ProcessHookTools {
     }
 
     fn action_get(&self) -> Result<serde_json::Map<String, serde_json::Value>, HookToolError> {
-        let out = self.run("action-get", &["--format=json"], None)?;
-        let map: Option<serde_json::Map<String, serde_json::Value>> =
-            parse_json("action-get", &out)?;
-        Ok(map.unwrap_or_default())
+        parse::action_get(&self.run("action-get", &["--format=json"], None)?)
     }
 
     fn action_set(&self, results: &BTreeMap<String, String>) -> Result<(), HookToolError> {
@@ -291,31 +257,18 @@ impl HookTools for ProcessHookTools {
     }
 
     fn relation_ids(&self, endpoint: &str) -> Result<Vec<u64>, HookToolError> {
-        const TOOL: &str = "relation-ids";
-        let ids: Option<Vec<String>> = self.run_json(TOOL, &[endpoint, "--format=json"])?;
-        ids.unwrap_or_default()
-            .iter()
-            .map(|id| {
-                id.rsplit(':')
-                    .next()
-                    .and_then(|n| n.parse().ok())
-                    .ok_or_else(|| unreadable(TOOL, "expected relation ids like `db:1`".into(), id))
-            })
-            .collect()
+        parse::relation_ids(&self.run("relation-ids", &[endpoint, "--format=json"], None)?)
     }
 
     fn relation_list(&self, relation: &RelationRef) -> Result<Vec<String>, HookToolError> {
         let r = relation.to_string();
-        let units: Option<Vec<String>> =
-            self.run_json("relation-list", &["--format=json", "-r", &r])?;
-        Ok(units.unwrap_or_default())
+        parse::relation_list(&self.run("relation-list", &["--format=json", "-r", &r], None)?)
     }
 
     fn relation_remote_app(&self, relation: &RelationRef) -> Result<Option<String>, HookToolError> {
         let r = relation.to_string();
-        let app: Option<String> =
-            self.run_json("relation-list", &["--format=json", "--app", "-r", &r])?;
-        Ok(app.filter(|a| !a.is_empty()))
+        let out = self.run("relation-list", &["--format=json", "--app", "-r", &r], None)?;
+        parse::relation_remote_app(&out)
     }
 
     fn relation_get(
@@ -330,8 +283,7 @@ impl HookTools for ProcessHookTools {
             args.push("--app");
         }
         args.extend(["-", member]);
-        let bag: Option<Databag> = self.run_json("relation-get", &args)?;
-        Ok(bag.unwrap_or_default())
+        parse::relation_get(&self.run("relation-get", &args, None)?)
     }
 
     fn relation_set(
@@ -368,12 +320,7 @@ impl HookTools for ProcessHookTools {
         args.extend(["--owner".to_owned(), owner.as_str().to_owned()]);
         args.extend(files.args.iter().cloned());
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = self.run(TOOL, &args, None)?;
-        let id = out.trim();
-        if id.is_empty() {
-            return Err(unreadable(TOOL, "expected the new secret's id".into(), ""));
-        }
-        Ok(id.to_owned())
+        parse::secret_add(&self.run(TOOL, &args, None)?)
     }
 
     fn secret_get(
@@ -389,8 +336,7 @@ impl HookTools for ProcessHookTools {
             Revision::Peek => args.push("--peek".to_owned()),
         }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let map: BTreeMap<String, String> = self.run_json("secret-get", &args)?;
-        Ok(map.into())
+        parse::secret_get(&self.run("secret-get", &args, None)?)
     }
 
     fn secret_info_get(&self, secret: &SecretLookup<'_>) -> Result<SecretInfo, HookToolError> {
@@ -403,19 +349,7 @@ impl HookTools for ProcessHookTools {
             (None, None) => {}
         }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let map: BTreeMap<String, SecretInfoJson> = self.run_json(TOOL, &args)?;
-        let Some((id, info)) = map.into_iter().next() else {
-            return Err(unreadable(TOOL, "expected one secret".into(), "{}"));
-        };
-        Ok(SecretInfo {
-            id,
-            label: info.label,
-            revision: info.revision,
-            expires: info.expiry,
-            rotation: info.rotation.as_deref().and_then(RotatePolicy::from_name),
-            rotates: info.rotates,
-            description: info.description,
-        })
+        parse::secret_info_get(&self.run(TOOL, &args, None)?)
     }
 
     fn secret_set(
@@ -481,19 +415,17 @@ impl HookTools for ProcessHookTools {
     }
 
     fn secret_ids(&self) -> Result<Vec<String>, HookToolError> {
-        let ids: Option<Vec<String>> = self.run_json("secret-ids", &["--format=json"])?;
-        Ok(ids.unwrap_or_default())
+        parse::secret_ids(&self.run("secret-ids", &["--format=json"], None)?)
     }
 
     fn storage_list(&self, name: Option<&str>) -> Result<Vec<String>, HookToolError> {
         let mut args = vec!["--format=json"];
         args.extend(name);
-        let ids: Option<Vec<String>> = self.run_json("storage-list", &args)?;
-        Ok(ids.unwrap_or_default())
+        parse::storage_list(&self.run("storage-list", &args, None)?)
     }
 
     fn storage_get(&self, id: &str) -> Result<StorageInfo, HookToolError> {
-        self.run_json("storage-get", &["--format=json", "-s", id])
+        parse::storage_get(&self.run("storage-get", &["--format=json", "-s", id], None)?)
     }
 
     fn storage_add(&self, name: &str, count: u32) -> Result<(), HookToolError> {
@@ -502,16 +434,7 @@ impl HookTools for ProcessHookTools {
     }
 
     fn resource_get(&self, name: &str) -> Result<std::path::PathBuf, HookToolError> {
-        let out = self.run("resource-get", &[name], None)?;
-        let path = out.trim();
-        if path.is_empty() {
-            return Err(unreadable(
-                "resource-get",
-                "expected the resource's path".into(),
-                "",
-            ));
-        }
-        Ok(path.into())
+        parse::resource_get(&self.run("resource-get", &[name], None)?)
     }
 
     fn network_get(
@@ -525,7 +448,7 @@ impl HookTools for ProcessHookTools {
             args.extend(["-r", relation]);
         }
         args.push(binding);
-        self.run_json("network-get", &args)
+        parse::network_get(&self.run("network-get", &args, None)?)
     }
 
     fn open_port(&self, port: &Port) -> Result<(), HookToolError> {
@@ -539,21 +462,15 @@ impl HookTools for ProcessHookTools {
     }
 
     fn opened_ports(&self) -> Result<Vec<Port>, HookToolError> {
-        const TOOL: &str = "opened-ports";
-        let ports: Option<Vec<String>> = self.run_json(TOOL, &["--format=json"])?;
-        ports
-            .unwrap_or_default()
-            .iter()
-            .map(|p| p.parse().map_err(|reason| unreadable(TOOL, reason, p)))
-            .collect()
+        parse::opened_ports(&self.run("opened-ports", &["--format=json"], None)?)
     }
 
     fn goal_state(&self) -> Result<GoalState, HookToolError> {
-        self.run_json("goal-state", &["--format=json"])
+        parse::goal_state(&self.run("goal-state", &["--format=json"], None)?)
     }
 
     fn credential_get(&self) -> Result<CloudSpec, HookToolError> {
-        self.run_json("credential-get", &["--format=json"])
+        parse::credential_get(&self.run("credential-get", &["--format=json"], None)?)
     }
 
     fn juju_reboot(&self, now: bool) -> Result<(), HookToolError> {
@@ -570,11 +487,11 @@ impl HookTools for ProcessHookTools {
     }
 
     fn unit_get(&self, kind: AddressKind) -> Result<String, HookToolError> {
-        self.run_json("unit-get", &["--format=json", kind.as_str()])
+        parse::unit_get(&self.run("unit-get", &["--format=json", kind.as_str()], None)?)
     }
 
     fn state_get(&self, key: &str) -> Result<Option<String>, HookToolError> {
-        self.run_json("state-get", &["--format=json", key])
+        parse::state_get(&self.run("state-get", &["--format=json", key], None)?)
     }
 
     fn state_set(&self, key: &str, value: &str) -> Result<(), HookToolError> {
@@ -641,14 +558,9 @@ impl HookTools for ProcessHookTools {
     }
 
     fn relation_model_get(&self, relation: &RelationRef) -> Result<String, HookToolError> {
-        #[derive(serde::Deserialize)]
-        struct RemoteModel {
-            uuid: String,
-        }
         let r = relation.to_string();
-        let model: RemoteModel =
-            self.run_json("relation-model-get", &["--format=json", "-r", &r])?;
-        Ok(model.uuid)
+        let out = self.run("relation-model-get", &["--format=json", "-r", &r], None)?;
+        parse::relation_model_get(&out)
     }
 
     #[cfg(feature = "pebble")]

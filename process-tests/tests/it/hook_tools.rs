@@ -2,12 +2,18 @@
 //! `JUJU_*` variables and recording hook-tool executables on `PATH`. Each test
 //! asserts the exact argv (and stdin) the charm sends and, through what the
 //! charm logs, that it parsed the tool's real output format, error exits
-//! included.
+//! included. The tools print what Juju prints: the fixtures of
+//! `ops-runtime/src/hook_tools/process/juju_output.rs`, each taken from Juju's source.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::process::Command;
+
+#[path = "../../../ops-runtime/src/hook_tools/process/juju_output.rs"]
+mod juju_output;
+
+use juju_output as juju;
 
 /// Records `tool<TAB>arg...` per call (a `key#file=PATH` argument is recorded as
 /// `key#file=<content>`, and stdin, if any, as a trailing `<TAB>stdin=...`), then
@@ -37,6 +43,7 @@ case "$tool" in
   relation-list) case " $* " in *" --app "*) key="relation-list-app" ;; esac ;;
   relation-get) case " $* " in *" --app "*) key="relation-get-app" ;; esac ;;
   secret-get) case " $* " in *" --peek "*|*" --refresh "*) key="secret-get-latest" ;; esac ;;
+  status-get) case " $* " in *" --application=true "*) key="status-get-app" ;; esac ;;
 esac
 if [ -f "$dir/responses/$key.exit" ] && { [ ! -f "$dir/responses/$key.fail-with-r" ] || [ -n "$has_r" ]; }; then
   cat "$dir/responses/$key.stderr" >&2
@@ -107,7 +114,7 @@ impl Juju {
             std::os::unix::fs::symlink(&script, dir.join("bin").join(tool)).unwrap();
         }
         let juju = Self { dir };
-        juju.respond("is-leader", "true");
+        juju.respond("is-leader", juju::IS_LEADER);
         juju
     }
 
@@ -215,15 +222,12 @@ fn argv(parts: &[&str]) -> Vec<String> {
 #[test]
 fn relation_tools() {
     let juju = Juju::new("relations");
-    juju.respond("relation-ids", r#"["db:1", "db:4"]"#)
-        .respond("relation-list", r#"["pg/0", "pg/1"]"#)
-        .respond("relation-list-app", r#""pg""#)
-        .respond("relation-get", r#"{"ingress-address": "10.0.0.9"}"#)
-        .respond("relation-get-app", r#"{"database": "app"}"#)
-        .respond(
-            "relation-model-get",
-            r#"{"uuid": "0b7e2c4d-aaaa-4bbb-8ccc-123456789abc"}"#,
-        );
+    juju.respond("relation-ids", juju::RELATION_IDS)
+        .respond("relation-list", juju::RELATION_LIST)
+        .respond("relation-list-app", juju::RELATION_LIST_APP)
+        .respond("relation-get", juju::RELATION_GET_UNIT)
+        .respond("relation-get-app", juju::RELATION_GET_APP)
+        .respond("relation-model-get", juju::RELATION_MODEL_GET);
     let (code, calls, log) = juju.run("relations");
     assert_eq!(code, 0, "{calls:?}");
     assert_eq!(
@@ -248,7 +252,7 @@ fn relation_tools() {
     );
     assert_eq!(
         log,
-        r#"[RelationRef { endpoint: "db", id: 1 }, RelationRef { endpoint: "db", id: 4 }] ["pg/0", "pg/1"] Some("pg") {"ingress-address": "10.0.0.9"} {"database": "app"} 0b7e2c4d-aaaa-4bbb-8ccc-123456789abc"#
+        r#"[RelationRef { endpoint: "db", id: 1 }, RelationRef { endpoint: "db", id: 4 }] ["pg/0", "pg/1"] Some("pg") {"egress-subnets": "10.0.0.9/32", "ingress-address": "10.0.0.9", "private-address": "10.0.0.9"} {"database": "app", "port": "5432"} 0b7e2c4d-aaaa-4bbb-8ccc-123456789abc"#
     );
 }
 
@@ -331,7 +335,7 @@ fn an_unknown_relation_id_is_relation_not_found() {
 #[test]
 fn secret_add_passes_values_through_files() {
     let juju = Juju::new("secret-add");
-    juju.respond("secret-add", "secret:cs0001\n");
+    juju.respond("secret-add", juju::SECRET_ADD);
     let (code, calls, log) = juju.run("secret-add");
     assert_eq!(code, 0, "{calls:?}");
     assert_eq!(
@@ -356,18 +360,15 @@ fn secret_add_passes_values_through_files() {
         ]
     );
     // `secret:<id>` is canonical already; only bare ids gain the model's UUID.
-    assert_eq!(log, r#"Some("secret:cs0001")"#);
+    assert_eq!(log, r#"Some("secret:9m4e2mr0ui3e8a215n4g")"#);
 }
 
 #[test]
 fn secret_reads() {
     let juju = Juju::new("secret-read");
-    juju.respond("secret-get", r#"{"password": "old"}"#)
-        .respond("secret-get-latest", r#"{"password": "new"}"#)
-        .respond(
-            "secret-info-get",
-            r#"{"cs0001": {"revision": 7, "label": "db-admin", "owner": "application", "rotation": "weekly", "expiry": "2026-11-18T11:06:40Z"}}"#,
-        );
+    juju.respond("secret-get", juju::SECRET_GET)
+        .respond("secret-get-latest", juju::SECRET_GET_LATEST)
+        .respond("secret-info-get", juju::SECRET_INFO_GET);
     let (code, calls, log) = juju.run("secret-read");
     assert_eq!(code, 0, "{calls:?}");
     let id = "secret://6f1a3e2c-0c1d-4f3b-9a57-1b9e6c2d7e10/cs0001";
@@ -396,15 +397,23 @@ fn secret_reads() {
     );
     assert_eq!(
         log,
-        r#"Some("old") Some("new") Some("new") 7 Some("db-admin") Some(Weekly)"#
+        r#"Some("old") Some("new") Some("new") 666 Some("label") Some(Hourly)"#
+    );
+    // A secret without a label: Juju writes `"label": ""`, which is no label.
+    juju.respond("secret-info-get", juju::SECRET_INFO_GET_FULL);
+    let (code, calls, log) = juju.run("secret-read");
+    assert_eq!(code, 0, "{calls:?}");
+    assert_eq!(
+        log,
+        r#"Some("old") Some("new") Some("new") 2 None Some(Weekly)"#
     );
 }
 
 #[test]
 fn secret_management() {
     let juju = Juju::new("secret-manage");
-    juju.respond("secret-get", r#"{"password": "old"}"#)
-        .respond("secret-ids", r#"["secret:cs0002"]"#);
+    juju.respond("secret-get", juju::SECRET_GET)
+        .respond("secret-ids", juju::SECRET_IDS);
     let (code, calls, log) = juju.run("secret-manage");
     assert_eq!(code, 0, "{calls:?}");
     let id = "secret:cs0001";
@@ -422,7 +431,11 @@ fn secret_management() {
             argv(&["secret-ids", "--format=json"]),
         ]
     );
-    assert_eq!(log, r#"["secret:cs0002"]"#);
+    // Juju prints bare ids; the charm sees them with the model's UUID.
+    assert_eq!(
+        log,
+        r#"["secret://6f1a3e2c-0c1d-4f3b-9a57-1b9e6c2d7e10/9m4e2mr0ui3e8a215n4g"]"#
+    );
 }
 
 #[test]
@@ -441,11 +454,8 @@ fn a_missing_secret_is_secret_not_found() {
 #[test]
 fn storage_tools() {
     let juju = Juju::new("storage");
-    juju.respond("storage-list", r#"["data/0", "data/3"]"#)
-        .respond(
-            "storage-get",
-            r#"{"kind": "filesystem", "location": "/srv/data/0"}"#,
-        );
+    juju.respond("storage-list", juju::STORAGE_LIST)
+        .respond("storage-get", juju::STORAGE_GET);
     let (code, calls, log) = juju.run("storage");
     assert_eq!(code, 0, "{calls:?}");
     assert_eq!(
@@ -464,28 +474,7 @@ fn storage_tools() {
 
 #[test]
 fn resources_networks_goal_state_credentials_addresses_and_reboot() {
-    let juju = Juju::new("misc");
-    juju.respond("resource-get", "/var/lib/juju/agents/unit-probe-0/resources/model-file/model.bin\n")
-        .respond(
-            "network-get",
-            r#"{"bind-addresses": [{"mac-address": "", "interface-name": "eth0", "addresses": [{"hostname": "", "value": "10.1.1.5", "cidr": "10.1.1.0/24"}]}], "egress-subnets": ["10.1.1.5/32"], "ingress-addresses": ["10.1.1.5"]}"#,
-        )
-        .respond(
-            "goal-state",
-            r#"{"units": {"probe/0": {"status": "active", "since": "2026-11-25 04:00:00Z"}, "probe/1": {"status": "waiting"}, "probe/2": {"status": "dying"}}, "relations": {}}"#,
-        )
-        .respond(
-            "credential-get",
-            r#"{"type": "openstack", "name": "cloud", "region": "r1", "endpoint": "https://keystone", "credential": {"auth-type": "userpass", "attrs": {"password": "p"}}, "cacertificates": [], "skip-tls-verify": false, "is-controller-cloud": true}"#,
-        )
-        .respond("unit-get", r#""203.0.113.7""#);
-    // network-get with -r fails as for a relation Juju no longer knows: retried without.
-    juju.fail(
-        "network-get",
-        2,
-        "ERROR invalid value \"1\" for option -r: relation not found\n",
-    );
-    fs::write(juju.dir.join("responses/network-get.fail-with-r"), "").unwrap();
+    let juju = misc_juju("misc", juju::NETWORK_GET);
     let (code, mut calls, log) = juju.run("misc");
     assert_eq!(code, 0, "{calls:?}");
     // Before juju-reboot, the restart is logged as a security event, at TRACE.
@@ -513,8 +502,52 @@ fn resources_networks_goal_state_credentials_addresses_and_reboot() {
     );
     assert_eq!(
         log,
-        r#"/var/lib/juju/agents/unit-probe-0/resources/model-file/model.bin Some("10.1.1.5") Some("10.1.1.5") 2 openstack Some("userpass") 203.0.113.7"#
+        r#"/var/lib/juju/agents/unit-probe-0/resources/model-file/model.bin Some("10.33.1.8") Some("100.1.2.3") 2 openstack Some("userpass") 203.0.113.7"#
     );
+}
+
+/// A fake Juju for the probe's `misc` scenario, `network-get` printing `network`.
+fn misc_juju(name: &str, network: &str) -> Juju {
+    let juju = Juju::new(name);
+    juju.respond("resource-get", juju::RESOURCE_GET)
+        .respond("network-get", network)
+        .respond("goal-state", juju::GOAL_STATE_SCALING)
+        .respond("credential-get", juju::CREDENTIAL_GET)
+        .respond("unit-get", juju::UNIT_GET);
+    // network-get with -r fails as for a relation Juju no longer knows: retried without.
+    juju.fail(
+        "network-get",
+        2,
+        "ERROR invalid value \"1\" for option -r: relation not found\n",
+    );
+    fs::write(juju.dir.join("responses/network-get.fail-with-r"), "").unwrap();
+    juju
+}
+
+#[test]
+fn network_get_is_read_in_every_spelling_juju_prints() {
+    for (name, network, addresses) in [
+        (
+            "network-json",
+            juju::NETWORK_GET,
+            r#"Some("10.33.1.8") Some("100.1.2.3")"#,
+        ),
+        (
+            "network-both",
+            juju::NETWORK_GET_BOTH_SPELLINGS,
+            r#"Some("10.33.1.8") Some("100.1.2.3")"#,
+        ),
+        (
+            "network-legacy",
+            juju::NETWORK_GET_LEGACY,
+            r#"Some("10.10.0.23") None"#,
+        ),
+    ] {
+        let juju = misc_juju(name, network);
+        let (code, calls, log) = juju.run("misc");
+        assert_eq!(code, 0, "{name}: {calls:?}");
+        assert!(log.contains(addresses), "{name}: {log}");
+    }
 }
 
 #[test]
@@ -535,7 +568,7 @@ fn reboot_now_ends_the_hook_once_juju_has_the_request() {
 #[test]
 fn port_tools() {
     let juju = Juju::new("ports");
-    juju.respond("opened-ports", r#"["22/tcp", "80/tcp", "icmp"]"#);
+    juju.respond("opened-ports", juju::OPENED_PORTS);
     let (code, calls, _) = juju.run("ports");
     assert_eq!(code, 0, "{calls:?}");
     assert_eq!(
@@ -551,15 +584,8 @@ fn port_tools() {
 #[test]
 fn status_tools() {
     let juju = Juju::new("status");
-    juju.respond(
-        "status-get",
-        r#"{"message": "", "status": "active", "status-data": {}}"#,
-    );
-    fs::write(
-        juju.dir.join("responses/status-get"),
-        r#"{"message": "ready", "status": "active", "status-data": {}, "application-status": {"message": "2 units", "status": "waiting", "status-data": {}, "units": {}}}"#,
-    )
-    .unwrap();
+    juju.respond("status-get", juju::STATUS_GET_UNIT)
+        .respond("status-get-app", juju::STATUS_GET_APP);
     let (code, calls, log) = juju.run("status");
     assert_eq!(code, 0, "{calls:?}");
     assert_eq!(
@@ -588,6 +614,12 @@ fn status_tools() {
         ]
     );
     assert_eq!(log, "active: ready | waiting: 2 units");
+    // Where the context has no status, Juju prints the bare name `unknown`.
+    juju.respond("status-get", juju::STATUS_GET_NOT_IMPLEMENTED)
+        .respond("status-get-app", juju::STATUS_GET_NOT_IMPLEMENTED);
+    let (code, calls, log) = juju.run("status");
+    assert_eq!(code, 0, "{calls:?}");
+    assert!(log.starts_with("unknown"), "{log}");
 }
 
 #[test]
@@ -605,7 +637,7 @@ fn malformed_tool_output_fails_the_hook_with_a_clear_error() {
 #[test]
 fn controller_state_tools() {
     let juju = Juju::new("controller-state");
-    juju.respond("state-get", r#""{\"n\": 1}""#);
+    juju.respond("state-get", juju::STATE_GET);
     let (code, calls, log) = juju.run("controller-state");
     assert_eq!(code, 0, "{calls:?}");
     assert_eq!(
@@ -622,6 +654,13 @@ fn controller_state_tools() {
         ]
     );
     assert_eq!(log, r#"Some("{\"n\": 1}")"#);
+    // A key never set: Juju 3 prints the empty string, Juju 4 `null`.
+    for missing in [juju::STATE_GET_MISSING, juju::STATE_GET_NULL] {
+        juju.respond("state-get", missing);
+        let (code, calls, log) = juju.run("controller-state");
+        assert_eq!(code, 0, "{calls:?}");
+        assert_eq!(log, "None", "{missing}");
+    }
 }
 
 #[test]
