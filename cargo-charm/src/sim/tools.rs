@@ -16,6 +16,11 @@ mod other;
 mod secrets;
 mod storage;
 
+/// What Juju's tools print, shared with the runtime's parser tests.
+#[cfg(test)]
+#[path = "../../../ops-runtime/src/hook_tools/process/juju_output.rs"]
+mod juju_output;
+
 use std::ffi::OsString;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -266,13 +271,14 @@ impl Parsed {
         self.options.iter().any(|(option, _)| option == name)
     }
 
-    /// `--format`: JSON, or Juju's default "smart" format.
+    /// `--format`: JSON, or Juju's default "smart" format (YAML for maps, which the
+    /// sim also prints for `--format=yaml`).
     fn json(&self) -> Result<bool, ToolError> {
         match self.value(&["--format"]) {
-            None | Some("smart") => Ok(false),
+            None | Some("smart" | "yaml") => Ok(false),
             Some("json") => Ok(true),
             Some(other) => Err(ToolError::usage(format!(
-                "`cargo charm sim` supports only --format=json, not --format={other}"
+                "invalid value {other:?} for option --format: unknown format {other:?}"
             ))),
         }
     }
@@ -341,12 +347,32 @@ fn json_text(value: &impl serde::Serialize) -> Result<String, ToolError> {
         .map_err(|error| ToolError::failed(format!("cannot encode the output: {error}")))
 }
 
-/// The output of a value in the requested format: JSON, or for the smart format a bare
-/// string when the value is one.
+fn yaml_text(value: &impl serde::Serialize) -> Result<String, ToolError> {
+    yaml_serde::to_string(value)
+        .map_err(|error| ToolError::failed(format!("cannot encode the output: {error}")))
+}
+
+/// The output of a value in the requested format, as `github.com/juju/cmd` writes it:
+/// JSON and a newline; or the smart format, which writes nothing for `null`, a string
+/// as it is, a boolean as `True` or `False`, a list one item a line and a map as YAML.
 fn output(value: &Value, json: bool) -> Result<String, ToolError> {
+    if json {
+        return json_text(value);
+    }
     match value {
-        Value::String(text) if !json => Ok(format!("{text}\n")),
-        _ => json_text(value),
+        Value::Null => Ok(String::new()),
+        Value::String(text) => Ok(format!("{text}\n")),
+        Value::Bool(true) => Ok("True\n".into()),
+        Value::Bool(false) => Ok("False\n".into()),
+        Value::Number(number) => Ok(format!("{number}\n")),
+        Value::Array(items) => Ok(items
+            .iter()
+            .map(|item| match item {
+                Value::String(text) => format!("{text}\n"),
+                other => format!("{other}\n"),
+            })
+            .collect()),
+        Value::Object(_) => yaml_text(value),
     }
 }
 
@@ -406,45 +432,55 @@ pub(crate) fn run(
             let parsed = parse(args, &["--format"], &["--include-data", "--application"])?;
             let json = parsed.json()?;
             let application = bool_flag(&parsed, "--application")?;
-            let detailed = |status: &Status| {
-                serde_json::json!({
-                    "message": status.message,
-                    "status": status.status,
-                    "status-data": {},
-                })
+            let include_data = parsed.flag("--include-data");
+            // `toDetails` of Juju's status-get.go: a Go map, its keys sorted.
+            let details = |status: &Status| {
+                if include_data {
+                    serde_json::json!({
+                        "message": status.message,
+                        "status": status.status,
+                        "status-data": {},
+                    })
+                } else {
+                    serde_json::json!({ "status": status.status })
+                }
             };
+            let status = if application {
+                &model.app_status
+            } else {
+                &model.unit_status
+            };
+            if application && !model.leader {
+                return Err(ToolError::failed(
+                    "finding application status: this unit is not the leader",
+                ));
+            }
+            if !include_data && !json {
+                // The smart format without data: the status name alone.
+                return output(&Value::String(status.status.clone()), json);
+            }
             if application {
-                if !model.leader {
-                    return Err(ToolError::failed(
-                        "finding application status: this unit is not the leader",
-                    ));
-                }
-                if !parsed.flag("--include-data") {
-                    return output(&Value::String(model.app_status.status.clone()), json);
-                }
                 let mut units = Map::new();
-                units.insert(model.unit.clone(), detailed(&model.unit_status));
-                let mut app = detailed(&model.app_status);
+                units.insert(model.unit.clone(), details(&model.unit_status));
+                let mut app = details(status);
                 if let Value::Object(fields) = &mut app {
                     fields.insert("units".into(), Value::Object(units));
                 }
-                json_text(&serde_json::json!({ "application-status": app }))
-            } else if parsed.flag("--include-data") {
-                json_text(&detailed(&model.unit_status))
+                output(&serde_json::json!({ "application-status": app }), json)
             } else {
-                output(&Value::String(model.unit_status.status.clone()), json)
+                output(&details(status), json)
             }
         }
         "is-leader" => {
             let parsed = parse(args, &["--format"], &[])?;
-            parsed.json()?;
-            json_text(&model.leader)
+            let json = parsed.json()?;
+            output(&Value::Bool(model.leader), json)
         }
         "config-get" => {
             let parsed = parse(args, &["--format"], &["--all", "-a"])?;
             let json = parsed.json()?;
             match parsed.positionals.as_slice() {
-                [] => json_text(&model.config),
+                [] => output(&Value::Object(model.config.clone()), json),
                 [key] => output(model.config.get(key).unwrap_or(&Value::Null), json),
                 _ => Err(ToolError::usage("too many arguments")),
             }
@@ -465,7 +501,7 @@ pub(crate) fn run(
         }
         "relation-ids" => {
             let parsed = parse(args, &["--format"], &[])?;
-            parsed.json()?;
+            let json = parsed.json()?;
             let endpoint = match parsed.positionals.as_slice() {
                 [endpoint] => endpoint.clone(),
                 [] => context
@@ -474,39 +510,41 @@ pub(crate) fn run(
                     .ok_or_else(|| ToolError::usage("no endpoint name specified"))?,
                 _ => return Err(ToolError::usage("too many arguments")),
             };
-            let ids: Vec<String> = model
+            let mut ids: Vec<String> = model
                 .relations
                 .iter()
                 .filter(|relation| relation.endpoint == endpoint)
                 .map(Relation::reference)
                 .collect();
-            json_text(&ids)
+            ids.sort();
+            output(&Value::from(ids), json)
         }
         "relation-list" => {
             let parsed = parse(args, &["--format", "-r", "--relation"], &["--app"])?;
-            parsed.json()?;
+            let json = parsed.json()?;
             let relation = find_relation(model, &parsed, context)?;
             if parsed.flag("--app") {
-                json_text(&relation.remote_app)
+                output(&Value::String(relation.remote_app.clone()), json)
             } else {
-                json_text(&relation.remote_units.keys().collect::<Vec<_>>())
+                let units: Vec<&String> = relation.remote_units.keys().collect();
+                output(&serde_json::to_value(units).unwrap_or_default(), json)
             }
         }
         "relation-get" => relation_get(args, model, context),
         "relation-set" => relation_set(args, model, context, stdin),
         "relation-model-get" => {
             let parsed = parse(args, &["--format", "-r", "--relation"], &[])?;
-            parsed.json()?;
+            let json = parsed.json()?;
             find_relation(model, &parsed, context)?;
-            json_text(&serde_json::json!({ "uuid": model.model_uuid }))
+            output(&serde_json::json!({ "uuid": model.model_uuid }), json)
         }
         "opened-ports" => {
             let parsed = parse(args, &["--format"], &["--endpoints"])?;
-            parsed.json()?;
+            let json = parsed.json()?;
             if parsed.flag("--endpoints") {
                 return Err(unsupported("opened-ports --endpoints"));
             }
-            json_text(&model.opened_ports)
+            output(&Value::from(model.opened_ports.clone()), json)
         }
         "open-port" | "close-port" => {
             let parsed = parse(args, &["--endpoints"], &[])?;
@@ -532,12 +570,13 @@ pub(crate) fn run(
             let parsed = parse(args, &["--format"], &[])?;
             let json = parsed.json()?;
             match parsed.positionals.as_slice() {
-                [] => json_text(&model.controller_state),
+                [] => output(
+                    &serde_json::to_value(&model.controller_state).unwrap_or_default(),
+                    json,
+                ),
+                // A key never set is Go's zero string (Juju 3's state-get.go).
                 [key] => output(
-                    &model
-                        .controller_state
-                        .get(key)
-                        .map_or(Value::Null, |value| Value::String(value.clone())),
+                    &Value::String(model.controller_state.get(key).cloned().unwrap_or_default()),
                     json,
                 ),
                 _ => Err(ToolError::usage("too many arguments")),
@@ -697,7 +736,7 @@ fn relation_get(args: &[String], model: &Model, context: &Context) -> Result<Str
         })?
     };
     if key == "-" {
-        json_text(bag)
+        output(&serde_json::to_value(bag).unwrap_or_default(), json)
     } else {
         output(
             &bag.get(&key).map_or(Value::String(String::new()), |value| {
@@ -798,7 +837,7 @@ fn action_tool(tool: &str, args: &[String], model: &mut Model) -> Result<String,
             let parsed = parse(args, &["--format"], &[])?;
             let json = parsed.json()?;
             match parsed.positionals.as_slice() {
-                [] => json_text(&action.params),
+                [] => output(&action.params, json),
                 [key] => {
                     let mut value = &action.params;
                     for part in key.split('.') {
@@ -1086,7 +1125,7 @@ mod tests {
         call(&mut model, &cx, &["state-delete", "k"]).unwrap();
         assert_eq!(
             call(&mut model, &cx, &["state-get", "--format=json", "k"]),
-            Ok("null\n".into())
+            Ok("\"\"\n".into())
         );
         let error = call(&mut model, &cx, &["pod-spec-set", "--file", "/y"]).unwrap_err();
         assert!(error.message.contains("not simulated"), "{}", error.message);
@@ -1237,7 +1276,7 @@ mod tests {
         assert!(call(&mut model, &cx, &["secret-get", &uri]).is_ok());
         assert_eq!(
             call(&mut model, &cx, &["secret-ids", "--format=json"]),
-            Ok("[]\n".into())
+            Ok("null\n".into())
         );
         call(
             &mut model,
@@ -1269,7 +1308,7 @@ mod tests {
         model.secrets.push(secret);
         let cx = Context::default();
         let get = |model: &mut Model, flags: &[&str]| {
-            let mut argv = vec!["secret-get", "--label", "token"];
+            let mut argv = vec!["secret-get", "--format=json", "--label", "token"];
             argv.extend(flags);
             call(model, &cx, &argv)
         };
@@ -1474,7 +1513,7 @@ mod tests {
         std::fs::write(dir.join("resources/image"), "x").unwrap();
         assert_eq!(
             call(&mut model, &cx, &["resource-get", "image"]),
-            Ok(format!("{}\n", dir.join("resources/image").display()))
+            Ok(dir.join("resources/image").display().to_string())
         );
         assert_eq!(
             error_of(call(&mut model, &cx, &["credential-get", "--format=json"])),
@@ -1530,6 +1569,344 @@ mod tests {
                 1,
                 "cannot write leadership settings: cannot write settings: not the leader".into()
             )
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// Where `sim` differs in shape from `juju`, what Juju prints: a key Juju does
+    /// not print, a value of another JSON type, or a key of `required` missing.
+    /// Maps at the paths of `keyed_by_data` (their keys are names, not fields) have
+    /// each value compared with Juju's first; list items with Juju's first item.
+    fn shape_difference(
+        sim: &Value,
+        juju: &Value,
+        path: &str,
+        keyed_by_data: &[&str],
+        required: &[&str],
+    ) -> Option<String> {
+        let kind = |value: &Value| match value {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "a list",
+            Value::Object(_) => "a map",
+        };
+        match (sim, juju) {
+            (Value::Object(sim), Value::Object(juju)) if keyed_by_data.contains(&path) => {
+                let model = juju.values().next()?;
+                sim.values().find_map(|value| {
+                    shape_difference(value, model, &format!("{path}/*"), keyed_by_data, required)
+                })
+            }
+            (Value::Object(sim), Value::Object(juju)) => {
+                for key in required {
+                    let (parent, field) = key.rsplit_once('/').unwrap_or(("", key));
+                    if parent == path && !sim.contains_key(field) {
+                        return Some(format!("{path}: no `{field}`"));
+                    }
+                }
+                sim.iter().find_map(|(key, value)| match juju.get(key) {
+                    None => Some(format!("{path}: `{key}`, which Juju does not print")),
+                    Some(juju) => shape_difference(
+                        value,
+                        juju,
+                        &format!("{path}/{key}"),
+                        keyed_by_data,
+                        required,
+                    ),
+                })
+            }
+            (Value::Array(sim), Value::Array(juju)) => {
+                let model = juju.first()?;
+                sim.iter().find_map(|item| {
+                    shape_difference(item, model, &format!("{path}/*"), keyed_by_data, required)
+                })
+            }
+            (sim, juju) if kind(sim) == kind(juju) => None,
+            (sim, juju) => Some(format!(
+                "{path}: {} where Juju prints {}",
+                kind(sim),
+                kind(juju)
+            )),
+        }
+    }
+
+    /// A fuller model than `Model::new` gives: a relation, a secret, storage.
+    fn busy_model(dir: &Path) -> (Model, Context) {
+        let mut model = Model::new("demo", true);
+        model.bindings = vec!["db".into()];
+        let index = model.add_relation("db", "pg");
+        model.relations[index].remote_units.insert(
+            "pg/0".into(),
+            Databag::from([("ingress-address".into(), "10.0.0.9".into())]),
+        );
+        model.config.insert("port".into(), Value::from(8080));
+        model.charm_storage.insert(
+            "data".into(),
+            crate::sim::state::StorageSpec {
+                kind: "filesystem".into(),
+                max: None,
+                next_index: 0,
+            },
+        );
+        model.attach_storage("data", dir.join("storage/data/0"));
+        model.opened_ports.push("80/tcp".into());
+        model.controller_state.insert("k".into(), "v".into());
+        model.trusted = true;
+        let cx = Context {
+            root: Some(dir.to_path_buf()),
+            ..Context::default()
+        };
+        (model, cx)
+    }
+
+    #[test]
+    fn tools_print_what_juju_prints() {
+        use juju_output as juju;
+        let dir = scratch("shapes");
+        let value = dir.join("value");
+        std::fs::write(&value, "hunter2").unwrap();
+        let (mut model, cx) = busy_model(&dir);
+        call(&mut model, &cx, &["status-set", "active", "--", "ready"]).unwrap();
+        let uri = call(
+            &mut model,
+            &cx,
+            &[
+                "secret-add",
+                "--rotate",
+                "hourly",
+                &format!("password#file={}", value.display()),
+            ],
+        )
+        .unwrap();
+        let uri = uri.trim_end();
+        // (argv, Juju's output, maps keyed by names, keys Juju always prints)
+        type Case<'a> = (&'a [&'a str], &'a str, &'a [&'a str], &'a [&'a str]);
+        let cases: &[Case<'_>] = &[
+            (
+                &["network-get", "--format=json", "db"],
+                juju::NETWORK_GET,
+                &[],
+                &[
+                    "/bind-addresses",
+                    "/bind-addresses/*/mac-address",
+                    "/bind-addresses/*/interface-name",
+                    "/bind-addresses/*/addresses",
+                    "/bind-addresses/*/addresses/*/value",
+                    "/bind-addresses/*/addresses/*/hostname",
+                    "/bind-addresses/*/addresses/*/cidr",
+                ],
+            ),
+            (
+                &[
+                    "status-get",
+                    "--include-data",
+                    "--format=json",
+                    "--application=false",
+                ],
+                juju::STATUS_GET_UNIT,
+                &[],
+                &["/status", "/message", "/status-data"],
+            ),
+            (
+                &[
+                    "status-get",
+                    "--include-data",
+                    "--format=json",
+                    "--application=true",
+                ],
+                juju::STATUS_GET_APP,
+                &["/application-status/units"],
+                &["/application-status", "/application-status/units"],
+            ),
+            (&["is-leader", "--format=json"], juju::IS_LEADER, &[], &[]),
+            (
+                &["relation-ids", "db", "--format=json"],
+                juju::RELATION_IDS,
+                &[],
+                &[],
+            ),
+            (
+                &["relation-list", "--format=json", "-r", "db:0"],
+                juju::RELATION_LIST,
+                &[],
+                &[],
+            ),
+            (
+                &["relation-list", "--format=json", "--app", "-r", "db:0"],
+                juju::RELATION_LIST_APP,
+                &[],
+                &[],
+            ),
+            (
+                &["relation-get", "--format=json", "-r", "db:0", "-", "pg/0"],
+                juju::RELATION_GET_UNIT,
+                &[""],
+                &[],
+            ),
+            (
+                &["relation-model-get", "--format=json", "-r", "db:0"],
+                juju::RELATION_MODEL_GET,
+                &[],
+                &["/uuid"],
+            ),
+            (
+                &["secret-get", "--format=json", uri],
+                juju::SECRET_GET,
+                &[""],
+                &[],
+            ),
+            (
+                &["secret-info-get", "--format=json", uri],
+                juju::SECRET_INFO_GET_FULL,
+                &[""],
+                &["/*/revision", "/*/label", "/*/owner"],
+            ),
+            (&["secret-ids", "--format=json"], juju::SECRET_IDS, &[], &[]),
+            (
+                &["storage-list", "--format=json"],
+                juju::STORAGE_LIST,
+                &[],
+                &[],
+            ),
+            (
+                &["storage-get", "--format=json", "-s", "data/0"],
+                juju::STORAGE_GET,
+                &[],
+                &["/kind", "/location"],
+            ),
+            (
+                &["opened-ports", "--format=json"],
+                juju::OPENED_PORTS,
+                &[],
+                &[],
+            ),
+            (
+                &["goal-state", "--format=json"],
+                juju::GOAL_STATE,
+                &["/units", "/relations", "/relations/*"],
+                &["/units", "/relations"],
+            ),
+            (
+                &["credential-get", "--format=json"],
+                juju::CREDENTIAL_GET_LXD,
+                &[],
+                &["/type", "/name", "/credential/auth-type"],
+            ),
+            (
+                &["unit-get", "--format=json", "public-address"],
+                juju::UNIT_GET,
+                &[],
+                &[],
+            ),
+            (
+                &["state-get", "--format=json", "k"],
+                juju::STATE_GET,
+                &[],
+                &[],
+            ),
+            (
+                &["state-get", "--format=json", "unset"],
+                juju::STATE_GET_MISSING,
+                &[],
+                &[],
+            ),
+        ];
+        for (argv, juju_output, keyed_by_data, required) in cases {
+            let printed = call(&mut model, &cx, argv).unwrap();
+            assert!(printed.ends_with('\n'), "{argv:?}: {printed:?}");
+            let sim: Value = serde_json::from_str(&printed).unwrap();
+            let juju: Value = serde_json::from_str(juju_output).unwrap();
+            assert_eq!(
+                shape_difference(&sim, &juju, "", keyed_by_data, required),
+                None,
+                "{argv:?}\nsim:  {printed}juju: {juju_output}"
+            );
+        }
+        // Config values are of the options' types: a map is all Juju promises.
+        let config = call(&mut model, &cx, &["config-get", "--format=json"]).unwrap();
+        assert!(
+            serde_json::from_str::<Map<String, Value>>(&config).is_ok(),
+            "{config}"
+        );
+        // goal-state's times are `common.FormatTime(t, true)`: a space, not a `T`.
+        let goal: Value =
+            serde_json::from_str(&call(&mut model, &cx, &["goal-state", "--format=json"]).unwrap())
+                .unwrap();
+        let since = goal["units"]["demo/0"]["since"].as_str().unwrap();
+        assert_eq!(
+            (since.len(), &since[10..11], &since[19..]),
+            (20, " ", "Z"),
+            "{since}"
+        );
+        // resource-get prints the path alone, as Juju does.
+        std::fs::create_dir_all(dir.join("resources")).unwrap();
+        std::fs::write(dir.join("resources/image"), "x").unwrap();
+        let path = call(&mut model, &cx, &["resource-get", "image"]).unwrap();
+        assert!(
+            !path.ends_with('\n') && path.ends_with("resources/image"),
+            "{path:?}"
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn network_get_smart_output_is_juju_yaml_with_both_spellings() {
+        let mut model = Model::new("demo", true);
+        model.bindings = vec!["db".into()];
+        let printed = call(&mut model, &Context::default(), &["network-get", "db"]).unwrap();
+        let sim: Value = yaml_serde::from_str(&printed).unwrap();
+        let juju: Value = yaml_serde::from_str(juju_output::NETWORK_GET_YAML).unwrap();
+        let required = [
+            "/bind-addresses/*/mac-address",
+            "/bind-addresses/*/macaddress",
+            "/bind-addresses/*/interface-name",
+            "/bind-addresses/*/interfacename",
+            "/bind-addresses/*/addresses/*/value",
+            "/bind-addresses/*/addresses/*/address",
+        ];
+        assert_eq!(
+            shape_difference(&sim, &juju, "", &[], &required),
+            None,
+            "sim:\n{printed}"
+        );
+        // The runtime reads it, both spellings at once.
+        let network: ops_runtime::Network = yaml_serde::from_str(&printed).unwrap();
+        assert_eq!(network.bind_address(), Some("10.0.0.10"));
+        assert_eq!(network.bind_addresses[0].interface_name, "eth0");
+    }
+
+    #[test]
+    fn the_smart_format_is_juju_s() {
+        let dir = scratch("smart");
+        let (mut model, cx) = busy_model(&dir);
+        assert_eq!(call(&mut model, &cx, &["is-leader"]), Ok("True\n".into()));
+        assert_eq!(
+            call(&mut model, &cx, &["relation-ids", "db"]),
+            Ok("db:0\n".into())
+        );
+        call(&mut model, &cx, &["status-set", "active", "--", "ready"]).unwrap();
+        assert_eq!(
+            call(&mut model, &cx, &["status-get"]),
+            Ok("active\n".into())
+        );
+        let status: Value = yaml_serde::from_str(
+            &call(&mut model, &cx, &["status-get", "--include-data"]).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(status["status"], "active");
+        assert_eq!(status["message"], "ready");
+        assert_eq!(
+            call(&mut model, &cx, &["status-get", "--format=json"]),
+            Ok("{\"status\":\"active\"}\n".into())
+        );
+        let config: Value =
+            yaml_serde::from_str(&call(&mut model, &cx, &["config-get"]).unwrap()).unwrap();
+        assert_eq!(config["port"], 8080);
+        assert_eq!(
+            call(&mut model, &cx, &["config-get", "nope"]),
+            Ok(String::new())
         );
         let _ = std::fs::remove_dir_all(dir);
     }

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::{Context, ToolError, clock, json_text, output, parse, relation_index};
+use super::{Context, ToolError, clock, json_text, output, parse, relation_index, yaml_text};
 use crate::sim::state::{Model, SUBNET, UNIT_ADDRESS};
 
 /// The unit's interface.
@@ -45,15 +45,38 @@ struct InterfaceJson {
     addresses: Vec<AddressJson>,
 }
 
-/// `network-get`'s output.
+/// `network-get`'s output: `params.NetworkInfoResult` of Juju's `rpc/params`.
 #[derive(Serialize)]
-struct NetworkJson {
+struct NetworkJson<I> {
     #[serde(rename = "bind-addresses")]
-    bind_addresses: Vec<InterfaceJson>,
+    bind_addresses: Vec<I>,
     #[serde(rename = "egress-subnets")]
     egress_subnets: Vec<String>,
     #[serde(rename = "ingress-addresses")]
     ingress_addresses: Vec<&'static str>,
+}
+
+/// One address of `network-get`'s YAML (and smart) output, whose YAML tags repeat
+/// the value under its legacy name `address`.
+#[derive(Serialize)]
+struct AddressYaml {
+    hostname: &'static str,
+    value: &'static str,
+    cidr: &'static str,
+    address: &'static str,
+}
+
+/// One interface of `network-get`'s YAML output, with the legacy `macaddress` and
+/// `interfacename` after the current spellings.
+#[derive(Serialize)]
+struct InterfaceYaml {
+    #[serde(rename = "mac-address")]
+    mac_address: &'static str,
+    #[serde(rename = "interface-name")]
+    interface_name: &'static str,
+    addresses: Vec<AddressYaml>,
+    macaddress: &'static str,
+    interfacename: &'static str,
 }
 
 /// `network-get BINDING [-r RELATION] [--format=json] [--bind-address]
@@ -118,7 +141,7 @@ fn network_get(args: &[String], model: &Model, context: &Context) -> Result<Stri
         }
     }
     match keys.as_slice() {
-        [] => json_text(&NetworkJson {
+        [] if json => json_text(&NetworkJson {
             bind_addresses: vec![InterfaceJson {
                 mac_address: MAC_ADDRESS,
                 interface_name: INTERFACE,
@@ -131,15 +154,24 @@ fn network_get(args: &[String], model: &Model, context: &Context) -> Result<Stri
             egress_subnets: vec![format!("{UNIT_ADDRESS}/32")],
             ingress_addresses: vec![UNIT_ADDRESS],
         }),
-        [key] => match &values[*key] {
-            // Juju's smart format prints a list one item a line.
-            Value::Array(items) if !json => Ok(items
-                .iter()
-                .map(|item| format!("{}\n", item.as_str().unwrap_or_default()))
-                .collect()),
-            value => output(value, json),
-        },
-        _ => json_text(&values),
+        [] => yaml_text(&NetworkJson {
+            bind_addresses: vec![InterfaceYaml {
+                mac_address: MAC_ADDRESS,
+                interface_name: INTERFACE,
+                addresses: vec![AddressYaml {
+                    hostname: "",
+                    value: UNIT_ADDRESS,
+                    cidr: SUBNET,
+                    address: UNIT_ADDRESS,
+                }],
+                macaddress: MAC_ADDRESS,
+                interfacename: INTERFACE,
+            }],
+            egress_subnets: vec![format!("{UNIT_ADDRESS}/32")],
+            ingress_addresses: vec![UNIT_ADDRESS],
+        }),
+        [key] => output(&values[*key], json),
+        _ => output(&Value::Object(values), json),
     }
 }
 
@@ -164,15 +196,16 @@ struct GoalJson {
     since: String,
 }
 
-/// `goal-state --format=json`: this unit (`active`), and per endpoint its related
-/// applications (`joined`) and their units (`active`).
+/// `goal-state [--format=json]`: this unit (`active`), and per endpoint its related
+/// applications (`joined`) and their units (`active`); YAML by default.
 fn goal_state(args: &[String], model: &Model) -> Result<String, ToolError> {
     let parsed = parse(args, &["--format"], &[])?;
-    parsed.json()?;
+    let json = parsed.json()?;
     if let Some(extra) = parsed.positionals.first() {
         return Err(ToolError::usage(format!("unrecognized args: [{extra:?}]")));
     }
-    let since = clock::rfc3339(clock::now());
+    // `common.FormatTime(t, true)`: UTC, a space between date and time.
+    let since = clock::rfc3339(clock::now()).replacen('T', " ", 1);
     let entry = |status| GoalJson {
         status,
         since: since.clone(),
@@ -189,8 +222,11 @@ fn goal_state(args: &[String], model: &Model) -> Result<String, ToolError> {
             related.insert(unit.clone(), entry("active"));
         }
     }
-    json_text(&serde_json::json!({
-        "units": units,
-        "relations": relations,
-    }))
+    output(
+        &serde_json::json!({
+            "units": units,
+            "relations": relations,
+        }),
+        json,
+    )
 }

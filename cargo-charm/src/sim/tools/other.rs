@@ -42,7 +42,8 @@ fn resource_get(args: &[String], model: &Model, context: &Context) -> Result<Str
     if let Some(root) = &context.root {
         let path = root.join("resources").join(name);
         if path.is_file() {
-            return Ok(format!("{}\n", path.display()));
+            // Juju prints the path without a newline (resource-get.go).
+            return Ok(path.display().to_string());
         }
     }
     Err(ToolError::failed(format!(
@@ -56,10 +57,11 @@ fn resource_get(args: &[String], model: &Model, context: &Context) -> Result<Str
 }
 
 /// `credential-get --format=json`: Juju's error unless the application is trusted,
-/// then a fake LXD cloud.
+/// then a fake LXD cloud, as `params.CloudSpec` prints it (empty `omitempty` fields
+/// left out).
 fn credential_get(args: &[String], model: &Model) -> Result<String, ToolError> {
     let parsed = parse(args, &["--format"], &[])?;
-    parsed.json()?;
+    let json = parsed.json()?;
     if let Some(extra) = parsed.positionals.first() {
         return Err(ToolError::usage(format!("unrecognized args: [{extra:?}]")));
     }
@@ -68,14 +70,17 @@ fn credential_get(args: &[String], model: &Model) -> Result<String, ToolError> {
             "cannot access cloud credentials: permission denied",
         ));
     }
-    json_text(&serde_json::json!({
-        "type": "lxd",
-        "name": "localhost",
-        "region": "default",
-        "endpoint": "https://10.0.0.1:8443",
-        "credential": {"auth-type": "certificate", "attrs": {}, "redacted": []},
-        "is-controller-cloud": true,
-    }))
+    output(
+        &serde_json::json!({
+            "type": "lxd",
+            "name": "localhost",
+            "region": "default",
+            "endpoint": "https://10.0.0.1:8443",
+            "credential": {"auth-type": "certificate"},
+            "is-controller-cloud": true,
+        }),
+        json,
+    )
 }
 
 /// `juju-reboot [--now]`: records the request; the charm goes on (Juju would kill it
@@ -149,8 +154,8 @@ fn leader_get(args: &[String], model: &Model) -> Result<String, ToolError> {
     let parsed = parse(args, &["--format"], &[])?;
     let json = parsed.json()?;
     match parsed.positionals.as_slice() {
-        [] => json_text(&model.leader_settings),
-        [key] if key == "-" => json_text(&model.leader_settings),
+        [] => output(&settings(model), json),
+        [key] if key == "-" => output(&settings(model), json),
         [key] if key.contains('=') => Err(ToolError::usage(format!("invalid key {key:?}"))),
         [key] => match model.leader_settings.get(key) {
             Some(value) => output(&Value::String(value.clone()), json),
@@ -159,6 +164,11 @@ fn leader_get(args: &[String], model: &Model) -> Result<String, ToolError> {
         },
         [_, extra, ..] => Err(ToolError::usage(format!("unrecognized args: [{extra:?}]"))),
     }
+}
+
+/// The leader settings as one value.
+fn settings(model: &Model) -> Value {
+    serde_json::to_value(&model.leader_settings).unwrap_or_default()
 }
 
 /// `leader-set KEY=VALUE ...`: the leader only; an empty value deletes the key.

@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::clock;
-use super::{Context, Parsed, ToolError, json_text, output, parse, relation_index};
+use super::{Context, Parsed, ToolError, json_text, output, parse, relation_index, yaml_text};
 use crate::sim::state::{Databag, Model, Secret, SecretGrant, secret_id};
 
 /// The options of `secret-add` and `secret-set`.
@@ -331,7 +331,8 @@ fn get(args: &[String], model: &mut Model) -> Result<String, ToolError> {
         )));
     };
     match key {
-        None => json_text(content),
+        // secret-get's default format is YAML.
+        None => output(&serde_json::to_value(content).unwrap_or_default(), json),
         Some(key) => match content.get(key) {
             Some(value) => output(&Value::String(value.clone()), json),
             None => Err(ToolError::failed(format!("secret key {key:?} not found"))),
@@ -364,7 +365,7 @@ fn listed(model: &Model, secret: &Secret) -> bool {
 /// `secret-info-get (ID | --label L) [--format=json]`: `{ID: {revision, label, owner, ...}}`.
 fn info_get(args: &[String], model: &Model) -> Result<String, ToolError> {
     let parsed = parse(args, &["--format", "--label"], &[])?;
-    parsed.json()?;
+    let json = parsed.json()?;
     let label = parsed.value(&["--label"]).filter(|label| !label.is_empty());
     let uri = match parsed.positionals.as_slice() {
         [] => None,
@@ -411,10 +412,13 @@ fn info_get(args: &[String], model: &Model) -> Result<String, ToolError> {
         expiry: secret.expire.as_deref(),
         rotates: secret.rotates.as_deref(),
     };
-    json_text(&std::collections::BTreeMap::from([(
-        secret.id.as_str(),
-        info,
-    )]))
+    let document = std::collections::BTreeMap::from([(secret.id.as_str(), info)]);
+    if json {
+        json_text(&document)
+    } else {
+        // secret-info-get's default format is YAML.
+        yaml_text(&document)
+    }
 }
 
 /// `secret-ids [--format=json]`: the ids of the secrets `secret-info-get` shows.
@@ -431,11 +435,11 @@ fn ids(args: &[String], model: &Model) -> Result<String, ToolError> {
         .map(|secret| secret.id.as_str())
         .collect();
     ids.sort_unstable();
-    if json {
-        json_text(&ids)
-    } else {
-        Ok(ids.iter().map(|id| format!("{id}\n")).collect())
+    if ids.is_empty() {
+        // Juju's list is a nil slice then: `null` in JSON, nothing in the smart format.
+        return output(&Value::Null, json);
     }
+    output(&Value::from(ids), json)
 }
 
 /// `secret-set ID [--label L] [--description D] [--expire T] [--rotate P]

@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use super::{Context, ToolError, json_text, output, parse};
+use super::{Context, ToolError, output, parse};
 use crate::sim::state::Model;
 
 /// Runs one of the storage tools.
@@ -40,11 +40,7 @@ fn list(args: &[String], model: &Model) -> Result<String, ToolError> {
         .filter(|instance| name.is_none_or(|name| instance.name() == name))
         .map(|instance| instance.id.as_str())
         .collect();
-    if json {
-        json_text(&ids)
-    } else {
-        Ok(ids.iter().map(|id| format!("{id}\n")).collect())
-    }
+    output(&Value::from(ids), json)
 }
 
 /// Whether `id` is a storage id, `name/N`.
@@ -95,10 +91,13 @@ fn get(args: &[String], model: &Model, context: &Context) -> Result<String, Tool
     };
     let location = instance.location.display().to_string();
     match parsed.positionals.as_slice() {
-        [] => json_text(&serde_json::json!({
-            "kind": instance.kind,
-            "location": location,
-        })),
+        [] => output(
+            &serde_json::json!({
+                "kind": instance.kind,
+                "location": location,
+            }),
+            json,
+        ),
         [key] => match key.as_str() {
             "kind" => output(&Value::String(instance.kind.clone()), json),
             "location" => output(&Value::String(location), json),
