@@ -542,6 +542,11 @@ fn network_get_is_read_in_every_spelling_juju_prints() {
             juju::NETWORK_GET_LEGACY,
             r#"Some("10.10.0.23") None"#,
         ),
+        (
+            "network-no-addresses",
+            juju::NETWORK_GET_NO_ADDRESSES,
+            r#"None Some("10.152.183.7")"#,
+        ),
     ] {
         let juju = misc_juju(name, network);
         let (code, calls, log) = juju.run("misc");

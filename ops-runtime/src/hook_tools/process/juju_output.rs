@@ -70,6 +70,15 @@ pub(crate) const NETWORK_GET_LEGACY: &str = concat!(
     "\n"
 );
 
+/// `network-get --format=json BINDING` of an interface Juju knows no address of:
+/// `addresses` has no `omitempty`, so its nil slice prints `null`; ingress
+/// addresses only (a Kubernetes unit's binding can look like this).
+pub(crate) const NETWORK_GET_NO_ADDRESSES: &str = concat!(
+    r#"{"bind-addresses":[{"mac-address":"","interface-name":"","addresses":null}],"#,
+    r#""ingress-addresses":["10.152.183.7"]}"#,
+    "\n"
+);
+
 /// `status-get --include-data --format=json --application=false`: `toDetails` in
 /// `jujuc/status-get.go`, a Go map, so its keys are sorted.
 pub(crate) const STATUS_GET_UNIT: &str =
@@ -255,6 +264,7 @@ pub(crate) const JSON_OUTPUTS: &[(&str, &str)] = &[
     ("network-get", NETWORK_GET),
     ("network-get", NETWORK_GET_BOTH_SPELLINGS),
     ("network-get", NETWORK_GET_LEGACY),
+    ("network-get", NETWORK_GET_NO_ADDRESSES),
     ("status-get", STATUS_GET_UNIT),
     ("status-get", STATUS_GET_APP),
     ("status-get", STATUS_GET_NOT_IMPLEMENTED),

@@ -269,6 +269,10 @@ mod tests {
         assert_eq!(legacy.bind_addresses[0].addresses[1].value, "192.168.1.111");
         assert_eq!(legacy.ingress_address(), None);
         assert!(legacy.egress_subnets.is_empty());
+        let bare = network_get(juju::NETWORK_GET_NO_ADDRESSES).unwrap();
+        assert!(bare.bind_addresses[0].addresses.is_empty());
+        assert_eq!(bare.bind_address(), None);
+        assert_eq!(bare.ingress_address(), Some("10.152.183.7"));
     }
 
     #[test]
