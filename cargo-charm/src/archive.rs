@@ -19,9 +19,15 @@ pub(crate) const EXECUTABLE: u32 = 0o755;
 /// Permissions of any other entry.
 pub(crate) const REGULAR: u32 = 0o644;
 
-/// The most a file examined by the check may hold once inflated (a manifest, a
-/// metadata file, a dispatch script); larger files are read only this far.
-const READ_LIMIT: u64 = 16 << 20;
+/// An entry read whole, up to a limit on its inflated size: a zip bomb inflates a
+/// few hundred bytes into gigabytes, and the sizes a zip declares can lie.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Content {
+    /// The whole content.
+    Whole(Vec<u8>),
+    /// The entry inflates to more than the limit; nothing past it was inflated.
+    TooLarge,
+}
 
 /// A file to write into a charm.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -195,10 +201,15 @@ impl EntryInfo {
     }
 }
 
+/// Anything a zip can be read from: a file, or bytes in memory (in tests).
+pub(crate) trait Source: Read + Seek {}
+
+impl<T: Read + Seek> Source for T {}
+
 /// A charm opened for checking.
-pub(crate) struct Archive {
+pub(crate) struct Archive<R: Source = File> {
     path: PathBuf,
-    zip: ZipArchive<File>,
+    zip: ZipArchive<R>,
     /// Every entry, in central directory order.
     pub(crate) entries: Vec<EntryInfo>,
     /// Index into `entries` by name (the first, when a name repeats).
@@ -208,18 +219,22 @@ pub(crate) struct Archive {
 impl Archive {
     /// Opens `path` and lists its entries.
     pub(crate) fn open(path: &Path) -> Result<Self, ArchiveError> {
-        let io_error = |action| {
-            move |source| ArchiveError::Io {
-                action,
-                path: path.to_path_buf(),
-                source,
-            }
-        };
-        let mut file = File::open(path).map_err(io_error("open"))?;
+        let file = File::open(path).map_err(|source| ArchiveError::Io {
+            action: "open",
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_source(path, file)
+    }
+}
+
+impl<R: Source> Archive<R> {
+    /// Lists the entries of the zip in `source`; `path` names it in errors.
+    pub(crate) fn from_source(path: &Path, mut source: R) -> Result<Self, ArchiveError> {
         // The raw central directory is only needed for the "made by" system; if it
         // cannot be read, the zip library's error below says why.
-        let made_by = central_directory(&mut file).unwrap_or_default();
-        let mut zip = ZipArchive::new(file).map_err(|source| ArchiveError::Zip {
+        let made_by = central_directory(&mut source).unwrap_or_default();
+        let mut zip = ZipArchive::new(source).map_err(|source| ArchiveError::Zip {
             action: "read",
             path: path.to_path_buf(),
             source,
@@ -265,9 +280,21 @@ impl Archive {
         self.by_name.get(name).map(|&index| &self.entries[index])
     }
 
-    /// The content of `name`, up to 16 MiB, or `None` if there is no such entry.
-    pub(crate) fn read(&mut self, name: &str) -> Result<Option<Vec<u8>>, ArchiveError> {
-        self.read_at_most(name, READ_LIMIT)
+    /// The whole content of `name` if it inflates to at most `limit` bytes, or `None` if
+    /// there is no such entry. At most `limit + 1` bytes are ever inflated.
+    pub(crate) fn read_whole(
+        &mut self,
+        name: &str,
+        limit: u64,
+    ) -> Result<Option<Content>, ArchiveError> {
+        let Some(mut data) = self.read_at_most(name, limit.saturating_add(1))? else {
+            return Ok(None);
+        };
+        if data.len() as u64 > limit {
+            data.clear();
+            return Ok(Some(Content::TooLarge));
+        }
+        Ok(Some(Content::Whole(data)))
     }
 
     /// The first `limit` bytes of `name`, or `None` if there is no such entry.
@@ -302,7 +329,7 @@ impl Archive {
 }
 
 /// The "made by" system of each entry, read from the zip's central directory.
-fn central_directory(file: &mut File) -> io::Result<HashMap<String, MadeBy>> {
+fn central_directory(file: &mut impl Source) -> io::Result<HashMap<String, MadeBy>> {
     const EOCD: [u8; 4] = [0x50, 0x4b, 0x05, 0x06];
     const EOCD64_LOCATOR: [u8; 4] = [0x50, 0x4b, 0x06, 0x07];
     const EOCD64: [u8; 4] = [0x50, 0x4b, 0x06, 0x06];
@@ -375,7 +402,7 @@ fn central_directory(file: &mut File) -> io::Result<HashMap<String, MadeBy>> {
     Ok(systems)
 }
 
-fn read_exact_at(file: &mut File, at: u64, len: u64) -> io::Result<Vec<u8>> {
+fn read_exact_at(file: &mut impl Source, at: u64, len: u64) -> io::Result<Vec<u8>> {
     file.seek(SeekFrom::Start(at))?;
     let mut buffer = Vec::new();
     file.take(len).read_to_end(&mut buffer)?;
@@ -439,10 +466,14 @@ mod tests {
         assert!(dispatch.executable_for_juju());
         assert!(!archive.entry("config.yaml").unwrap().executable_for_juju());
         assert_eq!(
-            archive.read("metadata.yaml").unwrap().as_deref(),
-            Some(&b"name: x\n"[..])
+            archive.read_whole("metadata.yaml", 1024).unwrap(),
+            Some(Content::Whole(b"name: x\n".to_vec()))
         );
-        assert_eq!(archive.read("missing").unwrap(), None);
+        assert_eq!(
+            archive.read_whole("metadata.yaml", 7).unwrap(),
+            Some(Content::TooLarge)
+        );
+        assert_eq!(archive.read_whole("missing", 1024).unwrap(), None);
         fs::remove_file(&path).unwrap();
     }
 

@@ -9,12 +9,17 @@
 use std::fmt;
 use std::path::Path;
 
+use ops_metadata::limits::MAX_FILE_SIZE;
 use ops_metadata::{CharmMetadata, SourceKind};
 use yaml_serde::Value;
 
-use crate::archive::{Archive, ArchiveError, EntryInfo, EntryKind};
+use crate::archive::{Archive, ArchiveError, Content, EntryInfo, EntryKind, Source};
+use crate::metadata::load_options;
 use crate::names;
 use crate::progress;
+
+/// The most a dispatch script or the head of a program is read for the check.
+const HEAD: u64 = 64 * 1024;
 
 /// The architectures Juju knows, by their Juju names.
 pub(crate) const JUJU_ARCHITECTURES: [&str; 5] = ["amd64", "arm64", "ppc64el", "s390x", "riscv64"];
@@ -87,7 +92,7 @@ impl Report {
     pub(crate) fn print(&self, label: &str) {
         for finding in &self.findings {
             match finding.severity {
-                Severity::Error => eprintln!("error: {label}: {finding}"),
+                Severity::Error => progress::error(&format!("{label}: {finding}")),
                 Severity::Warning => progress::warning(&format!("{label}: {finding}")),
             }
         }
@@ -121,7 +126,14 @@ pub(crate) fn run(file: &Path) -> Result<bool, ArchiveError> {
 
 /// Checks the charm in `file`.
 pub(crate) fn check_file(file: &Path) -> Result<Report, ArchiveError> {
-    let mut archive = Archive::open(file)?;
+    check_archive(Archive::open(file)?)
+}
+
+/// Checks an opened charm. Reading is bounded: each YAML file is inflated to at most
+/// [`MAX_FILE_SIZE`] and parsed within `ops-metadata`'s limits, and of `dispatch` and the
+/// program it runs only the first 64 KiB are inflated, so a hostile charm (a zip bomb,
+/// deeply nested YAML) costs little time and memory.
+pub(crate) fn check_archive<R: Source>(mut archive: Archive<R>) -> Result<Report, ArchiveError> {
     let mut report = Report {
         entries: archive.entries.len(),
         ..Report::default()
@@ -134,7 +146,7 @@ pub(crate) fn check_file(file: &Path) -> Result<Report, ArchiveError> {
 }
 
 /// Paths, duplicates, links and Unix permissions of every entry.
-fn check_entries(archive: &Archive, report: &mut Report) {
+fn check_entries<R: Source>(archive: &Archive<R>, report: &mut Report) {
     let mut seen = std::collections::HashSet::new();
     let mut without_modes = Vec::new();
     for entry in &archive.entries {
@@ -185,15 +197,44 @@ fn check_entries(archive: &Archive, report: &mut Report) {
     }
 }
 
+/// The content of a YAML file of the charm, or `None` with an error reported if it
+/// inflates past [`MAX_FILE_SIZE`].
+fn read_yaml_file<R: Source>(
+    archive: &mut Archive<R>,
+    name: &str,
+    report: &mut Report,
+) -> Result<Option<Vec<u8>>, ArchiveError> {
+    Ok(match archive.read_whole(name, MAX_FILE_SIZE as u64)? {
+        None => None,
+        Some(Content::Whole(bytes)) => Some(bytes),
+        Some(Content::TooLarge) => {
+            report.error(
+                name,
+                format!(
+                    "inflates to more than {MAX_FILE_SIZE} bytes, the most a charm's YAML file \
+                     may hold (real ones hold a few KB); not read further"
+                ),
+            );
+            None
+        }
+    })
+}
+
 /// metadata.yaml, config.yaml and actions.yaml parse, and metadata has what Juju requires.
-fn check_metadata(archive: &mut Archive, report: &mut Report) -> Result<(), ArchiveError> {
+fn check_metadata<R: Source>(
+    archive: &mut Archive<R>,
+    report: &mut Report,
+) -> Result<(), ArchiveError> {
     const METADATA: &str = "metadata.yaml";
-    match archive.read(METADATA)? {
-        None => report.error(
+    if archive.entry(METADATA).is_none() {
+        report.error(
             METADATA,
             "is missing; Juju refuses a charm without it (it holds the charm's name, summary \
              and relations)",
-        ),
+        );
+    }
+    match read_yaml_file(archive, METADATA, report)? {
+        None => {}
         Some(bytes) => match parse(SourceKind::Metadata, METADATA, &bytes) {
             // The parser's messages start with the file and position.
             Err(message) => report.push(Severity::Error, None, message),
@@ -222,7 +263,7 @@ fn check_metadata(archive: &mut Archive, report: &mut Report) -> Result<(), Arch
         (SourceKind::Config, "config.yaml"),
         (SourceKind::Actions, "actions.yaml"),
     ] {
-        if let Some(bytes) = archive.read(name)? {
+        if let Some(bytes) = read_yaml_file(archive, name, report)? {
             match parse(kind, name, &bytes) {
                 Err(message) => report.push(Severity::Error, None, message),
                 Ok(parsed) => {
@@ -236,16 +277,18 @@ fn check_metadata(archive: &mut Archive, report: &mut Report) -> Result<(), Arch
     Ok(())
 }
 
-/// Parses one metadata file with the same parser the macros use. A config or actions
-/// file is parsed beside a stub metadata.yaml, which the parser needs for the name.
+/// Parses one metadata file with the same parser the macros use, keeping the last of a
+/// key written twice as Juju does. A config or actions file is parsed beside a stub
+/// metadata.yaml, which the parser needs for the name.
 fn parse(kind: SourceKind, name: &str, bytes: &[u8]) -> Result<CharmMetadata, String> {
     let text =
         std::str::from_utf8(bytes).map_err(|error| format!("{name}: is not UTF-8: {error}"))?;
+    let options = load_options();
     let result = match kind {
         SourceKind::Metadata | SourceKind::Charmcraft => {
-            CharmMetadata::from_sources(&[(kind, name, text)])
+            options.load_sources(&[(kind, name, text)])
         }
-        SourceKind::Config | SourceKind::Actions => CharmMetadata::from_sources(&[
+        SourceKind::Config | SourceKind::Actions => options.load_sources(&[
             (
                 SourceKind::Metadata,
                 "(stub)",
@@ -259,20 +302,36 @@ fn parse(kind: SourceKind, name: &str, bytes: &[u8]) -> Result<CharmMetadata, St
 
 /// manifest.yaml exists and its bases are what Juju accepts. Returns the declared
 /// architectures.
-fn check_manifest(archive: &mut Archive, report: &mut Report) -> Result<Vec<String>, ArchiveError> {
+fn check_manifest<R: Source>(
+    archive: &mut Archive<R>,
+    report: &mut Report,
+) -> Result<Vec<String>, ArchiveError> {
     const MANIFEST: &str = "manifest.yaml";
-    let Some(bytes) = archive.read(MANIFEST)? else {
+    if archive.entry(MANIFEST).is_none() {
         report.error(
             MANIFEST,
             "is missing; Juju 4 refuses a charm without manifest bases, and Juju 3 accepts one \
              only with the deprecated `series` in metadata.yaml",
         );
         return Ok(Vec::new());
+    }
+    let Some(bytes) = read_yaml_file(archive, MANIFEST, report)? else {
+        return Ok(Vec::new());
     };
-    let value: Value = match yaml_serde::from_slice(&bytes) {
-        Ok(value) => value,
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        report.error(MANIFEST, "is not UTF-8");
+        return Ok(Vec::new());
+    };
+    let value = match load_options().read_yaml(MANIFEST, text) {
+        Ok((value, warnings)) => {
+            for warning in warnings {
+                report.push(Severity::Warning, None, warning.to_string());
+            }
+            value
+        }
+        // The parser's messages start with the file and position.
         Err(error) => {
-            report.error(MANIFEST, format!("is not valid YAML: {error}"));
+            report.push(Severity::Error, None, error.to_string());
             return Ok(Vec::new());
         }
     };
@@ -357,8 +416,8 @@ enum Executable {
 }
 
 /// Reads enough of `name` to tell what it is.
-fn inspect(archive: &mut Archive, name: &str) -> Result<Executable, ArchiveError> {
-    let Some(head) = archive.read_at_most(name, 64 * 1024)? else {
+fn inspect<R: Source>(archive: &mut Archive<R>, name: &str) -> Result<Executable, ArchiveError> {
+    let Some(head) = archive.read_at_most(name, HEAD)? else {
         return Ok(Executable::Unknown);
     };
     if head.starts_with(b"\x7fELF") {
@@ -396,8 +455,8 @@ pub(crate) fn elf_architecture(header: &[u8]) -> Result<&'static str, String> {
 
 /// The kernel must be able to run `dispatch` (directly or through what its last line
 /// runs), with permissions as Juju unpacks them.
-fn check_dispatch(
-    archive: &mut Archive,
+fn check_dispatch<R: Source>(
+    archive: &mut Archive<R>,
     architectures: &[String],
     report: &mut Report,
 ) -> Result<(), ArchiveError> {

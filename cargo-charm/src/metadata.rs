@@ -4,27 +4,35 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use ops_metadata::CharmMetadata;
+use ops_metadata::{CharmMetadata, DuplicateKeys, LoadOptions};
+
+use crate::progress;
+
+/// How `cargo charm` reads a charm's metadata: as Juju does, a key written twice keeps
+/// its last value (with a warning), since real charms ship such files.
+pub(crate) fn load_options() -> LoadOptions {
+    LoadOptions::new().duplicate_keys(DuplicateKeys::LastWins)
+}
 
 /// Loads the charm in `dir`, prints its warnings on stderr and its merged metadata as
 /// pretty JSON on stdout.
 pub(crate) fn run(dir: &Path) -> ExitCode {
-    let metadata = match CharmMetadata::load_dir(dir) {
+    let metadata = match load_options().load_dir(dir) {
         Ok(metadata) => metadata,
         Err(error) => {
-            eprintln!("error: {error}");
+            progress::error(&error.to_string());
             return ExitCode::FAILURE;
         }
     };
     for warning in &metadata.warnings {
-        eprintln!("warning: {warning}");
+        progress::warning(&warning.to_string());
     }
     match write_json(&metadata) {
         Ok(()) => ExitCode::SUCCESS,
         // The reader went away (`cargo charm metadata | head`): not our failure.
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: cannot write the metadata to stdout: {error}");
+            progress::error(&format!("cannot write the metadata to stdout: {error}"));
             ExitCode::FAILURE
         }
     }

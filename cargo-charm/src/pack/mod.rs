@@ -44,14 +44,16 @@ pub(crate) mod split;
 use std::collections::BTreeSet;
 use std::fs;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
-use ops_metadata::{CharmMetadata, MetadataError};
+use ops_metadata::MetadataError;
 use yaml_serde::{Mapping, Value};
 
 use crate::archive::{self, ArchiveError, NewEntry};
 use crate::args::{DispatchKind, PackArgs};
 use crate::check;
+use crate::metadata::load_options;
+use crate::names;
 use crate::progress;
 use crate::yaml;
 
@@ -77,6 +79,33 @@ pub(crate) enum PackError {
     /// Metadata Juju requires is missing.
     #[error("charmcraft.yaml has no `{0}`; Juju refuses a charm without one: add `{0}: ...` to it")]
     Missing(&'static str),
+    /// The charm's name is not one Juju and charmcraft accept (and the `.charm` file
+    /// and entry names built from it could leave their directories).
+    #[error("charmcraft.yaml: {0}")]
+    Name(String),
+    /// A file name built from the charm's name and a platform is not a plain file name.
+    #[error(
+        "the charm would be written as `{0}`, which is not a plain file name (it comes from the \
+         charm's name and a platform or base in charmcraft.yaml); rename the platform so that \
+         it holds no `/`"
+    )]
+    OutputName(String),
+    /// A file to pack is a symbolic link that leads out of the charm's directory.
+    #[error(
+        "`{}` leads out of the charm's directory `{}` (it resolves to `{}`); `cargo charm \
+         pack` packs only files inside it: copy the file in instead of linking to it",
+        path.display(),
+        dir.display(),
+        target.display()
+    )]
+    Outside {
+        /// The file in the charm's directory.
+        path: PathBuf,
+        /// Where it resolves to.
+        target: PathBuf,
+        /// The charm's directory.
+        dir: PathBuf,
+    },
     /// No Cargo.toml beside charmcraft.yaml.
     #[error(
         "`{}` has no Cargo.toml; `cargo charm pack` packs a Rust charm: run it in the directory \
@@ -129,7 +158,11 @@ fn io_error<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) 
 
 /// Builds and packs the charm in `args.dir`; returns the `.charm` files written.
 pub(crate) fn run(args: &PackArgs) -> Result<Vec<PathBuf>, PackError> {
-    let metadata = CharmMetadata::load_dir(&args.dir)?;
+    let metadata = load_options().load_dir(&args.dir)?;
+    // The name becomes file and entry names: it must be valid before anything is built.
+    if let Some(problem) = names::charm_name_problem(&metadata.name) {
+        return Err(PackError::Name(problem));
+    }
     // Before the warnings, which say the same less firmly.
     for (key, value) in [
         ("summary", &metadata.summary),
@@ -148,14 +181,22 @@ pub(crate) fn run(args: &PackArgs) -> Result<Vec<PathBuf>, PackError> {
     // Absolute, because cargo runs in the charm's directory (for its rust-toolchain.toml).
     let manifest_path =
         fs::canonicalize(args.dir.join("Cargo.toml")).map_err(io_error("resolve", &args.dir))?;
+    for source in &metadata.sources {
+        inside(&args.dir, &source.path)?;
+    }
+    let extras = extra_files(&args.dir)?;
 
     let target = build::choose_target(&args.dir, args.target.as_deref())?;
     let planned = platforms::plan(&metadata, target.arch, &target.triple)?;
+    for charm in &planned {
+        if !plain_file_name(&charm.file_name) {
+            return Err(PackError::OutputName(charm.file_name.clone()));
+        }
+    }
     let split = split::split(&metadata)?;
     for warning in &split.warnings {
         progress::warning(warning);
     }
-    let extras = extra_files(&args.dir)?;
 
     let bin = build::binary_name(&manifest_path, args.bin.as_deref(), &metadata.name)?;
     let profile = args.profile.as_deref().unwrap_or("release");
@@ -202,17 +243,42 @@ fn dispatch_entries(kind: DispatchKind, name: &str, binary: &[u8]) -> Vec<NewEnt
     }
 }
 
-/// The project's optional files that go into the charm.
+/// The project's optional files that go into the charm: regular files inside the
+/// charm's directory (a symbolic link out of it is refused, a FIFO or device skipped).
 fn extra_files(dir: &Path) -> Result<Vec<NewEntry>, PackError> {
     let mut entries = Vec::new();
     for name in EXTRA_FILES {
         let path = dir.join(name);
         if path.is_file() {
+            inside(dir, &path)?;
             let data = fs::read(&path).map_err(io_error("read", &path))?;
             entries.push(NewEntry::regular(*name, data));
         }
     }
     Ok(entries)
+}
+
+/// Refuses `path` if it resolves (through symbolic links) to a file outside `dir`.
+fn inside(dir: &Path, path: &Path) -> Result<(), PackError> {
+    let real_dir = fs::canonicalize(dir).map_err(io_error("resolve", dir))?;
+    let target = fs::canonicalize(path).map_err(io_error("resolve", path))?;
+    if target.starts_with(&real_dir) {
+        Ok(())
+    } else {
+        Err(PackError::Outside {
+            path: path.to_path_buf(),
+            target,
+            dir: dir.to_path_buf(),
+        })
+    }
+}
+
+/// Whether `name` is one plain file name, which stays in the directory it is joined to.
+fn plain_file_name(name: &str) -> bool {
+    let mut components = Path::new(name).components();
+    !name.contains(['/', '\\'])
+        && matches!(components.next(), Some(Component::Normal(_)))
+        && components.next().is_none()
 }
 
 /// manifest.yaml: the bases Juju reads, and the analysis attributes charmcraft
@@ -318,6 +384,23 @@ mod tests {
              framework\n    result: unknown\nbases:\n- architectures:\n  - amd64\n  channel: \
              '22.04'\n  name: ubuntu\n"
         );
+    }
+
+    #[test]
+    fn output_names_stay_in_their_directory() {
+        assert!(plain_file_name("demo_amd64.charm"));
+        assert!(plain_file_name("demo_ubuntu-22.04-amd64.charm"));
+        for name in [
+            "../demo.charm",
+            "a/b.charm",
+            "/demo.charm",
+            "..",
+            ".",
+            "",
+            "a\\b",
+        ] {
+            assert!(!plain_file_name(name), "{name}");
+        }
     }
 
     #[test]

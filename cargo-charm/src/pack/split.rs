@@ -14,6 +14,7 @@ use ops_metadata::{CharmMetadata, SourceKind};
 use yaml_serde::{Mapping, Value};
 
 use crate::archive::NewEntry;
+use crate::metadata::load_options;
 use crate::yaml;
 
 /// Keys charmcraft.yaml shares with metadata.yaml, copied as they are. Besides
@@ -75,14 +76,11 @@ pub(crate) enum SplitError {
         source: std::io::Error,
     },
     /// A source file that parsed for the model did not parse here.
-    #[error("cannot read `{}` as YAML: {source}", path.display())]
-    Yaml {
-        /// The file.
-        path: PathBuf,
-        /// The failure.
-        #[source]
-        source: yaml_serde::Error,
-    },
+    #[error(transparent)]
+    Yaml(#[from] ops_metadata::MetadataError),
+    /// A source file that was UTF-8 for the model is not any more.
+    #[error("`{}` is not UTF-8", .0.display())]
+    NotUtf8(PathBuf),
     /// The charm uses a charmcraft extension, which only charmcraft can expand.
     #[error(
         "charmcraft.yaml uses `extensions`, which only charmcraft expands; pack this charm \
@@ -250,12 +248,13 @@ fn read(path: &Path) -> Result<Vec<u8>, SplitError> {
     })
 }
 
+/// Reads charmcraft.yaml again as plain YAML, with the same limits and the same rule for
+/// keys written twice (the last wins) as the model.
 fn read_mapping(path: &Path) -> Result<Mapping, SplitError> {
     let bytes = read(path)?;
-    let value: Value = yaml_serde::from_slice(&bytes).map_err(|source| SplitError::Yaml {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = String::from_utf8(bytes).map_err(|_| SplitError::NotUtf8(path.to_path_buf()))?;
+    // The model's load already warned about keys written twice.
+    let (value, _warnings) = load_options().read_yaml(&path.display().to_string(), &text)?;
     Ok(match value {
         Value::Mapping(mapping) => mapping,
         // The model accepted it, so it is empty.

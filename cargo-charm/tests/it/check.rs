@@ -313,3 +313,57 @@ fn not_a_charm() {
     assert!(stderr.starts_with("error: cannot read `"), "{stderr}");
     assert!(stderr.contains("as a zip"), "{stderr}");
 }
+
+#[test]
+fn hostile_yaml_costs_little() {
+    // 40 KB of nesting compress to a few hundred bytes; the parser took seconds on it.
+    let nested = format!(
+        "name: demo\nsummary: {}{}\n",
+        "[".repeat(20_000),
+        "]".repeat(20_000)
+    );
+    let stderr = errors("nested", &replace(valid(), file("metadata.yaml", nested)));
+    assert_error(
+        &stderr,
+        ".charm: metadata.yaml:2:73: lists and mappings nest more than 64 levels deep here",
+    );
+
+    // A zip bomb: 16 MiB of spaces inflate from about 16 KB.
+    let bomb = vec![b' '; 16 << 20];
+    let stderr = errors("bomb", &replace(valid(), file("manifest.yaml", bomb)));
+    assert_error(
+        &stderr,
+        "manifest.yaml: inflates to more than 1048576 bytes, the most a charm's YAML file may \
+         hold",
+    );
+
+    // manifest.yaml is read within the same limits.
+    let nested = format!("bases: {}\n", "[".repeat(1000));
+    let stderr = errors(
+        "nested-manifest",
+        &replace(valid(), file("manifest.yaml", nested)),
+    );
+    assert_error(
+        &stderr,
+        ".charm: manifest.yaml:1:71: lists and mappings nest more than 64 levels deep here",
+    );
+}
+
+#[test]
+fn keys_written_twice_are_warnings_as_juju_keeps_the_last() {
+    let actions = "backup:\n  description: first\nbackup:\n  description: second\n";
+    let output = check(
+        "duplicate-action",
+        &replace(valid(), file("actions.yaml", actions)),
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.lines().any(|line| line.starts_with("warning: ")
+            && line.ends_with(
+                ".charm: actions.yaml:3:1: the key `backup` is written twice; the last one is \
+                 used, as Juju does: remove the other"
+            )),
+        "{stderr}"
+    );
+}

@@ -444,3 +444,96 @@ fn errors_follow_color() {
         text(&output.stderr)
     );
 }
+
+#[test]
+fn metadata_refuses_what_is_not_a_plain_file_in_the_charm() {
+    // A FIFO as charmcraft.yaml: reading it would wait for a writer forever.
+    let dir = scratch_dir("fifo");
+    let fifo = dir.join("charmcraft.yaml");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("run mkfifo");
+    assert!(made.success());
+    let output = run(&["metadata", &dir.display().to_string()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        text(&output.stderr),
+        format!(
+            "error: `{}` is a FIFO, not a regular file; metadata must be a plain file: replace \
+             it with one\n",
+            fifo.display()
+        )
+    );
+
+    // A one-line "link" charmcraft.yaml that leads out of the directory.
+    let root = scratch_dir("link-out");
+    let dir = root.join("charm");
+    fs::create_dir_all(&dir).expect("create the charm directory");
+    fs::write(root.join("secret.yaml"), "name: x\n").expect("write secret.yaml");
+    for target in [
+        "../secret.yaml".to_owned(),
+        root.join("secret.yaml").display().to_string(),
+    ] {
+        fs::write(dir.join("charmcraft.yaml"), &target).expect("write the link");
+        let output = run(&["metadata", &dir.display().to_string()]);
+        assert_eq!(output.status.code(), Some(1), "{target}");
+        assert!(
+            text(&output.stderr).starts_with(&format!(
+                "error: `{}` holds only the path `{target}`",
+                dir.join("charmcraft.yaml").display()
+            )),
+            "{}",
+            text(&output.stderr)
+        );
+        assert!(output.stdout.is_empty());
+    }
+}
+
+#[test]
+fn metadata_keeps_the_last_of_a_key_written_twice_with_a_warning() {
+    let dir = scratch_dir("duplicates");
+    fs::write(
+        dir.join("metadata.yaml"),
+        "name: demo\nsummary: s\ndescription: d\n",
+    )
+    .expect("write metadata.yaml");
+    fs::write(
+        dir.join("actions.yaml"),
+        "backup:\n  description: first\nbackup:\n  description: second\n",
+    )
+    .expect("write actions.yaml");
+    let output = run(&["metadata", &dir.display().to_string()]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(
+        text(&output.stderr),
+        format!(
+            "warning: {}:3:1: the key `backup` is written twice; the last one is used, as Juju \
+             does: remove the other\n",
+            dir.join("actions.yaml").display()
+        )
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(json["actions"]["backup"]["description"], "second");
+}
+
+#[test]
+fn metadata_refuses_deep_nesting_at_once() {
+    let dir = scratch_dir("nested");
+    let yaml = format!(
+        "name: demo\nsummary: {}{}\n",
+        "{a: ".repeat(20_000),
+        "}".repeat(20_000)
+    );
+    fs::write(dir.join("charmcraft.yaml"), yaml).expect("write charmcraft.yaml");
+    let output = run(&["metadata", &dir.display().to_string()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        text(&output.stderr),
+        format!(
+            "error: {}:2:262: lists and mappings nest more than 64 levels deep here, the most a \
+             metadata file may nest; flatten the value (no real metadata nests this deep)\n",
+            dir.join("charmcraft.yaml").display()
+        )
+    );
+}

@@ -319,3 +319,99 @@ fn refuses_what_it_cannot_pack() {
     assert_eq!(output.status.code(), Some(1));
     assert!(text(&output.stderr).starts_with("error: no charm metadata in "));
 }
+
+#[test]
+fn refuses_names_and_links_that_leave_their_directories() {
+    let metadata = |name: &str| {
+        format!(
+            "name: {name}\nsummary: s\ndescription: d\nbase: ubuntu@24.04\nplatforms:\n  {}:\n",
+            host_arch()
+        )
+    };
+    // A name that would put the `.charm` two directories above `--out`.
+    let dir = scratch("bad-name");
+    let out = dir.join("out");
+    fs::write(dir.join("charmcraft.yaml"), metadata("../../x")).unwrap();
+    fs::write(dir.join("Cargo.toml"), "").unwrap();
+    let output = cargo_charm(&[
+        "pack",
+        &dir.display().to_string(),
+        "--out",
+        &out.display().to_string(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        text(&output.stderr),
+        "error: charmcraft.yaml: `../../x` is not a valid charm name: `.` is not a lowercase \
+         letter, a digit or `-`; use lowercase letters, digits and single hyphens, starting with \
+         a letter\n"
+    );
+    assert!(!dir.join("x_amd64.charm").exists() && !out.exists());
+
+    // A LICENSE that is a symbolic link to a file outside the charm's directory.
+    let root = scratch("link-out");
+    let dir = root.join("charm");
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(root.join("private"), "not for the charm").unwrap();
+    fs::write(dir.join("charmcraft.yaml"), metadata("demo")).unwrap();
+    fs::write(dir.join("Cargo.toml"), "").unwrap();
+    std::os::unix::fs::symlink(root.join("private"), dir.join("LICENSE")).unwrap();
+    let output = cargo_charm(&["pack", &dir.display().to_string()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        text(&output.stderr),
+        format!(
+            "error: `{}` leads out of the charm's directory `{}` (it resolves to `{}`); `cargo \
+             charm pack` packs only files inside it: copy the file in instead of linking to it\n",
+            dir.join("LICENSE").display(),
+            dir.display(),
+            fs::canonicalize(root.join("private")).unwrap().display()
+        )
+    );
+
+    // A platform name that would put the `.charm` outside `--out`.
+    let dir = scratch("platform-out");
+    fs::write(
+        dir.join("charmcraft.yaml"),
+        format!(
+            "name: demo\nsummary: s\ndescription: d\nplatforms:\n  ../../x:\n    build-on: \
+             [ubuntu@24.04:{arch}]\n    build-for: [ubuntu@24.04:{arch}]\n",
+            arch = host_arch()
+        ),
+    )
+    .unwrap();
+    fs::write(dir.join("Cargo.toml"), "").unwrap();
+    let output = cargo_charm(&["pack", &dir.display().to_string()]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains(
+            "error: the charm would be written as `demo_../../x.charm`, which is not a plain \
+             file name"
+        ),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn keys_written_twice_are_a_warning_as_in_juju() {
+    let dir = scratch("duplicates");
+    fs::write(
+        dir.join("charmcraft.yaml"),
+        "name: demo\nsummary: first\ndescription: d\nsummary: second\n",
+    )
+    .unwrap();
+    // No Cargo.toml: pack stops after reading the metadata.
+    let output = cargo_charm(&["pack", &dir.display().to_string()]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr.starts_with(&format!(
+            "warning: {}:4:1: the key `summary` is written twice; the last one is used, as Juju \
+             does: remove the other\n",
+            dir.join("charmcraft.yaml").display()
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("has no Cargo.toml"), "{stderr}");
+}
