@@ -165,11 +165,67 @@ fn resolve(name: &str, meta: &CharmMetadata) -> Result<ResolvedEvent, String> {
             format!("unknown {what} `{prefix}` in `{name}`{hint}")
         });
     }
+    if let Some(message) = bare_or_aliased(name, meta) {
+        return Err(message);
+    }
     let hint = match diag::did_you_mean(name, catalogue(meta).iter().map(String::as_str)) {
         Some(best) => format!("; did you mean `{best}`?"),
         None => "; events are Juju's hook names in snake_case, such as `config_changed`, `<endpoint>_relation_changed`, `<container>_pebble_ready` or `<action>_action`".to_owned(),
     };
     Err(format!("unknown event `{name}`{hint}"))
+}
+
+/// Names that charm authors reach for but that name no single event, each with the
+/// events it could mean: ops has no `collect_status` event, only one per status.
+const ALIASES: &[(&str, &[&str])] = &[
+    (
+        "collect_status",
+        &["collect_unit_status", "collect_app_status"],
+    ),
+    (
+        "leader_changed",
+        &["leader_elected", "leader_settings_changed"],
+    ),
+];
+
+/// The message for a per-entity event named without its entity (`relation_changed`,
+/// `pebble_ready`: the declared ones are listed), or for one of the [`ALIASES`].
+fn bare_or_aliased(name: &str, meta: &CharmMetadata) -> Option<String> {
+    let quoted = |names: &[String]| {
+        let names: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+        match names.as_slice() {
+            [] => String::new(),
+            [one] => one.clone(),
+            [init @ .., last] => format!("{} or {last}", init.join(", ")),
+        }
+    };
+    if let Some((_, events)) = ALIASES.iter().find(|(alias, _)| *alias == name) {
+        let events: Vec<String> = events.iter().map(|e| (*e).to_owned()).collect();
+        return Some(format!(
+            "unknown event `{name}`; did you mean {}?",
+            quoted(&events)
+        ));
+    }
+    let (suffix, _, entity) = PREFIXED.iter().find(|(suffix, _, _)| *suffix == name)?;
+    let what = entity.what();
+    let events: Vec<String> = entity
+        .names(meta)
+        .iter()
+        .map(|n| format!("{}_{suffix}", diag::to_snake(n)))
+        .collect();
+    Some(if events.is_empty() {
+        format!(
+            "`{name}` needs the {what} it is for, as in `<{}>_{suffix}`, and the charm declares \
+             no {what}; add one under {} in charmcraft.yaml",
+            what.replace(' ', "_"),
+            entity.where_declared()
+        )
+    } else {
+        format!(
+            "`{name}` needs the {what} it is for; did you mean {}?",
+            quoted(&events)
+        )
+    })
 }
 
 /// Resolves `component::event` against the declared components.
@@ -280,6 +336,34 @@ mod tests {
             Some("do-backup")
         );
         assert_eq!(r("collect_unit_status").unwrap().kind, "CollectUnitStatus");
+    }
+
+    #[test]
+    fn names_of_no_single_event_list_what_they_could_mean() {
+        let meta = CharmMetadata::from_yaml_str(
+            "charmcraft.yaml",
+            "name: demo\nrequires:\n  db: {interface: pgsql}\npeers:\n  cluster: {interface: c}\n",
+        )
+        .expect("valid metadata");
+        assert_eq!(
+            bare_or_aliased("collect_status", &meta).as_deref(),
+            Some(
+                "unknown event `collect_status`; did you mean `collect_unit_status` or `collect_app_status`?"
+            )
+        );
+        assert_eq!(
+            bare_or_aliased("relation_changed", &meta).as_deref(),
+            Some(
+                "`relation_changed` needs the relation endpoint it is for; did you mean `db_relation_changed` or `cluster_relation_changed`?"
+            )
+        );
+        assert_eq!(
+            bare_or_aliased("pebble_ready", &meta).as_deref(),
+            Some(
+                "`pebble_ready` needs the container it is for, as in `<container>_pebble_ready`, and the charm declares no container; add one under `containers` in charmcraft.yaml"
+            )
+        );
+        assert_eq!(bare_or_aliased("config_chnged", &meta), None);
     }
 
     #[test]
