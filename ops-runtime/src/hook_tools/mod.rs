@@ -18,7 +18,7 @@ use crate::status::{Status, StatusInfo};
 
 mod process;
 
-pub use process::ProcessHookTools;
+pub use process::{MAX_TOOL_OUTPUT, ProcessHookTools};
 
 /// Juju's log levels, as `juju-log --log-level` takes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -122,6 +122,18 @@ pub enum HookToolError {
         /// `credential-get`, `state-get`), only its size.
         output: String,
     },
+    /// The tool printed more than [`MAX_TOOL_OUTPUT`] bytes; it was killed
+    /// and nothing it printed was read further.
+    #[error(
+        "hook tool `{tool}` printed more than {} MiB; it was stopped, and nothing of its output was used",
+        limit >> 20
+    )]
+    OutputTooLarge {
+        /// The tool.
+        tool: &'static str,
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// The in-memory backend refused a call that Juju would refuse too.
     #[error("hook tool `{tool}` refused the call: {message}")]
     Refused {
@@ -139,6 +151,7 @@ impl HookToolError {
             HookToolError::Spawn { tool, .. }
             | HookToolError::Failed { tool, .. }
             | HookToolError::BadOutput { tool, .. }
+            | HookToolError::OutputTooLarge { tool, .. }
             | HookToolError::Refused { tool, .. } => tool,
         }
     }

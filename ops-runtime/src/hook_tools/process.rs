@@ -112,9 +112,7 @@ impl ProcessHookTools {
             pipe.write_all(input)
                 .map_err(|source| HookToolError::Spawn { tool, source })?;
         }
-        let output = child
-            .wait_with_output()
-            .map_err(|source| HookToolError::Spawn { tool, source })?;
+        let output = bounded_output(tool, child)?;
         if !output.status.success() {
             return Err(HookToolError::Failed {
                 tool,
@@ -128,6 +126,61 @@ impl ProcessHookTools {
             unreadable(tool, format!("not UTF-8 (at byte {at})"), &text)
         })
     }
+}
+
+/// The most a hook tool may print on stdout: 16 MiB, four times the largest state a
+/// charm may keep (`state::MAX_STATE_BYTES`). Past it the tool is killed and the call
+/// fails with [`HookToolError::OutputTooLarge`], before anything is parsed.
+pub const MAX_TOOL_OUTPUT: usize = 16 << 20;
+
+/// The most of a failing tool's stderr kept for its error; the rest is read and dropped.
+const MAX_TOOL_STDERR: usize = 64 << 10;
+
+/// Waits for `child`, reading at most [`MAX_TOOL_OUTPUT`] bytes of its stdout (it is
+/// killed past that) and keeping the first [`MAX_TOOL_STDERR`] bytes of its stderr.
+fn bounded_output(
+    tool: &'static str,
+    mut child: std::process::Child,
+) -> Result<std::process::Output, HookToolError> {
+    use std::io::Read;
+
+    let spawn_error = |source| HookToolError::Spawn { tool, source };
+    // stderr is read on its own thread, so that a tool filling it cannot block on a
+    // full pipe while this thread waits for its stdout.
+    let stderr = child.stderr.take().map(|mut pipe| {
+        std::thread::spawn(move || {
+            let mut kept = Vec::new();
+            let _ = pipe
+                .by_ref()
+                .take(MAX_TOOL_STDERR as u64)
+                .read_to_end(&mut kept);
+            let _ = std::io::copy(&mut pipe, &mut std::io::sink());
+            kept
+        })
+    });
+    let mut stdout = Vec::new();
+    if let Some(pipe) = child.stdout.take() {
+        pipe.take(MAX_TOOL_OUTPUT as u64 + 1)
+            .read_to_end(&mut stdout)
+            .map_err(spawn_error)?;
+    }
+    if stdout.len() > MAX_TOOL_OUTPUT {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(HookToolError::OutputTooLarge {
+            tool,
+            limit: MAX_TOOL_OUTPUT,
+        });
+    }
+    let status = child.wait().map_err(spawn_error)?;
+    let stderr = stderr
+        .and_then(|reader| reader.join().ok())
+        .unwrap_or_default();
+    Ok(std::process::Output {
+        status,
+        stdout,
+        stderr,
+    })
 }
 
 pub(crate) fn parse_json<T: DeserializeOwned>(

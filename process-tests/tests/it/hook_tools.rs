@@ -640,6 +640,23 @@ fn malformed_tool_output_fails_the_hook_with_a_clear_error() {
 }
 
 #[test]
+fn a_tool_that_prints_without_end_is_cut_off() {
+    let juju = Juju::new("huge-output");
+    // One byte past the limit: the tool is stopped and nothing is parsed.
+    let huge = format!(
+        "[{}]",
+        "\"db:1\",".repeat(ops_runtime::hook_tools::MAX_TOOL_OUTPUT / 7)
+    );
+    juju.respond("relation-ids", &huge);
+    let (code, _, log) = juju.run("relations");
+    assert_eq!(code, 1);
+    assert!(
+        log.contains("hook tool `relation-ids` printed more than 16 MiB"),
+        "{log}"
+    );
+}
+
+#[test]
 fn controller_state_tools() {
     let juju = Juju::new("controller-state");
     juju.respond("state-get", juju::STATE_GET);
