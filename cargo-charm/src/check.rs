@@ -697,4 +697,185 @@ mod tests {
         assert_eq!(elf_architecture(&header), Err("a 32-bit x86 binary".into()));
         assert!(elf_architecture(&header[..10]).is_err());
     }
+
+    /// Property tests: a `.charm` from anywhere gives a report or a typed error, never a
+    /// panic, whatever its bytes; reading is bounded by the limits, not asserted here.
+    mod properties {
+        use std::io::{Cursor, Write};
+        use std::path::Path;
+
+        use proptest::prelude::*;
+        use zip::write::SimpleFileOptions;
+        use zip::{CompressionMethod, ZipWriter};
+
+        use super::super::check_archive;
+        use crate::archive::Archive;
+
+        /// One entry to zip: name, content, mode, whether deflated.
+        type Entry = (String, Vec<u8>, u32, bool);
+
+        fn zip(entries: &[Entry]) -> Vec<u8> {
+            let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+            for (name, data, mode, deflated) in entries {
+                let method = if *deflated {
+                    CompressionMethod::Deflated
+                } else {
+                    CompressionMethod::Stored
+                };
+                let options = SimpleFileOptions::default()
+                    .compression_method(method)
+                    .unix_permissions(*mode);
+                // A name the writer refuses (a duplicate) is left out.
+                if zip.start_file(name.as_str(), options).is_ok() {
+                    zip.write_all(data).expect("write to memory");
+                }
+            }
+            zip.finish().expect("finish in memory").into_inner()
+        }
+
+        fn valid() -> Vec<Entry> {
+            let elf = {
+                let mut header = vec![0_u8; 64];
+                header[..4].copy_from_slice(b"\x7fELF");
+                header[4] = 2;
+                header[5] = 1;
+                header[18] = 62;
+                header
+            };
+            vec![
+                (
+                    "metadata.yaml".into(),
+                    b"name: demo\nsummary: s\ndescription: d\n".to_vec(),
+                    0o644,
+                    true,
+                ),
+                (
+                    "manifest.yaml".into(),
+                    b"bases:\n- name: ubuntu\n  channel: '24.04'\n  architectures: [amd64]\n"
+                        .to_vec(),
+                    0o644,
+                    true,
+                ),
+                (
+                    "actions.yaml".into(),
+                    b"go: {params: {x: {type: string}}}\n".to_vec(),
+                    0o644,
+                    false,
+                ),
+                (
+                    "dispatch".into(),
+                    b"#!/bin/sh\nexec ./bin/demo\n".to_vec(),
+                    0o755,
+                    true,
+                ),
+                ("bin/demo".into(), elf, 0o755, true),
+            ]
+        }
+
+        /// Checks `bytes` as a charm: a report or an error, never a panic.
+        fn check_bytes(bytes: Vec<u8>) {
+            if let Ok(archive) = Archive::from_source(Path::new("p.charm"), Cursor::new(bytes))
+                && let Ok(report) = check_archive(archive)
+            {
+                for finding in &report.findings {
+                    assert!(!finding.to_string().is_empty());
+                }
+            }
+        }
+
+        const NAMES: &[&str] = &[
+            "metadata.yaml",
+            "manifest.yaml",
+            "config.yaml",
+            "actions.yaml",
+            "dispatch",
+            "bin/demo",
+            "hooks/install",
+            "../escape",
+            "/abs",
+            "dir/",
+        ];
+
+        const YAML: &[&str] = &[
+            "name: demo\n",
+            "summary: s\n",
+            "description: d\n",
+            "bases:\n",
+            "- name: ubuntu\n",
+            "  channel: '24.04'\n",
+            "  architectures: [amd64]\n",
+            "options:\n",
+            "  a: {type: int}\n",
+            "[",
+            "{",
+            "]",
+            "}",
+            "&a [x]\n",
+            "b: *a\n",
+            "go: {}\n",
+            "go: {}\n",
+            "#!/bin/sh\n",
+            "exec ./bin/demo\n",
+            "\x7fELF",
+            "\0\0\0",
+            ": ",
+            "- ",
+            "'",
+            "\"",
+        ];
+
+        fn entry() -> impl Strategy<Value = Entry> {
+            (
+                prop_oneof![
+                    prop::sample::select(NAMES).prop_map(str::to_owned),
+                    "[a-z/.]{1,12}",
+                ],
+                prop::collection::vec(prop::sample::select(YAML), 0..12)
+                    .prop_map(|pieces| pieces.concat().into_bytes()),
+                prop_oneof![Just(0o644_u32), Just(0o755), Just(0o120_777), any::<u32>()],
+                any::<bool>(),
+            )
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(128))]
+
+            /// Generated charms, with names, contents and modes good and bad.
+            #[test]
+            fn generated_charms_are_checked(entries in prop::collection::vec(entry(), 0..8)) {
+                check_bytes(zip(&entries));
+            }
+
+            /// A valid charm's bytes, mutated.
+            #[test]
+            fn mutated_charms_are_checked(
+                changes in prop::collection::vec((any::<usize>(), any::<u8>()), 1..16),
+                cut in any::<usize>(),
+                truncate in any::<bool>(),
+            ) {
+                let mut bytes = zip(&valid());
+                for (at, byte) in changes {
+                    let at = at % bytes.len();
+                    bytes[at] = byte;
+                }
+                if truncate {
+                    bytes.truncate(cut % (bytes.len() + 1));
+                }
+                check_bytes(bytes);
+            }
+
+            /// Any bytes at all, and bytes that start like a zip.
+            #[test]
+            fn any_bytes_are_checked(
+                mut bytes in prop::collection::vec(any::<u8>(), 0..2048),
+                zip_like in any::<bool>(),
+            ) {
+                if zip_like {
+                    bytes.splice(0..0, *b"PK\x03\x04");
+                    bytes.extend_from_slice(b"PK\x05\x06\0\0\0\0\x01\0\x01\0");
+                }
+                check_bytes(bytes);
+            }
+        }
+    }
 }

@@ -661,4 +661,178 @@ f: plain
         assert!(depth_ok(text, 4));
         assert!(!depth_ok(text, 3));
     }
+
+    /// The property tests: documents rendered from generated trees, in every YAML style,
+    /// with scalars full of brackets, quotes and comment signs.
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::super::check_depth;
+
+        /// A YAML value to render.
+        #[derive(Debug, Clone)]
+        enum Node {
+            Scalar(String),
+            Seq(Vec<Node>),
+            Map(Vec<Node>),
+        }
+
+        impl Node {
+            /// How many collections nest on its deepest path.
+            fn depth(&self) -> usize {
+                match self {
+                    Self::Scalar(_) => 0,
+                    Self::Seq(items) | Self::Map(items) => {
+                        1 + items.iter().map(Node::depth).max().unwrap_or(0)
+                    }
+                }
+            }
+        }
+
+        /// How a collection or scalar is written.
+        #[derive(Debug, Clone, Copy)]
+        enum Style {
+            Block,
+            Flow,
+        }
+
+        fn node() -> impl Strategy<Value = Node> {
+            let scalar = "[a-z\\[\\]{}#'\" ,:|>&*!-]{0,12}".prop_map(Node::Scalar);
+            scalar.prop_recursive(8, 64, 4, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 1..4).prop_map(Node::Seq),
+                    prop::collection::vec(inner, 1..4).prop_map(Node::Map),
+                ]
+            })
+        }
+
+        /// Renders scalars in one of four ways: plain when safe, single-quoted,
+        /// double-quoted, or (in block context) a literal block scalar.
+        struct Renderer {
+            styles: Vec<bool>,
+            next: usize,
+        }
+
+        impl Renderer {
+            /// The next style choice.
+            fn coin(&mut self) -> bool {
+                let choice = self.styles.get(self.next).copied().unwrap_or(false);
+                self.next += 1;
+                choice
+            }
+
+            fn flow_scalar(&mut self, text: &str) -> String {
+                if self.coin() {
+                    format!("'{}'", text.replace('\'', "''"))
+                } else {
+                    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+                }
+            }
+
+            fn flow(&mut self, node: &Node) -> String {
+                match node {
+                    Node::Scalar(text) => self.flow_scalar(text),
+                    Node::Seq(items) => {
+                        let items: Vec<String> = items.iter().map(|i| self.flow(i)).collect();
+                        format!("[{}]", items.join(", "))
+                    }
+                    Node::Map(items) => {
+                        let items: Vec<String> = items
+                            .iter()
+                            .enumerate()
+                            .map(|(at, item)| format!("k{at}: {}", self.flow(item)))
+                            .collect();
+                        format!("{{{}}}", items.join(", "))
+                    }
+                }
+            }
+
+            /// `node` as the value after `key: ` or `- ` whose owner is at `indent`.
+            fn value(&mut self, node: &Node, indent: usize, out: &mut String) {
+                let style = if self.coin() {
+                    Style::Flow
+                } else {
+                    Style::Block
+                };
+                match (node, style) {
+                    (Node::Scalar(text), Style::Block) if self.coin() => {
+                        out.push_str("|\n");
+                        for line in [text.as_str(), "[[ { #", text.as_str()] {
+                            out.push_str(&" ".repeat(indent + 2));
+                            out.push_str(&format!("x{line}\n"));
+                        }
+                    }
+                    (Node::Scalar(text), Style::Block) if self.coin() => {
+                        // A plain scalar: in block context, brackets inside are text.
+                        let plain: String = text
+                            .chars()
+                            .filter(|c| c.is_ascii_lowercase() || "[]{} ".contains(*c))
+                            .collect();
+                        out.push_str(&format!("p{}\n", plain.trim_end()));
+                    }
+                    (Node::Scalar(_), _) | (_, Style::Flow) => {
+                        let text = self.flow(node);
+                        out.push_str(&text);
+                        if self.coin() {
+                            out.push_str(" # [[[ {{{");
+                        }
+                        out.push('\n');
+                    }
+                    (_, Style::Block) => {
+                        out.push('\n');
+                        self.block(node, indent + 2, out);
+                    }
+                }
+            }
+
+            /// A block collection at `indent`.
+            fn block(&mut self, node: &Node, indent: usize, out: &mut String) {
+                match node {
+                    Node::Scalar(_) => self.value(node, indent, out),
+                    Node::Seq(items) => {
+                        for item in items {
+                            out.push_str(&" ".repeat(indent));
+                            out.push_str("- ");
+                            self.value(item, indent, out);
+                        }
+                    }
+                    Node::Map(items) => {
+                        for (at, item) in items.iter().enumerate() {
+                            out.push_str(&" ".repeat(indent));
+                            out.push_str(&format!("k{at}: "));
+                            self.value(item, indent, out);
+                        }
+                    }
+                }
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            /// For valid YAML the scan counts exactly the nesting the parser builds:
+            /// nothing in a scalar or comment counts, and no collection is missed.
+            #[test]
+            fn the_scan_counts_what_the_parser_nests(
+                items in prop::collection::vec(node(), 1..4),
+                styles in prop::collection::vec(any::<bool>(), 256),
+            ) {
+                let root = Node::Map(items);
+                let mut renderer = Renderer { styles, next: 0 };
+                let mut text = String::new();
+                renderer.block(&root, 0, &mut text);
+                let parsed = yaml_serde::from_str::<yaml_serde::Value>(&text);
+                prop_assert!(parsed.is_ok(), "{text}\n{parsed:?}");
+                let depth = root.depth();
+                prop_assert!(check_depth(&text, depth).is_ok(), "{depth}: {text}");
+                prop_assert!(check_depth(&text, depth - 1).is_err(), "{depth}: {text}");
+            }
+
+            /// On any text, the scan ends (it is linear) and never panics.
+            #[test]
+            fn the_scan_takes_any_text(text in "[\\[\\]{}#'\"|>:?,&*!%@` \t\n\r\\\\a-c0-]{0,400}") {
+                let _ = check_depth(&text, 8);
+            }
+        }
+    }
 }

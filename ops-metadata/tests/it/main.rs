@@ -5,3 +5,4 @@ mod corpus;
 mod errors;
 mod hostile;
 mod model;
+mod props;
