@@ -18,6 +18,7 @@ use tokio::time::Instant;
 use super::duration;
 use super::error::{ApiError, BoxError, Error, ErrorKind};
 use super::layer::{Layer, Plan};
+use super::limits::{DEFAULT_BODY_LIMIT, DEFAULT_CAPTURE_LIMIT, Limit};
 use super::options::{AddLayerOptions, LogCount, LogsQuery, NoticesQuery, NotifyOptions};
 use super::types::{
     Change, ChangeId, ChangeSelect, CheckInfo, CheckLevel, CheckRefresh, Identity, LogEntry,
@@ -51,6 +52,8 @@ pub struct ClientBuilder {
     timeout: Duration,
     wait_timeout: Duration,
     exec_timeout: Duration,
+    body_limit: usize,
+    capture_limit: u64,
 }
 
 impl ClientBuilder {
@@ -78,6 +81,28 @@ impl ClientBuilder {
         self
     }
 
+    /// The most the client reads of one JSON answer (an error answer's body
+    /// too), one log line, one websocket message of a command's output, and
+    /// the multipart framing and JSON part of a file pull. A call that gets
+    /// more fails with [`Error::TooLarge`] without reading the rest. Default:
+    /// [`DEFAULT_BODY_LIMIT`], 4 MiB.
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// The most one call gathers in memory: the file [`Client::pull`]
+    /// returns, each stream [`ExecProcess::wait_output`](super::ExecProcess::wait_output)
+    /// captures, the lines [`Client::logs`] returns. A call that would gather
+    /// more fails with [`Error::TooLarge`]; what streams to a destination
+    /// ([`Client::pull_to`], [`ExecProcess::wait_with`](super::ExecProcess::wait_with),
+    /// [`Client::follow_logs`]) has no such limit. Default:
+    /// [`DEFAULT_CAPTURE_LIMIT`], 64 MiB.
+    pub fn capture_limit(mut self, bytes: u64) -> Self {
+        self.capture_limit = bytes;
+        self
+    }
+
     /// Makes the client. Nothing is connected until the first call.
     pub fn build(self) -> Result<Client, Error> {
         let http = reqwest::Client::builder()
@@ -96,6 +121,8 @@ impl ClientBuilder {
                 timeout: self.timeout,
                 wait_timeout: self.wait_timeout,
                 exec_timeout: self.exec_timeout,
+                body_limit: self.body_limit,
+                capture_limit: self.capture_limit,
             }),
         })
     }
@@ -120,6 +147,8 @@ pub(crate) struct Inner {
     pub(crate) timeout: Duration,
     pub(crate) wait_timeout: Duration,
     pub(crate) exec_timeout: Duration,
+    pub(crate) body_limit: usize,
+    pub(crate) capture_limit: u64,
 }
 
 impl fmt::Debug for Client {
@@ -129,6 +158,8 @@ impl fmt::Debug for Client {
             .field("timeout", &self.inner.timeout)
             .field("wait_timeout", &self.inner.wait_timeout)
             .field("exec_timeout", &self.inner.exec_timeout)
+            .field("body_limit", &self.inner.body_limit)
+            .field("capture_limit", &self.inner.capture_limit)
             .finish()
     }
 }
@@ -202,6 +233,8 @@ impl Client {
             timeout: DEFAULT_TIMEOUT,
             wait_timeout: DEFAULT_WAIT_TIMEOUT,
             exec_timeout: DEFAULT_EXEC_TIMEOUT,
+            body_limit: DEFAULT_BODY_LIMIT,
+            capture_limit: DEFAULT_CAPTURE_LIMIT,
         }
     }
 
@@ -260,7 +293,52 @@ impl Client {
         }
     }
 
-    /// Sends a request and reads its whole body, within `bound`.
+    /// Reads a whole response body of at most
+    /// [`body_limit`](ClientBuilder::body_limit) bytes, or fails with
+    /// [`Error::TooLarge`] as soon as it is clear there is more: at once when
+    /// the `Content-Length` says so, otherwise at the chunk that passes it.
+    pub(crate) async fn read_body(
+        &self,
+        mut response: reqwest::Response,
+        operation: &str,
+    ) -> Result<bytes::Bytes, Error> {
+        let limit = self.inner.body_limit;
+        let too_large =
+            || Error::too_large(operation, "the response body", limit as u64, Limit::Body);
+        if response
+            .content_length()
+            .is_some_and(|length| length > limit as u64)
+        {
+            return Err(too_large());
+        }
+        // The usual answer comes in one chunk: keep it without a copy.
+        let mut first: Option<bytes::Bytes> = None;
+        let mut joined: Vec<u8> = Vec::new();
+        let mut length = 0usize;
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.connection_error(Box::new(e)))?
+        {
+            length = length.saturating_add(chunk.len());
+            if length > limit {
+                return Err(too_large());
+            }
+            match first.take() {
+                None if joined.is_empty() => first = Some(chunk),
+                None => joined.extend_from_slice(&chunk),
+                Some(head) => {
+                    joined.reserve(length);
+                    joined.extend_from_slice(&head);
+                    joined.extend_from_slice(&chunk);
+                }
+            }
+        }
+        Ok(first.unwrap_or_else(|| bytes::Bytes::from(joined)))
+    }
+
+    /// Sends a request and reads its whole body (up to the body limit),
+    /// within `bound`.
     pub(crate) async fn send(
         &self,
         request: reqwest::RequestBuilder,
@@ -274,10 +352,7 @@ impl Client {
                 .map_err(|e| self.connection_error(Box::new(e)))?;
             let status = response.status();
             let content_type = content_type(response.headers().get(CONTENT_TYPE));
-            let body = response
-                .bytes()
-                .await
-                .map_err(|e| self.connection_error(Box::new(e)))?;
+            let body = self.read_body(response, operation).await?;
             Ok((status, content_type, body))
         };
         bounded(operation, bound, exchange).await
@@ -828,8 +903,13 @@ impl Client {
 
     /// `GET /v1/logs`: the buffered lines of the services `query` names. Not in
     /// ops.
+    ///
+    /// Fails with [`Error::TooLarge`] when the lines pass the
+    /// [`capture_limit`](ClientBuilder::capture_limit), or one line the
+    /// [`body_limit`](ClientBuilder::body_limit).
     pub async fn logs(&self, query: &LogsQuery) -> Result<Vec<LogEntry>, Error> {
         let mut stream = self.open_logs(query, None).await?;
+        stream.capture = Some(self.inner.capture_limit);
         let mut entries = Vec::new();
         while let Some(entry) = stream.next_entry().await {
             entries.push(entry?);
@@ -868,12 +948,11 @@ impl Client {
         {
             // An error envelope.
             let status = response.status();
-            let body = bounded(OPERATION, self.inner.timeout, async {
-                response
-                    .bytes()
-                    .await
-                    .map_err(|e| self.connection_error(Box::new(e)))
-            })
+            let body = bounded(
+                OPERATION,
+                self.inner.timeout,
+                self.read_body(response, OPERATION),
+            )
             .await?;
             parse_envelope(OPERATION, status, content_type.as_deref(), &body)?;
             return Err(Error::protocol(
@@ -894,20 +973,36 @@ impl Client {
             client: self.clone(),
             response,
             buffer: Vec::new(),
+            start: 0,
+            searched: 0,
             until,
             done: false,
+            received: 0,
+            capture: None,
         })
     }
 }
 
 /// Log lines as Pebble sends them, from [`Client::follow_logs`].
+///
+/// A line longer than the client's [`body_limit`](ClientBuilder::body_limit)
+/// ends the stream with [`Error::TooLarge`]; the stream as a whole has no size
+/// limit.
 #[derive(Debug)]
 pub struct LogStream {
     client: Client,
     response: reqwest::Response,
     buffer: Vec<u8>,
+    /// Where the next line starts in `buffer`.
+    start: usize,
+    /// How many bytes after `start` are known to hold no newline.
+    searched: usize,
     until: Option<Instant>,
     done: bool,
+    /// The bytes received so far.
+    received: u64,
+    /// The most [`Client::logs`] gathers; `None` for a stream.
+    capture: Option<u64>,
 }
 
 impl LogStream {
@@ -915,27 +1010,47 @@ impl LogStream {
     /// follow duration has passed.
     pub async fn next_entry(&mut self) -> Option<Result<LogEntry, Error>> {
         const OPERATION: &str = "GET /v1/logs";
+        fn parse(line: &[u8]) -> Option<Result<LogEntry, Error>> {
+            if line.iter().all(u8::is_ascii_whitespace) {
+                return None;
+            }
+            Some(
+                serde_json::from_slice(line)
+                    .map_err(|e| Error::protocol(OPERATION, format!("invalid log line: {e}"))),
+            )
+        }
         loop {
-            if let Some(end) = self.buffer.iter().position(|b| *b == b'\n') {
-                let line: Vec<u8> = self.buffer.drain(..=end).collect();
-                if line.iter().all(u8::is_ascii_whitespace) {
-                    continue;
+            let unsearched = self.start + self.searched;
+            if let Some(offset) = self.buffer[unsearched..].iter().position(|b| *b == b'\n') {
+                let end = unsearched + offset;
+                let entry = parse(&self.buffer[self.start..end]);
+                self.start = end + 1;
+                self.searched = 0;
+                match entry {
+                    Some(entry) => return Some(entry),
+                    None => continue,
                 }
-                return Some(
-                    serde_json::from_slice(&line)
-                        .map_err(|e| Error::protocol(OPERATION, format!("invalid log line: {e}"))),
-                );
             }
+            self.searched = self.buffer.len() - self.start;
             if self.done {
-                if self.buffer.iter().all(u8::is_ascii_whitespace) {
-                    return None;
-                }
-                let line = std::mem::take(&mut self.buffer);
-                return Some(
-                    serde_json::from_slice(&line)
-                        .map_err(|e| Error::protocol(OPERATION, format!("invalid log line: {e}"))),
-                );
+                let entry = parse(&self.buffer[self.start..]);
+                self.clear();
+                return entry;
             }
+            let limit = self.client.inner.body_limit;
+            if self.searched > limit {
+                self.done = true;
+                self.clear();
+                return Some(Err(Error::too_large(
+                    OPERATION,
+                    "a log line",
+                    limit as u64,
+                    Limit::Body,
+                )));
+            }
+            // Keep only the line being read.
+            self.buffer.drain(..self.start);
+            self.start = 0;
             let chunk = self.response.chunk();
             let chunk = match self.until {
                 // Following: quiet periods are normal; stop at the deadline.
@@ -943,7 +1058,7 @@ impl LogStream {
                     Ok(chunk) => chunk,
                     Err(_) => {
                         self.done = true;
-                        self.buffer.clear();
+                        self.clear();
                         return None;
                     }
                 },
@@ -956,7 +1071,22 @@ impl LogStream {
                 },
             };
             match chunk {
-                Ok(Some(bytes)) => self.buffer.extend_from_slice(&bytes),
+                Ok(Some(bytes)) => {
+                    self.received = self.received.saturating_add(bytes.len() as u64);
+                    if let Some(capture) = self.capture
+                        && self.received > capture
+                    {
+                        self.done = true;
+                        self.clear();
+                        return Some(Err(Error::too_large(
+                            OPERATION,
+                            "the log lines",
+                            capture,
+                            Limit::Capture,
+                        )));
+                    }
+                    self.buffer.extend_from_slice(&bytes);
+                }
                 Ok(None) => self.done = true,
                 Err(e) => {
                     self.done = true;
@@ -964,6 +1094,13 @@ impl LogStream {
                 }
             }
         }
+    }
+
+    /// Drops whatever is buffered.
+    fn clear(&mut self) {
+        self.buffer.clear();
+        self.start = 0;
+        self.searched = 0;
     }
 }
 
@@ -1035,7 +1172,7 @@ pub(crate) fn parse_envelope(
                 operation: operation.to_owned(),
                 status: status.as_u16(),
                 kind: None,
-                message: String::from_utf8_lossy(body).trim().to_owned(),
+                message: excerpt(body),
                 value: None,
             })));
         }
@@ -1194,6 +1331,21 @@ struct AnyString;
 impl<'de> Deserialize<'de> for AnyString {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         super::types::from_str_with(deserializer, |_| Ok(Self))
+    }
+}
+
+/// The start of a body that is not Pebble's, for an error message: at most
+/// [`EXCERPT`] characters, then `...` if there was more.
+fn excerpt(body: &[u8]) -> String {
+    const EXCERPT: usize = 500;
+    // A UTF-8 character is at most 4 bytes.
+    let head = &body[..body.len().min(EXCERPT * 4)];
+    let text = String::from_utf8_lossy(head);
+    let text = text.trim();
+    match text.char_indices().nth(EXCERPT) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None if head.len() < body.len() => format!("{text}..."),
+        None => text.to_owned(),
     }
 }
 

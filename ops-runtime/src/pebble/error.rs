@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::layer::LayerError;
+use super::limits::{Limit, human};
 use super::types::{Change, string_enum};
 
 /// A boxed error from below this crate (reqwest, hyper, tungstenite, the OS).
@@ -70,6 +71,28 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// Pebble sent more than the client reads: past the
+    /// [`body_limit`](super::ClientBuilder::body_limit) for one JSON answer,
+    /// log line, websocket message or multipart framing, or past the
+    /// [`capture_limit`](super::ClientBuilder::capture_limit) for what one
+    /// call gathers in memory. The client stopped reading there and dropped
+    /// the connection.
+    #[error(
+        "{operation}: {what} is larger than {size}, the client's `{kind}`; {advice}",
+        size = human(.limit),
+        advice = .kind.advice()
+    )]
+    TooLarge {
+        /// The request or what was being done, such as `GET /v1/changes` or
+        /// ``running `cat` ``.
+        operation: String,
+        /// What passed the limit, such as `the response body` or `the file`.
+        what: &'static str,
+        /// Which limit it passed.
+        kind: Limit,
+        /// The limit, in bytes.
+        limit: u64,
+    },
     /// A layer cannot be written as YAML.
     #[error(transparent)]
     Layer(#[from] LayerError),
@@ -104,6 +127,25 @@ impl Error {
     /// Whether the call timed out.
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Timeout { .. })
+    }
+
+    /// Whether Pebble sent more than the client reads ([`Error::TooLarge`]).
+    pub fn is_too_large(&self) -> bool {
+        matches!(self, Error::TooLarge { .. })
+    }
+
+    pub(crate) fn too_large(
+        operation: impl Into<String>,
+        what: &'static str,
+        limit: u64,
+        kind: Limit,
+    ) -> Self {
+        Error::TooLarge {
+            operation: operation.into(),
+            what,
+            kind,
+            limit,
+        }
     }
 
     pub(crate) fn protocol(operation: impl Into<String>, message: impl Into<String>) -> Self {

@@ -28,12 +28,14 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::UnixStream;
 use tokio::time::Instant;
 use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{self, Message};
 
 use super::client::{Client, bounded, decode_result, parse_envelope, segment};
 use super::duration;
 use super::error::{ChangeError, Error, ExecError};
 use super::layer::Environment;
+use super::limits::{Capture, Limit, write_error};
 use super::options::Ownership;
 use super::types::{Change, ChangeId};
 
@@ -355,7 +357,14 @@ impl Client {
             let stream = UnixStream::connect(&self.inner.socket)
                 .await
                 .map_err(|e| self.connection_error(Box::new(e)))?;
-            match tokio_tungstenite::client_async(format!("ws://localhost{path}"), stream).await {
+            // One message of output is bounded like any answer (tungstenite's
+            // own defaults are 64 MiB a message, 16 MiB a frame).
+            let limit = Some(self.inner.body_limit);
+            let config = WebSocketConfig::default()
+                .max_message_size(limit)
+                .max_frame_size(limit);
+            let url = format!("ws://localhost{path}");
+            match tokio_tungstenite::client_async_with_config(url, stream, Some(config)).await {
                 Ok((socket, _)) => Ok(socket),
                 Err(tungstenite::Error::Http(response)) => {
                     // Refused: the body is an error envelope.
@@ -378,6 +387,14 @@ impl Client {
     fn websocket_error(&self, operation: &str, error: tungstenite::Error) -> Error {
         match error {
             tungstenite::Error::Io(io) => self.connection_error(Box::new(io)),
+            tungstenite::Error::Capacity(tungstenite::error::CapacityError::MessageTooLong {
+                ..
+            }) => Error::too_large(
+                operation,
+                "a websocket message",
+                self.inner.body_limit as u64,
+                Limit::Body,
+            ),
             tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed => {
                 Error::protocol(operation, "the websocket is closed")
             }
@@ -440,11 +457,21 @@ impl ExecProcess {
     /// Waits for the command to finish, with [`Exec::stdin`] as its input, and
     /// returns what it wrote. On a non-zero exit code, the [`Error::Exec`]
     /// carries the code and the captured output.
+    ///
+    /// Each stream is captured up to the client's
+    /// [`capture_limit`](super::ClientBuilder::capture_limit) (64 MiB by
+    /// default), past which this fails with [`Error::TooLarge`]: stream output
+    /// that may be larger with [`wait_with`](Self::wait_with).
     pub async fn wait_output(self) -> Result<ExecOutput, Error> {
         let command = self.command.clone();
+        let limit = self.client.inner.capture_limit;
         let mut output = ExecOutput::default();
         let exit_code = self
-            .run(tokio::io::empty(), &mut output.stdout, &mut output.stderr)
+            .run(
+                tokio::io::empty(),
+                &mut Capture::new(&mut output.stdout, limit),
+                &mut Capture::new(&mut output.stderr, limit),
+            )
             .await?;
         check_exit(command, exit_code, Some(&mut output))?;
         Ok(output)
@@ -644,13 +671,17 @@ where
     struct Command {
         command: String,
     }
-    let write_error = |source| Error::Io {
-        context: "cannot write the command's output".to_owned(),
-        source,
+    let write_failed = |source| {
+        write_error(
+            operation,
+            "the command's output",
+            || "cannot write the command's output".to_owned(),
+            source,
+        )
     };
     while let Some(message) = source.next().await {
         match message {
-            Ok(Message::Binary(data)) => writer.write_all(&data).await.map_err(write_error)?,
+            Ok(Message::Binary(data)) => writer.write_all(&data).await.map_err(write_failed)?,
             Ok(Message::Text(text)) => {
                 if serde_json::from_str::<Command>(&text).is_ok_and(|c| c.command == "end") {
                     break;
@@ -669,5 +700,5 @@ where
             Err(error) => return Err(client.websocket_error(operation, error)),
         }
     }
-    writer.flush().await.map_err(write_error)
+    writer.flush().await.map_err(write_failed)
 }

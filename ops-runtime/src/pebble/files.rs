@@ -15,6 +15,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::client::{Client, Progress, Query, bounded, content_type, idle_bounded, parse_envelope};
 use super::error::{Error, ErrorKind, PathError};
+use super::limits::{Capture, Limit, Meter, Metered, MeteredError, write_error};
 use super::options::{ListFilesOptions, MakeDirOptions, Ownership, PushOptions};
 use super::types::{FileInfo, octal};
 
@@ -272,10 +273,7 @@ impl Client {
             };
             let status = response.status();
             let content_type = content_type(response.headers().get(CONTENT_TYPE));
-            let body = response
-                .bytes()
-                .await
-                .map_err(|e| self.connection_error(Box::new(e)))?;
+            let body = self.read_body(response, PUSH).await?;
             Ok((status, content_type, body))
         };
         let (status, content_type, body) =
@@ -285,15 +283,25 @@ impl Client {
     }
 
     /// Reads a whole file into memory: `GET /v1/files?action=read`.
+    ///
+    /// Fails with [`Error::TooLarge`] past the client's
+    /// [`capture_limit`](super::ClientBuilder::capture_limit) (64 MiB by
+    /// default): stream a file that may be larger with [`pull_to`](Self::pull_to).
     pub async fn pull(&self, path: &str) -> Result<Vec<u8>, Error> {
         let mut data = Vec::new();
-        self.pull_to(path, &mut data).await?;
+        self.pull_to(path, &mut Capture::new(&mut data, self.inner.capture_limit))
+            .await?;
         Ok(data)
     }
 
     /// Streams a file into `writer`, and returns how many bytes it wrote. Each
     /// chunk is bounded by [`ClientBuilder::timeout`](super::ClientBuilder::timeout),
     /// not the whole transfer.
+    ///
+    /// The file goes to `writer` as it arrives, never whole in memory, and has
+    /// no size limit; what surrounds it (the multipart framing and the JSON
+    /// part) is bounded by the [`body_limit`](super::ClientBuilder::body_limit),
+    /// past which the pull fails with [`Error::TooLarge`].
     pub async fn pull_to<W>(&self, path: &str, writer: &mut W) -> Result<u64, Error>
     where
         W: AsyncWrite + Unpin + ?Sized,
@@ -305,6 +313,7 @@ impl Client {
             .get(self.url(FILES, &query)?)
             .header(ACCEPT, HeaderValue::from_static("multipart/form-data"));
         let timeout = self.inner.timeout;
+        let body_limit = self.inner.body_limit;
         let response = bounded(PULL, timeout, async {
             request
                 .send()
@@ -318,13 +327,7 @@ impl Client {
             .as_deref()
             .is_some_and(|t| t.starts_with("multipart/form-data"));
         if !is_multipart {
-            let body = bounded(PULL, timeout, async {
-                response
-                    .bytes()
-                    .await
-                    .map_err(|e| self.connection_error(Box::new(e)))
-            })
-            .await?;
+            let body = bounded(PULL, timeout, self.read_body(response, PULL)).await?;
             parse_envelope(PULL, status, content_type.as_deref(), &body)?;
             return Err(Error::protocol(
                 PULL,
@@ -336,10 +339,34 @@ impl Client {
         }
         let boundary = multer::parse_boundary(content_type.as_deref().unwrap_or_default())
             .map_err(|e| Error::protocol(PULL, format!("invalid multipart content type: {e}")))?;
-        let mut multipart = multer::Multipart::new(response.bytes_stream(), boundary);
+        // multer buffers what it reads until it finds a boundary or the end of
+        // a part's headers: the meter fails the pull once it holds more than
+        // the body limit that was not passed on.
+        let meter = Arc::new(Meter::default());
+        let stream = Metered::new(response.bytes_stream(), Arc::clone(&meter), body_limit);
+        let mut multipart = multer::Multipart::new(stream, boundary);
         let multipart_error = |error: multer::Error| match error {
-            multer::Error::StreamReadFailed(source) => self.connection_error(source),
+            multer::Error::StreamReadFailed(source) => match source.downcast::<MeteredError>() {
+                Ok(metered) => match *metered {
+                    MeteredError::Held => Error::too_large(
+                        PULL,
+                        "the multipart framing around the file",
+                        body_limit as u64,
+                        Limit::Body,
+                    ),
+                    MeteredError::Read(error) => self.connection_error(Box::new(error)),
+                },
+                Err(source) => self.connection_error(source),
+            },
             other => Error::protocol(PULL, format!("invalid multipart body: {other}")),
+        };
+        let write_failed = |source| {
+            write_error(
+                PULL,
+                "the file",
+                || format!("cannot write the data pulled from {path}"),
+                source,
+            )
         };
 
         let mut written = None;
@@ -349,7 +376,7 @@ impl Client {
         })
         .await?
         {
-            match field.name() {
+            let is_file = match field.name() {
                 Some("files") => {
                     if field.file_name() != Some(path) {
                         return Err(Error::protocol(
@@ -357,40 +384,49 @@ impl Client {
                             format!("expected the file {path}, got {:?}", field.file_name()),
                         ));
                     }
-                    let mut count = 0u64;
-                    while let Some(chunk) = bounded(PULL, timeout, async {
-                        field.chunk().await.map_err(multipart_error)
-                    })
-                    .await?
-                    {
-                        writer.write_all(&chunk).await.map_err(|source| Error::Io {
-                            context: format!("cannot write the data pulled from {path}"),
-                            source,
-                        })?;
-                        count += chunk.len() as u64;
-                    }
-                    written = Some(count);
+                    true
                 }
-                Some("response") => {
-                    let text = bounded(PULL, timeout, async {
-                        field.bytes().await.map_err(multipart_error)
-                    })
-                    .await?;
-                    let envelope =
-                        parse_envelope(PULL, StatusCode::OK, Some("application/json"), &text)?;
-                    outcome = Some(check_results(PULL, envelope.result));
+                _ => false,
+            };
+            let is_response = field.name() == Some("response");
+            let mut count = 0u64;
+            let mut json = Vec::new();
+            while let Some(chunk) = bounded(PULL, timeout, async {
+                field.chunk().await.map_err(multipart_error)
+            })
+            .await?
+            {
+                meter.passed_on(chunk.len());
+                count += chunk.len() as u64;
+                if is_file {
+                    writer.write_all(&chunk).await.map_err(write_failed)?;
+                    continue;
                 }
-                // Pebble sends nothing else; anything new is skipped.
-                _ => {}
+                // The JSON part, or a part Pebble does not send (skipped):
+                // bounded like any JSON answer.
+                if count > body_limit as u64 {
+                    let what = match is_response {
+                        true => "the `response` part",
+                        false => "an unknown part",
+                    };
+                    return Err(Error::too_large(PULL, what, body_limit as u64, Limit::Body));
+                }
+                if is_response {
+                    json.extend_from_slice(&chunk);
+                }
+            }
+            if is_file {
+                written = Some(count);
+            } else if is_response {
+                let envelope =
+                    parse_envelope(PULL, StatusCode::OK, Some("application/json"), &json)?;
+                outcome = Some(check_results(PULL, envelope.result));
             }
         }
         match (outcome, written) {
             (Some(Err(error)), _) => Err(error),
             (Some(Ok(())), Some(count)) => {
-                writer.flush().await.map_err(|source| Error::Io {
-                    context: format!("cannot write the data pulled from {path}"),
-                    source,
-                })?;
+                writer.flush().await.map_err(write_failed)?;
                 Ok(count)
             }
             (Some(Ok(())), None) => Err(Error::protocol(PULL, "no file in the answer")),

@@ -38,6 +38,21 @@ pub enum LayerError {
         /// The value found.
         value: String,
     },
+    /// The YAML would take too long to parse: its size times its number of
+    /// flow-collection brackets passes [`MAX_YAML_WORK`]. The YAML parser
+    /// slows down with the nesting of flow collections (`[` and `{`), and a
+    /// plan comes from the workload container, which a charm does not control.
+    #[error(
+        "cannot parse layer YAML: {bytes} bytes with {brackets} flow brackets (`[` or `{{`) \
+         would take too long to parse; a plan or layer needs far fewer, so check where this \
+         YAML came from"
+    )]
+    TooComplex {
+        /// The YAML's size.
+        bytes: usize,
+        /// How many `[` and `{` it holds, in strings or not.
+        brackets: usize,
+    },
     /// The combined plan breaks one of Pebble's rules ([`Plan::validate`]).
     #[error("invalid plan: {0}")]
     Invalid(String),
@@ -204,10 +219,27 @@ pub struct Layer {
     pub sections: BTreeMap<String, yaml_serde::Value>,
 }
 
+/// The most work [`Layer::from_yaml`] and [`Plan::from_yaml`] take on: the
+/// YAML's size in bytes times its number of `[` and `{` characters.
+///
+/// The YAML parser's time grows with the number of tokens times the nesting
+/// of flow collections around them, and this product bounds both, whatever
+/// the text (a bracket inside a string counts too). 2^27 allows a 1 MiB plan
+/// with 128 brackets, or a 64 KiB one with 2048; real plans have a handful.
+/// Past it, parsing fails with [`LayerError::TooComplex`] at once.
+pub const MAX_YAML_WORK: u64 = 1 << 27;
+
 /// Parses YAML, treating an empty document as the default value.
 fn from_yaml<T: Default + serde::de::DeserializeOwned>(yaml: &str) -> Result<T, LayerError> {
     if yaml.trim().is_empty() {
         return Ok(T::default());
+    }
+    let brackets = yaml.bytes().filter(|b| matches!(b, b'[' | b'{')).count();
+    if (yaml.len() as u64).saturating_mul(brackets as u64) > MAX_YAML_WORK {
+        return Err(LayerError::TooComplex {
+            bytes: yaml.len(),
+            brackets,
+        });
     }
     match yaml_serde::from_str::<Option<T>>(yaml) {
         Ok(value) => Ok(value.unwrap_or_default()),

@@ -30,6 +30,29 @@
 //! [`Exec`] sets none). A call that runs out of time fails with
 //! [`Error::Timeout`], and an exec's websockets are closed on every path.
 //!
+//! # No answer fills memory
+//!
+//! A broken or hostile daemon on the socket cannot make the client hold more
+//! than a bounded amount of what it sends. The limits, each set on the
+//! [`ClientBuilder`]:
+//!
+//! | limit | default | bounds |
+//! |---|---|---|
+//! | [`body_limit`](crate::pebble::ClientBuilder::body_limit) | [`DEFAULT_BODY_LIMIT`], 4 MiB | one JSON answer (error answers too), one log line, one websocket message of a command's output, the multipart framing and JSON part of a file pull |
+//! | [`capture_limit`](crate::pebble::ClientBuilder::capture_limit) | [`DEFAULT_CAPTURE_LIMIT`], 64 MiB | what one call gathers in memory: the file [`pull`](crate::pebble::Client::pull) returns, each stream [`wait_output`](crate::pebble::ExecProcess::wait_output) captures, the lines [`logs`](crate::pebble::Client::logs) returns |
+//!
+//! Past a limit, the call stops reading at once (before reading anything when
+//! the `Content-Length` already says too much), drops the connection and fails
+//! with [`Error::TooLarge`](crate::pebble::Error::TooLarge), which names the
+//! request, what passed the limit and the limit. What streams to a
+//! destination the caller gives, [`pull_to`](crate::pebble::Client::pull_to),
+//! [`wait_with`](crate::pebble::ExecProcess::wait_with) and
+//! [`follow_logs`](crate::pebble::Client::follow_logs), is never held whole and
+//! has no size limit, only the bound on time without progress. A plan's YAML
+//! (and any layer's) is refused unparsed when its size times its number of
+//! `[` and `{` passes [`MAX_YAML_WORK`], as the YAML parser slows down with
+//! the square of their nesting ([`LayerError::TooComplex`]).
+//!
 //! # Errors
 //!
 //! Every failure is an [`Error`]: [`Connection`](crate::pebble::Error::Connection) when the
@@ -37,8 +60,9 @@
 //! answer (with its status, [`ErrorKind`] and message), [`Change`](crate::pebble::Error::Change)
 //! when services fail to start (with the change's task logs),
 //! [`Path`](crate::pebble::Error::Path) for a file error, [`Exec`](crate::pebble::Error::Exec) for a non-zero
-//! exit code, [`Timeout`](crate::pebble::Error::Timeout), and [`Protocol`](crate::pebble::Error::Protocol)
-//! when an answer does not follow the API.
+//! exit code, [`Timeout`](crate::pebble::Error::Timeout), [`TooLarge`](crate::pebble::Error::TooLarge)
+//! past a limit, and [`Protocol`](crate::pebble::Error::Protocol) when an answer
+//! does not follow the API.
 //!
 //! # Example
 //!
@@ -77,6 +101,11 @@
 //! ```
 //!
 //! [`Client`]: crate::pebble::Client
+//! [`ClientBuilder`]: crate::pebble::ClientBuilder
+//! [`DEFAULT_BODY_LIMIT`]: crate::pebble::DEFAULT_BODY_LIMIT
+//! [`DEFAULT_CAPTURE_LIMIT`]: crate::pebble::DEFAULT_CAPTURE_LIMIT
+//! [`MAX_YAML_WORK`]: crate::pebble::MAX_YAML_WORK
+//! [`LayerError::TooComplex`]: crate::pebble::LayerError::TooComplex
 //! [`Layer`]: crate::pebble::Layer
 //! [`Plan`]: crate::pebble::Plan
 //! [`Exec`]: crate::pebble::Exec
@@ -97,6 +126,7 @@ mod error;
 mod exec;
 mod files;
 mod layer;
+mod limits;
 mod options;
 mod timestamp;
 mod types;
@@ -110,8 +140,9 @@ pub use exec::{Exec, ExecOutput, ExecProcess};
 pub use files::PushSource;
 pub use layer::{
     Check, Environment, ExecCheck, HttpCheck, Layer, LayerError, LogTarget, LogTargetType,
-    Override, Plan, Service, ServiceAction, TcpCheck,
+    MAX_YAML_WORK, Override, Plan, Service, ServiceAction, TcpCheck,
 };
+pub use limits::{DEFAULT_BODY_LIMIT, DEFAULT_CAPTURE_LIMIT, Limit};
 pub use options::{
     AddLayerOptions, ListFilesOptions, LogCount, LogsQuery, MakeDirOptions, NoticesQuery,
     NotifyOptions, Ownership, PushOptions,
