@@ -94,8 +94,24 @@ pub trait PebbleApi {
     fn replan_services(&self) -> Result<(), Error>;
     /// Writes `data` to the file at `path`.
     fn push(&self, path: &str, data: &[u8], options: &PushOptions) -> Result<(), Error>;
-    /// Reads the file at `path`.
+    /// Reads the file at `path` into memory. A real client fails with
+    /// [`Error::TooLarge`] past its
+    /// [`capture_limit`](super::ClientBuilder::capture_limit) (64 MiB by
+    /// default); [`pull_to`](Self::pull_to) has no such limit.
     fn pull(&self, path: &str) -> Result<Vec<u8>, Error>;
+    /// Streams the file at `path` into `writer`, never whole in memory, and
+    /// returns how many bytes it wrote.
+    ///
+    /// The default reads the file with [`pull`](Self::pull), then writes it:
+    /// right for an in-memory Pebble, which holds the file anyway.
+    fn pull_to(&self, path: &str, writer: &mut dyn std::io::Write) -> Result<u64, Error> {
+        let data = self.pull(path)?;
+        writer.write_all(&data).map_err(|source| Error::Io {
+            context: format!("cannot write the data pulled from {path}"),
+            source,
+        })?;
+        Ok(data.len() as u64)
+    }
     /// Lists a directory's entries, or describes one file.
     fn list_files(&self, path: &str, options: &ListFilesOptions) -> Result<Vec<FileInfo>, Error>;
     /// Creates a directory.
@@ -158,6 +174,10 @@ impl PebbleApi for blocking::Client {
 
     fn pull(&self, path: &str) -> Result<Vec<u8>, Error> {
         blocking::Client::pull(self, path)
+    }
+
+    fn pull_to(&self, path: &str, mut writer: &mut dyn std::io::Write) -> Result<u64, Error> {
+        blocking::Client::pull_to(self, path, &mut writer)
     }
 
     fn list_files(&self, path: &str, options: &ListFilesOptions) -> Result<Vec<FileInfo>, Error> {

@@ -455,3 +455,25 @@ fn yaml_too_slow_to_parse_is_refused_at_once() {
     );
     assert!(Plan::from_yaml(&plan).is_ok());
 }
+
+#[test]
+fn the_pebble_api_streams_a_pull_that_is_too_large_for_memory() {
+    use ops_runtime::pebble::PebbleApi;
+    let fake = serving_a_file(4 * MIB);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = Client::builder(fake.socket())
+        .capture_limit(MIB)
+        .build()
+        .unwrap();
+    let client = blocking::Client::with_runtime(client, std::rc::Rc::new(runtime));
+    let api: &dyn PebbleApi = &client;
+    let error = api.pull("/big").unwrap_err();
+    assert_eq!(too_large(&error).2, Limit::Capture);
+    let mut file = std::io::Cursor::new(Vec::new());
+    let written = api.pull_to("/big", &mut file).unwrap();
+    assert_eq!(written, 4 * MIB - file_part_head("/big").len() as u64);
+    assert_eq!(file.into_inner().len() as u64, written);
+}
