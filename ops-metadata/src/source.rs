@@ -303,6 +303,11 @@ impl LoadOptions {
     ///
     /// As [`CharmMetadata::load_file`].
     pub fn load_file(&self, path: &Path) -> Result<CharmMetadata, MetadataError> {
+        // A missing file is an error here, with the system's own words for it.
+        fs::metadata(path).map_err(|error| MetadataError::Io {
+            path: path.to_path_buf(),
+            error,
+        })?;
         let text = read_if_exists(path)?.ok_or_else(|| MetadataError::Io {
             path: path.to_path_buf(),
             error: io::Error::from(io::ErrorKind::NotFound),
