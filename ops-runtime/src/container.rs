@@ -423,11 +423,18 @@ impl Container {
             }
             Ok(())
         } else {
-            let data = self.pull(source)?;
             if let Some(parent) = dest.parent() {
                 std::fs::create_dir_all(parent).map_err(write_error)?;
             }
-            std::fs::write(dest, data).map_err(write_error)
+            // Streamed to the file, so a file of any size is copied in bounded memory;
+            // a pull that fails leaves no partial file behind.
+            let mut file = std::fs::File::create(dest).map_err(write_error)?;
+            let pulled = self.wrap(self.api.pull_to(source, &mut file).map(drop));
+            if pulled.is_err() {
+                drop(file);
+                let _ = std::fs::remove_file(dest);
+            }
+            pulled
         }
     }
 
