@@ -118,7 +118,8 @@ pub fn missing(name: &str) -> InvalidParam {
 /// `()` or anything that serializes to a map, sent with `action-set`.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be returned by an action handler",
-    label = "action handlers return `()` or `Result<T, E>` with `T: Serialize` (a struct or map: the action's results)"
+    label = "action handlers return `()` or `Result<T, E>` with `T: Serialize` (a struct or map: the action's results)",
+    note = "an action cannot be deferred: it runs once, when the user runs it, so `Flow` is no action result"
 )]
 pub trait IntoActionOutcome {
     /// The results to send (a JSON object or `null` for none), or the error that

@@ -183,6 +183,104 @@ pub trait FromHookContext<K>: Sized {
     fn from_context(cx: &mut HookContext) -> Result<Self, Rejection>;
 }
 
+/// One trait per event kind, named after it, that `#[charm]` builds each
+/// handler argument through: it is [`FromHookContext`] for that kind, with an
+/// error that names the event and the arguments that fit it.
+#[doc(hidden)]
+pub mod args {
+    use super::{FromHookContext, HookContext, Rejection, kinds};
+
+    macro_rules! arg_traits {
+        ($($kind:ident: $trait:ident => $message:literal, $fits:literal;)*) => {$(
+            #[doc = concat!("A handler argument for `kinds::", stringify!($kind), "`.")]
+            #[diagnostic::on_unimplemented(
+                message = $message,
+                label = "the runtime cannot supply this for this event",
+                note = $fits,
+                note = "configuration is `Config<T>` with `T` a `#[derive(CharmConfig)]` struct (or `cx.config()` in the body); action params are `Params<T>` with `T` a `#[derive(CharmAction)]` struct, in that action's handler"
+            )]
+            pub trait $trait: Sized {
+                /// Builds the argument.
+                fn extract(cx: &mut HookContext) -> Result<Self, Rejection>;
+            }
+
+            #[diagnostic::do_not_recommend]
+            impl<T: FromHookContext<kinds::$kind>> $trait for T {
+                fn extract(cx: &mut HookContext) -> Result<Self, Rejection> {
+                    T::from_context(cx)
+                }
+            }
+        )*};
+    }
+
+    arg_traits! {
+    Install: InstallArg => "`{Self}` cannot be an argument of an `install` handler",
+        "an `install` handler takes `&mut HookContext`, `Config<T>` and `Event`; `install` has no typed event of its own, `Event` is the event";
+    Start: StartArg => "`{Self}` cannot be an argument of a `start` handler",
+        "a `start` handler takes `&mut HookContext`, `Config<T>` and `Event`; `start` has no typed event of its own, `Event` is the event";
+    Stop: StopArg => "`{Self}` cannot be an argument of a `stop` handler",
+        "a `stop` handler takes `&mut HookContext`, `Config<T>` and `Event`; `stop` has no typed event of its own, `Event` is the event";
+    Remove: RemoveArg => "`{Self}` cannot be an argument of a `remove` handler",
+        "a `remove` handler takes `&mut HookContext`, `Config<T>` and `Event`; `remove` has no typed event of its own, `Event` is the event";
+    ConfigChanged: ConfigChangedArg => "`{Self}` cannot be an argument of a `config_changed` handler",
+        "a `config_changed` handler takes `&mut HookContext`, `Config<T>` and `Event`; `config_changed` has no typed event of its own, `Event` is the event";
+    UpdateStatus: UpdateStatusArg => "`{Self}` cannot be an argument of an `update_status` handler",
+        "an `update_status` handler takes `&mut HookContext`, `Config<T>` and `Event`; `update_status` has no typed event of its own, `Event` is the event";
+    UpgradeCharm: UpgradeCharmArg => "`{Self}` cannot be an argument of an `upgrade_charm` handler",
+        "an `upgrade_charm` handler takes `&mut HookContext`, `Config<T>` and `Event`; `upgrade_charm` has no typed event of its own, `Event` is the event";
+    PreSeriesUpgrade: PreSeriesUpgradeArg => "`{Self}` cannot be an argument of a `pre_series_upgrade` handler",
+        "a `pre_series_upgrade` handler takes `&mut HookContext`, `Config<T>` and `Event`; `pre_series_upgrade` has no typed event of its own, `Event` is the event";
+    PostSeriesUpgrade: PostSeriesUpgradeArg => "`{Self}` cannot be an argument of a `post_series_upgrade` handler",
+        "a `post_series_upgrade` handler takes `&mut HookContext`, `Config<T>` and `Event`; `post_series_upgrade` has no typed event of its own, `Event` is the event";
+    LeaderElected: LeaderElectedArg => "`{Self}` cannot be an argument of a `leader_elected` handler",
+        "a `leader_elected` handler takes `&mut HookContext`, `Config<T>` and `Event`; `leader_elected` has no typed event of its own, `Event` is the event";
+    LeaderSettingsChanged: LeaderSettingsChangedArg => "`{Self}` cannot be an argument of a `leader_settings_changed` handler",
+        "a `leader_settings_changed` handler takes `&mut HookContext`, `Config<T>` and `Event`; `leader_settings_changed` has no typed event of its own, `Event` is the event";
+    CollectMetrics: CollectMetricsArg => "`{Self}` cannot be an argument of a `collect_metrics` handler",
+        "a `collect_metrics` handler takes `&mut HookContext`, `Config<T>` and `Event`; `collect_metrics` has no typed event of its own, `Event` is the event";
+    RelationCreated: RelationCreatedArg => "`{Self}` cannot be an argument of a `<endpoint>_relation_created` handler",
+        "a `<endpoint>_relation_created` handler takes `&mut HookContext`, `RelationCreatedEvent` (the event), `RelationEvent` (a view shared by every relation event), `Config<T>` and `Event`";
+    RelationJoined: RelationJoinedArg => "`{Self}` cannot be an argument of a `<endpoint>_relation_joined` handler",
+        "a `<endpoint>_relation_joined` handler takes `&mut HookContext`, `RelationJoinedEvent` (the event), `RelationEvent` (a view shared by every relation event), `Config<T>` and `Event`";
+    RelationChanged: RelationChangedArg => "`{Self}` cannot be an argument of a `<endpoint>_relation_changed` handler",
+        "a `<endpoint>_relation_changed` handler takes `&mut HookContext`, `RelationChangedEvent` (the event), `RelationEvent` (a view shared by every relation event), `Config<T>` and `Event`";
+    RelationDeparted: RelationDepartedArg => "`{Self}` cannot be an argument of a `<endpoint>_relation_departed` handler",
+        "a `<endpoint>_relation_departed` handler takes `&mut HookContext`, `RelationDepartedEvent` (the event), `RelationEvent` (a view shared by every relation event), `Config<T>` and `Event`";
+    RelationBroken: RelationBrokenArg => "`{Self}` cannot be an argument of a `<endpoint>_relation_broken` handler",
+        "a `<endpoint>_relation_broken` handler takes `&mut HookContext`, `RelationBrokenEvent` (the event), `RelationEvent` (a view shared by every relation event), `Config<T>` and `Event`";
+    StorageAttached: StorageAttachedArg => "`{Self}` cannot be an argument of a `<storage>_storage_attached` handler",
+        "a `<storage>_storage_attached` handler takes `&mut HookContext`, `StorageEvent` (the event), `Config<T>` and `Event`";
+    StorageDetaching: StorageDetachingArg => "`{Self}` cannot be an argument of a `<storage>_storage_detaching` handler",
+        "a `<storage>_storage_detaching` handler takes `&mut HookContext`, `StorageEvent` (the event), `Config<T>` and `Event`";
+    PebbleReady: PebbleReadyArg => "`{Self}` cannot be an argument of a `<container>_pebble_ready` handler",
+        "a `<container>_pebble_ready` handler takes `&mut HookContext`, `PebbleReadyEvent` (the event), `Config<T>` and `Event`";
+    PebbleCustomNotice: PebbleCustomNoticeArg => "`{Self}` cannot be an argument of a `<container>_pebble_custom_notice` handler",
+        "a `<container>_pebble_custom_notice` handler takes `&mut HookContext`, `PebbleCustomNoticeEvent` (the event), `Config<T>` and `Event`";
+    PebbleCheckFailed: PebbleCheckFailedArg => "`{Self}` cannot be an argument of a `<container>_pebble_check_failed` handler",
+        "a `<container>_pebble_check_failed` handler takes `&mut HookContext`, `PebbleCheckFailedEvent` (the event), `Config<T>` and `Event`";
+    PebbleCheckRecovered: PebbleCheckRecoveredArg => "`{Self}` cannot be an argument of a `<container>_pebble_check_recovered` handler",
+        "a `<container>_pebble_check_recovered` handler takes `&mut HookContext`, `PebbleCheckRecoveredEvent` (the event), `Config<T>` and `Event`";
+    SecretChanged: SecretChangedArg => "`{Self}` cannot be an argument of a `secret_changed` handler",
+        "a `secret_changed` handler takes `&mut HookContext`, `SecretChangedEvent` (the event), `Config<T>` and `Event`";
+    SecretRotate: SecretRotateArg => "`{Self}` cannot be an argument of a `secret_rotate` handler",
+        "a `secret_rotate` handler takes `&mut HookContext`, `SecretRotateEvent` (the event), `Config<T>` and `Event`";
+    SecretRemove: SecretRemoveArg => "`{Self}` cannot be an argument of a `secret_remove` handler",
+        "a `secret_remove` handler takes `&mut HookContext`, `SecretRemoveEvent` (the event), `Config<T>` and `Event`";
+    SecretExpired: SecretExpiredArg => "`{Self}` cannot be an argument of a `secret_expired` handler",
+        "a `secret_expired` handler takes `&mut HookContext`, `SecretExpiredEvent` (the event), `Config<T>` and `Event`";
+    Action: ActionArg => "`{Self}` cannot be an argument of a `<action>_action` handler",
+        "a `<action>_action` handler takes `&mut HookContext`, `Params<T>` (the action's params, `T` derived with `#[derive(CharmAction)]` for this action), `ActionEvent` (the event), `Config<T>` and `Event`";
+    CollectAppStatus: CollectAppStatusArg => "`{Self}` cannot be an argument of a `collect_app_status` handler",
+        "a `collect_app_status` handler takes `&mut HookContext`, `CollectStatus` (to add statuses), `Config<T>` and `Event`";
+    CollectUnitStatus: CollectUnitStatusArg => "`{Self}` cannot be an argument of a `collect_unit_status` handler",
+        "a `collect_unit_status` handler takes `&mut HookContext`, `CollectStatus` (to add statuses), `Config<T>` and `Event`";
+    Reconcile: ReconcileArg => "`{Self}` cannot be an argument of a `reconcile` handler",
+        "a `reconcile` handler takes `&mut HookContext`, `Config<T>` and `Event` (whichever event ran)";
+    Custom: CustomArg => "`{Self}` cannot be an argument of a `<component>::<event>` handler",
+        "a `<component>::<event>` handler takes `&mut HookContext`, `Custom<T>` (the event's payload), `Config<T>` and `Event`";
+    }
+}
+
 /// Typed configuration fits every handler.
 impl<K, T: CharmConfig> FromHookContext<K> for Config<T> {
     fn from_context(cx: &mut HookContext) -> Result<Self, Rejection> {

@@ -90,7 +90,7 @@ pub mod __private {
     pub use crate::dispatch::{Charm, CharmMeta, Handler, MetadataSource};
     pub use crate::event::EventKind;
     pub use crate::event::kinds;
-    pub use crate::handler::{CharmError, Flow, FromHookContext, IntoOutcome};
+    pub use crate::handler::{CharmError, Flow, FromHookContext, IntoOutcome, args};
     pub use crate::model::{Binding, ContainerName, ResourceName, StorageName};
     pub use crate::relation::Endpoint;
     pub use crate::state::StoreKind;
