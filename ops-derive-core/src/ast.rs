@@ -29,6 +29,8 @@ pub(crate) struct Handler {
     /// Where its return type is written (the name when it returns `()`), for
     /// errors about what it returns.
     pub(crate) output_span: Span,
+    /// Its return type, when it has one.
+    pub(crate) output: Option<syn::Type>,
 }
 
 /// One handler argument.
@@ -154,6 +156,10 @@ impl Handler {
             output_span: match &sig.output {
                 syn::ReturnType::Default => sig.ident.span(),
                 syn::ReturnType::Type(_, ty) => ty.span(),
+            },
+            output: match &sig.output {
+                syn::ReturnType::Default => None,
+                syn::ReturnType::Type(_, ty) => Some((**ty).clone()),
             },
         })
     }

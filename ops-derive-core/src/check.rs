@@ -2,13 +2,15 @@
 
 use ops_metadata::CharmMetadata;
 
-use crate::ast::CharmImpl;
+use crate::ast::{Arg, CharmImpl, Handler};
 use crate::diag::{self, Errors};
 
 /// An event resolved against the metadata: its kind (the name of an `EventKind`
 /// variant and of a marker in `kinds`) and the entity it is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ResolvedEvent {
+    /// The name as written in `#[on(...)]`.
+    pub(crate) hook: String,
     pub(crate) kind: &'static str,
     pub(crate) entity: Option<String>,
     /// For a reconcile handler, the events it skips.
@@ -119,6 +121,7 @@ fn catalogue(meta: &CharmMetadata) -> Vec<String> {
 fn resolve(name: &str, meta: &CharmMetadata) -> Result<ResolvedEvent, String> {
     if let Some((_, kind)) = FIXED.iter().find(|(n, _)| *n == name) {
         return Ok(ResolvedEvent {
+            hook: name.to_owned(),
             kind,
             entity: None,
             except: Vec::new(),
@@ -136,6 +139,7 @@ fn resolve(name: &str, meta: &CharmMetadata) -> Result<ResolvedEvent, String> {
         let names = entity.names(meta);
         if let Some(found) = names.iter().find(|n| diag::to_snake(n) == prefix) {
             return Ok(ResolvedEvent {
+                hook: name.to_owned(),
                 kind,
                 entity: Some(found.clone()),
                 except: Vec::new(),
@@ -245,6 +249,7 @@ fn resolve_custom(
         return Err(format!("unknown component `{component}` in `{name}`{hint}"));
     }
     Ok(ResolvedEvent {
+        hook: name.to_owned(),
         kind: "Custom",
         entity: Some(format!("{component}::{event}")),
         except: Vec::new(),
@@ -252,17 +257,19 @@ fn resolve_custom(
 }
 
 /// Resolves every handler's events, in handler order; reports each unknown name
-/// at its span.
+/// at its span, and checks each handler's arguments and return type against its
+/// events. `None` for a handler with an error, which gets no dispatch entry.
 pub(crate) fn check_events(
     charm: &CharmImpl,
     meta: &CharmMetadata,
     components: &[(syn::Ident, syn::Type)],
     errors: &mut Errors,
-) -> Vec<Vec<ResolvedEvent>> {
+) -> Vec<Option<Vec<ResolvedEvent>>> {
     charm
         .handlers
         .iter()
         .map(|handler| {
+            let before = errors.len();
             let mut resolved: Vec<ResolvedEvent> = Vec::new();
             for event in &handler.events {
                 let result = if event.name.contains("::") {
@@ -292,9 +299,199 @@ pub(crate) fn check_events(
                     Err(message) => errors.error(event.span, message),
                 }
             }
-            resolved
+            check_args(handler, &resolved, errors);
+            check_action_return(handler, &resolved, errors);
+            (errors.len() == before).then_some(resolved)
         })
         .collect()
+}
+
+/// The argument types the runtime supplies for some events only, by the last
+/// segment of their path, with the event kinds each fits.
+const EVENT_ARGS: &[(&str, &[&str])] = &[
+    ("RelationCreatedEvent", &["RelationCreated"]),
+    ("RelationJoinedEvent", &["RelationJoined"]),
+    ("RelationChangedEvent", &["RelationChanged"]),
+    ("RelationDepartedEvent", &["RelationDeparted"]),
+    ("RelationBrokenEvent", &["RelationBroken"]),
+    ("StorageEvent", &["StorageAttached", "StorageDetaching"]),
+    ("PebbleReadyEvent", &["PebbleReady"]),
+    ("PebbleCustomNoticeEvent", &["PebbleCustomNotice"]),
+    ("PebbleCheckFailedEvent", &["PebbleCheckFailed"]),
+    ("PebbleCheckRecoveredEvent", &["PebbleCheckRecovered"]),
+    ("SecretChangedEvent", &["SecretChanged"]),
+    ("SecretRotateEvent", &["SecretRotate"]),
+    ("SecretRemoveEvent", &["SecretRemove"]),
+    ("SecretExpiredEvent", &["SecretExpired"]),
+    ("ActionEvent", &["Action"]),
+    (
+        "RelationEvent",
+        &[
+            "RelationCreated",
+            "RelationJoined",
+            "RelationChanged",
+            "RelationDeparted",
+            "RelationBroken",
+        ],
+    ),
+    ("CollectStatus", &["CollectAppStatus", "CollectUnitStatus"]),
+    ("Params", &["Action"]),
+    ("Custom", &["Custom"]),
+];
+
+/// The argument that is the event itself, for a kind that has one.
+fn own_arg(kind: &str) -> Option<String> {
+    Some(match kind {
+        "StorageAttached" | "StorageDetaching" => "StorageEvent".to_owned(),
+        "Action" => "ActionEvent".to_owned(),
+        "CollectAppStatus" | "CollectUnitStatus" => "CollectStatus".to_owned(),
+        "Custom" => "Custom<T>".to_owned(),
+        "Reconcile" => return None,
+        k if k.starts_with("Relation") || k.starts_with("Pebble") || k.starts_with("Secret") => {
+            format!("{k}Event")
+        }
+        _ => return None,
+    })
+}
+
+/// The events of `kinds`, as the user names them in `#[on(...)]`.
+fn hook_patterns(kinds: &[&str]) -> String {
+    let names: Vec<String> = kinds
+        .iter()
+        .filter_map(|kind| {
+            if let Some((name, _)) = FIXED.iter().find(|(_, k)| k == kind) {
+                return Some(format!("`{name}`"));
+            }
+            if *kind == "Custom" {
+                return Some("`<component>::<event>`".to_owned());
+            }
+            let (suffix, _, entity) = PREFIXED.iter().find(|(_, k, _)| k == kind)?;
+            Some(format!(
+                "`<{}>_{suffix}`",
+                entity.what().rsplit(' ').next().unwrap_or_default()
+            ))
+        })
+        .collect();
+    match names.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// The last segment of a type's path: `RelationChangedEvent` for
+/// `ops_runtime::RelationChangedEvent`, `Params` for `Params<T>`.
+fn last_segment(ty: &syn::Type) -> Option<&syn::PathSegment> {
+    match ty {
+        syn::Type::Path(p) if p.qself.is_none() => p.path.segments.last(),
+        syn::Type::Paren(p) => last_segment(&p.elem),
+        syn::Type::Group(g) => last_segment(&g.elem),
+        _ => None,
+    }
+}
+
+/// Checks each argument whose type the macro recognises against the handler's
+/// events: an event type of another event, an extractor of other events
+/// (`Params<T>` outside an action, `CollectStatus` outside collect-status), and
+/// `ConfigData`, which is no argument. Each is reported at the argument's type
+/// with the argument that fits; other types are checked by the compiler
+/// through `FromHookContext`.
+fn check_args(handler: &Handler, events: &[ResolvedEvent], errors: &mut Errors) {
+    for arg in &handler.args {
+        let Arg::Extract(ty) = arg else { continue };
+        let Some(segment) = last_segment(ty) else {
+            continue;
+        };
+        let name = segment.ident.to_string();
+        if name == "ConfigData" {
+            errors.spanned(
+                ty,
+                "`ConfigData` is not a handler argument; take `Config<T>` with `T` a \
+                 `#[derive(CharmConfig)]` struct, or read the untyped values with `cx.config()`",
+            );
+            continue;
+        }
+        let Some((_, fits)) = EVENT_ARGS.iter().find(|(n, _)| *n == name) else {
+            continue;
+        };
+        let Some(event) = events.iter().find(|e| !fits.contains(&e.kind)) else {
+            continue;
+        };
+        let hook = &event.hook;
+        let written = if segment.arguments.is_empty() {
+            name.clone()
+        } else {
+            format!("{name}<T>")
+        };
+        let own = own_arg(event.kind);
+        let take_own = match &own {
+            Some(own) => format!("take `{own}`"),
+            None => format!(
+                "`{hook}` has no typed event of its own: take `Event`, or no event argument"
+            ),
+        };
+        let message = match name.as_str() {
+            "Params" => format!(
+                "`Params<T>` is an action's params, which only the action's `<action>_action` \
+                 handler takes, not `{hook}`; move it to that handler (configuration is `Config<T>`)"
+            ),
+            "CollectStatus" => format!(
+                "`CollectStatus` is taken by {} handlers only, not `{hook}`; add statuses in \
+                 one of those",
+                hook_patterns(fits)
+            ),
+            "Custom" => format!(
+                "`Custom<T>` is a component event's payload, which only a `<component>::<event>` \
+                 handler takes, not `{hook}`; {take_own}"
+            ),
+            "RelationEvent" => format!(
+                "`RelationEvent` is the view shared by relation events, and `{hook}` is not \
+                 one; {take_own}"
+            ),
+            _ => format!(
+                "`{written}` is the event of {}, not of `{hook}`; {take_own}",
+                hook_patterns(fits)
+            ),
+        };
+        errors.spanned(ty, message);
+    }
+}
+
+/// An action handler that returns `Flow` (or `Result<Flow, _>`) would defer the
+/// action, which Juju runs once: reported at `Flow`.
+fn check_action_return(handler: &Handler, events: &[ResolvedEvent], errors: &mut Errors) {
+    let Some(action) = events.iter().find(|e| e.kind == "Action") else {
+        return;
+    };
+    let Some(output) = &handler.output else {
+        return;
+    };
+    let flow = match last_segment(output) {
+        Some(s) if s.ident == "Flow" => Some(output),
+        Some(s) if s.ident == "Result" => match &s.arguments {
+            syn::PathArguments::AngleBracketed(args) => match args.args.first() {
+                Some(syn::GenericArgument::Type(ok))
+                    if last_segment(ok).is_some_and(|s| s.ident == "Flow") =>
+                {
+                    Some(ok)
+                }
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    };
+    if let Some(flow) = flow {
+        errors.spanned(
+            flow,
+            format!(
+                "an action cannot be deferred: `{}` runs once, when the user runs the action; \
+                 return `()`, `Result<(), E>`, or `Result<T, E>` with `T` the action's results \
+                 (a `Serialize` struct or map)",
+                action.hook
+            ),
+        );
+    }
 }
 
 #[cfg(test)]
@@ -364,6 +561,54 @@ mod tests {
             )
         );
         assert_eq!(bare_or_aliased("config_chnged", &meta), None);
+    }
+
+    /// The messages `check_events` reports for `item`, in order.
+    fn errors_for(item: syn::ItemImpl) -> Vec<String> {
+        let mut errors = Errors::default();
+        let charm = CharmImpl::from_syn(item, &mut errors);
+        check_events(&charm, &meta(), &[], &mut errors);
+        errors.messages()
+    }
+
+    #[test]
+    fn an_event_type_of_another_event_names_the_one_that_fits() {
+        let errors = errors_for(syn::parse_quote! {
+            impl Demo {
+                #[on(my_db_relation_joined)]
+                fn joined(&mut self, event: ops_runtime::RelationChangedEvent) {}
+                #[on(install)]
+                fn install(&mut self, event: RelationChangedEvent) {}
+                #[on(my_db_relation_changed, my_db_relation_joined)]
+                fn either(&mut self, event: RelationEvent, config: Config<Settings>) {}
+            }
+        });
+        assert_eq!(
+            errors,
+            [
+                "`RelationChangedEvent` is the event of `<endpoint>_relation_changed`, not of \
+                 `my_db_relation_joined`; take `RelationJoinedEvent`",
+                "`RelationChangedEvent` is the event of `<endpoint>_relation_changed`, not of \
+                 `install`; `install` has no typed event of its own: take `Event`, or no event \
+                 argument",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_action_handler_cannot_return_flow() {
+        let errors = errors_for(syn::parse_quote! {
+            impl Demo {
+                #[on(do_backup_action)]
+                fn backup(&mut self) -> Result<Flow, CharmError> { Ok(Flow::Done) }
+                #[on(config_changed)]
+                fn configure(&mut self) -> Result<Flow, CharmError> { Ok(Flow::Defer) }
+            }
+        });
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0].starts_with("an action cannot be deferred: `do_backup_action` runs once")
+        );
     }
 
     #[test]

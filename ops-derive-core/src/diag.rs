@@ -39,6 +39,12 @@ impl Errors {
         self.errors.is_empty()
     }
 
+    /// The messages, in order, for unit tests.
+    #[cfg(test)]
+    pub(crate) fn messages(&self) -> Vec<String> {
+        self.errors.iter().map(ToString::to_string).collect()
+    }
+
     /// The errors as `compile_error!` invocations.
     pub(crate) fn to_compile_errors(&self) -> TokenStream {
         self.errors

@@ -1,5 +1,6 @@
-//! Code generation for `#[charm]`. Runs only after every check passed, and
-//! cannot fail.
+//! Code generation for `#[charm]`. Cannot fail: it generates the dispatch of
+//! every handler the checks passed, and everything else the metadata allows, so
+//! that when some handler has an error the user sees that error only.
 
 use ops_metadata::CharmMetadata;
 use proc_macro2::TokenStream;
@@ -10,10 +11,11 @@ use crate::ast::{Arg, CharmImpl, Handler};
 use crate::check::ResolvedEvent;
 use crate::metadata::{Source, SourceText};
 
-/// Everything `#[charm]` emits on success.
+/// Everything `#[charm]` emits once the metadata is loaded. A handler whose
+/// events are `None` had an error and gets no dispatch entry.
 pub(crate) fn charm(
     charm: &CharmImpl,
-    resolved: &[Vec<ResolvedEvent>],
+    resolved: &[Option<Vec<ResolvedEvent>>],
     meta: &CharmMetadata,
     sources: &[Source],
     args: &crate::attr::CharmArgs,
@@ -28,7 +30,9 @@ pub(crate) fn charm(
     let p = quote!(#krate::__private);
     let mut entries = Vec::new();
     let mut shims = Vec::new();
+    let mut checks = Vec::new();
     for (handler, events) in charm.handlers.iter().zip(resolved) {
+        let Some(events) = events else { continue };
         for (n, event) in events.iter().enumerate() {
             let shim = format_ident!("__ops_{}_{}", handler.ident, n);
             let kind = format_ident!("{}", event.kind);
@@ -55,7 +59,14 @@ pub(crate) fn charm(
                     call: Self::#shim,
                 }
             });
-            shims.push(shim_fn(handler, &shim, event, &p, &args.components));
+            shims.push(shim_fn(
+                handler,
+                &shim,
+                event,
+                &p,
+                &args.components,
+                &mut checks,
+            ));
         }
     }
     let observe = if args.components.is_empty() {
@@ -185,19 +196,24 @@ pub(crate) fn charm(
             #(#endpoint_consts)*
             #(#other_consts)*
         }
+
+        #(#checks)*
     }
 }
 
 /// The function a dispatch entry calls: builds each extracted argument for the
-/// event kind, calls the method, interprets its return value.
+/// event kind, calls the method, interprets its return value. The constant
+/// checks that tie a type to the event go to `checks`, outside any generated
+/// item, so that a failed one names no generated item.
 fn shim_fn(
     handler: &Handler,
     shim: &syn::Ident,
     event: &ResolvedEvent,
     p: &TokenStream,
     components: &[(syn::Ident, syn::Type)],
+    checks: &mut Vec<TokenStream>,
 ) -> TokenStream {
-    let kind = format_ident!("{}", event.kind);
+    let arg_trait = format_ident!("{}Arg", event.kind);
     let mut lets = Vec::new();
     // `component::event`: the component must emit `event`.
     let custom = event
@@ -219,7 +235,7 @@ fn shim_fn(
             "component `{ident}` (`{}`) emits no event `{name}`; see its `Component::EVENTS`",
             quote!(#ty).to_string().replace(' ', "")
         );
-        lets.push(quote_spanned! {span=>
+        checks.push(quote_spanned! {span=>
             const _: () = ::core::assert!(
                 #p::contains(<#ty as #p::Component>::EVENTS, #name),
                 #message
@@ -235,9 +251,10 @@ fn shim_fn(
             Arg::Extract(ty) => {
                 let var = format_ident!("__arg{}", i);
                 // Spanned at the argument's type: a type that does not fit the
-                // event is reported there.
+                // event is reported there, by the event's own trait, which names
+                // the event and the arguments that fit it.
                 lets.push(quote_spanned! {ty.span()=>
-                    let #var = <#ty as #p::FromHookContext<#p::kinds::#kind>>::from_context(__cx)?;
+                    let #var = <#ty as #p::args::#arg_trait>::extract(__cx)?;
                 });
                 if let (Some((_, _, name)), Some(payload)) = (custom, wrapped_type(ty, "Custom")) {
                     // `Custom<T>` must be the payload of this handler's event.
@@ -245,7 +262,7 @@ fn shim_fn(
                         "`{}` is the payload of another custom event, not of `{name}`",
                         quote!(#payload).to_string().replace(' ', "")
                     );
-                    lets.push(quote_spanned! {payload.span()=>
+                    checks.push(quote_spanned! {payload.span()=>
                         const _: () = ::core::assert!(
                             #p::str_eq(<#payload as #p::CustomEvent>::NAME, #name),
                             #message
@@ -258,7 +275,7 @@ fn shim_fn(
                         "`{}` holds the params of another action, not of `{action}`; use the params type derived for `{action}`",
                         quote!(#params).to_string().replace(' ', "")
                     );
-                    lets.push(quote_spanned! {params.span()=>
+                    checks.push(quote_spanned! {params.span()=>
                         const _: () = ::core::assert!(
                             #p::str_eq(<#params as #p::action::CharmAction>::NAME, #action),
                             #message

@@ -59,12 +59,18 @@ pub fn expand_charm(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let resolved = check::check_events(&charm, &loaded.meta, &args.components, &mut errors);
-    if !errors.is_empty() {
+    if charm.original.trait_.is_some() || !charm.original.generics.params.is_empty() {
         let fallback = expand::fallback(&charm, &krate);
         let errors = errors.to_compile_errors();
         return quote!(#fallback #errors);
     }
-    expand::charm(&charm, &resolved, &loaded.meta, &loaded.sources, &args)
+    // With errors, the handlers that have none are still dispatched and the
+    // metadata's constants still generated (as serde_derive and clap_derive emit
+    // their impls on error), so the only errors the user sees are their own, not
+    // a missing `RELATION_DB` wherever the constants are used.
+    let expanded = expand::charm(&charm, &resolved, &loaded.meta, &loaded.sources, &args);
+    let errors = errors.to_compile_errors();
+    quote!(#expanded #errors)
 }
 
 /// Expands a stray `#[on(...)]`: one that `#[charm]` did not consume because it

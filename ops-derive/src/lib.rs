@@ -45,10 +45,19 @@ use proc_macro::TokenStream;
 /// A handler is a method taking `&mut self` (or `&self`), then in any order
 /// `&mut HookContext` and any number of arguments built for the event: its
 /// typed event (`RelationChangedEvent` for `*_relation_changed`, ...), a shared
-/// view (`RelationEvent`), `Event`, or `CollectStatus` in collect-status
-/// handlers. An argument that does not fit the event is a compile error on that
-/// argument. It may be an `async fn`, and returns `()` or a `Result` whose error
-/// converts into `CharmError`.
+/// view (`RelationEvent`), `Event`, `Config<T>` in any handler, `Params<T>` in
+/// the handler of `T`'s action, or `CollectStatus` in collect-status handlers.
+/// An argument that does not fit the event is a compile error on that argument
+/// that names the argument that fits (the event's own type, `Config<T>` for
+/// `ConfigData`). It may be an `async fn`, and returns `()` or a `Result` whose
+/// error converts into `CharmError`; `Flow` (or `Result<Flow, E>`) defers the
+/// event. An action handler returns `()` or `Result<T, E>` with `T` the
+/// action's results; it cannot return `Flow`, since an action is never
+/// deferred.
+///
+/// When some handlers have errors, the others are still dispatched and the
+/// metadata's constants (`RELATION_DB`, `CONTAINER_WEB`, ...) still generated,
+/// so the errors reported are the ones in the code, not their consequences.
 #[proc_macro_attribute]
 pub fn charm(args: TokenStream, item: TokenStream) -> TokenStream {
     ops_derive_core::expand_charm(args.into(), item.into()).into()
