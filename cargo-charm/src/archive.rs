@@ -489,6 +489,37 @@ mod tests {
         assert!(!entry.executable_for_juju());
     }
 
+    /// A zip64 end record that claims 2^40 entries in a file of 98 bytes.
+    fn zip64_claiming_entries(count: u64) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        bytes.extend_from_slice(&[0x50, 0x4b, 0x06, 0x06]);
+        bytes.extend_from_slice(&44_u64.to_le_bytes());
+        bytes.extend_from_slice(&[45, 3, 45, 0]);
+        bytes.extend_from_slice(&0_u32.to_le_bytes());
+        bytes.extend_from_slice(&0_u32.to_le_bytes());
+        bytes.extend_from_slice(&count.to_le_bytes());
+        bytes.extend_from_slice(&count.to_le_bytes());
+        bytes.extend_from_slice(&46_u64.to_le_bytes());
+        bytes.extend_from_slice(&(count * 2).to_le_bytes());
+        bytes.extend_from_slice(&[0x50, 0x4b, 0x06, 0x07]);
+        bytes.extend_from_slice(&0_u32.to_le_bytes());
+        bytes.extend_from_slice(&0_u64.to_le_bytes());
+        bytes.extend_from_slice(&1_u32.to_le_bytes());
+        bytes.extend_from_slice(&[0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0]);
+        bytes.extend_from_slice(&[0xff; 12]);
+        bytes.extend_from_slice(&[0, 0]);
+        bytes
+    }
+
+    #[test]
+    fn a_directory_claiming_more_entries_than_fit_is_refused() {
+        for count in [1 << 40, 1 << 20, 3] {
+            let bytes = zip64_claiming_entries(count);
+            let result = Archive::from_source(Path::new("x.charm"), io::Cursor::new(bytes));
+            assert!(result.is_err(), "{count}");
+        }
+    }
+
     #[test]
     fn not_a_zip() {
         let path = scratch("not-a-zip.charm");

@@ -218,6 +218,20 @@ impl<'p> Decoder<'p> {
         self.warnings.push(Warning { location, message });
     }
 
+    /// The known key `key` is likely a typo of. A key far longer than any known one is no
+    /// typo, and comparing it would cost time in proportion to its length times theirs;
+    /// past a thousand warnings the file is not a typo away from right either, and
+    /// suggestions stop, so that a file of nothing but unknown keys loads in linear time
+    /// with a small factor.
+    fn suggestion<'k>(&self, key: &str, known: &[&'k str]) -> Option<&'k str> {
+        const LONGEST_TYPO: usize = 64;
+        const MOST_WARNINGS: usize = 1000;
+        if key.len() > LONGEST_TYPO || self.warnings.len() >= MOST_WARNINGS {
+            return None;
+        }
+        suggest::did_you_mean(key, known.iter().copied())
+    }
+
     /// Warns about the unknown key at `path` and keeps its value in `extra`.
     fn unknown(
         &mut self,
@@ -227,7 +241,7 @@ impl<'p> Decoder<'p> {
         known: &[&str],
         extra: &mut IndexMap<String, Json>,
     ) {
-        let message = match suggestion(key, known) {
+        let message = match self.suggestion(key, known) {
             Some(suggestion) => format!("unknown key `{path}`; did you mean `{suggestion}`?"),
             None => format!("unknown key `{path}`; check its spelling or remove it"),
         };
@@ -237,7 +251,7 @@ impl<'p> Decoder<'p> {
 
     /// Warns about the unknown key at `path`, which is dropped.
     fn ignored(&mut self, path: &KeyPath, key: &str, known: &[&str]) {
-        let message = match suggestion(key, known) {
+        let message = match self.suggestion(key, known) {
             Some(suggestion) => {
                 format!("unknown key `{path}` is ignored; did you mean `{suggestion}`?")
             }
@@ -567,16 +581,6 @@ impl<'p> Decoder<'p> {
         }
         Ok(())
     }
-}
-
-/// The known key `key` is likely a typo of. A key far longer than any known one is no
-/// typo, and comparing it would cost time in proportion to its length times theirs.
-fn suggestion<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
-    const LONGEST_TYPO: usize = 64;
-    if key.len() > LONGEST_TYPO {
-        return None;
-    }
-    suggest::did_you_mean(key, known.iter().copied())
 }
 
 /// "Did you mean" for a reference to an undeclared name, else where to declare it.
