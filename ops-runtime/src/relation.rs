@@ -58,12 +58,45 @@ impl fmt::Display for Member {
 }
 
 /// Which local databag to write: the only two a unit may write.
+///
+/// There is no `Bag::RemoteApp` or `Bag::RemoteUnit`: Juju lets a unit write
+/// its own databag and, as leader, its application's; the other side's
+/// databags are read-only, written by the other side's charm. Read them with
+/// [`HookContext::relation_data`] or [`HookContext::load_relation_data`] and a
+/// [`Member`] (`Member::RemoteApp`, `Member::Unit(name)`); a charm that needs
+/// the other side to change its data asks for it by writing its own.
+///
+/// ```compile_fail
+/// # use ops_runtime::{Bag, HookContext, ModelError, RelationChangedEvent};
+/// fn answer(cx: &mut HookContext, event: &RelationChangedEvent) -> Result<(), ModelError> {
+///     // error: expected `Bag`, found `RemoteDatabagsAreReadOnly`
+///     cx.update_relation_data(&event.relation, Bag::RemoteApp, [("ack", "yes")])
+/// }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Bag {
     /// This unit's databag.
     Unit,
     /// This application's databag (leader only).
     App,
+}
+
+/// The type of `Bag::RemoteApp` and `Bag::RemoteUnit`, which exist only so that
+/// writing the other side's databag fails with an error that says why: "expected
+/// `Bag`, found `RemoteDatabagsAreReadOnly`". See [`Bag`].
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct RemoteDatabagsAreReadOnly(());
+
+#[doc(hidden)]
+#[allow(non_upper_case_globals)]
+impl Bag {
+    /// Not a databag a unit may write: the remote application's databag is
+    /// read-only; read it with `cx.relation_data(&relation, &Member::RemoteApp)`.
+    pub const RemoteApp: RemoteDatabagsAreReadOnly = RemoteDatabagsAreReadOnly(());
+    /// Not a databag a unit may write: a remote unit's databag is read-only;
+    /// read it with `cx.relation_data(&relation, &Member::Unit(name))`.
+    pub const RemoteUnit: RemoteDatabagsAreReadOnly = RemoteDatabagsAreReadOnly(());
 }
 
 /// Relation data cached for the hook.
