@@ -74,6 +74,13 @@ pub(crate) enum ArchiveError {
         #[source]
         source: io::Error,
     },
+    /// The path is a FIFO, a device, a directory or a socket: opening it could block
+    /// forever, and a zip must be read from a seekable file.
+    #[error("`{}` is not a regular file; give the path of a `.charm` file", path.display())]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+    },
     /// The zip library failed, or the file is not a zip.
     #[error("cannot {action} `{}` as a zip: {source}", path.display())]
     Zip {
@@ -219,11 +226,18 @@ pub(crate) struct Archive<R: Source = File> {
 impl Archive {
     /// Opens `path` and lists its entries.
     pub(crate) fn open(path: &Path) -> Result<Self, ArchiveError> {
-        let file = File::open(path).map_err(|source| ArchiveError::Io {
+        let io_error = |source| ArchiveError::Io {
             action: "open",
             path: path.to_path_buf(),
             source,
-        })?;
+        };
+        // Opening a FIFO for reading waits for a writer: look before opening.
+        if !fs::metadata(path).map_err(io_error)?.is_file() {
+            return Err(ArchiveError::NotAFile {
+                path: path.to_path_buf(),
+            });
+        }
+        let file = File::open(path).map_err(io_error)?;
         Self::from_source(path, file)
     }
 }

@@ -367,3 +367,27 @@ fn keys_written_twice_are_warnings_as_juju_keeps_the_last() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_fifo_is_not_opened() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cargo-charm-check");
+    fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("fifo.charm");
+    let _ = fs::remove_file(&fifo);
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    // Opening the FIFO would wait for a writer forever.
+    let output = Command::new(env!("CARGO_BIN_EXE_cargo-charm"))
+        .args(["charm", "check"])
+        .arg(&fifo)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        format!(
+            "error: `{}` is not a regular file; give the path of a `.charm` file\n",
+            fifo.display()
+        )
+    );
+}
