@@ -8,6 +8,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use crate::attr::CharmArgs;
+use crate::charm_enum::EnumSchema;
 use crate::diag::{self, Errors};
 use crate::metadata;
 use crate::types::{self, Shape};
@@ -43,6 +44,7 @@ struct ParamFieldInput {
 
 /// A field checked against its param.
 struct Field<'a> {
+    input: &'a ParamFieldInput,
     ident: &'a syn::Ident,
     param: &'a ActionParam,
     optional: bool,
@@ -131,10 +133,22 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
             );
         }
     }
+    if errors.is_empty() {
+        check_closed_schema(&checked, action, ident, &mut errors);
+    }
     if !errors.is_empty() {
         return fallback(ident, &name, &krate, &errors);
     }
     let tracking = loaded.tracking();
+    let warnings: TokenStream = checked
+        .iter()
+        .filter_map(|f| lint_needless_option(f, action))
+        .collect();
+    let enum_checks: TokenStream = checked
+        .iter()
+        .filter_map(|f| enum_schema(f, action))
+        .map(|schema| crate::charm_enum::enum_check(&schema, &krate))
+        .collect();
     let body = generate(&checked, action, &krate);
     let a = quote!(#krate::__private::action);
     quote! {
@@ -146,8 +160,109 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
                 #body
             }
         }
-        const _: () = { #tracking };
+        const _: () = {
+            #tracking
+            #warnings
+            #enum_checks
+        };
     }
+}
+
+/// The `enum` a field of a type other than `String` is checked against: a
+/// `string` param's list of strings.
+fn enum_schema<'a>(field: &Field<'a>, action: &Action) -> Option<EnumSchema<'a>> {
+    if field.param.kind != Some(ParamType::String) || Shape::of(field.value_ty) != Shape::Other {
+        return None;
+    }
+    let values = field
+        .param
+        .enum_values
+        .as_ref()?
+        .iter()
+        .map(|v| v.as_str().map(str::to_owned))
+        .collect::<Option<Vec<String>>>()?;
+    Some(EnumSchema {
+        field: field.ident,
+        ty: field.value_ty,
+        what: format!("parameter `{}`", field.param.name),
+        path: format!("actions.{}.params.{}.enum", action.name, field.param.name),
+        values,
+    })
+}
+
+/// With `additionalProperties: false` the struct describes the whole action, so a
+/// required param that no field reads is a mistake: the user must pass it and the
+/// handler never sees it.
+fn check_closed_schema(
+    fields: &[Field<'_>],
+    action: &Action,
+    ident: &syn::Ident,
+    errors: &mut Errors,
+) {
+    if action.additional_properties != Some(false) {
+        return;
+    }
+    for required in &action.required {
+        if fields.iter().any(|f| &f.param.name == required) {
+            continue;
+        }
+        let ty = action
+            .params
+            .get(required)
+            .and_then(|p| p.kind)
+            .map_or("T", |kind| match kind {
+                ParamType::String => "String",
+                ParamType::Integer => "i64",
+                ParamType::Number => "f64",
+                ParamType::Boolean => "bool",
+                ParamType::Array => "Vec<T>",
+                ParamType::Object | ParamType::Null => "T",
+            });
+        let field = field_for(required);
+        errors.error(
+            ident.span(),
+            format!(
+                "`{ident}` has no field for parameter `{required}`, which action `{}` requires (and it allows no other params): add a field `{field}: {ty}`, or remove `{required}` from `actions.{}.required`",
+                action.name, action.name
+            ),
+        );
+    }
+}
+
+/// How a field reading `param` is written: `log-level` as `log_level`, `type` as
+/// `r#type`, a name that is no identifier with `#[param(name)]`.
+fn field_for(param: &str) -> String {
+    let snake = param.replace('-', "_");
+    if syn::parse_str::<syn::Ident>(&snake).is_ok() {
+        snake
+    } else if syn::parse_str::<syn::Ident>(&format!("r#{snake}")).is_ok() {
+        format!("r#{snake}")
+    } else {
+        format!("#[param(name = \"{param}\")] field")
+    }
+}
+
+/// A warning (through a deprecated item, the one warning a derive can raise on
+/// stable Rust) for an `Option<T>` field whose param is required: Juju refuses
+/// to run the action without it, so the field is never `None`.
+fn lint_needless_option(field: &Field<'_>, action: &Action) -> Option<TokenStream> {
+    if !field.optional || !action.required.contains(&field.param.name) {
+        return None;
+    }
+    let note = format!(
+        "parameter `{}` is required, so Juju never runs the action without it: make the field `{}`, not an `Option`",
+        field.param.name,
+        types::display(field.value_ty)
+    );
+    // Named after the field, as the warning names this constant.
+    let name = field.ident;
+    let ty = &field.input.ty;
+    Some(quote_spanned! {ty.span()=>
+        #[deprecated(note = #note)]
+        #[allow(non_upper_case_globals)]
+        const #name: () = ();
+        let _ = #name;
+    })
 }
 
 fn unknown_action(name: &str, derived: bool, meta: &CharmMetadata) -> String {
@@ -247,6 +362,7 @@ fn check_field<'a>(
         return None;
     }
     Some(Field {
+        input,
         ident,
         param,
         optional,

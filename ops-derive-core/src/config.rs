@@ -8,6 +8,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use crate::attr::CharmArgs;
+use crate::charm_enum::EnumSchema;
 use crate::diag::{self, Errors};
 use crate::metadata;
 use crate::types::{self, Shape};
@@ -112,6 +113,11 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         .iter()
         .filter_map(|f| lint_needless_option(f, &loaded.meta))
         .collect();
+    let enum_checks: TokenStream = checked
+        .iter()
+        .filter_map(|f| enum_schema(f, &loaded.meta))
+        .map(|schema| crate::charm_enum::enum_check(&schema, &krate))
+        .collect();
     let tracking = loaded.tracking();
     let body = generate(&checked, &krate);
     quote! {
@@ -125,6 +131,7 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         const _: () = {
             #tracking
             #warnings
+            #enum_checks
         };
     }
 }
@@ -299,6 +306,30 @@ fn check_duplicates(fields: &[Field<'_>], errors: &mut Errors) {
     }
 }
 
+/// The `enum` a field of a type other than `String` is checked against: a
+/// `string` option's `enum` list of strings (a key Juju itself ignores, which
+/// documents the values the charm accepts).
+fn enum_schema<'a>(field: &Field<'a>, meta: &CharmMetadata) -> Option<EnumSchema<'a>> {
+    let option = meta.config.get(&field.option)?;
+    if option.kind != ConfigType::String || Shape::of(field.value_ty) != Shape::Other {
+        return None;
+    }
+    let values = option
+        .extra
+        .get("enum")?
+        .as_array()?
+        .iter()
+        .map(|v| v.as_str().map(str::to_owned))
+        .collect::<Option<Vec<String>>>()?;
+    Some(EnumSchema {
+        field: field.ident,
+        ty: field.value_ty,
+        what: format!("option `{}`", option.name),
+        path: format!("config.options.{}.enum", option.name),
+        values,
+    })
+}
+
 /// A warning (through a deprecated item, the one warning a derive can raise on
 /// stable Rust) for an `Option<T>` field whose option always has a value.
 fn lint_needless_option(field: &Field<'_>, meta: &CharmMetadata) -> Option<TokenStream> {
@@ -310,7 +341,8 @@ fn lint_needless_option(field: &Field<'_>, meta: &CharmMetadata) -> Option<Token
         "option `{}` has a default, so it always has a value: the field need not be an `Option`",
         field.option
     );
-    let name = format_ident!("__ops_needless_option_{}", field.ident);
+    // Named after the field, as the warning names this constant.
+    let name = field.ident;
     let ty = &field.input.ty;
     Some(quote_spanned! {ty.span()=>
         #[deprecated(note = #note)]

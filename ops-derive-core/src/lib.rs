@@ -12,6 +12,7 @@
 mod action;
 mod ast;
 mod attr;
+mod charm_enum;
 mod check;
 mod config;
 mod diag;
@@ -92,4 +93,9 @@ pub fn expand_config_derive(input: TokenStream) -> TokenStream {
 /// Expands `#[derive(CharmAction)]`.
 pub fn expand_action_derive(input: TokenStream) -> TokenStream {
     action::expand(input)
+}
+
+/// Expands `#[derive(CharmEnum)]`.
+pub fn expand_enum_derive(input: TokenStream) -> TokenStream {
+    charm_enum::expand(input)
 }

@@ -76,7 +76,8 @@ pub fn on(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// A field `log_level` reads the option `log_level` or `log-level`; raw
 /// identifiers (`r#type`) read `type`. Field types by option type: `string`:
-/// `String` or any `FromStr` type; `int`: an integer type wide enough for the
+/// `String` or any `FromStr` type (for an option with an `enum` list, `String`
+/// or a `#[derive(CharmEnum)]` enum, checked against the list both ways); `int`: an integer type wide enough for the
 /// default, or a `TryFrom<i64>` type; `float`: `f64`/`f32` or `TryFrom<f64>`;
 /// `boolean`: `bool` or `TryFrom<bool>`; `secret`: `SecretId`. An option without
 /// a default needs an `Option<T>` field; an `Option<T>` field whose option has a
@@ -101,10 +102,13 @@ pub fn derive_charm_config(input: TokenStream) -> TokenStream {
 /// The action is `#[action(name = "...")]`, or the struct's name without a
 /// `Params`/`Action` suffix in kebab-case (`GetDbInfoParams` is `get-db-info`).
 /// Field types by JSON-schema type: `string`: `String` or a `Deserialize` type
-/// (an enum for a param with `enum`); `integer`: integer types; `number`: `f64`;
-/// `boolean`: `bool`; `array`: `Vec<T>`; `object`: a `Deserialize` struct or
-/// map. A param that is neither `required` nor defaulted needs an `Option<T>`
-/// field. Every mismatch is reported at once, on the field.
+/// (for a param with `enum`, `String` or a `#[derive(CharmEnum)]` enum, whose
+/// variants are checked against the list both ways); `integer`: integer types;
+/// `number`: `f64`; `boolean`: `bool`; `array`: `Vec<T>`; `object`: a
+/// `Deserialize` struct or map. A param that is neither `required` nor defaulted
+/// needs an `Option<T>` field; an `Option<T>` field for a `required` param gets a
+/// warning. When the action sets `additionalProperties: false`, every `required`
+/// param needs a field. Every mismatch is reported at once, on the field.
 ///
 /// # Attributes
 ///
@@ -114,4 +118,24 @@ pub fn derive_charm_config(input: TokenStream) -> TokenStream {
 #[proc_macro_derive(CharmAction, attributes(action, param))]
 pub fn derive_charm_action(input: TokenStream) -> TokenStream {
     ops_derive_core::expand_action_derive(input.into()).into()
+}
+
+/// Derives `ops_runtime::CharmEnum` for an enum of unit variants, one per value
+/// a param or option lists under `enum`; `#[derive(CharmAction)]` and
+/// `#[derive(CharmConfig)]` check its values against that list at compile time,
+/// both ways. It also implements `FromStr`, `serde::Deserialize` and
+/// `serde::Serialize` with the same values (so do not derive serde's as well).
+///
+/// A variant's value is its name in kebab-case (`ReadOnly` is `read-only`).
+///
+/// # Attributes
+///
+/// - on the enum: `#[value(rename_all = "...")]` picks another case for every
+///   variant (`kebab-case`, `snake_case`, `lowercase`, `UPPERCASE`,
+///   `SCREAMING_SNAKE_CASE`, `SCREAMING-KEBAB-CASE`, `camelCase`,
+///   `PascalCase`); `#[value(crate = path)]` as for `#[charm]`;
+/// - on a variant: `#[value(name = "...")]` sets its value.
+#[proc_macro_derive(CharmEnum, attributes(value))]
+pub fn derive_charm_enum(input: TokenStream) -> TokenStream {
+    ops_derive_core::expand_enum_derive(input.into()).into()
 }

@@ -10,6 +10,7 @@ mod container;
 mod context;
 mod databag;
 mod dispatch;
+mod enums;
 mod env;
 pub mod event;
 mod handler;
@@ -45,6 +46,7 @@ pub use dispatch::{
     Charm, CharmMeta, DispatchError, Handler, HandlerFn, MetadataSource, Outcome, main, main_with,
     run, run_with_store,
 };
+pub use enums::{CharmEnum, UnknownValue};
 pub use env::{CONTAINERS_DIR_VAR, EnvError, JujuContext, JujuVersion};
 pub use event::kinds;
 pub use event::{
@@ -80,7 +82,7 @@ pub use ops_derive::on;
 
 #[cfg(feature = "macros")]
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
-pub use ops_derive::{CharmAction, CharmConfig};
+pub use ops_derive::{CharmAction, CharmConfig, CharmEnum};
 
 /// Items used by the code `#[charm]` generates. Not a public API: no
 /// compatibility promise is made for anything in here.
@@ -152,6 +154,15 @@ pub mod __private {
             i += 1;
         }
         true
+    }
+
+    /// Conversions and checks behind `#[derive(CharmEnum)]`, and the comparison
+    /// of its values with a schema's `enum`.
+    pub mod enums {
+        pub use crate::enums::{
+            CharmEnum, ConstMessage, UnknownValue, deserialize, from_str, missing, serialize,
+        };
+        pub use serde;
     }
 
     /// Conversions behind `#[derive(CharmConfig)]`.

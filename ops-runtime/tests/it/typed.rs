@@ -41,8 +41,7 @@ struct TypedConfig {
     motd: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, PartialEq, CharmEnum)]
 enum Compression {
     Gzip,
     Zstd,
@@ -229,7 +228,7 @@ fn invalid_params_fail_the_action_with_every_problem() {
         message,
         // Parameters often hold passwords: a string is described, never quoted.
         "Error in action parameters: parameter `compression` has an invalid value (a string of \
-         3 characters): expected `gzip` or `zstd`; parameter `level` has an invalid value \
+         3 characters): expected one of `gzip`, `zstd`; parameter `level` has an invalid value \
          (900): expected u8"
     );
 }
