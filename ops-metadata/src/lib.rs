@@ -99,6 +99,12 @@
 //! the longest key 44 bytes. [`LoadOptions::read_yaml`] reads any other YAML document of a
 //! charm (such as `manifest.yaml`) within the same limits.
 //!
+//! `cargo charm check` applies the file size limit to what it decompresses, too: it
+//! inflates each YAML entry of a `.charm` only up to [`MAX_FILE_SIZE`](limits::MAX_FILE_SIZE)
+//! (an entry that inflates further is an error, whatever size the zip declares), and of
+//! `dispatch` and the program it runs only the first 64 KiB, so a zip bomb costs it at most
+//! a few MiB.
+//!
 //! Files are read only if they are regular files (or symbolic links to one): a FIFO or a
 //! device named `charmcraft.yaml` is [`MetadataError::NotAFile`], not a hang. A
 //! `charmcraft.yaml` holding only a file name (a symbolic link that git checked out as a
