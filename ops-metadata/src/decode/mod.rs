@@ -8,6 +8,7 @@ mod actions;
 mod entities;
 mod options;
 
+use std::collections::HashSet;
 use std::fmt;
 use std::sync::LazyLock;
 
@@ -609,8 +610,10 @@ fn merge_links(links: &mut Links, legacy: Links) {
         (&mut links.contact, legacy.contact),
         (&mut links.website, legacy.website),
     ] {
+        // A set, not `Vec::contains`: a hostile list of 100 000 links would take minutes.
+        let mut seen: HashSet<String> = target.iter().cloned().collect();
         for link in extra {
-            if !target.contains(&link) {
+            if seen.insert(link.clone()) {
                 target.push(link);
             }
         }

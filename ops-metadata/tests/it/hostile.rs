@@ -294,3 +294,18 @@ fn read_yaml_reads_any_document_within_the_limits() {
         "manifest.yaml:2:1: invalid YAML: the key `a` is written twice; remove one of the two"
     );
 }
+
+#[test]
+fn long_lists_load_in_linear_time() {
+    // Legacy link keys are merged into `links` without repeats; with a linear search per
+    // link, 100 000 of them took minutes.
+    let links: Vec<String> = (0..100_000).map(|at| format!("l{at}")).collect();
+    let yaml = format!(
+        "name: x\nsummary: s\nissues: [{}]\nlinks:\n  issues: [l0]\n",
+        links.join(", ")
+    );
+    let charm = CharmMetadata::from_yaml_str("charmcraft.yaml", &yaml)
+        .unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(charm.links.issues.len(), 100_000);
+    assert_eq!(charm.links.issues[..2], ["l0", "l1"]);
+}
