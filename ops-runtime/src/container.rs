@@ -56,18 +56,35 @@ workload_event!(
 /// first, as charms usually do before configuring the workload.
 ///
 /// ```no_run
-/// # use ops_runtime::{HookContext, ModelError, pebble::Layer};
-/// # fn configure(cx: &mut HookContext, layer: &Layer) -> Result<(), ModelError> {
-/// let web = cx.container_by_name("web")?;
-/// if !web.can_connect() {
-///     return Ok(()); // pebble-ready will come
+/// # use ops_runtime::{CharmError, HookContext, charm, pebble::{Exec, Layer}};
+/// # #[derive(Default)]
+/// # struct Demo;
+/// #[charm(metadata_source = r#"
+/// name: demo
+/// containers:
+///   web:
+///     resource: web-image
+/// resources:
+///   web-image:
+///     type: oci-image
+/// "#)]
+/// impl Demo {
+///     #[on(config_changed)]
+///     fn configure(&mut self, cx: &mut HookContext) -> Result<(), CharmError> {
+///         // `CONTAINER_WEB` is generated from the metadata: a misspelt
+///         // container name is a compile error with a suggestion.
+///         let web = cx.container(Self::CONTAINER_WEB);
+///         if !web.can_connect() {
+///             return Ok(()); // pebble-ready will come
+///         }
+///         web.write_file("/etc/web/web.conf", "listen 8080\n")?;
+///         let layer = Layer::from_yaml("services: {web: {override: replace, command: web}}")?;
+///         web.apply_layer("web", &layer)?;
+///         let version = web.exec(&Exec::new(["web", "--version"]))?;
+///         cx.set_workload_version(version.stdout_lossy().trim())?;
+///         Ok(())
+///     }
 /// }
-/// web.write_file("/etc/web/web.conf", "listen 8080\n")?;
-/// web.apply_layer("web", layer)?;
-/// let version = web.exec(&ops_runtime::pebble::Exec::new(["web", "--version"]))?;
-/// cx.set_workload_version(version.stdout_lossy().trim())?;
-/// # Ok(())
-/// # }
 /// ```
 #[cfg_attr(docsrs, doc(cfg(feature = "pebble")))]
 #[derive(Clone)]
@@ -167,13 +184,49 @@ impl HookContext {
         self.container_unchecked(event.container_name())
     }
 
-    /// The workload container `name`, checked against the charm's metadata at
-    /// run time; prefer [`HookContext::container`] and the generated constants.
+    /// The workload container named at run time (a name read from config, say),
+    /// checked against the charm's metadata when called.
+    ///
+    /// For a name known when writing the charm, use [`HookContext::container`]
+    /// with the constant `#[charm]` generates for each container
+    /// (`cx.container(Self::CONTAINER_WEB)`), which a misspelling does not
+    /// compile. A name the metadata does not declare is
+    /// [`ModelError::UnknownContainer`], whose message suggests the nearest
+    /// declared one.
+    ///
+    /// ```
+    /// # use ops_runtime::testing::{self, Context, State};
+    /// # use ops_runtime::{CharmError, Event, HookContext, charm};
+    /// # #[derive(Default)]
+    /// # struct Demo;
+    /// #[charm(metadata_source = r#"
+    /// name: demo
+    /// containers:
+    ///   workload:
+    ///     resource: image
+    /// resources:
+    ///   image:
+    ///     type: oci-image
+    /// "#)]
+    /// impl Demo {
+    ///     #[on(config_changed)]
+    ///     fn configure(&mut self, cx: &mut HookContext) -> Result<(), CharmError> {
+    ///         let error = cx.container_by_name("worklaod").unwrap_err();
+    ///         assert!(error.to_string().contains("did you mean `workload`?"));
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let state = State::new().with_container(testing::Container::new("workload"));
+    /// Context::<Demo>::new().run(Event::ConfigChanged, state).unwrap();
+    /// ```
     #[cfg_attr(docsrs, doc(cfg(feature = "pebble")))]
     pub fn container_by_name(&mut self, name: &str) -> Result<Container, ModelError> {
-        if !self.meta().containers.contains(&name) {
+        let declared = self.meta().containers;
+        if !declared.contains(&name) {
             return Err(ModelError::UnknownContainer {
                 name: name.to_owned(),
+                declared,
             });
         }
         Ok(self.container_unchecked(name))

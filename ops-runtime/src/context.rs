@@ -101,11 +101,17 @@ pub enum ModelError {
         #[source]
         source: Box<crate::pebble::Error>,
     },
-    /// The charm's metadata declares no container of this name.
-    #[error("the charm's metadata declares no container `{name}`")]
+    /// The charm's metadata declares no container of this name. The message
+    /// suggests the nearest declared one.
+    #[error(
+        "the charm's metadata declares no container `{name}`{}",
+        crate::suggest::hint(name, declared, "container", "cx.container(Self::CONTAINER_{})")
+    )]
     UnknownContainer {
         /// The name asked for.
         name: String,
+        /// The containers the metadata declares.
+        declared: &'static [&'static str],
     },
     /// Action results that Juju would refuse.
     #[error("invalid action result key `{key}`: {reason}")]

@@ -26,6 +26,7 @@ mod relation;
 mod secret;
 pub mod state;
 mod status;
+mod suggest;
 
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]

@@ -201,8 +201,8 @@ services:
                     other => format!("{other:?}"),
                 }
             }
-            "by-name" => match cx.container_by_name("nope") {
-                Err(ModelError::UnknownContainer { name }) => name,
+            "by-name" => match cx.container_by_name("sidecra") {
+                Err(error @ ModelError::UnknownContainer { .. }) => error.to_string(),
                 other => format!("{other:?}"),
             },
             _ => return Ok(()),
@@ -472,7 +472,11 @@ fn an_unknown_container_name_is_an_error() {
             State::new().with_config("mode", "by-name"),
         )
         .unwrap();
-    assert_eq!(version(&out), "nope");
+    assert_eq!(
+        version(&out),
+        "the charm's metadata declares no container `sidecra`; did you mean `sidecar`? \
+         (`cx.container(Self::CONTAINER_SIDECAR)` is checked at compile time)"
+    );
 }
 
 #[test]
