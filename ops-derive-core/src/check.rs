@@ -300,7 +300,7 @@ pub(crate) fn check_events(
                 }
             }
             check_args(handler, &resolved, errors);
-            check_action_return(handler, &resolved, errors);
+            check_flow_return(handler, &resolved, errors);
             (errors.len() == before).then_some(resolved)
         })
         .collect()
@@ -457,12 +457,12 @@ fn check_args(handler: &Handler, events: &[ResolvedEvent], errors: &mut Errors) 
     }
 }
 
-/// An action handler that returns `Flow` (or `Result<Flow, _>`) would defer the
-/// action, which Juju runs once: reported at `Flow`.
-fn check_action_return(handler: &Handler, events: &[ResolvedEvent], errors: &mut Errors) {
-    let Some(action) = events.iter().find(|e| e.kind == "Action") else {
-        return;
-    };
+/// A handler that returns `Flow` (or `Result<Flow, _>`) for an action is
+/// reported at `Flow`: an action's return value is its results, and an action
+/// is never deferred. (Other events that cannot be deferred, such as `stop`,
+/// may share a handler with one that can, so their `Flow::Defer` is refused at
+/// run time.)
+fn check_flow_return(handler: &Handler, events: &[ResolvedEvent], errors: &mut Errors) {
     let Some(output) = &handler.output else {
         return;
     };
@@ -481,7 +481,8 @@ fn check_action_return(handler: &Handler, events: &[ResolvedEvent], errors: &mut
         },
         _ => None,
     };
-    if let Some(flow) = flow {
+    let Some(flow) = flow else { return };
+    if let Some(action) = events.iter().find(|e| e.kind == "Action") {
         errors.spanned(
             flow,
             format!(
