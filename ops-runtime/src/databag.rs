@@ -27,11 +27,29 @@ impl std::error::Error for DatabagError {}
 
 /// The databag form of `value`: strings as they are, anything else as JSON; a
 /// `None` field becomes an empty value, which deletes the key when written.
+///
+/// `T` must serialize as a map: a struct, or a map keyed by strings. Errors name
+/// the type, the field and the rule broken (a map inside a field must have keys
+/// that serialize as strings, as a JSON object's do), never the values.
 pub fn to_databag<T: serde::Serialize>(value: &T) -> Result<Databag, DatabagError> {
-    let json = serde_json::to_value(value).map_err(|e| DatabagError(e.to_string()))?;
+    let ty = std::any::type_name::<T>();
+    let json = match serde_json::to_value(value) {
+        Ok(json) => json,
+        // Serialize again, a field at a time, to say which field breaks which rule.
+        Err(e) => {
+            let why = match value.serialize(top::Top) {
+                Err(top::Error(why)) => why,
+                Ok(()) => top::rule(&e),
+            };
+            return Err(DatabagError(format!(
+                "cannot write `{ty}` to a databag: {why}"
+            )));
+        }
+    };
     let serde_json::Value::Object(map) = json else {
         return Err(DatabagError(format!(
-            "a databag is a map of keys to values; `{json}` is not one"
+            "cannot write `{ty}` to a databag: a databag is a map of keys to values, and `{ty}` serializes as {}; write a struct, or a map keyed by strings",
+            crate::redact::describe_value(&json)
         )));
     };
     Ok(map
@@ -45,6 +63,252 @@ pub fn to_databag<T: serde::Serialize>(value: &T) -> Result<Databag, DatabagErro
             (k, text)
         })
         .collect())
+}
+
+/// The second pass of [`to_databag`] after serialization failed: the top level
+/// of the value, a field (or map entry) at a time, to name where the failure is.
+mod top {
+    use std::fmt;
+
+    use serde::Serialize;
+    use serde::ser::{self, Impossible};
+
+    /// Serializes the top level; each field goes through `serde_json`.
+    pub(super) struct Top;
+
+    /// Where serialization failed and why, without any value.
+    #[derive(Debug)]
+    pub(super) struct Error(pub(super) String);
+
+    impl fmt::Display for Error {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(&self.0)
+        }
+    }
+
+    impl std::error::Error for Error {}
+
+    impl ser::Error for Error {
+        fn custom<T: fmt::Display>(_: T) -> Self {
+            // A message from the type's own `Serialize` impl may quote anything.
+            Error("its `Serialize` implementation failed".to_owned())
+        }
+    }
+
+    /// The rule a `serde_json` serialization error broke, in words that do not
+    /// quote the value: `serde_json`'s own messages carry none; others (from a
+    /// `Serialize` impl) may, so they are not repeated.
+    pub(super) fn rule(error: &serde_json::Error) -> String {
+        let message = error.to_string();
+        if message.starts_with("key must be a string") {
+            "a map's keys must serialize as strings (a databag holds a map as a JSON object); key it by `String` or a string-like type, or hold the entries as a `Vec` of pairs".to_owned()
+        } else if message.starts_with("float key must be finite") {
+            "a map's float keys must be finite (a databag holds a map as a JSON object, whose keys are strings)".to_owned()
+        } else {
+            "its `Serialize` implementation failed".to_owned()
+        }
+    }
+
+    fn field(name: &str, value: &(impl Serialize + ?Sized)) -> Result<(), Error> {
+        serde_json::to_value(value)
+            .map(drop)
+            .map_err(|e| Error(format!("field `{name}`: {}", rule(&e))))
+    }
+
+    /// A top level that is not a map; [`super::to_databag`] says so itself,
+    /// from the value's description, so nothing here is an error.
+    fn not_a_map() -> Result<(), Error> {
+        Ok(())
+    }
+
+    impl ser::Serializer for Top {
+        type Ok = ();
+        type Error = Error;
+        type SerializeSeq = Impossible<(), Error>;
+        type SerializeTuple = Impossible<(), Error>;
+        type SerializeTupleStruct = Impossible<(), Error>;
+        type SerializeTupleVariant = Impossible<(), Error>;
+        type SerializeMap = Entries;
+        type SerializeStruct = Fields;
+        type SerializeStructVariant = Fields;
+
+        fn serialize_bool(self, _: bool) -> Result<(), Error> {
+            not_a_map()
+        }
+        fn serialize_i64(self, _: i64) -> Result<(), Error> {
+            not_a_map()
+        }
+        fn serialize_u64(self, _: u64) -> Result<(), Error> {
+            not_a_map()
+        }
+        fn serialize_f64(self, _: f64) -> Result<(), Error> {
+            not_a_map()
+        }
+        fn serialize_str(self, _: &str) -> Result<(), Error> {
+            not_a_map()
+        }
+        fn serialize_bytes(self, _: &[u8]) -> Result<(), Error> {
+            not_a_map()
+        }
+        fn serialize_none(self) -> Result<(), Error> {
+            not_a_map()
+        }
+        fn serialize_unit(self) -> Result<(), Error> {
+            not_a_map()
+        }
+        fn serialize_unit_struct(self, _: &'static str) -> Result<(), Error> {
+            not_a_map()
+        }
+        fn serialize_unit_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+        ) -> Result<(), Error> {
+            not_a_map()
+        }
+        fn serialize_i8(self, v: i8) -> Result<(), Error> {
+            self.serialize_i64(v.into())
+        }
+        fn serialize_i16(self, v: i16) -> Result<(), Error> {
+            self.serialize_i64(v.into())
+        }
+        fn serialize_i32(self, v: i32) -> Result<(), Error> {
+            self.serialize_i64(v.into())
+        }
+        fn serialize_u8(self, v: u8) -> Result<(), Error> {
+            self.serialize_u64(v.into())
+        }
+        fn serialize_u16(self, v: u16) -> Result<(), Error> {
+            self.serialize_u64(v.into())
+        }
+        fn serialize_u32(self, v: u32) -> Result<(), Error> {
+            self.serialize_u64(v.into())
+        }
+        fn serialize_f32(self, v: f32) -> Result<(), Error> {
+            self.serialize_f64(v.into())
+        }
+        fn serialize_char(self, _: char) -> Result<(), Error> {
+            not_a_map()
+        }
+        fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
+            value.serialize(self)
+        }
+        fn serialize_newtype_struct<T: Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            value: &T,
+        ) -> Result<(), Error> {
+            value.serialize(self)
+        }
+        fn serialize_newtype_variant<T: Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            _: u32,
+            variant: &'static str,
+            value: &T,
+        ) -> Result<(), Error> {
+            field(variant, value)
+        }
+        fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Error> {
+            Err(Error("it serializes as a sequence, not a map".to_owned()))
+        }
+        fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Error> {
+            Err(Error("it serializes as a tuple, not a map".to_owned()))
+        }
+        fn serialize_tuple_struct(
+            self,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeTupleStruct, Error> {
+            Err(Error("it serializes as a tuple, not a map".to_owned()))
+        }
+        fn serialize_tuple_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeTupleVariant, Error> {
+            Err(Error("it serializes as a tuple, not a map".to_owned()))
+        }
+        fn serialize_map(self, _: Option<usize>) -> Result<Entries, Error> {
+            Ok(Entries)
+        }
+        fn serialize_struct(self, _: &'static str, _: usize) -> Result<Fields, Error> {
+            Ok(Fields)
+        }
+        fn serialize_struct_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Fields, Error> {
+            Ok(Fields)
+        }
+    }
+
+    /// A struct's fields, each checked on its own.
+    pub(super) struct Fields;
+
+    impl ser::SerializeStruct for Fields {
+        type Ok = ();
+        type Error = Error;
+
+        fn serialize_field<T: Serialize + ?Sized>(
+            &mut self,
+            key: &'static str,
+            value: &T,
+        ) -> Result<(), Error> {
+            field(key, value)
+        }
+        fn end(self) -> Result<(), Error> {
+            Ok(())
+        }
+    }
+
+    impl ser::SerializeStructVariant for Fields {
+        type Ok = ();
+        type Error = Error;
+
+        fn serialize_field<T: Serialize + ?Sized>(
+            &mut self,
+            key: &'static str,
+            value: &T,
+        ) -> Result<(), Error> {
+            field(key, value)
+        }
+        fn end(self) -> Result<(), Error> {
+            Ok(())
+        }
+    }
+
+    /// A top-level map's entries: keys become databag keys, so they must be
+    /// strings. Keys are not quoted either: they are data too.
+    pub(super) struct Entries;
+
+    impl ser::SerializeMap for Entries {
+        type Ok = ();
+        type Error = Error;
+
+        fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
+            match serde_json::to_value(key) {
+                Ok(serde_json::Value::String(_)) => Ok(()),
+                _ => Err(Error(
+                    "a key does not serialize as a string, and a databag's keys are strings; key the map by `String`".to_owned(),
+                )),
+            }
+        }
+        fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+            serde_json::to_value(value)
+                .map(drop)
+                .map_err(|e| Error(format!("the value of an entry: {}", rule(&e))))
+        }
+        fn end(self) -> Result<(), Error> {
+            Ok(())
+        }
+    }
 }
 
 /// Reads `T` from a databag; errors name the offending key.
@@ -256,6 +520,41 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect()
+    }
+
+    #[test]
+    fn a_value_that_cannot_be_a_databag_value_names_the_struct_field_and_rule() {
+        #[derive(Serialize)]
+        struct Routes {
+            name: String,
+            by_pair: std::collections::BTreeMap<(u8, u8), String>,
+        }
+        let routes = Routes {
+            name: "hunter2-canary".into(),
+            by_pair: [((1, 2), "hunter2-canary".to_owned())].into(),
+        };
+        let err = to_databag(&routes).unwrap_err().0;
+        assert_eq!(
+            err,
+            "cannot write `ops_runtime::databag::tests::a_value_that_cannot_be_a_databag_value_names_the_struct_field_and_rule::Routes` \
+             to a databag: field `by_pair`: a map's keys must serialize as strings (a databag \
+             holds a map as a JSON object); key it by `String` or a string-like type, or hold \
+             the entries as a `Vec` of pairs"
+        );
+        let top: std::collections::BTreeMap<(u8, u8), String> = routes.by_pair;
+        let err = to_databag(&top).unwrap_err().0;
+        assert!(
+            err.contains("a key does not serialize as a string"),
+            "{err}"
+        );
+        let err = to_databag(&vec!["hunter2-canary"]).unwrap_err().0;
+        assert_eq!(
+            err,
+            "cannot write `alloc::vec::Vec<&str>` to a databag: a databag is a map of keys to \
+             values, and `alloc::vec::Vec<&str>` serializes as an array of 1 item; write a \
+             struct, or a map keyed by strings"
+        );
+        assert!(!err.contains("hunter2"));
     }
 
     #[test]
