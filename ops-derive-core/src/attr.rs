@@ -112,8 +112,14 @@ impl CharmArgs {
                     .get_ident()
                     .map(ToString::to_string)
                     .unwrap_or_default();
-                let known =
-                    [symbol::METADATA, symbol::METADATA_SOURCE, symbol::CRATE].map(String::from);
+                let known = [
+                    symbol::METADATA,
+                    symbol::METADATA_SOURCE,
+                    symbol::CRATE,
+                    symbol::STATE,
+                    symbol::COMPONENTS,
+                ]
+                .map(String::from);
                 return Err(meta.error(format!(
                     "unknown `#[charm]` argument `{name}`{}",
                     crate::diag::suggestion(&name, &known)

@@ -45,10 +45,19 @@ pub fn expand_charm(args: TokenStream, item: TokenStream) -> TokenStream {
     let charm = ast::CharmImpl::from_syn(item, &mut errors);
     if !args_ok {
         // A misspelt argument would otherwise be followed by an error about
-        // metadata the user did not mean to point at.
-        let fallback = expand::fallback(&charm, &krate);
+        // metadata the user did not mean to point at. When the metadata was
+        // named and loads, its constants are still generated (no handler is
+        // dispatched), so their uses are not errors too.
+        let named = args.metadata.is_some() || args.metadata_source.is_some();
+        let loaded = named.then(|| metadata::load(&args).ok()).flatten();
         let errors = errors.to_compile_errors();
-        return quote!(#fallback #errors);
+        let Some(loaded) = loaded else {
+            let fallback = expand::fallback(&charm, &krate);
+            return quote!(#fallback #errors);
+        };
+        let none: Vec<Option<Vec<check::ResolvedEvent>>> = vec![None; charm.handlers.len()];
+        let expanded = expand::charm(&charm, &none, &loaded.meta, &loaded.sources, &args);
+        return quote!(#expanded #errors);
     }
     let loaded = match metadata::load(&args) {
         Ok(loaded) => loaded,
