@@ -119,7 +119,7 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         .map(|schema| crate::charm_enum::enum_check(&schema, &krate))
         .collect();
     let tracking = loaded.tracking();
-    let body = generate(&checked, &krate);
+    let body = generate(&checked, &loaded.meta, &krate);
     quote! {
         impl #krate::__private::config::CharmConfig for #ident {
             fn from_config(
@@ -314,13 +314,7 @@ fn enum_schema<'a>(field: &Field<'a>, meta: &CharmMetadata) -> Option<EnumSchema
     if option.kind != ConfigType::String || Shape::of(field.value_ty) != Shape::Other {
         return None;
     }
-    let values = option
-        .extra
-        .get("enum")?
-        .as_array()?
-        .iter()
-        .map(|v| v.as_str().map(str::to_owned))
-        .collect::<Option<Vec<String>>>()?;
+    let values = string_enum(option)?;
     Some(EnumSchema {
         field: field.ident,
         ty: field.value_ty,
@@ -328,6 +322,20 @@ fn enum_schema<'a>(field: &Field<'a>, meta: &CharmMetadata) -> Option<EnumSchema
         path: format!("config.options.{}.enum", option.name),
         values,
     })
+}
+
+/// A `string` option's `enum` list, when it is a list of strings.
+fn string_enum(option: &ConfigOption) -> Option<Vec<String>> {
+    if option.kind != ConfigType::String {
+        return None;
+    }
+    option
+        .extra
+        .get("enum")?
+        .as_array()?
+        .iter()
+        .map(|v| v.as_str().map(str::to_owned))
+        .collect()
 }
 
 /// A warning (through a deprecated item, the one warning a derive can raise on
@@ -353,7 +361,7 @@ fn lint_needless_option(field: &Field<'_>, meta: &CharmMetadata) -> Option<Token
 }
 
 /// The body of `from_config`.
-fn generate(fields: &[Field<'_>], krate: &syn::Path) -> TokenStream {
+fn generate(fields: &[Field<'_>], meta: &CharmMetadata, krate: &syn::Path) -> TokenStream {
     let c = quote!(#krate::__private::config);
     if fields.is_empty() {
         return quote!(::core::result::Result::Ok(Self {}));
@@ -364,14 +372,22 @@ fn generate(fields: &[Field<'_>], krate: &syn::Path) -> TokenStream {
     let reads = fields.iter().zip(&vars).map(|(f, var)| {
         let option = &f.option;
         let ty = f.value_ty;
-        let convert = match f.conversion {
-            Conversion::Known => quote!(#c::known::<#ty>),
+        let allowed = (Shape::of(ty) == Shape::Str)
+            .then(|| meta.config.get(option).and_then(string_enum))
+            .flatten();
+        let convert = match (&f.conversion, allowed) {
+            (Conversion::Known, Some(values)) => {
+                quote!(|__v| #c::one_of(__v, &[#(#values),*]))
+            }
+            (Conversion::Known, None) => quote!(#c::known::<#ty>),
             // Spanned at the field's type, through a local name, so a missing
             // `FromStr`/`TryFrom` impl is reported on the field.
-            Conversion::FromStr => quote_spanned!(ty.span()=> __ops_from_str::<#ty>),
-            Conversion::TryFromInt => quote_spanned!(ty.span()=> __ops_try_from_int::<#ty>),
-            Conversion::TryFromFloat => quote_spanned!(ty.span()=> __ops_try_from_float::<#ty>),
-            Conversion::TryFromBool => quote_spanned!(ty.span()=> __ops_try_from_bool::<#ty>),
+            (Conversion::FromStr, _) => quote_spanned!(ty.span()=> __ops_from_str::<#ty>),
+            (Conversion::TryFromInt, _) => quote_spanned!(ty.span()=> __ops_try_from_int::<#ty>),
+            (Conversion::TryFromFloat, _) => {
+                quote_spanned!(ty.span()=> __ops_try_from_float::<#ty>)
+            }
+            (Conversion::TryFromBool, _) => quote_spanned!(ty.span()=> __ops_try_from_bool::<#ty>),
         };
         let convert = match &f.input.validate {
             // Called directly, so deref coercion applies (`fn(&str)` checks a `String`).

@@ -212,6 +212,21 @@ pub mod __private {
             T::from_config_value(value)
         }
 
+        /// A `String` field for an option whose `enum` lists its values (a key
+        /// Juju does not enforce for config): the value must be one of them.
+        pub fn one_of(value: &ConfigValue, allowed: &[&str]) -> Result<String, String> {
+            let s: String = known(value)?;
+            if allowed.contains(&s.as_str()) {
+                Ok(s)
+            } else {
+                let listed: Vec<String> = allowed.iter().map(|a| format!("`{a}`")).collect();
+                Err(format!(
+                    "expected one of {} (the option's `enum`)",
+                    listed.join(", ")
+                ))
+            }
+        }
+
         /// A field of a `FromStr` type, for a `string` option.
         pub fn from_str<T>(value: &ConfigValue) -> Result<T, String>
         where

@@ -43,6 +43,20 @@ struct Settings {
     level: Level,
 }
 
+#[derive(CharmConfig)]
+#[config(metadata_source = r#"
+name: demo
+config:
+  options:
+    mode:
+      type: string
+      default: fast
+      enum: [fast, safe]
+"#)]
+struct Plain {
+    mode: String,
+}
+
 fn main() {
     let mut params = serde_json::Map::new();
     params.insert("pool-type".into(), "erasure".into());
@@ -60,4 +74,16 @@ fn main() {
     let error = error.to_string();
     assert!(!error.contains("tiered"), "{error}");
     let _ = Settings::from_config;
+
+    // Juju does not enforce a config option's `enum`: a `String` field checks it.
+    let config = |mode: &str| {
+        let json = [("mode".to_owned(), serde_json::Value::from(mode))].into();
+        Plain::from_config(&ConfigData::from_json(&json))
+    };
+    assert_eq!(config("safe").map(|c| c.mode).ok().as_deref(), Some("safe"));
+    let Err(error) = config("reckless") else {
+        panic!("`reckless` is not a value of `mode`");
+    };
+    let error = error.to_string();
+    assert!(error.contains("expected one of `fast`, `safe`"), "{error}");
 }
