@@ -318,7 +318,7 @@ struct InitCli {
 #[derive(Debug, Args)]
 #[group(multiple = false)]
 struct KindFlags {
-    /// A machine charm [default]
+    /// A machine charm (the default)
     #[arg(long)]
     machine: bool,
     /// A Kubernetes charm, with a workload container run by Pebble

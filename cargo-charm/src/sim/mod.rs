@@ -231,7 +231,7 @@ struct Sim<'a> {
 
 /// Runs `cargo charm sim`.
 pub(crate) fn run(args: &SimArgs) -> Result<Outcome, SimError> {
-    let metadata = CharmMetadata::load_dir(&args.dir)?;
+    let metadata = crate::metadata::load_options().load_dir(&args.dir)?;
     for warning in &metadata.warnings {
         progress::warning(&warning.to_string());
     }
