@@ -197,7 +197,7 @@ pub mod args {
                 message = $message,
                 label = "the runtime cannot supply this for this event",
                 note = $fits,
-                note = "configuration is `Config<T>` with `T` a `#[derive(CharmConfig)]` struct (or `cx.config()` in the body); action params are `Params<T>` with `T` a `#[derive(CharmAction)]` struct, in that action's handler"
+                note = "configuration is `Config<T>` for a `#[derive(CharmConfig)]` struct `T` (untyped values: `cx.config()`); action params are `Params<T>` for a `#[derive(CharmAction)]` struct `T`, in that action's handler"
             )]
             pub trait $trait: Sized {
                 /// Builds the argument.
