@@ -354,6 +354,22 @@ fn own_arg(kind: &str) -> Option<String> {
     })
 }
 
+/// The argument that is the event for every one of `events`: the event's own
+/// type, `RelationEvent` for relation events of several kinds, or none.
+fn common_arg(events: &[ResolvedEvent]) -> Option<String> {
+    let first = own_arg(events.first()?.kind)?;
+    if events
+        .iter()
+        .all(|e| own_arg(e.kind).as_ref() == Some(&first))
+    {
+        return Some(first);
+    }
+    events
+        .iter()
+        .all(|e| e.kind.starts_with("Relation"))
+        .then(|| "RelationEvent".to_owned())
+}
+
 /// The events of `kinds`, as the user names them in `#[on(...)]`.
 fn hook_patterns(kinds: &[&str]) -> String {
     let names: Vec<String> = kinds
@@ -423,9 +439,18 @@ fn check_args(handler: &Handler, events: &[ResolvedEvent], errors: &mut Errors) 
         } else {
             format!("{name}<T>")
         };
-        let own = own_arg(event.kind);
-        let take_own = match &own {
+        let take_own = match common_arg(events) {
+            Some(own) if events.len() > 1 => {
+                format!("take `{own}`, which every event of this handler gives")
+            }
             Some(own) => format!("take `{own}`"),
+            None if events.len() > 1 => {
+                let hooks: Vec<String> = events.iter().map(|e| format!("`{}`", e.hook)).collect();
+                format!(
+                    "this handler's events ({}) share no typed event: take `Event`",
+                    hooks.join(", ")
+                )
+            }
             None => format!(
                 "`{hook}` has no typed event of its own: take `Event`, or no event argument"
             ),
@@ -582,6 +607,10 @@ mod tests {
                 fn install(&mut self, event: RelationChangedEvent) {}
                 #[on(my_db_relation_changed, my_db_relation_joined)]
                 fn either(&mut self, event: RelationEvent, config: Config<Settings>) {}
+                #[on(my_db_relation_changed, my_db_relation_joined)]
+                fn both(&mut self, event: RelationChangedEvent) {}
+                #[on(install, start)]
+                fn up(&mut self, event: RelationChangedEvent) {}
             }
         });
         assert_eq!(
@@ -592,6 +621,12 @@ mod tests {
                 "`RelationChangedEvent` is the event of `<endpoint>_relation_changed`, not of \
                  `install`; `install` has no typed event of its own: take `Event`, or no event \
                  argument",
+                "`RelationChangedEvent` is the event of `<endpoint>_relation_changed`, not of \
+                 `my_db_relation_joined`; take `RelationEvent`, which every event of this \
+                 handler gives",
+                "`RelationChangedEvent` is the event of `<endpoint>_relation_changed`, not of \
+                 `install`; this handler's events (`install`, `start`) share no typed event: \
+                 take `Event`",
             ]
         );
     }

@@ -26,6 +26,9 @@ actions:
 impl Charm {
     #[on(config_changed)]
     fn configure(&mut self, _event: RelationChangedEvent) {}
+
+    #[on(db_relation_joined, db_relation_changed)]
+    fn db_joined_or_changed(&mut self, _event: RelationChangedEvent) {}
 }
 
 fn main() {}
