@@ -175,10 +175,10 @@ fn machine_project_builds_and_its_tests_pass() {
 
 #[test]
 fn kubernetes_project_builds_and_its_tests_pass() {
-    // A name whose imports sort after ops-runtime's and after the charm's constants,
-    // unlike the templates' order: the generated code is formatted all the same.
-    let ops_path = workspace().join("ops-runtime").display().to_string();
-    let project = generate("web-k8s", "--kubernetes", &["--ops-path", &ops_path]);
+    // No flag either; a name whose imports sort after ops-runtime's and after the
+    // charm's constants, unlike the templates' order: the generated code is formatted
+    // all the same.
+    let project = generate("web-k8s", "--kubernetes", &[]);
     let charmcraft = read(&project, "charmcraft.yaml");
     for expected in [
         "assumes:\n  - k8s-api\n",
@@ -188,10 +188,6 @@ fn kubernetes_project_builds_and_its_tests_pass() {
         assert!(charmcraft.contains(expected), "{expected}: {charmcraft}");
     }
     assert!(read(&project, "src/lib.rs").contains("#[on(workload_pebble_ready)]"));
-    assert!(
-        read(&project, "README.md").contains("cargo install cargo-charm"),
-        "with --ops-path, cargo-charm's own checkout is not assumed"
-    );
 
     let stdout = check_project(&project);
     assert!(stdout.contains("test result: ok. 4 passed"), "{stdout}");
@@ -264,6 +260,33 @@ fn generated_metadata_is_valid() {
         assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
         assert_eq!(text(&output.stderr), "", "{kind}: warnings");
     }
+}
+
+#[test]
+fn ops_path_picks_another_ops_runtime() {
+    let project = scratch("ops-path").join("charm");
+    let ops_path = workspace().join("ops-runtime");
+    let output = cargo_charm(&[
+        "init",
+        "elsewhere",
+        "--path",
+        &project.display().to_string(),
+        "--ops-path",
+        &ops_path.display().to_string(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(
+        !text(&output.stderr).contains("checkout"),
+        "{}",
+        text(&output.stderr)
+    );
+    let manifest = read(&project, "Cargo.toml");
+    assert!(
+        manifest.contains("ops-runtime = { path = \"../../../../../ops-runtime\""),
+        "{manifest}"
+    );
+    // With --ops-path, cargo-charm's own checkout is not assumed.
+    assert!(read(&project, "README.md").contains("`cargo install cargo-charm`"));
 }
 
 #[test]

@@ -493,7 +493,12 @@ impl<C: Charm> Context<C> {
                 (kind, s.name, s.text)
             })
             .collect();
-        let meta = CharmMetadata::from_sources(&sources)?;
+        // As Juju reads metadata: a key written twice keeps its last value. (The
+        // macros refuse such files in a charm's own metadata, so only a harness given
+        // metadata some other way meets them.)
+        let meta = ops_metadata::LoadOptions::new()
+            .duplicate_keys(ops_metadata::DuplicateKeys::LastWins)
+            .load_sources(&sources)?;
         Ok(Self {
             app_name: meta.name.clone(),
             meta,
