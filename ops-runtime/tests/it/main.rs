@@ -3,10 +3,12 @@
 
 mod components;
 mod container_ops;
+mod container_conveniences;
 mod containers;
 mod dispatch;
 mod framework;
 mod harness;
+mod history;
 mod model;
 mod pebble_client;
 mod pebble_container;
