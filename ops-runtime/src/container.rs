@@ -342,8 +342,72 @@ impl Container {
     }
 
     /// Restarts `names` (starting those that are stopped).
+    ///
+    /// A Pebble too old to know the `restart` action answers it with `400 Bad
+    /// Request`; then, as ops does, this stops those of `names` that are
+    /// running and starts all of `names`. A name the plan lacks fails
+    /// before anything is stopped.
+    ///
+    /// ```
+    /// # use ops_runtime::testing::{self, Context, State};
+    /// # use ops_runtime::pebble::{Layer, ServiceStatus};
+    /// # use ops_runtime::{CharmError, Event, HookContext, charm};
+    /// # #[derive(Default)]
+    /// # struct Demo;
+    /// #[charm(metadata_source = r#"
+    /// name: demo
+    /// containers:
+    ///   web:
+    ///     resource: web-image
+    /// resources:
+    ///   web-image:
+    ///     type: oci-image
+    /// "#)]
+    /// impl Demo {
+    ///     #[on(config_changed)]
+    ///     fn configure(&mut self, cx: &mut HookContext) -> Result<(), CharmError> {
+    ///         cx.container(Self::CONTAINER_WEB).restart(&["web"])?;
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let layer = Layer::from_yaml("services: {web: {override: replace, command: web}}").unwrap();
+    /// // An old Pebble that refuses `restart`: the service is stopped and started instead.
+    /// let web = testing::Container::new("web")
+    ///     .with_layer("web", layer)
+    ///     .with_restart_unsupported(true);
+    /// let out = Context::<Demo>::new()
+    ///     .run(Event::ConfigChanged, State::new().with_container(web))
+    ///     .unwrap();
+    /// assert_eq!(out.container("web").unwrap().service_status("web"), ServiceStatus::Active);
+    /// ```
     pub fn restart(&self, names: &[&str]) -> Result<(), ModelError> {
-        self.wrap(self.api.restart_services(names))
+        match self.api.restart_services(names) {
+            Err(pebble::Error::Api(refused)) if refused.status == 400 => {
+                log::debug!(
+                    "container `{}`: Pebble refused `restart` ({}); stopping and starting instead",
+                    self.name,
+                    refused.message
+                );
+                let services = self.services(names)?;
+                if names.iter().any(|n| !services.iter().any(|s| s.name == *n)) {
+                    // A name the plan lacks: let `start` refuse it (it
+                    // changes nothing when it does) before anything is stopped.
+                    return self.start(names);
+                }
+                let running: Vec<String> = services
+                    .into_iter()
+                    .filter(ServiceInfo::is_running)
+                    .map(|service| service.name)
+                    .collect();
+                if !running.is_empty() {
+                    let running: Vec<&str> = running.iter().map(String::as_str).collect();
+                    self.stop(&running)?;
+                }
+                self.start(names)
+            }
+            result => self.wrap(result),
+        }
     }
 
     /// The named services (all when `names` is empty).
@@ -360,6 +424,56 @@ impl Container {
     /// `names`; Pebble refuses a service that is not running.
     pub fn send_signal(&self, signal: &str, names: &[&str]) -> Result<(), ModelError> {
         self.wrap(self.api.send_signal(signal, names))
+    }
+
+    /// Sends the signal numbered `signal` (such as 1, `SIGHUP`) to the
+    /// running services `names`, as ops's `send_signal` takes an `int`.
+    ///
+    /// Pebble takes signals by name, so the number is translated with Linux's
+    /// numbering (that of the workload's kernel on amd64, arm64, ppc64el and
+    /// s390x); a number outside 1–31 fails before reaching Pebble.
+    ///
+    /// ```
+    /// # use ops_runtime::testing::{self, Context, State};
+    /// # use ops_runtime::pebble::{Layer, ServiceStatus};
+    /// # use ops_runtime::{CharmError, Event, HookContext, charm};
+    /// # #[derive(Default)]
+    /// # struct Demo;
+    /// #[charm(metadata_source = r#"
+    /// name: demo
+    /// containers:
+    ///   web:
+    ///     resource: web-image
+    /// resources:
+    ///   web-image:
+    ///     type: oci-image
+    /// "#)]
+    /// impl Demo {
+    ///     #[on(config_changed)]
+    ///     fn reload(&mut self, cx: &mut HookContext) -> Result<(), CharmError> {
+    ///         cx.container(Self::CONTAINER_WEB).send_signal_number(1, &["web"])?;
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let layer = Layer::from_yaml("services: {web: {override: replace, command: web}}").unwrap();
+    /// let web = testing::Container::new("web")
+    ///     .with_layer("web", layer)
+    ///     .with_service_status("web", ServiceStatus::Active);
+    /// let out = Context::<Demo>::new()
+    ///     .run(Event::ConfigChanged, State::new().with_container(web))
+    ///     .unwrap();
+    /// let signals = &out.container("web").unwrap().signals;
+    /// assert_eq!(signals, &[("SIGHUP".to_owned(), vec!["web".to_owned()])]);
+    /// ```
+    pub fn send_signal_number(&self, signal: i32, names: &[&str]) -> Result<(), ModelError> {
+        let name = signal_name(signal).ok_or_else(|| {
+            self.local_error(
+                format!("cannot send signal {signal}: Linux has no signal of that number (1-31)"),
+                std::io::ErrorKind::InvalidInput.into(),
+            )
+        })?;
+        self.send_signal(name, names)
     }
 
     /// Whether the service `name` exists and runs.
@@ -584,6 +698,45 @@ impl Container {
     pub fn notice(&self, id: &NoticeId) -> Result<Notice, ModelError> {
         self.wrap(self.api.notice(id))
     }
+}
+
+/// The name Pebble knows the Linux signal numbered `number` by.
+fn signal_name(number: i32) -> Option<&'static str> {
+    const NAMES: [&str; 31] = [
+        "SIGHUP",
+        "SIGINT",
+        "SIGQUIT",
+        "SIGILL",
+        "SIGTRAP",
+        "SIGABRT",
+        "SIGBUS",
+        "SIGFPE",
+        "SIGKILL",
+        "SIGUSR1",
+        "SIGSEGV",
+        "SIGUSR2",
+        "SIGPIPE",
+        "SIGALRM",
+        "SIGTERM",
+        "SIGSTKFLT",
+        "SIGCHLD",
+        "SIGCONT",
+        "SIGSTOP",
+        "SIGTSTP",
+        "SIGTTIN",
+        "SIGTTOU",
+        "SIGURG",
+        "SIGXCPU",
+        "SIGXFSZ",
+        "SIGVTALRM",
+        "SIGPROF",
+        "SIGWINCH",
+        "SIGIO",
+        "SIGPWR",
+        "SIGSYS",
+    ];
+    let index = usize::try_from(number).ok()?.checked_sub(1)?;
+    NAMES.get(index).copied()
 }
 
 /// `dir/name`, without doubling a `/`.

@@ -62,6 +62,11 @@ pub struct Container {
     pub notices: Vec<Notice>,
     /// The signals sent to services, in order: the signal and the services.
     pub signals: Vec<(String, Vec<String>)>,
+    /// Whether this Pebble predates the `restart` service action and answers
+    /// it with `400 Bad Request`, as old Pebbles did (default
+    /// `false`); [`Container::restart`](crate::Container::restart) then stops
+    /// and starts the services instead.
+    pub restart_unsupported: bool,
     /// The configuration each running service was started with, for replan.
     started: BTreeMap<String, Service>,
 }
@@ -153,8 +158,24 @@ impl Container {
             check_infos: Vec::new(),
             signals: Vec::new(),
             notices: Vec::new(),
+            restart_unsupported: false,
             started: BTreeMap::new(),
         }
+    }
+
+    /// Makes this Pebble answer the `restart` service action with `400 Bad
+    /// Request`, as old Pebbles do.
+    ///
+    /// ```
+    /// use ops_runtime::testing::Container;
+    ///
+    /// let old = Container::new("web").with_restart_unsupported(true);
+    /// assert!(old.restart_unsupported);
+    /// ```
+    #[must_use]
+    pub fn with_restart_unsupported(mut self, unsupported: bool) -> Self {
+        self.restart_unsupported = unsupported;
+        self
     }
 
     /// Sets whether Pebble answers.
@@ -716,6 +737,15 @@ impl PebbleApi for MemoryPebble {
 
     fn restart_services(&self, names: &[&str]) -> Result<(), Error> {
         self.with(|c| {
+            if c.restart_unsupported {
+                // What Pebble's `v1PostServices` answered before it knew `restart`.
+                return Err(api_error(
+                    "POST /v1/services",
+                    400,
+                    None,
+                    "action \"restart\" is unsupported".to_owned(),
+                ));
+            }
             let plan = c.current_plan()?;
             for name in Container::services_in_plan(&plan, "POST /v1/services", names)? {
                 c.stop(name);

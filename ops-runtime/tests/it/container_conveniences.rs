@@ -1,0 +1,180 @@
+//! The Pebble conveniences on `Container` beyond the plain API calls:
+//! `restart` on a Pebble too old to know it, signals by number, and notices
+//! (get, list, wait) through the harness's in-memory Pebble.
+
+use std::time::Duration;
+
+use ops_runtime::pebble::{Layer, NoticeId, NoticeType, NoticesQuery, ServiceStatus};
+use ops_runtime::testing::{Container, Context, State};
+use ops_runtime::*;
+
+#[derive(Default)]
+struct Conveniences;
+
+const LAYER: &str = r#"
+services:
+  web:
+    override: replace
+    command: /bin/web
+  worker:
+    override: replace
+    command: /bin/worker
+"#;
+
+#[charm(metadata_source = r#"
+name: conveniences
+containers:
+  web:
+    resource: web-image
+resources:
+  web-image:
+    type: oci-image
+config:
+  options:
+    mode:
+      type: string
+      default: ""
+"#)]
+impl Conveniences {
+    #[on(config_changed)]
+    fn configure(&mut self, cx: &mut HookContext) -> Result<(), CharmError> {
+        let mode = cx.config()?.get_str("mode").unwrap_or_default().to_owned();
+        let web = cx.container(Self::CONTAINER_WEB);
+        let report = match mode.as_str() {
+            "restart" => {
+                web.restart(&["web", "worker"])?;
+                String::new()
+            }
+            "restart-unknown" => web
+                .restart(&["web", "nope"])
+                .map_err(|e| e.to_string())
+                .err()
+                .unwrap_or_default(),
+            "signals" => {
+                web.send_signal_number(1, &["web"])?;
+                web.send_signal_number(15, &["web"])?;
+                let refused: Vec<String> = [0, 32, -1]
+                    .iter()
+                    .filter_map(|n| web.send_signal_number(*n, &["web"]).err())
+                    .map(|e| e.to_string())
+                    .collect();
+                refused.join("\n")
+            }
+            "notices" => {
+                let custom = web.notices(&NoticesQuery::new().notice_type(NoticeType::Custom))?;
+                let keyed = web.notices(&NoticesQuery::new().key("example.com/b"))?;
+                let one = web.notice(&NoticeId::new("1"))?;
+                let missing = web.notice(&NoticeId::new("99")).err();
+                let waited = web.notices(
+                    &NoticesQuery::new()
+                        .key("example.com/none")
+                        .timeout(Duration::from_secs(30)),
+                )?;
+                format!(
+                    "{} {} {} {} {}",
+                    custom.len(),
+                    keyed
+                        .iter()
+                        .map(|n| n.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    one.key,
+                    missing.is_some_and(|e| e.to_string().contains("cannot find notice")),
+                    waited.len(),
+                )
+            }
+            _ => String::new(),
+        };
+        cx.set_workload_version(&report)?;
+        Ok(())
+    }
+}
+
+fn run(mode: &str, web: Container) -> Result<State, testing::RunError> {
+    Context::<Conveniences>::new().run(
+        Event::ConfigChanged,
+        State::new().with_config("mode", mode).with_container(web),
+    )
+}
+
+fn version(state: &State) -> &str {
+    state.workload_version.as_deref().unwrap_or_default()
+}
+
+fn web_with_layer() -> Container {
+    Container::new("web").with_layer("web", Layer::from_yaml(LAYER).unwrap())
+}
+
+#[test]
+fn restart_stops_and_starts_on_a_pebble_that_refuses_restart() {
+    let old = web_with_layer()
+        .with_service_status("web", ServiceStatus::Active)
+        .with_restart_unsupported(true);
+    let out = run("restart", old).unwrap();
+    let web = out.container("web").unwrap();
+    assert_eq!(web.service_status("web"), ServiceStatus::Active);
+    assert_eq!(web.service_status("worker"), ServiceStatus::Active);
+}
+
+#[test]
+fn restart_restarts_on_a_current_pebble() {
+    let out = run("restart", web_with_layer()).unwrap();
+    let web = out.container("web").unwrap();
+    assert_eq!(web.service_status("web"), ServiceStatus::Active);
+    assert_eq!(web.service_status("worker"), ServiceStatus::Active);
+}
+
+#[test]
+fn restart_fallback_still_reports_an_unknown_service() {
+    let old = web_with_layer()
+        .with_service_status("web", ServiceStatus::Active)
+        .with_restart_unsupported(true);
+    let out = run("restart-unknown", old).unwrap();
+    assert!(version(&out).contains("nope"), "{}", version(&out));
+    // Nothing was stopped on the way to the error.
+    let web = out.container("web").unwrap();
+    assert_eq!(web.service_status("web"), ServiceStatus::Active);
+}
+
+#[test]
+fn restart_fallback_is_not_taken_for_other_errors() {
+    let unreachable = web_with_layer()
+        .with_restart_unsupported(true)
+        .with_can_connect(false);
+    let error = run("restart", unreachable).unwrap_err();
+    assert!(error.to_string().contains("can_connect"), "{error}");
+}
+
+#[test]
+fn signals_by_number_reach_pebble_by_name() {
+    let web = web_with_layer().with_service_status("web", ServiceStatus::Active);
+    let out = run("signals", web).unwrap();
+    let signals = &out.container("web").unwrap().signals;
+    let web = vec!["web".to_owned()];
+    assert_eq!(
+        signals,
+        &[
+            ("SIGHUP".to_owned(), web.clone()),
+            ("SIGTERM".to_owned(), web)
+        ]
+    );
+    let refused: Vec<&str> = version(&out).lines().collect();
+    assert_eq!(refused.len(), 3, "{refused:?}");
+    for (line, number) in refused.iter().zip(["0", "32", "-1"]) {
+        assert!(
+            line.contains(&format!("cannot send signal {number}:")),
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn notices_can_be_listed_got_and_waited_for() {
+    let web = Container::new("web")
+        .with_custom_notice("example.com/a")
+        .with_custom_notice("example.com/b");
+    let out = run("notices", web).unwrap();
+    // A wait with nothing matching answers an empty list, as Pebble does
+    // when its timeout passes; the in-memory Pebble does not sleep.
+    assert_eq!(version(&out), "2 2 example.com/a true 0");
+}
