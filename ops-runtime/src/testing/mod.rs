@@ -333,6 +333,26 @@ impl State {
         self.relations.iter().find(|r| r.id == id)
     }
 
+    /// The relations on `endpoint`, in the state's order (ops.testing's
+    /// `State.get_relations`).
+    ///
+    /// ```
+    /// use ops_runtime::testing::{Relation, State};
+    ///
+    /// let state = State::new()
+    ///     .with_relation(Relation::new("db", 1))
+    ///     .with_relation(Relation::new("website", 2))
+    ///     .with_relation(Relation::new("db", 3));
+    /// let ids: Vec<u64> = state.relations_on("db").map(|r| r.id).collect();
+    /// assert_eq!(ids, [1, 3]);
+    /// assert_eq!(state.relations_on("metrics").count(), 0);
+    /// ```
+    pub fn relations_on<'a>(&'a self, endpoint: &'a str) -> impl Iterator<Item = &'a Relation> {
+        self.relations
+            .iter()
+            .filter(move |r| r.endpoint == endpoint)
+    }
+
     /// Sets the workload version the run starts from.
     #[must_use]
     pub fn with_workload_version(mut self, version: impl Into<String>) -> Self {
