@@ -21,7 +21,14 @@ pub(crate) struct CharmArgs {
     pub(crate) state: Option<LitStr>,
     /// `components(field: Type, ...)`: fields of the charm that are components.
     pub(crate) components: Vec<(syn::Ident, syn::Type)>,
+    /// `debug_log_events`: write ops's debug lines about events to `juju-log`
+    /// (`Charm::DEBUG_LOG_EVENTS`).
+    pub(crate) debug_log_events: bool,
 }
+
+/// `#[charm(debug_log_events)]` (here rather than in `symbol.rs`, which this
+/// change does not touch; it belongs there with the other keys).
+const DEBUG_LOG_EVENTS: &str = "debug_log_events";
 
 /// `field: Type` inside `components(...)`.
 struct ComponentDecl {
@@ -103,6 +110,14 @@ impl CharmArgs {
                     }
                     out.components.push((decl.field, decl.ty));
                 }
+            } else if meta.path.is_ident(DEBUG_LOG_EVENTS) {
+                set_once(out.debug_log_events, DEBUG_LOG_EVENTS)?;
+                if !meta.input.is_empty() && !meta.input.peek(Token![,]) {
+                    return Err(meta.error(
+                        "`debug_log_events` takes no value; write `#[charm(debug_log_events)]` to turn it on and leave it out to keep it off",
+                    ));
+                }
+                out.debug_log_events = true;
             } else if meta.path.is_ident(symbol::CRATE) {
                 set_once(out.krate.is_some(), symbol::CRATE)?;
                 out.krate = Some(meta.value()?.call(syn::Path::parse_mod_style)?);
@@ -118,6 +133,7 @@ impl CharmArgs {
                     symbol::CRATE,
                     symbol::STATE,
                     symbol::COMPONENTS,
+                    DEBUG_LOG_EVENTS,
                 ]
                 .map(String::from);
                 return Err(meta.error(format!(

@@ -164,6 +164,11 @@ pub(crate) fn charm(
         };
         quote!(#p::MetadataSource { kind: #kind, name: #file, text: #text })
     });
+    let debug_log_events = args.debug_log_events.then(|| {
+        quote!(
+            const DEBUG_LOG_EVENTS: bool = true;
+        )
+    });
     quote! {
         #item
 
@@ -181,6 +186,7 @@ pub(crate) fn charm(
             fn metadata_sources() -> &'static [#p::MetadataSource] {
                 &[#(#sources),*]
             }
+            #debug_log_events
             #observe
         }
 

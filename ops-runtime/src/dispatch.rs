@@ -30,6 +30,24 @@ pub trait Charm: Sized + 'static {
     /// harness's consistency checks.
     fn metadata_sources() -> &'static [MetadataSource];
 
+    /// Whether each dispatch writes the `DEBUG` lines ops writes to `juju-log`,
+    /// in ops's exact wording: `Emitting Juju event install.`, `Re-emitting
+    /// deferred event <InstallEvent via MyCharm/on/install[42]>.`, `Deferring
+    /// <...>.` and `Emitting custom event <...>.`. Tools in the Juju ecosystem
+    /// (jhack's `tail`, for one) parse them to show what a unit is doing.
+    ///
+    /// Off by default, because each line is one more `juju-log` call, a hook
+    /// tool run as its own process and a round trip to the Juju agent: at least
+    /// one per hook, and one more for each deferred event re-run or deferred.
+    /// Turn it on with `#[charm(debug_log_events)]`. With it on, the ops lines
+    /// take the place of this crate's own lines about deferral, so a deferred
+    /// event costs no more than it does with it off.
+    ///
+    /// The number in brackets is not ops's event counter (nothing here keeps
+    /// one): it is a hash of the event and its payload, the same in the hook
+    /// that defers an event and in the one that re-runs it, as the tools expect.
+    const DEBUG_LOG_EVENTS: bool = false;
+
     /// Lets the charm's components observe `event`; returns the custom events
     /// they emitted. (Generated for `#[charm(components(...))]`.)
     fn observe_components(
@@ -376,6 +394,9 @@ fn dispatch<C: Charm>(charm: &mut C, cx: &mut HookContext) -> Outcome {
     {
         return Outcome::Failed(error);
     }
+    if C::DEBUG_LOG_EVENTS && event.kind().is_some() {
+        log::debug!("Emitting Juju event {}.", logging::ops_event_kind(&event));
+    }
     if let Some(outcome) = observe(charm, cx, &event) {
         return outcome;
     }
@@ -430,6 +451,12 @@ fn observe<C: Charm>(charm: &mut C, cx: &mut HookContext, event: &Event) -> Opti
     };
     for custom in emitted {
         let custom = Event::Custom(custom);
+        if C::DEBUG_LOG_EVENTS {
+            log::debug!(
+                "Emitting custom event {}.",
+                logging::ops_event_repr::<C>(&custom)
+            );
+        }
         cx.emitted.push(custom.clone());
         let current = std::mem::replace(&mut cx.event, custom.clone());
         let handlers = C::HANDLERS
@@ -470,7 +497,7 @@ fn run_handlers<'h, C: Charm>(
         match (call(charm, cx, handler), event) {
             (Ok(Flow::Done), _) => {}
             (Ok(Flow::Defer), _) => {
-                if let Err(error) = defer(cx, handler, event) {
+                if let Err(error) = defer::<C>(cx, handler, event) {
                     return Some(Outcome::Failed(error));
                 }
             }
@@ -503,7 +530,7 @@ fn deferrable(event: &Event) -> bool {
 }
 
 /// Queues `event` for `handler`, unless the same notice is queued already.
-fn defer<C>(
+fn defer<C: Charm>(
     cx: &mut HookContext,
     handler: &Handler<C>,
     event: &Event,
@@ -518,14 +545,23 @@ fn defer<C>(
         handler: handler.name.to_owned(),
         event: event.clone(),
     };
+    if C::DEBUG_LOG_EVENTS {
+        // ops logs each call of `defer()`, queued already or not.
+        log::debug!("Deferring {}.", logging::ops_event_repr::<C>(event));
+    }
     if cx.deferred_out.contains(&notice) {
+        if C::DEBUG_LOG_EVENTS {
+            return Ok(());
+        }
         log::debug!(
             "Not deferring `{}` for `{}` again: already queued.",
             event.hook_name(),
             handler.name
         );
     } else {
-        log::debug!("Deferring `{}` for `{}`.", event.hook_name(), handler.name);
+        if !C::DEBUG_LOG_EVENTS {
+            log::debug!("Deferring `{}` for `{}`.", event.hook_name(), handler.name);
+        }
         cx.deferred_out.push(notice);
     }
     Ok(())
@@ -550,18 +586,30 @@ fn reemit<C: Charm>(charm: &mut C, cx: &mut HookContext) -> Result<(), DispatchE
             );
             continue;
         };
-        log::debug!(
-            "Re-emitting deferred `{}` to `{}` ({} of {total} in queue).",
-            notice.event.hook_name(),
-            handler.name,
-            n + 1
-        );
+        if C::DEBUG_LOG_EVENTS {
+            log::debug!(
+                "Re-emitting deferred event {}.",
+                logging::ops_event_repr::<C>(&notice.event)
+            );
+        } else {
+            log::debug!(
+                "Re-emitting deferred `{}` to `{}` ({} of {total} in queue).",
+                notice.event.hook_name(),
+                handler.name,
+                n + 1
+            );
+        }
         let current = std::mem::replace(&mut cx.event, notice.event.clone());
         let result = call(charm, cx, handler);
         cx.event = current;
         match result {
             Ok(Flow::Done) => {}
-            Ok(Flow::Defer) => cx.deferred_out.push(notice),
+            Ok(Flow::Defer) => {
+                if C::DEBUG_LOG_EVENTS {
+                    log::debug!("Deferring {}.", logging::ops_event_repr::<C>(&notice.event));
+                }
+                cx.deferred_out.push(notice);
+            }
             Err(Failure::InvalidConfig(invalid)) => {
                 skip(cx, handler, invalid);
                 cx.deferred_out.push(notice);

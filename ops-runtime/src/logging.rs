@@ -14,6 +14,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use crate::event::Event;
 use crate::hook_tools::{HookTools, LogLevel};
 
 thread_local! {
@@ -143,6 +144,103 @@ pub(crate) fn security_event(level: SecurityLevel, event: &str, description: &st
         }
         let _ = sink.tools.juju_log(LogLevel::Trace, &line);
     });
+}
+
+/// The name ops gives `event` on `charm.on`, as in `Emitting Juju event <name>.`:
+/// the hook's name in snake case (`db_relation_changed`), `<action>_action`
+/// for an action, the event's own name for a custom event.
+pub(crate) fn ops_event_kind(event: &Event) -> String {
+    match event {
+        Event::Action(action) => format!("{}_action", action.name.replace('-', "_")),
+        Event::Custom(custom) => custom.name.replace('-', "_"),
+        _ => event.hook_name().replace('-', "_"),
+    }
+}
+
+/// How ops prints an event (`EventBase.__repr__`), for the debug lines about
+/// deferral: `<RelationChangedEvent via MyCharm/on/db_relation_changed[42]>`,
+/// where `MyCharm` is the charm's type and a custom event is under its
+/// component (`MyCharm/db/on/ready[7]`). The number is ops's event counter
+/// there; here, a hash of the event and its payload, so the hook that defers an
+/// event and the one that re-runs it print the same one.
+pub(crate) fn ops_event_repr<C>(event: &Event) -> String {
+    let charm = std::any::type_name::<C>();
+    let charm = charm.split('<').next().unwrap_or(charm);
+    let charm = charm.rsplit("::").next().unwrap_or(charm);
+    let owner = match event {
+        Event::Custom(custom) => match custom.qualified.split_once("::") {
+            Some((component, _)) => format!("{charm}/{component}"),
+            None => charm.to_owned(),
+        },
+        _ => charm.to_owned(),
+    };
+    format!(
+        "<{} via {owner}/on/{}[{}]>",
+        ops_event_class(event),
+        ops_event_kind(event),
+        event_key(event)
+    )
+}
+
+/// The ops class of `event` (`InstallEvent`, `RelationChangedEvent`, ...); a
+/// custom event's name in camel case with `Event` after it.
+fn ops_event_class(event: &Event) -> String {
+    let class = match event {
+        Event::Install => "InstallEvent",
+        Event::Start => "StartEvent",
+        Event::Stop => "StopEvent",
+        Event::Remove => "RemoveEvent",
+        Event::ConfigChanged => "ConfigChangedEvent",
+        Event::UpdateStatus => "UpdateStatusEvent",
+        Event::UpgradeCharm => "UpgradeCharmEvent",
+        Event::PreSeriesUpgrade => "PreSeriesUpgradeEvent",
+        Event::PostSeriesUpgrade => "PostSeriesUpgradeEvent",
+        Event::LeaderElected => "LeaderElectedEvent",
+        Event::LeaderSettingsChanged => "LeaderSettingsChangedEvent",
+        Event::CollectMetrics => "CollectMetricsEvent",
+        Event::RelationCreated(_) => "RelationCreatedEvent",
+        Event::RelationJoined(_) => "RelationJoinedEvent",
+        Event::RelationChanged(_) => "RelationChangedEvent",
+        Event::RelationDeparted(_) => "RelationDepartedEvent",
+        Event::RelationBroken(_) => "RelationBrokenEvent",
+        Event::StorageAttached(_) => "StorageAttachedEvent",
+        Event::StorageDetaching(_) => "StorageDetachingEvent",
+        Event::PebbleReady(_) => "PebbleReadyEvent",
+        Event::PebbleCustomNotice(_) => "PebbleCustomNoticeEvent",
+        Event::PebbleCheckFailed(_) => "PebbleCheckFailedEvent",
+        Event::PebbleCheckRecovered(_) => "PebbleCheckRecoveredEvent",
+        Event::SecretChanged(_) => "SecretChangedEvent",
+        Event::SecretRotate(_) => "SecretRotateEvent",
+        Event::SecretRemove(_) => "SecretRemoveEvent",
+        Event::SecretExpired(_) => "SecretExpiredEvent",
+        Event::Action(_) => "ActionEvent",
+        Event::Custom(custom) => return format!("{}Event", camel_case(&custom.name)),
+        Event::Unknown(name) => return format!("{}Event", camel_case(name)),
+    };
+    class.to_owned()
+}
+
+/// `database_created` or `database-created` as `DatabaseCreated`.
+fn camel_case(name: &str) -> String {
+    name.split(['_', '-'])
+        .flat_map(|word| {
+            let mut chars = word.chars();
+            chars
+                .next()
+                .into_iter()
+                .flat_map(char::to_uppercase)
+                .chain(chars)
+        })
+        .collect()
+}
+
+/// A number for `event` that is the same in every process (FNV-1a over its
+/// JSON form): the event's key in [`ops_event_repr`].
+fn event_key(event: &Event) -> u32 {
+    let json = serde_json::to_string(event).unwrap_or_default();
+    json.bytes().fold(0x811c_9dc5_u32, |hash, byte| {
+        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+    })
 }
 
 /// Restores the previous route when dropped.

@@ -2,9 +2,10 @@
 //! each separate `tests/*.rs` would be another link of the whole dependency graph.
 
 mod components;
-mod container_ops;
 mod container_conveniences;
+mod container_ops;
 mod containers;
+mod debug_log;
 mod dispatch;
 mod framework;
 mod harness;
