@@ -181,3 +181,66 @@ fn without_the_argument_none_of_the_ops_lines_are_written() {
     ctx.run(changed(), with_db(State::new())).unwrap();
     assert_eq!(debug_lines(ctx.juju_log()), Vec::<&str>::new());
 }
+
+/// `ready`, emitted by [`Probe`] on install.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Ready {}
+
+impl CustomEvent for Ready {
+    const NAME: &'static str = "workload_ready";
+}
+
+/// A component that emits `workload_ready` on install.
+#[derive(Default)]
+struct Probe;
+
+impl Component for Probe {
+    const EVENTS: &'static [&'static str] = &[Ready::NAME];
+
+    fn observe(
+        &mut self,
+        _cx: &mut HookContext,
+        event: &Event,
+        emit: &mut Emitter,
+    ) -> Result<(), CharmError> {
+        if matches!(event, Event::Install) {
+            emit.emit(&Ready {})?;
+        }
+        Ok(())
+    }
+}
+
+/// Asks for the lines, and has a component.
+#[derive(Default)]
+struct WithProbe {
+    probe: Probe,
+}
+
+#[charm(
+    components(probe: Probe),
+    metadata_source = "name: with-probe",
+    debug_log_events
+)]
+impl WithProbe {
+    #[on(probe::workload_ready)]
+    fn ready(&mut self) {}
+}
+
+#[test]
+fn a_custom_event_is_announced_under_its_component() {
+    let mut ctx = Context::<WithProbe>::new();
+    ctx.run(Event::Install, State::new()).unwrap();
+    let lines = debug_lines(ctx.juju_log());
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0], "Emitting Juju event install.");
+    let key = lines[1]
+        .strip_prefix(
+            "Emitting custom event <WorkloadReadyEvent via WithProbe/probe/on/workload_ready[",
+        )
+        .and_then(|rest| rest.strip_suffix("]>."));
+    assert!(
+        key.is_some_and(|key| key.parse::<u32>().is_ok()),
+        "{:?}",
+        lines[1]
+    );
+}
