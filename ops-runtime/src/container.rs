@@ -565,17 +565,12 @@ impl Container {
     /// the local directory `dest_dir`, creating missing directories:
     /// `/etc/app` lands at `dest_dir/app`.
     pub fn pull_path(&self, source: &str, dest_dir: impl AsRef<Path>) -> Result<(), ModelError> {
-        let name = source
-            .trim_end_matches('/')
-            .rsplit('/')
-            .next()
-            .filter(|name| !name.is_empty())
-            .ok_or_else(|| {
-                self.local_error(
-                    format!("cannot pull `{source}`: it has no file name"),
-                    std::io::ErrorKind::InvalidInput.into(),
-                )
-            })?;
+        let name = last_component(source).ok_or_else(|| {
+            self.local_error(
+                format!("cannot pull `{source}`: it has no file name"),
+                std::io::ErrorKind::InvalidInput.into(),
+            )
+        })?;
         let dest = dest_dir.as_ref().join(name);
         self.pull_tree(source, &dest)
     }
@@ -602,6 +597,290 @@ impl Container {
                 let _ = std::fs::remove_file(dest);
             }
             pulled
+        }
+    }
+
+    /// Copies several local files or directories, each recursively, into the
+    /// container's directory `dest_dir`, as ops's `push_path` with a list: `/src/app`
+    /// lands at `dest_dir/app`.
+    ///
+    /// A source whose last component holds `*` or `?` is a glob over its
+    /// directory (`/src/conf/*.yaml`). Every source is attempted; when any
+    /// fails (a missing path, a glob that matches nothing, one file inside a
+    /// directory), the others are still copied and the error lists every
+    /// failed path with its reason.
+    ///
+    /// ```
+    /// # use ops_runtime::testing::{self, Context, State};
+    /// # use ops_runtime::{CharmError, Event, HookContext, charm};
+    /// # #[derive(Default)]
+    /// # struct Demo;
+    /// #[charm(metadata_source = r#"
+    /// name: demo
+    /// containers:
+    ///   web:
+    ///     resource: web-image
+    /// resources:
+    ///   web-image:
+    ///     type: oci-image
+    /// "#)]
+    /// impl Demo {
+    ///     #[on(config_changed)]
+    ///     fn configure(&mut self, cx: &mut HookContext) -> Result<(), CharmError> {
+    ///         let web = cx.container(Self::CONTAINER_WEB);
+    ///         let error = web
+    ///             .push_paths(["/nonexistent/a.conf", "/nonexistent/*.yaml"], "/etc/web")
+    ///             .unwrap_err();
+    ///         assert_eq!(error.failures.len(), 2);
+    ///         assert!(error.to_string().contains("/nonexistent/*.yaml"));
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let state = State::new().with_container(testing::Container::new("web"));
+    /// Context::<Demo>::new().run(Event::ConfigChanged, state).unwrap();
+    /// ```
+    pub fn push_paths<I>(&self, sources: I, dest_dir: &str) -> Result<(), PushPullError>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<Path>,
+    {
+        let mut failures = Vec::new();
+        for source in sources {
+            let source = source.as_ref();
+            let matched = match self.expand_local(source) {
+                Ok(matched) => matched,
+                Err(error) => {
+                    failures.push((source.display().to_string(), error));
+                    continue;
+                }
+            };
+            for path in matched {
+                match path.file_name() {
+                    Some(name) => {
+                        let dest = join(dest_dir, &name.to_string_lossy());
+                        self.push_tree_collecting(&path, &dest, &mut failures);
+                    }
+                    None => failures.push((
+                        path.display().to_string(),
+                        self.local_error(
+                            format!("cannot push `{}`: it has no file name", path.display()),
+                            std::io::ErrorKind::InvalidInput.into(),
+                        ),
+                    )),
+                }
+            }
+        }
+        self.transfer_result("push", failures)
+    }
+
+    /// Copies several of the container's files or directories, each
+    /// recursively, into the local directory `dest_dir`, as ops's `pull_path`
+    /// with a list: `/etc/app` lands at `dest_dir/app`.
+    ///
+    /// A source whose last component holds `*` or `?` is a glob over its
+    /// directory (`/etc/app/*.conf`), matched by Pebble. Every source is
+    /// attempted; when any fails, the others are still copied and the error
+    /// lists every failed path with its reason.
+    ///
+    /// ```
+    /// # use ops_runtime::testing::{self, Context, State};
+    /// # use ops_runtime::{CharmError, Event, HookContext, charm};
+    /// # #[derive(Default)]
+    /// # struct Demo;
+    /// #[charm(metadata_source = r#"
+    /// name: demo
+    /// containers:
+    ///   web:
+    ///     resource: web-image
+    /// resources:
+    ///   web-image:
+    ///     type: oci-image
+    /// "#)]
+    /// impl Demo {
+    ///     #[on(config_changed)]
+    ///     fn backup(&mut self, cx: &mut HookContext) -> Result<(), CharmError> {
+    ///         let dest = std::env::temp_dir().join(format!("demo-pull-{}", std::process::id()));
+    ///         let web = cx.container(Self::CONTAINER_WEB);
+    ///         let error = web.pull_paths(["/etc/web/*.conf", "/var/missing"], &dest).unwrap_err();
+    ///         // The glob matched and was copied; only the missing path failed.
+    ///         assert_eq!(error.failures.len(), 1);
+    ///         assert_eq!(error.failures[0].0, "/var/missing");
+    ///         assert_eq!(std::fs::read(dest.join("web.conf"))?, b"listen 80\n");
+    ///         std::fs::remove_dir_all(&dest)?;
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let web = testing::Container::new("web").with_file("/etc/web/web.conf", "listen 80\n");
+    /// Context::<Demo>::new().run(Event::ConfigChanged, State::new().with_container(web)).unwrap();
+    /// ```
+    pub fn pull_paths<I>(&self, sources: I, dest_dir: impl AsRef<Path>) -> Result<(), PushPullError>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        let dest_dir = dest_dir.as_ref();
+        let mut failures = Vec::new();
+        for source in sources {
+            let source = source.as_ref();
+            let matched = match self.expand_remote(source) {
+                Ok(matched) => matched,
+                Err(error) => {
+                    failures.push((source.to_owned(), error));
+                    continue;
+                }
+            };
+            for path in matched {
+                match last_component(&path) {
+                    Some(name) => {
+                        let dest = dest_dir.join(name);
+                        self.pull_tree_collecting(&path, &dest, &mut failures);
+                    }
+                    None => failures.push((
+                        path.clone(),
+                        self.local_error(
+                            format!("cannot pull `{path}`: it has no file name"),
+                            std::io::ErrorKind::InvalidInput.into(),
+                        ),
+                    )),
+                }
+            }
+        }
+        self.transfer_result("pull", failures)
+    }
+
+    fn transfer_result(
+        &self,
+        operation: &'static str,
+        failures: Vec<(String, ModelError)>,
+    ) -> Result<(), PushPullError> {
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(PushPullError {
+                operation,
+                container: self.name.clone(),
+                failures,
+            })
+        }
+    }
+
+    /// The local paths `source` names: itself, or what its glob matches.
+    fn expand_local(&self, source: &Path) -> Result<Vec<PathBuf>, ModelError> {
+        let pattern = match source.file_name() {
+            Some(name) if is_glob(&name.to_string_lossy()) => name.to_string_lossy().into_owned(),
+            _ => return Ok(vec![source.to_path_buf()]),
+        };
+        let dir = match source.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let read_error = |e| self.local_error(format!("cannot read `{}`", dir.display()), e);
+        let mut matched = Vec::new();
+        for entry in std::fs::read_dir(dir).map_err(read_error)? {
+            let entry = entry.map_err(read_error)?;
+            if glob(&pattern, &entry.file_name().to_string_lossy()) {
+                matched.push(entry.path());
+            }
+        }
+        if matched.is_empty() {
+            return Err(self.local_error(
+                format!("cannot push `{}`: no local path matches", source.display()),
+                std::io::ErrorKind::NotFound.into(),
+            ));
+        }
+        matched.sort();
+        Ok(matched)
+    }
+
+    /// The container's paths `source` names: itself, or what its glob matches.
+    fn expand_remote(&self, source: &str) -> Result<Vec<String>, ModelError> {
+        let Some((dir, pattern)) = source.rsplit_once('/').filter(|(_, name)| is_glob(name)) else {
+            return Ok(vec![source.to_owned()]);
+        };
+        let dir = if dir.is_empty() { "/" } else { dir };
+        let found = self.list_files(dir, &ListFilesOptions::new().pattern(pattern))?;
+        if found.is_empty() {
+            return self.wrap(Err(pebble::Error::Path(Box::new(pebble::PathError {
+                path: source.to_owned(),
+                kind: pebble::ErrorKind::NotFound,
+                message: "no path in the container matches".to_owned(),
+            }))));
+        }
+        Ok(found.iter().map(|entry| join(dir, &entry.name)).collect())
+    }
+
+    /// [`Self::push_tree`] that records each failed path in `failures` and
+    /// goes on with the others.
+    fn push_tree_collecting(
+        &self,
+        source: &Path,
+        dest: &str,
+        failures: &mut Vec<(String, ModelError)>,
+    ) {
+        use std::os::unix::fs::PermissionsExt;
+        let shown = || source.display().to_string();
+        let read_error = |e| self.local_error(format!("cannot read `{}`", source.display()), e);
+        let metadata = match std::fs::metadata(source) {
+            Ok(metadata) => metadata,
+            Err(error) => return failures.push((shown(), read_error(error))),
+        };
+        let mode = metadata.permissions().mode() & 0o777;
+        if !metadata.is_dir() {
+            if let Err(error) = self.push_tree(source, dest) {
+                failures.push((shown(), error));
+            }
+            return;
+        }
+        let made = self.make_dir(
+            dest,
+            &MakeDirOptions::new().make_parents(true).permissions(mode),
+        );
+        let entries = made.and_then(|()| {
+            let entries = std::fs::read_dir(source).map_err(read_error)?;
+            entries.collect::<Result<Vec<_>, _>>().map_err(read_error)
+        });
+        match entries {
+            Ok(mut entries) => {
+                entries.sort_by_key(std::fs::DirEntry::file_name);
+                for entry in entries {
+                    let child = join(dest, &entry.file_name().to_string_lossy());
+                    self.push_tree_collecting(&entry.path(), &child, failures);
+                }
+            }
+            Err(error) => failures.push((shown(), error)),
+        }
+    }
+
+    /// [`Self::pull_tree`] that records each failed path in `failures` and
+    /// goes on with the others.
+    fn pull_tree_collecting(
+        &self,
+        source: &str,
+        dest: &Path,
+        failures: &mut Vec<(String, ModelError)>,
+    ) {
+        let entries = match self.is_dir(source) {
+            Ok(false) => {
+                if let Err(error) = self.pull_tree(source, dest) {
+                    failures.push((source.to_owned(), error));
+                }
+                return;
+            }
+            Ok(true) => std::fs::create_dir_all(dest)
+                .map_err(|e| self.local_error(format!("cannot write `{}`", dest.display()), e))
+                .and_then(|()| self.list_files(source, &ListFilesOptions::new())),
+            Err(error) => Err(error),
+        };
+        match entries {
+            Ok(entries) => {
+                for entry in entries {
+                    let child = dest.join(&entry.name);
+                    self.pull_tree_collecting(&join(source, &entry.name), &child, failures);
+                }
+            }
+            Err(error) => failures.push((source.to_owned(), error)),
         }
     }
 
@@ -698,6 +977,84 @@ impl Container {
     pub fn notice(&self, id: &NoticeId) -> Result<Notice, ModelError> {
         self.wrap(self.api.notice(id))
     }
+}
+
+/// The paths [`Container::push_paths`] or [`Container::pull_paths`] could
+/// not copy, each with its reason; every other path was copied.
+#[cfg_attr(docsrs, doc(cfg(feature = "pebble")))]
+#[derive(Debug, thiserror::Error)]
+#[error("{}", self.describe())]
+#[non_exhaustive]
+// Public through `Container::push_paths`; `lib.rs` is to re-export it.
+#[allow(unreachable_pub)]
+pub struct PushPullError {
+    /// `push` or `pull`.
+    pub operation: &'static str,
+    /// The container.
+    pub container: String,
+    /// Each path that failed (a source, a glob that matched nothing, or a file
+    /// inside a directory) with its error, in the order they were tried.
+    pub failures: Vec<(String, ModelError)>,
+}
+
+impl PushPullError {
+    fn describe(&self) -> String {
+        let (count, plural) = (
+            self.failures.len(),
+            if self.failures.len() == 1 { "" } else { "s" },
+        );
+        let direction = if self.operation == "push" {
+            "to"
+        } else {
+            "from"
+        };
+        let mut message = format!(
+            "cannot {} {count} path{plural} {direction} container `{}`:",
+            self.operation, self.container
+        );
+        for (path, error) in &self.failures {
+            let reason = match error {
+                ModelError::Pebble { source, .. } => source.to_string(),
+                other => other.to_string(),
+            };
+            message.push_str(&format!("\n  `{path}`: {reason}"));
+        }
+        message
+    }
+}
+
+/// Whether a path component is a glob (`*`, `?`).
+fn is_glob(name: &str) -> bool {
+    name.contains(['*', '?'])
+}
+
+/// Whether `name` matches the glob `pattern` (`*`, `?`, literal characters),
+/// as Pebble's `path.Match` does for these.
+fn glob(pattern: &str, name: &str) -> bool {
+    let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
+    // matches[j]: whether the pattern so far matches the first j characters.
+    let mut matches = vec![false; n.len() + 1];
+    matches[0] = true;
+    for pc in p {
+        let mut next = vec![false; n.len() + 1];
+        for j in 0..=n.len() {
+            next[j] = match pc {
+                '*' => matches[j] || (j > 0 && next[j - 1]),
+                '?' => j > 0 && matches[j - 1],
+                c => j > 0 && matches[j - 1] && n[j - 1] == c,
+            };
+        }
+        matches = next;
+    }
+    matches[n.len()]
+}
+
+/// The last component of a container path, `None` for `/`.
+fn last_component(path: &str) -> Option<&str> {
+    path.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .filter(|name| !name.is_empty())
 }
 
 /// The name Pebble knows the Linux signal numbered `number` by.

@@ -34,6 +34,9 @@ config:
     mode:
       type: string
       default: ""
+    dir:
+      type: string
+      default: ""
 "#)]
 impl Conveniences {
     #[on(config_changed)]
@@ -82,6 +85,37 @@ impl Conveniences {
                     missing.is_some_and(|e| e.to_string().contains("cannot find notice")),
                     waited.len(),
                 )
+            }
+            "push" => {
+                let dir = std::path::PathBuf::from(cx.config()?.get_str("dir").unwrap_or_default());
+                let error = web
+                    .push_paths(
+                        [
+                            dir.join("*.conf"),
+                            dir.join("sub"),
+                            dir.join("missing"),
+                            dir.join("none*"),
+                        ],
+                        "/etc/app",
+                    )
+                    .err()
+                    .map(|e| (e.to_string(), e.failures.len()));
+                // A `?` carries the error into the handler's `CharmError`.
+                let ok: Result<(), CharmError> = web
+                    .push_paths([dir.join("a.conf")], "/etc/copy")
+                    .map_err(Into::into);
+                ok?;
+                format!("{error:?}")
+            }
+            "pull" => {
+                let dir = std::path::PathBuf::from(cx.config()?.get_str("dir").unwrap_or_default());
+                web.pull_paths(
+                    ["/etc/app/*.conf", "/srv/data", "/nope", "/etc/app/*.none"],
+                    &dir,
+                )
+                .err()
+                .map(|e| format!("{} {}", e.failures.len(), e))
+                .unwrap_or_default()
             }
             _ => String::new(),
         };
@@ -177,4 +211,87 @@ fn notices_can_be_listed_got_and_waited_for() {
     // A wait with nothing matching answers an empty list, as Pebble does
     // when its timeout passes; the in-memory Pebble does not sleep.
     assert_eq!(version(&out), "2 2 example.com/a true 0");
+}
+
+/// A fresh local directory for one test, removed when dropped.
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("ops-it-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn run_in(mode: &str, dir: &Scratch, web: Container) -> State {
+    Context::<Conveniences>::new()
+        .run(
+            Event::ConfigChanged,
+            State::new()
+                .with_config("mode", mode)
+                .with_config("dir", dir.0.to_string_lossy().into_owned())
+                .with_container(web),
+        )
+        .unwrap()
+}
+
+#[test]
+fn push_paths_copies_every_source_and_glob_and_lists_every_failure() {
+    let local = Scratch::new("push-paths");
+    for (path, data) in [
+        ("a.conf", "a"),
+        ("b.conf", "b"),
+        ("c.txt", "c"),
+        ("sub/d.conf", "d"),
+    ] {
+        let path = local.0.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, data).unwrap();
+    }
+    let out = run_in("push", &local, Container::new("web"));
+    let report = version(&out);
+    assert!(
+        report.contains("cannot push 2 paths to container `web`"),
+        "{report}"
+    );
+    assert!(report.contains("missing`"), "{report}");
+    assert!(report.contains("none*`: "), "{report}");
+    assert!(report.ends_with(", 2))"), "{report}");
+    let web = out.container("web").unwrap();
+    assert_eq!(web.file("/etc/app/a.conf"), Some(&b"a"[..]));
+    assert_eq!(web.file("/etc/app/b.conf"), Some(&b"b"[..]));
+    assert_eq!(web.file("/etc/app/c.txt"), None);
+    assert_eq!(web.file("/etc/app/sub/d.conf"), Some(&b"d"[..]));
+    assert_eq!(web.file("/etc/copy/a.conf"), Some(&b"a"[..]));
+}
+
+#[test]
+fn pull_paths_copies_every_source_and_glob_and_lists_every_failure() {
+    let local = Scratch::new("pull-paths");
+    let web = Container::new("web")
+        .with_file("/etc/app/a.conf", "a")
+        .with_file("/etc/app/b.conf", "b")
+        .with_file("/etc/app/c.txt", "c")
+        .with_file("/srv/data/sub/y", "y");
+    let out = run_in("pull", &local, web);
+    let report = version(&out);
+    assert!(
+        report.starts_with("2 cannot pull 2 paths from container `web`"),
+        "{report}"
+    );
+    assert!(report.contains("`/nope`"), "{report}");
+    assert!(report.contains("`/etc/app/*.none`: "), "{report}");
+    let read = |path: &str| std::fs::read_to_string(local.0.join(path)).ok();
+    assert_eq!(read("a.conf").as_deref(), Some("a"));
+    assert_eq!(read("b.conf").as_deref(), Some("b"));
+    assert_eq!(read("c.txt"), None);
+    assert_eq!(read("data/sub/y").as_deref(), Some("y"));
 }
