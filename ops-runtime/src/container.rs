@@ -985,8 +985,6 @@ impl Container {
 #[derive(Debug, thiserror::Error)]
 #[error("{}", self.describe())]
 #[non_exhaustive]
-// Public through `Container::push_paths`; `lib.rs` is to re-export it.
-#[allow(unreachable_pub)]
 pub struct PushPullError {
     /// `push` or `pull`.
     pub operation: &'static str,

@@ -40,7 +40,7 @@ pub use config::{
 };
 #[cfg(feature = "pebble")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pebble")))]
-pub use container::{Container, WorkloadEvent};
+pub use container::{Container, PushPullError, WorkloadEvent};
 pub use context::{HookContext, LoadConfigError, LoadParamsError, ModelError};
 pub use databag::{DatabagError, from_databag, to_databag};
 pub use dispatch::{
