@@ -690,6 +690,9 @@ fn call<C: Charm>(
     cx: &mut HookContext,
     handler: &Handler<C>,
 ) -> Result<Flow, Failure> {
+    if debug_stop_wanted(&cx.juju().debug_at, handler, cx.event()) {
+        wait_for_debugger(handler.name, &cx.event().hook_name());
+    }
     let result = catch_unwind(AssertUnwindSafe(|| (handler.call)(charm, cx)));
     match result {
         Ok(Ok(flow)) => Ok(flow),
@@ -779,4 +782,220 @@ fn collect_status<C: Charm>(charm: &mut C, cx: &mut HookContext) -> Result<(), D
 fn blocked_message(error: &ConfigError) -> String {
     let problems: Vec<String> = error.0.iter().map(ToString::to_string).collect();
     format!("Invalid config: {}", problems.join("; "))
+}
+
+/// Whether `JUJU_DEBUG_AT` (set by `juju debug-code --at=...`) asks to stop
+/// before `handler` runs for `event`: `all` and `hook` stop before every
+/// handler of a Juju event or action (as ops runs each of them under pdb),
+/// not before collect-status or a custom event's; a handler's method name
+/// stops before that handler, whatever its event.
+fn debug_stop_wanted<C>(debug_at: &[String], handler: &Handler<C>, event: &Event) -> bool {
+    let juju_event = !matches!(event, Event::Custom(_))
+        && !matches!(
+            handler.kind,
+            EventKind::CollectAppStatus | EventKind::CollectUnitStatus | EventKind::Custom
+        );
+    debug_at
+        .iter()
+        .any(|name| name == handler.name || (juju_event && matches!(name.as_str(), "all" | "hook")))
+}
+
+/// How often [`wait_for_debugger`] looks for a debugger.
+const DEBUGGER_POLL: std::time::Duration = if cfg!(test) {
+    std::time::Duration::from_millis(1)
+} else {
+    std::time::Duration::from_millis(200)
+};
+
+/// Stops the hook until a debugger is attached to this process, after saying
+/// in `juju-log` and on stderr (which `juju debug-code` shows) how to attach
+/// one. As ops's pdb does, it waits as long as it takes: `juju debug-code`
+/// ends the hook when its session does. Once a debugger is attached (the
+/// process has a tracer), it returns at once, without a word.
+fn wait_for_debugger(handler: &str, event: &str) {
+    if debugger_attached() {
+        return;
+    }
+    let pid = std::process::id();
+    let message = format!(
+        "JUJU_DEBUG_AT: waiting for a debugger before handler `{handler}` of `{event}` \
+         (process {pid}). Attach one with `gdb -p {pid}` or `lldb -p {pid}`, set a \
+         breakpoint on the handler (gdb: `rbreak ::{handler}$`; lldb: `breakpoint set \
+         --func-regex '::{handler}$'`) and continue: the hook goes on once a debugger \
+         is attached."
+    );
+    eprintln!("{message}");
+    log::warn!("{message}");
+    while !debugger_attached() {
+        std::thread::sleep(DEBUGGER_POLL);
+    }
+    log::debug!("JUJU_DEBUG_AT: a debugger is attached; running `{handler}`.");
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Stands in for a debugger in the tests: answers whether one is attached.
+    static FAKE_DEBUGGER: std::cell::RefCell<Option<Box<dyn FnMut() -> bool>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Whether a debugger traces this process (`TracerPid` in
+/// `/proc/self/status`). Where that cannot be read (not Linux), the answer is
+/// yes, so that the hook does not wait for ever.
+fn debugger_attached() -> bool {
+    #[cfg(test)]
+    if let Some(answer) = FAKE_DEBUGGER.with(|fake| fake.borrow_mut().as_mut().map(|f| f())) {
+        return answer;
+    }
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("TracerPid:"))
+                .map(|pid| pid.trim() != "0")
+        })
+        .unwrap_or(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::{Cell, RefCell};
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::testing::MemoryHookTools;
+
+    /// A store that keeps the snapshot in memory.
+    #[derive(Default)]
+    struct Memory(RefCell<Snapshot>);
+
+    impl StateStore for Memory {
+        fn load(&self) -> Result<Snapshot, StateError> {
+            Ok(self.0.borrow().clone())
+        }
+
+        fn save(&self, snapshot: &Snapshot) -> Result<(), StateError> {
+            *self.0.borrow_mut() = snapshot.clone();
+            Ok(())
+        }
+    }
+
+    thread_local! {
+        static RAN: Cell<u32> = const { Cell::new(0) };
+    }
+
+    #[derive(Default)]
+    struct Debugged;
+
+    impl Charm for Debugged {
+        const META: CharmMeta = CharmMeta::EMPTY;
+        const HANDLERS: &'static [Handler<Self>] = &[
+            Handler {
+                kind: EventKind::Install,
+                entity: None,
+                name: "first",
+                except: &[],
+                call: |_, _| {
+                    RAN.with(|ran| ran.set(ran.get() + 1));
+                    Ok(Flow::Done)
+                },
+            },
+            Handler {
+                kind: EventKind::Install,
+                entity: None,
+                name: "second",
+                except: &[],
+                call: |_, _| {
+                    RAN.with(|ran| ran.set(ran.get() + 1));
+                    Ok(Flow::Done)
+                },
+            },
+        ];
+        fn metadata_sources() -> &'static [MetadataSource] {
+            &[]
+        }
+    }
+
+    /// Runs `install` with `JUJU_DEBUG_AT=debug_at` and a fake debugger that
+    /// attaches after being asked `polls` times; returns how often it was
+    /// asked and the `juju-log` lines.
+    fn run_debugged(debug_at: &str, polls: u32) -> (u32, Vec<String>) {
+        let dir = std::env::temp_dir();
+        let vars: BTreeMap<String, String> = [
+            ("JUJU_DISPATCH_PATH", "hooks/install"),
+            ("JUJU_HOOK_NAME", "install"),
+            ("JUJU_UNIT_NAME", "app/0"),
+            ("JUJU_MODEL_NAME", "m"),
+            ("JUJU_MODEL_UUID", "uuid"),
+            ("JUJU_VERSION", "3.6.0"),
+            ("JUJU_CHARM_DIR", dir.to_str().unwrap()),
+            ("JUJU_DEBUG_AT", debug_at),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let juju = JujuContext::from_vars(&vars).unwrap();
+        let asked = Rc::new(Cell::new(0));
+        let counter = Rc::clone(&asked);
+        FAKE_DEBUGGER.with(|fake| {
+            *fake.borrow_mut() = Some(Box::new(move || {
+                counter.set(counter.get() + 1);
+                counter.get() > polls
+            }));
+        });
+        RAN.with(|ran| ran.set(0));
+        let tools = Rc::new(MemoryHookTools::default());
+        let outcome = run_with_store(&mut Debugged, juju, tools.clone(), &Memory::default());
+        FAKE_DEBUGGER.with(|fake| fake.borrow_mut().take());
+        assert!(matches!(outcome, Outcome::Success), "{outcome:?}");
+        assert_eq!(RAN.with(Cell::get), 2, "both handlers run in the end");
+        let lines = tools
+            .juju_log_lines()
+            .into_iter()
+            .map(|l| l.message)
+            .collect();
+        (asked.get(), lines)
+    }
+
+    #[test]
+    fn a_named_handler_waits_for_a_debugger_then_runs() {
+        let (asked, lines) = run_debugged("second", 3);
+        // Asked once before saying how to attach, then until it attaches.
+        assert_eq!(asked, 4);
+        let pid = std::process::id();
+        let waiting: Vec<&String> = lines
+            .iter()
+            .filter(|l| l.starts_with("JUJU_DEBUG_AT: waiting"))
+            .collect();
+        assert_eq!(waiting.len(), 1, "{lines:?}");
+        assert!(
+            waiting[0].contains("before handler `second` of `install`")
+                && waiting[0].contains(&format!("`gdb -p {pid}`"))
+                && waiting[0].contains(&format!("`lldb -p {pid}`")),
+            "{}",
+            waiting[0]
+        );
+    }
+
+    #[test]
+    fn hook_stops_before_every_handler_of_a_juju_event_until_one_attaches() {
+        // Not attached for the first handler's first look; attached from then on.
+        let (asked, lines) = run_debugged("hook", 1);
+        assert_eq!(asked, 3, "first: asked twice; second: attached already");
+        let waiting = lines
+            .iter()
+            .filter(|l| l.contains("waiting for a debugger"));
+        assert_eq!(waiting.count(), 1, "{lines:?}");
+    }
+
+    #[test]
+    fn other_names_do_not_stop() {
+        let (asked, lines) = run_debugged("third,breakpoint", 0);
+        assert_eq!(asked, 0);
+        assert!(
+            lines.iter().all(|l| !l.contains("JUJU_DEBUG_AT")),
+            "{lines:?}"
+        );
+    }
 }
