@@ -289,6 +289,37 @@ mod tests {
     }
 
     #[test]
+    fn events_print_as_ops_prints_them() {
+        use crate::event::{PebbleReadyEvent, StorageEvent, StorageRef};
+        /// A generic charm type: the path and the parameters are left out.
+        struct Generic<T>(T);
+        let ready = Event::PebbleReady(PebbleReadyEvent {
+            container: "web-server".into(),
+        });
+        assert_eq!(ops_event_kind(&ready), "web_server_pebble_ready");
+        let repr = ops_event_repr::<Generic<u8>>(&ready);
+        let key = repr
+            .strip_prefix("<PebbleReadyEvent via Generic/on/web_server_pebble_ready[")
+            .and_then(|rest| rest.strip_suffix("]>"));
+        assert!(key.is_some_and(|key| key.parse::<u32>().is_ok()), "{repr}");
+        // The same event prints the same key; another event, another one.
+        assert_eq!(repr, ops_event_repr::<Generic<u8>>(&ready.clone()));
+        let other = Event::PebbleReady(PebbleReadyEvent {
+            container: "db".into(),
+        });
+        assert_ne!(event_key(&ready), event_key(&other));
+        let attached = Event::StorageAttached(StorageEvent {
+            storage: StorageRef {
+                name: "data".into(),
+                index: 0,
+            },
+        });
+        assert_eq!(ops_event_kind(&attached), "data_storage_attached");
+        assert_eq!(ops_event_class(&attached), "StorageAttachedEvent");
+        assert_eq!(camel_case("database-created_now"), "DatabaseCreatedNow");
+    }
+
+    #[test]
     fn transport_crates_pass_only_from_warn_up() {
         for target in [
             "reqwest::connect",
