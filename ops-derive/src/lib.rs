@@ -27,6 +27,15 @@ use proc_macro::TokenStream;
 ///   document; for tests and examples. Exclusive with `metadata`.
 /// - `crate = path`: where `ops_runtime` is, when the dependency is renamed
 ///   (`#[charm(crate = ops)]` after `ops = { package = "ops-runtime", ... }`).
+/// - `state = "local" | "controller"`: where stored state and deferred events are
+///   kept: a file in the charm directory (the default), or Juju's controller
+///   (`state-get`/`state-set`).
+/// - `components(field: Type, ...)`: the charm's fields that are components (the
+///   Rust form of an ops charm library), whose custom events handlers name as
+///   `#[on(field::event)]`.
+/// - `debug_log_events`: write ops's DEBUG lines about events ("Emitting Juju event
+///   install.", "Re-emitting deferred event ...") to juju-log, for tools such as
+///   jhack; off by default, as each line is one more `juju-log` call.
 ///
 /// # Handlers
 ///
