@@ -34,7 +34,7 @@ pub(crate) fn describe_value(value: &Value) -> String {
         Value::Null => "null".to_owned(),
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => n.to_string(),
-        Value::String(s) => plural(s.chars().count(), "a string of", "character"),
+        Value::String(s) => describe_text(s),
         Value::Array(items) => plural(items.len(), "an array of", "item"),
         Value::Object(map) => plural(map.len(), "an object of", "key"),
     }
@@ -43,6 +43,15 @@ pub(crate) fn describe_value(value: &Value) -> String {
 /// A string's description, as [`describe_value`] gives it.
 pub(crate) fn describe_text(text: &str) -> String {
     plural(text.chars().count(), "a string of", "character")
+}
+
+/// `text` cut to `max` characters, with `...` after the cut: how much of outside text
+/// that may be quoted (it holds no secrets) reaches an error.
+pub(crate) fn excerpt(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}...", &text[..at]).into(),
+        None => text.into(),
+    }
 }
 
 fn plural(n: usize, prefix: &str, noun: &str) -> String {

@@ -373,10 +373,7 @@ fn typed<T: DeserializeOwned + Default>(
 
 /// `key`, cut to 40 characters: enough to recognise, never a whole payload.
 fn shorten(key: &str) -> String {
-    match key.char_indices().nth(40) {
-        Some((at, _)) => format!("{}...", &key[..at]),
-        None => key.to_owned(),
-    }
+    redact::excerpt(key, 40).into_owned()
 }
 
 /// The snapshot in a file (`.unit-state.json` in the charm directory, by

@@ -203,10 +203,7 @@ pub(crate) fn parse_json<T: DeserializeOwned>(
 fn unreadable(tool: &'static str, reason: String, out: &str) -> HookToolError {
     const MAX: usize = 200;
     const MAX_REASON: usize = 400;
-    let reason = match reason.char_indices().nth(MAX_REASON) {
-        Some((at, _)) => format!("{}...", &reason[..at]),
-        None => reason,
-    };
+    let reason = redact::excerpt(&reason, MAX_REASON).into_owned();
     let output = if out.is_empty() {
         "it printed nothing".to_owned()
     } else if redact::is_sensitive_tool(tool) {
@@ -215,10 +212,7 @@ fn unreadable(tool: &'static str, reason: String, out: &str) -> HookToolError {
             redact::describe_text(out)
         )
     } else {
-        match out.char_indices().nth(MAX) {
-            Some((at, _)) => format!("it printed `{}...`", &out[..at]),
-            None => format!("it printed `{out}`"),
-        }
+        format!("it printed `{}`", redact::excerpt(out, MAX))
     };
     HookToolError::BadOutput {
         tool,

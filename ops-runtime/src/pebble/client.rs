@@ -1342,10 +1342,9 @@ fn excerpt(body: &[u8]) -> String {
     let head = &body[..body.len().min(EXCERPT * 4)];
     let text = String::from_utf8_lossy(head);
     let text = text.trim();
-    match text.char_indices().nth(EXCERPT) {
-        Some((cut, _)) => format!("{}...", &text[..cut]),
-        None if head.len() < body.len() => format!("{text}..."),
-        None => text.to_owned(),
+    match crate::redact::excerpt(text, EXCERPT) {
+        std::borrow::Cow::Borrowed(whole) if head.len() < body.len() => format!("{whole}..."),
+        cut => cut.into_owned(),
     }
 }
 

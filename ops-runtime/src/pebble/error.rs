@@ -289,10 +289,7 @@ impl fmt::Display for ExecError {
         let stderr = self.stderr.as_deref().map(String::from_utf8_lossy);
         if let Some(stderr) = stderr.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             const LIMIT: usize = 500;
-            match stderr.char_indices().nth(LIMIT) {
-                Some((cut, _)) => write!(f, ": {}...", &stderr[..cut])?,
-                None => write!(f, ": {stderr}")?,
-            }
+            write!(f, ": {}", crate::redact::excerpt(stderr, LIMIT))?;
         }
         Ok(())
     }
