@@ -1,0 +1,1 @@
+//! Integration tests of ops-interfaces: one module per interface.
