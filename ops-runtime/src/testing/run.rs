@@ -1,0 +1,278 @@
+//! Running one event: the in-memory model and Pebbles built from the input
+//! [`State`], the real dispatch code run against them, and the output state
+//! read back.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use super::memory::{MemoryHookTools, Model};
+use super::{Action, ActionOutput, Context, Relation, RunError, State};
+use crate::dispatch::{Charm, DispatchError, Outcome};
+use crate::env::JujuContext;
+use crate::event::Event;
+use crate::hook_tools::{ConfigMap, HookTools};
+use crate::status::StatusInfo;
+
+/// The harness's state store: the snapshot built from the input state.
+struct MemoryStore(std::cell::RefCell<crate::state::Snapshot>);
+
+impl crate::state::StateStore for MemoryStore {
+    fn load(&self) -> Result<crate::state::Snapshot, crate::state::StateError> {
+        Ok(self.0.borrow().clone())
+    }
+
+    fn save(&self, snapshot: &crate::state::Snapshot) -> Result<(), crate::state::StateError> {
+        *self.0.borrow_mut() = snapshot.clone();
+        Ok(())
+    }
+}
+
+impl<C: Charm> Context<C> {
+    /// Runs one event and returns the state after it.
+    pub fn run(&mut self, event: Event, state: State) -> Result<State, RunError> {
+        if let Event::Action(action) = &event {
+            return Err(RunError::Inconsistent(vec![format!(
+                "run the action `{}` with `Context::run_action`, which also returns its results",
+                action.name
+            )]));
+        }
+        self.warnings = self.warnings_for(&event, &state);
+        let mut problems = self.check_state(&state);
+        problems.extend(self.check_event(&event, &state));
+        if !problems.is_empty() {
+            return Err(RunError::Inconsistent(problems));
+        }
+        self.emitted.clear();
+        let (outcome, state) = self.execute(&event, state, None);
+        match outcome {
+            Outcome::Failed(error) => Err(RunError::Failed {
+                error,
+                state: Box::new(state),
+            }),
+            _ => Ok(state),
+        }
+    }
+
+    /// Runs an action and returns its results, logs and the state after it.
+    pub fn run_action(&mut self, action: Action, state: State) -> Result<ActionOutput, RunError> {
+        self.warnings.clear();
+        let mut problems = self.check_state(&state);
+        problems.extend(self.check_action(&action));
+        if !problems.is_empty() {
+            return Err(RunError::Inconsistent(problems));
+        }
+        let event = Event::Action(crate::event::ActionEvent {
+            name: action.name.clone(),
+            id: action.id.clone(),
+        });
+        // Juju hands the charm the declared defaults of parameters not given.
+        let mut params = action.params;
+        if let Some(meta) = self.meta.actions.get(&action.name) {
+            for (name, param) in &meta.params {
+                if let Some(default) = &param.default {
+                    params
+                        .entry(name.clone())
+                        .or_insert_with(|| default.clone());
+                }
+            }
+        }
+        let (outcome, state) = self.execute(&event, state, Some(params));
+        let output = ActionOutput {
+            state,
+            results: unflatten(&self.last.action_results),
+            logs: self.last.action_logs.clone(),
+        };
+        match (outcome, self.last.action_failure.clone()) {
+            (Outcome::Failed(error), _) => Err(RunError::Failed {
+                error,
+                state: Box::new(output.state),
+            }),
+            (Outcome::ActionFailed { message }, _) | (_, Some(message)) => {
+                Err(RunError::ActionFailed {
+                    message,
+                    output: Box::new(output),
+                })
+            }
+            _ => Ok(output),
+        }
+    }
+
+    fn execute(
+        &mut self,
+        event: &Event,
+        state: State,
+        action_params: Option<serde_json::Map<String, serde_json::Value>>,
+    ) -> (Outcome, State) {
+        let tools = Rc::new(MemoryHookTools {
+            model: std::cell::RefCell::new(Model {
+                unit_name: format!("{}/{}", self.app_name, self.unit_id),
+                app_name: self.app_name.clone(),
+                model_uuid: self.model_uuid.clone(),
+                relations: state
+                    .relations
+                    .iter()
+                    .map(|r| {
+                        let mut r = r.clone();
+                        if r.peer {
+                            r.remote_app.clone_from(&self.app_name);
+                        }
+                        r
+                    })
+                    .collect(),
+                secrets: state.secrets.clone(),
+                storages: state.storages.clone(),
+                resources: state.resources.clone(),
+                networks: state.networks.clone(),
+                opened_ports: state.opened_ports.clone(),
+                planned_units: state.planned_units.unwrap_or(1),
+                cloud_spec: state.cloud_spec.clone(),
+                leader: state.leader,
+                config: self.config_map(&state),
+                unit_status: state.unit_status.clone(),
+                app_status: state.app_status.clone(),
+                workload_version: state.workload_version.clone(),
+                action_params,
+                ..Model::default()
+            }),
+            pebbles: Rc::new(std::cell::RefCell::new(super::pebble::Pebbles {
+                containers: state
+                    .containers
+                    .iter()
+                    .map(|c| {
+                        let mut c = c.clone();
+                        c.prepare();
+                        (c.name.clone(), c)
+                    })
+                    .collect(),
+                exec_history: BTreeMap::new(),
+            })),
+        });
+        let mut vars = self.env_for(event);
+        if self.meta.subordinate
+            && let Some(principal) = state
+                .relations
+                .iter()
+                .filter(|relation| relation.subordinate)
+                .find_map(|relation| relation.remote_units.keys().next())
+        {
+            vars.insert("JUJU_PRINCIPAL_UNIT".to_owned(), principal.clone());
+        }
+        let status = |info: &StatusInfo| {
+            info.to_status()
+                .map(|s| (s.kind().as_str().to_owned(), s.message().to_owned()))
+        };
+        let store = MemoryStore(std::cell::RefCell::new(crate::state::Snapshot {
+            stored: state.stored.clone(),
+            deferred: state.deferred.clone(),
+            unit_status: status(&state.unit_status),
+            app_status: status(&state.app_status),
+        }));
+        let outcome = match JujuContext::from_vars(&vars) {
+            Ok(juju) => {
+                let mut charm = (self.make)();
+                let dyn_tools: Rc<dyn HookTools> = tools.clone();
+                let (outcome, emitted) =
+                    crate::dispatch::run_inner(&mut charm, juju, dyn_tools, &store);
+                self.emitted = emitted;
+                outcome
+            }
+            Err(e) => Outcome::Failed(DispatchError::Env(e)),
+        };
+        let committed = store.0.into_inner();
+        self.last = tools.model.borrow().clone();
+        let pebbles = std::mem::take(&mut *tools.pebbles.borrow_mut());
+        self.exec_history = pebbles.exec_history;
+        let containers = state
+            .containers
+            .iter()
+            .map(|before| {
+                pebbles
+                    .containers
+                    .get(&before.name)
+                    .cloned()
+                    .unwrap_or_else(|| before.clone())
+            })
+            .collect();
+        let relations = state
+            .relations
+            .iter()
+            .map(|before| {
+                let after = self.last.relations.iter().find(|r| r.id == before.id);
+                after.map_or_else(
+                    || before.clone(),
+                    |after| Relation {
+                        local_unit_data: after.local_unit_data.clone(),
+                        local_app_data: after.local_app_data.clone(),
+                        ..before.clone()
+                    },
+                )
+            })
+            .collect();
+        let out = State {
+            stored: committed.stored,
+            deferred: committed.deferred,
+            relations,
+            secrets: self.last.secrets.clone(),
+            opened_ports: self.last.opened_ports.clone(),
+            unit_status: self.last.unit_status.clone(),
+            app_status: self.last.app_status.clone(),
+            workload_version: self.last.workload_version.clone(),
+            containers,
+            ..state
+        };
+        (outcome, out)
+    }
+
+    /// `config-get`'s view: metadata defaults under the state's values.
+    fn config_map(&self, state: &State) -> ConfigMap {
+        let mut map: ConfigMap = self
+            .meta
+            .config
+            .values()
+            .filter_map(|o| Some((o.name.clone(), meta_value_json(o.default.as_ref()?))))
+            .collect();
+        map.extend(state.config.iter().map(|(k, v)| (k.clone(), v.to_json())));
+        map
+    }
+}
+
+fn meta_value_json(value: &ops_metadata::ConfigValue) -> serde_json::Value {
+    match value {
+        ops_metadata::ConfigValue::String(s) => serde_json::Value::String(s.clone()),
+        ops_metadata::ConfigValue::Int(i) => serde_json::Value::from(*i),
+        ops_metadata::ConfigValue::Float(f) => serde_json::Value::from(*f),
+        ops_metadata::ConfigValue::Boolean(b) => serde_json::Value::Bool(*b),
+    }
+}
+
+/// Nests dotted `action-set` keys back into objects: `a.b=1` becomes `{"a": {"b": "1"}}`.
+fn unflatten(flat: &BTreeMap<String, String>) -> serde_json::Map<String, serde_json::Value> {
+    fn insert(node: &mut serde_json::Map<String, serde_json::Value>, path: &[&str], value: &str) {
+        match path {
+            [] => {}
+            [last] => {
+                node.insert(
+                    (*last).to_owned(),
+                    serde_json::Value::String(value.to_owned()),
+                );
+            }
+            [first, rest @ ..] => {
+                let child = node
+                    .entry((*first).to_owned())
+                    .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+                if !child.is_object() {
+                    *child = serde_json::Value::Object(serde_json::Map::new());
+                }
+                if let serde_json::Value::Object(child) = child {
+                    insert(child, rest, value);
+                }
+            }
+        }
+    }
+    let mut root = serde_json::Map::new();
+    for (key, value) in flat {
+        let path: Vec<&str> = key.split('.').collect();
+        insert(&mut root, &path, value);
+    }
+    root
+}
