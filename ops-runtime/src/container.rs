@@ -1,9 +1,11 @@
 //! Workload containers: [`Container`], a charm's handle on one container's
 //! Pebble, from [`HookContext::container`].
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::time::Duration;
 
 use crate::context::{HookContext, ModelError};
 use crate::event::{
@@ -12,9 +14,9 @@ use crate::event::{
 use crate::hook_tools::PebbleConnection;
 use crate::model::ContainerName;
 use crate::pebble::{
-    self, CheckInfo, CheckLevel, Exec, ExecOutput, ExecResult, FileInfo, FileType, Layer,
-    ListFilesOptions, MakeDirOptions, Notice, NoticeId, NoticesQuery, PebbleApi, Plan, PushOptions,
-    ServiceInfo,
+    self, Change, ChangeId, ChangeSelect, CheckInfo, CheckLevel, Exec, ExecOutput, ExecResult,
+    FileInfo, FileType, Identity, Layer, ListFilesOptions, MakeDirOptions, Notice, NoticeId,
+    NoticesQuery, NotifyOptions, PebbleApi, Plan, PushOptions, ServiceInfo,
 };
 
 /// An event about one workload container: `<container>-pebble-*`.
@@ -976,6 +978,103 @@ impl Container {
     /// One notice, such as the one a `pebble-custom-notice` event names.
     pub fn notice(&self, id: &NoticeId) -> Result<Notice, ModelError> {
         self.wrap(self.api.notice(id))
+    }
+
+    /// Records an occurrence of the custom notice `key` (`example.com/path`)
+    /// and returns its ID. Pebble keeps one notice per key: a second
+    /// occurrence counts as a repeat of the first (and so reaches the charm
+    /// as a `pebble-custom-notice` again) unless it comes within
+    /// [`NotifyOptions::repeat_after`] of the last repeat.
+    ///
+    /// ```
+    /// # use ops_runtime::testing::{Container, Context, State};
+    /// # use ops_runtime::pebble::NotifyOptions;
+    /// # use ops_runtime::{Event, HookContext, ModelError, charm};
+    /// # #[derive(Default)]
+    /// # struct Demo;
+    /// #[charm(metadata_source = "name: demo\ncontainers:\n  web:\n    resource: img\nresources:\n  img:\n    type: oci-image\n")]
+    /// impl Demo {
+    ///     #[on(update_status)]
+    ///     fn update_status(&mut self, cx: &mut HookContext) -> Result<(), ModelError> {
+    ///         let web = cx.container(Self::CONTAINER_WEB);
+    ///         web.notify("example.com/backup", &NotifyOptions::new())?;
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let state = State::new().with_container(Container::new("web"));
+    /// let out = Context::<Demo>::new().run(Event::UpdateStatus, state).unwrap();
+    /// let notices = &out.container("web").unwrap().notices;
+    /// assert_eq!(notices[0].key, "example.com/backup");
+    /// ```
+    pub fn notify(&self, key: &str, options: &NotifyOptions) -> Result<NoticeId, ModelError> {
+        self.wrap(self.api.notify(key, options))
+    }
+
+    /// The changes `select` picks (Pebble's default is those in progress),
+    /// only those that affected `service` if given.
+    pub fn changes(
+        &self,
+        select: ChangeSelect,
+        service: Option<&str>,
+    ) -> Result<Vec<Change>, ModelError> {
+        self.wrap(self.api.changes(select, service))
+    }
+
+    /// One change, by ID.
+    pub fn change(&self, id: &ChangeId) -> Result<Change, ModelError> {
+        self.wrap(self.api.change(id))
+    }
+
+    /// Waits up to `timeout` for the change `id` to finish and returns it,
+    /// failed or not: [`Change::into_result`] turns a failed one into an
+    /// error. Fails with a timeout error when it is still running then.
+    pub fn wait_change(&self, id: &ChangeId, timeout: Duration) -> Result<Change, ModelError> {
+        self.wrap(self.api.wait_change(id, timeout))
+    }
+
+    /// The identities Pebble lets in (Pebble 1.15+), their passwords masked.
+    pub fn identities(&self) -> Result<BTreeMap<String, Identity>, ModelError> {
+        self.wrap(self.api.identities())
+    }
+
+    /// Adds or replaces identities; `None` removes one (and is no error when
+    /// it does not exist).
+    ///
+    /// ```
+    /// # use std::collections::BTreeMap;
+    /// # use ops_runtime::testing::{Container, Context, State};
+    /// # use ops_runtime::pebble::{Identity, IdentityAccess};
+    /// # use ops_runtime::{Event, HookContext, ModelError, charm};
+    /// # #[derive(Default)]
+    /// # struct Demo;
+    /// #[charm(metadata_source = "name: demo\ncontainers:\n  web:\n    resource: img\nresources:\n  img:\n    type: oci-image\n")]
+    /// impl Demo {
+    ///     #[on(web_pebble_ready)]
+    ///     fn ready(&mut self, cx: &mut HookContext) -> Result<(), ModelError> {
+    ///         let web = cx.container(Self::CONTAINER_WEB);
+    ///         let ops = Identity::local(IdentityAccess::Admin, 1000);
+    ///         web.replace_identities(&BTreeMap::from([("ops".to_owned(), Some(ops))]))
+    ///     }
+    /// }
+    ///
+    /// let web = Container::new("web");
+    /// let out = Context::<Demo>::new()
+    ///     .run(web.pebble_ready_event(), State::new().with_container(web))
+    ///     .unwrap();
+    /// let identities = &out.container("web").unwrap().identities;
+    /// assert_eq!(identities["ops"].access, IdentityAccess::Admin);
+    /// ```
+    pub fn replace_identities(
+        &self,
+        identities: &BTreeMap<String, Option<Identity>>,
+    ) -> Result<(), ModelError> {
+        self.wrap(self.api.replace_identities(identities))
+    }
+
+    /// Removes the identities `names`; fails if one does not exist.
+    pub fn remove_identities(&self, names: &[&str]) -> Result<(), ModelError> {
+        self.wrap(self.api.remove_identities(names))
     }
 }
 

@@ -2,17 +2,22 @@
 //! day, implemented by the real [`blocking::Client`](super::blocking::Client)
 //! and by the testing harness's in-memory Pebble.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use super::blocking;
 use super::error::{Error, ExecError};
 use super::exec::{Exec, ExecOutput};
 use super::layer::{Layer, Plan};
 use super::options::{
-    AddLayerOptions, ListFilesOptions, MakeDirOptions, NoticesQuery, PushOptions,
+    AddLayerOptions, ListFilesOptions, MakeDirOptions, NoticesQuery, NotifyOptions, PushOptions,
 };
-use super::types::{CheckInfo, CheckLevel, FileInfo, Notice, NoticeId, ServiceInfo, SystemInfo};
+use super::types::{
+    Change, ChangeId, ChangeSelect, CheckInfo, CheckLevel, FileInfo, Identity, Notice, NoticeId,
+    ServiceInfo, SystemInfo,
+};
 
 /// What a finished command wrote and how it exited; unlike
 /// [`ExecProcess::wait_output`](super::blocking::ExecProcess::wait_output), a
@@ -133,6 +138,27 @@ pub trait PebbleApi {
     fn notices(&self, query: &NoticesQuery) -> Result<Vec<Notice>, Error>;
     /// `GET /v1/notices/{id}`.
     fn notice(&self, id: &NoticeId) -> Result<Notice, Error>;
+    /// `POST /v1/notices`: records an occurrence of the custom notice `key`
+    /// and returns its ID (the same ID for every occurrence of one key).
+    fn notify(&self, key: &str, options: &NotifyOptions) -> Result<NoticeId, Error>;
+    /// `GET /v1/changes`: the changes `select` picks, only those that
+    /// affected `service` if given.
+    fn changes(&self, select: ChangeSelect, service: Option<&str>) -> Result<Vec<Change>, Error>;
+    /// `GET /v1/changes/{id}`.
+    fn change(&self, id: &ChangeId) -> Result<Change, Error>;
+    /// Waits up to `timeout` for the change `id` to finish and returns it,
+    /// failed or not ([`Change::into_result`] makes a failure an error).
+    fn wait_change(&self, id: &ChangeId, timeout: Duration) -> Result<Change, Error>;
+    /// `GET /v1/identities`: the identities Pebble knows (Pebble 1.15+), their
+    /// passwords masked as `*****`.
+    fn identities(&self) -> Result<BTreeMap<String, Identity>, Error>;
+    /// Adds or replaces identities; `None` removes that identity.
+    fn replace_identities(
+        &self,
+        identities: &BTreeMap<String, Option<Identity>>,
+    ) -> Result<(), Error>;
+    /// Removes identities; fails if one does not exist.
+    fn remove_identities(&self, names: &[&str]) -> Result<(), Error>;
 }
 
 impl PebbleApi for blocking::Client {
@@ -239,6 +265,37 @@ impl PebbleApi for blocking::Client {
     fn notice(&self, id: &NoticeId) -> Result<Notice, Error> {
         blocking::Client::notice(self, id)
     }
+
+    fn notify(&self, key: &str, options: &NotifyOptions) -> Result<NoticeId, Error> {
+        blocking::Client::notify(self, key, options)
+    }
+
+    fn changes(&self, select: ChangeSelect, service: Option<&str>) -> Result<Vec<Change>, Error> {
+        blocking::Client::changes(self, select, service)
+    }
+
+    fn change(&self, id: &ChangeId) -> Result<Change, Error> {
+        blocking::Client::change(self, id)
+    }
+
+    fn wait_change(&self, id: &ChangeId, timeout: Duration) -> Result<Change, Error> {
+        blocking::Client::wait_change(self, id, timeout)
+    }
+
+    fn identities(&self) -> Result<BTreeMap<String, Identity>, Error> {
+        blocking::Client::identities(self)
+    }
+
+    fn replace_identities(
+        &self,
+        identities: &BTreeMap<String, Option<Identity>>,
+    ) -> Result<(), Error> {
+        blocking::Client::replace_identities(self, identities)
+    }
+
+    fn remove_identities(&self, names: &[&str]) -> Result<(), Error> {
+        blocking::Client::remove_identities(self, names)
+    }
 }
 
 /// A Pebble that cannot be reached: every call fails with
@@ -322,6 +379,27 @@ impl PebbleApi for Unreachable {
         Err(self.error())
     }
     fn notice(&self, _: &NoticeId) -> Result<Notice, Error> {
+        Err(self.error())
+    }
+    fn notify(&self, _: &str, _: &NotifyOptions) -> Result<NoticeId, Error> {
+        Err(self.error())
+    }
+    fn changes(&self, _: ChangeSelect, _: Option<&str>) -> Result<Vec<Change>, Error> {
+        Err(self.error())
+    }
+    fn change(&self, _: &ChangeId) -> Result<Change, Error> {
+        Err(self.error())
+    }
+    fn wait_change(&self, _: &ChangeId, _: Duration) -> Result<Change, Error> {
+        Err(self.error())
+    }
+    fn identities(&self) -> Result<BTreeMap<String, Identity>, Error> {
+        Err(self.error())
+    }
+    fn replace_identities(&self, _: &BTreeMap<String, Option<Identity>>) -> Result<(), Error> {
+        Err(self.error())
+    }
+    fn remove_identities(&self, _: &[&str]) -> Result<(), Error> {
         Err(self.error())
     }
 }

@@ -4,16 +4,18 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
+use std::time::{Duration, SystemTime};
 
 use crate::event::{
     Event, NoticeRef, PebbleCheckFailedEvent, PebbleCheckRecoveredEvent, PebbleCustomNoticeEvent,
     PebbleReadyEvent,
 };
 use crate::pebble::{
-    ApiError, CheckInfo, CheckLevel, CheckStartup, CheckStatus, Error, ErrorKind, Exec, ExecResult,
-    FileInfo, FileType, Layer, LayerError, ListFilesOptions, MakeDirOptions, Notice, NoticeId,
-    NoticeType, NoticesQuery, PathError, PebbleApi, Plan, PushOptions, Service, ServiceInfo,
-    ServiceStartup, ServiceStatus, SystemInfo, Timestamp, Unreachable,
+    ApiError, Change, ChangeId, ChangeKind, ChangeSelect, ChangeStatus, CheckInfo, CheckLevel,
+    CheckStartup, CheckStatus, Error, ErrorKind, Exec, ExecResult, FileInfo, FileType, Identity,
+    Layer, LayerError, ListFilesOptions, MakeDirOptions, Notice, NoticeId, NoticeType,
+    NoticesQuery, NotifyOptions, PathError, PebbleApi, Plan, PushOptions, Service, ServiceInfo,
+    ServiceStartup, ServiceStatus, SystemInfo, Task, Timestamp, Unreachable,
 };
 
 /// A workload container in the [`State`](super::State), with an in-memory
@@ -62,6 +64,14 @@ pub struct Container {
     pub notices: Vec<Notice>,
     /// The signals sent to services, in order: the signal and the services.
     pub signals: Vec<(String, Vec<String>)>,
+    /// The identities Pebble lets in, by name, as the charm left them (the
+    /// charm itself reads passwords masked, as from a real Pebble).
+    pub identities: BTreeMap<String, Identity>,
+    /// Pebble's changes, oldest first: those the test put there and one for
+    /// each start, stop, restart and replan the charm asked for, each finished
+    /// (an in-memory Pebble does its work at once), with a task per service
+    /// whose `service` data names it.
+    pub changes: Vec<Change>,
     /// Whether this Pebble predates the `restart` service action and answers
     /// it with `400 Bad Request`, as old Pebbles did (default
     /// `false`); [`Container::restart`](crate::Container::restart) then stops
@@ -158,6 +168,8 @@ impl Container {
             check_infos: Vec::new(),
             signals: Vec::new(),
             notices: Vec::new(),
+            identities: BTreeMap::new(),
+            changes: Vec::new(),
             restart_unsupported: false,
             started: BTreeMap::new(),
         }
@@ -278,6 +290,29 @@ impl Container {
             repeat_after: None,
             expire_after: None,
         })
+    }
+
+    /// Adds an identity Pebble lets in.
+    ///
+    /// ```
+    /// use ops_runtime::pebble::{Identity, IdentityAccess};
+    /// use ops_runtime::testing::Container;
+    ///
+    /// let web = Container::new("web").with_identity("alice", Identity::local(IdentityAccess::Admin, 1000));
+    /// assert_eq!(web.identities["alice"].access, IdentityAccess::Admin);
+    /// ```
+    #[must_use]
+    pub fn with_identity(mut self, name: impl Into<String>, identity: Identity) -> Self {
+        self.identities.insert(name.into(), identity);
+        self
+    }
+
+    /// Adds a change, such as one still in progress for the charm to wait
+    /// on or one that failed.
+    #[must_use]
+    pub fn with_change(mut self, change: Change) -> Self {
+        self.changes.push(change);
+        self
     }
 
     /// The plan: the layers combined with Pebble's rules.
@@ -453,6 +488,117 @@ impl Container {
         self.service_statuses
             .insert(name.to_owned(), ServiceStatus::Inactive);
         self.started.remove(name);
+    }
+
+    /// Records a finished change of `kind` that affected `services`, with
+    /// Pebble's summary and a task per service, and returns its ID.
+    fn record_change(&mut self, kind: ChangeKind, services: &[String]) -> ChangeId {
+        let now = Timestamp::now();
+        let verb = match kind.as_str() {
+            "" => String::new(),
+            k => format!("{}{}", k[..1].to_ascii_uppercase(), &k[1..]),
+        };
+        let summary = match services {
+            [] => format!("{verb} - no services"),
+            [one] => format!("{verb} service {one:?}"),
+            [first, rest @ ..] => format!("{verb} service {first:?} and {} more", rest.len()),
+        };
+        let next = self
+            .changes
+            .iter()
+            .filter_map(|c| c.id.as_str().parse::<u64>().ok())
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let tasks = services
+            .iter()
+            .enumerate()
+            .map(|(n, service)| Task {
+                id: format!("{next}-{n}"),
+                kind: kind.as_str().to_owned(),
+                summary: format!("{verb} service {service:?}"),
+                status: ChangeStatus::Done,
+                log: Vec::new(),
+                progress: Default::default(),
+                spawn_time: now,
+                ready_time: Some(now),
+                data: [("service".to_owned(), service.clone().into())]
+                    .into_iter()
+                    .collect(),
+            })
+            .collect();
+        let id = ChangeId::new(next.to_string());
+        self.changes.push(Change {
+            id: id.clone(),
+            kind,
+            summary,
+            status: ChangeStatus::Done,
+            tasks,
+            ready: true,
+            err: None,
+            spawn_time: now,
+            ready_time: Some(now),
+            data: Default::default(),
+        });
+        id
+    }
+
+    /// Records an occurrence of the custom notice `key`, as Pebble does: one
+    /// notice per key, whose occurrence counts as a repeat (moving
+    /// `last-repeated`) only past the `repeat-after` of the occurrence before.
+    fn record_notice(&mut self, key: &str, options: &NotifyOptions) -> NoticeId {
+        let now = Timestamp::now();
+        if let Some(notice) = self
+            .notices
+            .iter_mut()
+            .find(|n| n.notice_type == NoticeType::Custom && n.key == key)
+        {
+            notice.occurrences += 1;
+            notice.last_occurred = now;
+            notice.last_data = options.data.clone();
+            let since = SystemTime::from(now)
+                .duration_since(SystemTime::from(notice.last_repeated))
+                .unwrap_or_default();
+            if since >= notice.repeat_after.unwrap_or_default() {
+                notice.last_repeated = now;
+            }
+            notice.repeat_after = options.repeat_after;
+            return notice.id.clone();
+        }
+        let next = self
+            .notices
+            .iter()
+            .filter_map(|n| n.id.as_str().parse::<u64>().ok())
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let id = NoticeId::new(next.to_string());
+        self.notices.push(Notice {
+            id: id.clone(),
+            user_id: None,
+            notice_type: NoticeType::Custom,
+            key: key.to_owned(),
+            first_occurred: now,
+            last_occurred: now,
+            last_repeated: now,
+            occurrences: 1,
+            last_data: options.data.clone(),
+            repeat_after: options.repeat_after,
+            expire_after: None,
+        });
+        id
+    }
+
+    /// The change `id`, or Pebble's 404.
+    fn find_change(&self, id: &ChangeId) -> Result<&Change, Error> {
+        self.changes.iter().find(|c| &c.id == id).ok_or_else(|| {
+            api_error(
+                &format!("GET /v1/changes/{id}"),
+                404,
+                Some(ErrorKind::NotFound),
+                format!("cannot find change with id \"{id}\""),
+            )
+        })
     }
 
     /// Starts (`start`) or stops the checks `names`, as `POST /v1/checks`:
@@ -718,9 +864,11 @@ impl PebbleApi for MemoryPebble {
     fn start_services(&self, names: &[&str]) -> Result<(), Error> {
         self.with(|c| {
             let plan = c.current_plan()?;
-            for name in Container::services_in_plan(&plan, "POST /v1/services", names)? {
+            let names = Container::services_in_plan(&plan, "POST /v1/services", names)?;
+            for name in names {
                 c.start(name, &plan);
             }
+            c.record_change(ChangeKind::Start, &owned(names));
             Ok(())
         })
     }
@@ -728,9 +876,11 @@ impl PebbleApi for MemoryPebble {
     fn stop_services(&self, names: &[&str]) -> Result<(), Error> {
         self.with(|c| {
             let plan = c.current_plan()?;
-            for name in Container::services_in_plan(&plan, "POST /v1/services", names)? {
+            let names = Container::services_in_plan(&plan, "POST /v1/services", names)?;
+            for name in names {
                 c.stop(name);
             }
+            c.record_change(ChangeKind::Stop, &owned(names));
             Ok(())
         })
     }
@@ -747,10 +897,12 @@ impl PebbleApi for MemoryPebble {
                 ));
             }
             let plan = c.current_plan()?;
-            for name in Container::services_in_plan(&plan, "POST /v1/services", names)? {
+            let names = Container::services_in_plan(&plan, "POST /v1/services", names)?;
+            for name in names {
                 c.stop(name);
                 c.start(name, &plan);
             }
+            c.record_change(ChangeKind::Restart, &owned(names));
             Ok(())
         })
     }
@@ -770,11 +922,16 @@ impl PebbleApi for MemoryPebble {
             for name in &changed {
                 c.stop(name);
             }
+            let mut affected = changed.clone();
             for (name, service) in &plan.services {
                 if changed.contains(name) || service.startup == Some(ServiceStartup::Enabled) {
                     c.start(name, &plan);
+                    if !affected.contains(name) {
+                        affected.push(name.clone());
+                    }
                 }
             }
+            c.record_change(ChangeKind::Replan, &affected);
             Ok(())
         })
     }
@@ -1041,6 +1198,107 @@ impl PebbleApi for MemoryPebble {
                 })
         })
     }
+
+    fn notify(&self, key: &str, options: &NotifyOptions) -> Result<NoticeId, Error> {
+        self.with(|c| Ok(c.record_notice(key, options)))
+    }
+
+    fn changes(&self, select: ChangeSelect, service: Option<&str>) -> Result<Vec<Change>, Error> {
+        self.with(|c| {
+            Ok(c.changes
+                .iter()
+                .filter(|change| match select {
+                    ChangeSelect::All => true,
+                    ChangeSelect::Ready => change.ready,
+                    ChangeSelect::InProgress => !change.ready,
+                })
+                .filter(|change| {
+                    service.is_none_or(|service| {
+                        change.tasks.iter().any(|t| {
+                            t.data.get("service").and_then(|s| s.as_str()) == Some(service)
+                        })
+                    })
+                })
+                .cloned()
+                .collect())
+        })
+    }
+
+    fn change(&self, id: &ChangeId) -> Result<Change, Error> {
+        self.with(|c| c.find_change(id).cloned())
+    }
+
+    fn wait_change(&self, id: &ChangeId, timeout: Duration) -> Result<Change, Error> {
+        // Nothing runs in the background here: a change not finished now
+        // never finishes, so waiting for it times out.
+        self.with(|c| {
+            let change = c.find_change(id)?;
+            if change.ready {
+                Ok(change.clone())
+            } else {
+                Err(Error::timeout(format!("waiting for change {id}"), timeout))
+            }
+        })
+    }
+
+    fn identities(&self) -> Result<BTreeMap<String, Identity>, Error> {
+        self.with(|c| {
+            Ok(c.identities
+                .iter()
+                .map(|(name, identity)| (name.clone(), masked(identity)))
+                .collect())
+        })
+    }
+
+    fn replace_identities(
+        &self,
+        identities: &BTreeMap<String, Option<Identity>>,
+    ) -> Result<(), Error> {
+        self.with(|c| {
+            for (name, identity) in identities {
+                match identity {
+                    Some(identity) => c.identities.insert(name.clone(), identity.clone()),
+                    None => c.identities.remove(name),
+                };
+            }
+            Ok(())
+        })
+    }
+
+    fn remove_identities(&self, names: &[&str]) -> Result<(), Error> {
+        self.with(|c| {
+            // All or nothing, as Pebble checks every name before it removes any.
+            if let Some(missing) = names.iter().find(|n| !c.identities.contains_key(**n)) {
+                return Err(api_error(
+                    "POST /v1/identities",
+                    400,
+                    None,
+                    format!("identity {missing:?} does not exist"),
+                ));
+            }
+            for name in names {
+                c.identities.remove(*name);
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Service names as owned strings.
+fn owned(names: &[&str]) -> Vec<String> {
+    names.iter().map(|n| (*n).to_owned()).collect()
+}
+
+/// An identity as Pebble reports it: passwords and certificates masked.
+fn masked(identity: &Identity) -> Identity {
+    let mut identity = identity.clone();
+    if let Some(basic) = identity.basic.as_mut() {
+        basic.password = "*****".to_owned();
+    }
+    if let Some(cert) = identity.cert.as_mut() {
+        cert.pem = "*****".to_owned();
+    }
+    identity
 }
 
 /// A check's state as the harness starts it: up, no failures, threshold 3.

@@ -1,10 +1,16 @@
 //! The Pebble conveniences on `Container` beyond the plain API calls:
 //! `restart` on a Pebble too old to know it, signals by number, and notices
-//! (get, list, wait) through the harness's in-memory Pebble.
+//! (get, list, wait, notify), changes (list, get, wait) and identities through
+//! the harness's in-memory Pebble.
 
 use std::time::Duration;
 
-use ops_runtime::pebble::{Layer, NoticeId, NoticeType, NoticesQuery, ServiceStatus};
+use std::collections::BTreeMap;
+
+use ops_runtime::pebble::{
+    Change, ChangeId, ChangeKind, ChangeSelect, ChangeStatus, Identity, IdentityAccess, Layer,
+    NoticeId, NoticeType, NoticesQuery, NotifyOptions, ServiceStatus, Timestamp,
+};
 use ops_runtime::testing::{Container, Context, State};
 use ops_runtime::*;
 
@@ -84,6 +90,57 @@ impl Conveniences {
                     one.key,
                     missing.is_some_and(|e| e.to_string().contains("cannot find notice")),
                     waited.len(),
+                )
+            }
+            "notify" => {
+                let first = web.notify("example.com/backup", &NotifyOptions::new())?;
+                let data = NotifyOptions::new()
+                    .data("path", "/srv")
+                    .repeat_after(Duration::from_secs(3600));
+                let again = web.notify("example.com/backup", &data)?;
+                let other = web.notify("example.com/other", &NotifyOptions::new())?;
+                format!("{first} {again} {other}")
+            }
+            "changes" => {
+                web.replan()?;
+                web.restart(&["worker"])?;
+                let all = web.changes(ChangeSelect::All, None)?;
+                let worker = web.changes(ChangeSelect::All, Some("worker"))?;
+                let running = web.changes(ChangeSelect::InProgress, None)?;
+                let waited = web.wait_change(&all[1].id, Duration::from_secs(5))?;
+                let stuck = web
+                    .wait_change(&ChangeId::new("100"), Duration::from_secs(5))
+                    .err()
+                    .map(|e| e.to_string())
+                    .unwrap_or_default();
+                let missing = web.change(&ChangeId::new("99")).is_err();
+                let summaries: Vec<&str> = all.iter().map(|c| c.summary.as_str()).collect();
+                format!(
+                    "{} | {} {} {} {} | {stuck}",
+                    summaries.join(", "),
+                    worker.len(),
+                    running.len(),
+                    waited.summary,
+                    missing
+                )
+            }
+            "identities" => {
+                let alice = Identity::basic(IdentityAccess::Read, "$6$hash");
+                web.replace_identities(&BTreeMap::from([
+                    ("alice".to_owned(), Some(alice)),
+                    ("bob".to_owned(), None),
+                ]))?;
+                let seen = web.identities()?;
+                let refused = web.remove_identities(&["carol", "nobody"]).is_err();
+                web.remove_identities(&["carol"])?;
+                let names: Vec<&str> = seen.keys().map(String::as_str).collect();
+                format!(
+                    "{} {} {refused}",
+                    names.join(","),
+                    seen["alice"]
+                        .basic
+                        .as_ref()
+                        .map_or("", |b| b.password.as_str()),
                 )
             }
             "push" => {
@@ -211,6 +268,90 @@ fn notices_can_be_listed_got_and_waited_for() {
     // A wait with nothing matching answers an empty list, as Pebble does
     // when its timeout passes; the in-memory Pebble does not sleep.
     assert_eq!(version(&out), "2 2 example.com/a true 0");
+}
+
+#[test]
+fn notify_records_one_notice_per_key_and_counts_occurrences() {
+    let web = Container::new("web").with_custom_notice("example.com/a");
+    let out = run("notify", web).unwrap();
+    // IDs follow the notice already there; a second occurrence keeps its ID.
+    assert_eq!(version(&out), "2 2 3");
+    let notices = &out.container("web").unwrap().notices;
+    let backup = notices
+        .iter()
+        .find(|n| n.key == "example.com/backup")
+        .unwrap();
+    assert_eq!(backup.notice_type, NoticeType::Custom);
+    assert_eq!(backup.occurrences, 2);
+    assert_eq!(backup.last_data["path"], "/srv");
+    assert_eq!(backup.repeat_after, Some(Duration::from_secs(3600)));
+}
+
+#[test]
+fn notify_fails_when_pebble_is_down() {
+    let out = run("notify", Container::new("web").with_can_connect(false));
+    assert!(out.is_err());
+}
+
+#[test]
+fn service_operations_are_changes_the_charm_can_list_and_wait_for() {
+    let now = Timestamp::now();
+    let stuck = Change {
+        id: ChangeId::new("100"),
+        kind: ChangeKind::Start,
+        summary: "Start service \"web\"".to_owned(),
+        status: ChangeStatus::Doing,
+        tasks: Vec::new(),
+        ready: false,
+        err: None,
+        spawn_time: now,
+        ready_time: None,
+        data: Default::default(),
+    };
+    let enabled = Layer::from_yaml(
+        "services:\n  web: {override: replace, command: /bin/web, startup: enabled}\n  worker: {override: replace, command: /bin/worker, startup: enabled}\n",
+    )
+    .unwrap();
+    let web = Container::new("web")
+        .with_layer("web", enabled)
+        .with_change(stuck);
+    let out = run("changes", web).unwrap();
+    // The change the test put there, then the charm's replan and restart, in
+    // Pebble's words; one affected `worker`; one is in progress; waiting on
+    // the replan returns it; the stuck one times out; an unknown ID is an error.
+    let report = version(&out);
+    assert!(
+        report.starts_with(
+            "Start service \"web\", Replan service \"web\" and 1 more, Restart service \"worker\" | 2 1 Replan service \"web\" and 1 more true | "
+        ),
+        "{report}"
+    );
+    assert!(report.contains("waiting for change 100"), "{report}");
+    let changes = &out.container("web").unwrap().changes;
+    assert_eq!(changes.len(), 3);
+    assert!(
+        changes[1..]
+            .iter()
+            .all(|c| c.ready && c.status == ChangeStatus::Done)
+    );
+}
+
+#[test]
+fn identities_are_replaced_read_masked_and_removed_all_or_nothing() {
+    let web = Container::new("web")
+        .with_identity("bob", Identity::local(IdentityAccess::Admin, 1000))
+        .with_identity("carol", Identity::local(IdentityAccess::Read, 1001));
+    let out = run("identities", web).unwrap();
+    // bob removed by `None`, alice added, her password masked when read back;
+    // removing an unknown name fails and removes nothing, then carol goes.
+    assert_eq!(version(&out), "alice,carol ***** true");
+    let identities = &out.container("web").unwrap().identities;
+    assert_eq!(identities.keys().collect::<Vec<_>>(), ["alice"]);
+    // The state keeps what the charm wrote.
+    assert_eq!(
+        identities["alice"].basic.as_ref().unwrap().password,
+        "$6$hash"
+    );
 }
 
 /// A fresh local directory for one test, removed when dropped.
