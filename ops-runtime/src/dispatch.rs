@@ -691,7 +691,10 @@ fn call<C: Charm>(
     handler: &Handler<C>,
 ) -> Result<Flow, Failure> {
     if debug_stop_wanted(&cx.juju().debug_at, handler, cx.event()) {
-        wait_for_debugger(handler.name, &cx.event().hook_name());
+        crate::debug::wait_for_debugger(&crate::debug::Stop::Handler {
+            handler: handler.name,
+            event: &cx.event().hook_name(),
+        });
     }
     let result = catch_unwind(AssertUnwindSafe(|| (handler.call)(charm, cx)));
     match result {
@@ -800,64 +803,6 @@ fn debug_stop_wanted<C>(debug_at: &[String], handler: &Handler<C>, event: &Event
         .any(|name| name == handler.name || (juju_event && matches!(name.as_str(), "all" | "hook")))
 }
 
-/// How often [`wait_for_debugger`] looks for a debugger.
-const DEBUGGER_POLL: std::time::Duration = if cfg!(test) {
-    std::time::Duration::from_millis(1)
-} else {
-    std::time::Duration::from_millis(200)
-};
-
-/// Stops the hook until a debugger is attached to this process, after saying
-/// in `juju-log` and on stderr (which `juju debug-code` shows) how to attach
-/// one. As ops's pdb does, it waits as long as it takes: `juju debug-code`
-/// ends the hook when its session does. Once a debugger is attached (the
-/// process has a tracer), it returns at once, without a word.
-fn wait_for_debugger(handler: &str, event: &str) {
-    if debugger_attached() {
-        return;
-    }
-    let pid = std::process::id();
-    let message = format!(
-        "JUJU_DEBUG_AT: waiting for a debugger before handler `{handler}` of `{event}` \
-         (process {pid}). Attach one with `gdb -p {pid}` or `lldb -p {pid}`, set a \
-         breakpoint on the handler (gdb: `rbreak ::{handler}$`; lldb: `breakpoint set \
-         --func-regex '::{handler}$'`) and continue: the hook goes on once a debugger \
-         is attached."
-    );
-    eprintln!("{message}");
-    log::warn!("{message}");
-    while !debugger_attached() {
-        std::thread::sleep(DEBUGGER_POLL);
-    }
-    log::debug!("JUJU_DEBUG_AT: a debugger is attached; running `{handler}`.");
-}
-
-#[cfg(test)]
-thread_local! {
-    /// Stands in for a debugger in the tests: answers whether one is attached.
-    static FAKE_DEBUGGER: std::cell::RefCell<Option<Box<dyn FnMut() -> bool>>> =
-        const { std::cell::RefCell::new(None) };
-}
-
-/// Whether a debugger traces this process (`TracerPid` in
-/// `/proc/self/status`). Where that cannot be read (not Linux), the answer is
-/// yes, so that the hook does not wait for ever.
-fn debugger_attached() -> bool {
-    #[cfg(test)]
-    if let Some(answer) = FAKE_DEBUGGER.with(|fake| fake.borrow_mut().as_mut().map(|f| f())) {
-        return answer;
-    }
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find_map(|line| line.strip_prefix("TracerPid:"))
-                .map(|pid| pid.trim() != "0")
-        })
-        .unwrap_or(true)
-}
-
 #[cfg(test)]
 mod tests {
     use std::cell::{Cell, RefCell};
@@ -938,7 +883,7 @@ mod tests {
         let juju = JujuContext::from_vars(&vars).unwrap();
         let asked = Rc::new(Cell::new(0));
         let counter = Rc::clone(&asked);
-        FAKE_DEBUGGER.with(|fake| {
+        crate::debug::FAKE_DEBUGGER.with(|fake| {
             *fake.borrow_mut() = Some(Box::new(move || {
                 counter.set(counter.get() + 1);
                 counter.get() > polls
@@ -947,7 +892,7 @@ mod tests {
         RAN.with(|ran| ran.set(0));
         let tools = Rc::new(MemoryHookTools::default());
         let outcome = run_with_store(&mut Debugged, juju, tools.clone(), &Memory::default());
-        FAKE_DEBUGGER.with(|fake| fake.borrow_mut().take());
+        crate::debug::FAKE_DEBUGGER.with(|fake| fake.borrow_mut().take());
         assert!(matches!(outcome, Outcome::Success), "{outcome:?}");
         assert_eq!(RAN.with(Cell::get), 2, "both handlers run in the end");
         let lines = tools

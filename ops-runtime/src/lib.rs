@@ -9,6 +9,7 @@ mod config;
 mod container;
 mod context;
 mod databag;
+mod debug;
 mod dispatch;
 mod enums;
 mod env;
@@ -43,6 +44,7 @@ pub use config::{
 pub use container::{Container, PushPullError, WorkloadEvent};
 pub use context::{HookContext, LoadConfigError, LoadParamsError, ModelError};
 pub use databag::{DatabagError, from_databag, to_databag};
+pub use debug::BreakpointNameError;
 pub use dispatch::{
     Charm, CharmMeta, DispatchError, Handler, HandlerFn, MetadataSource, Outcome, main, main_with,
     run, run_with_store,
