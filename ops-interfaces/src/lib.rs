@@ -16,3 +16,19 @@
 //! The databag keys, encodings and handshakes follow the published interface
 //! specifications and the Python charm libraries that speak them, so a Rust
 //! charm relates to the charms already deployed.
+
+#[cfg(feature = "ingress")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ingress")))]
+pub mod ingress;
+
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub mod http;
+
+#[cfg(feature = "juju-info")]
+#[cfg_attr(docsrs, doc(cfg(feature = "juju-info")))]
+pub mod juju_info;
+
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;

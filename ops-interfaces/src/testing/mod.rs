@@ -1,0 +1,16 @@
+//! Helpers that play each interface's remote side in
+//! [`ops_runtime::testing`]: builders of the [`Relation`] a charm's test puts in
+//! its [`State`], and readers of what the charm wrote back.
+//!
+//! [`Relation`]: ops_runtime::testing::Relation
+//! [`State`]: ops_runtime::testing::State
+
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub mod http;
+#[cfg(feature = "ingress")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ingress")))]
+pub mod ingress;
+#[cfg(feature = "juju-info")]
+#[cfg_attr(docsrs, doc(cfg(feature = "juju-info")))]
+pub mod juju_info;

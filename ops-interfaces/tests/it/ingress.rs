@@ -1,0 +1,597 @@
+//! `ingress` v2: the exact databags each side writes (interfaces.md §2), tolerant
+//! and strict reading, version 1 on read, and both components in the harness.
+
+use std::collections::BTreeMap;
+
+use ops_interfaces::ingress::{
+    DataProvided, HealthCheck, IngressProvider, IngressRequest, IngressRequirer, ProviderAppData,
+    Ready, RequirerAppData, RequirerUnitData, Revoked, Scheme, Version,
+};
+use ops_runtime::event::RelationRef;
+use ops_runtime::testing::{Context, Relation, State};
+use ops_runtime::*;
+
+/// A databag's contents, as pairs.
+type Pairs<'a> = &'a [(&'a str, &'a str)];
+
+fn bag(pairs: Pairs) -> Databag {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+/// `state` with relation `id`'s remote application bag replaced, as the other
+/// side would leave it between two hooks.
+fn remote_app_wrote(mut state: State, id: u64, data: &[(&str, &str)]) -> State {
+    for relation in &mut state.relations {
+        if relation.id == id {
+            relation.remote_app_data = bag(data);
+        }
+    }
+    state
+}
+
+fn rel(id: u64) -> RelationRef {
+    RelationRef::new("ingress", id)
+}
+
+// --- The databags, against interfaces.md's examples -----------------------------
+
+#[test]
+fn the_requirer_app_bag_is_the_reference_example() {
+    let mut data = RequirerAppData::new("cos", "alertmanager", 9093);
+    data.scheme = Scheme::Https;
+    data.strip_prefix = true;
+    assert_eq!(
+        data.to_databag(),
+        bag(&[
+            ("model", r#""cos""#),
+            ("name", r#""alertmanager""#),
+            ("port", "9093"),
+            ("scheme", r#""https""#),
+            ("strip-prefix", "true"),
+        ])
+    );
+}
+
+#[test]
+fn the_requirer_unit_bag_is_the_reference_example() {
+    let unit = RequirerUnitData::new("alertmanager-0.alertmanager-endpoints.cos.svc.cluster.local")
+        .with_ip("10.1.58.12".parse().unwrap());
+    assert_eq!(
+        unit.to_databag(),
+        bag(&[
+            (
+                "host",
+                r#""alertmanager-0.alertmanager-endpoints.cos.svc.cluster.local""#
+            ),
+            ("ip", r#""10.1.58.12""#),
+        ])
+    );
+    // No IP known: the key is left out.
+    assert_eq!(
+        RequirerUnitData::new("h").to_databag(),
+        bag(&[("host", r#""h""#)])
+    );
+}
+
+#[test]
+fn the_provider_bag_is_the_reference_example() {
+    assert_eq!(
+        ProviderAppData::new("http://10.0.0.1/cos-alertmanager").to_databag(),
+        bag(&[("ingress", r#"{"url": "http://10.0.0.1/cos-alertmanager"}"#)])
+    );
+    assert_eq!(ProviderAppData::none().to_databag(), Databag::new());
+    // Version 1: a YAML mapping.
+    assert_eq!(
+        ProviderAppData::new("http://foo/model-app").to_databag_v1(),
+        bag(&[("ingress", "url: http://foo/model-app\n")])
+    );
+}
+
+#[test]
+fn defaults_are_left_out_and_extras_written_as_the_library_does() {
+    let mut data = RequirerAppData::new("m", "app", 80);
+    assert_eq!(
+        data.to_databag().keys().collect::<Vec<_>>(),
+        ["model", "name", "port"]
+    );
+    data.redirect_https = true;
+    data.is_port_open = true;
+    data.scheme = Scheme::H2c;
+    data.healthcheck = Some(HealthCheck {
+        port: Some(8081),
+        timeout: "2s".into(),
+        ..HealthCheck::new("/health")
+    });
+    let written = data.to_databag();
+    assert_eq!(written["redirect-https"], "true");
+    assert_eq!(written["is_port_open"], "true");
+    assert_eq!(written["scheme"], r#""h2c""#);
+    assert_eq!(
+        written["healthcheck_params"],
+        r#"{"path": "/health", "port": 8081, "timeout": "2s"}"#
+    );
+    assert_eq!(RequirerAppData::from_databag(&written).unwrap(), data);
+}
+
+#[test]
+fn non_ascii_is_escaped_as_python_json_does() {
+    let data = RequirerAppData::new("modèle", "app", 80);
+    assert_eq!(data.to_databag()["model"], r#""mod\u00e8le""#);
+    assert_eq!(
+        RequirerAppData::from_databag(&data.to_databag())
+            .unwrap()
+            .model,
+        "modèle"
+    );
+}
+
+// --- Reading ---------------------------------------------------------------------
+
+#[test]
+fn reading_ignores_unknown_keys_and_jujus_address_keys() {
+    let app = bag(&[
+        ("model", r#""bar""#),
+        ("port", "42"),
+        ("name", r#""remote""#),
+        ("something-else", "not json at all"),
+    ]);
+    let unit = bag(&[
+        ("host", r#""0.0.0.42""#),
+        ("private-address", "10.0.0.9"),
+        ("ingress-address", "10.0.0.9"),
+        ("egress-subnets", "10.0.0.9/32"),
+    ]);
+    let units = BTreeMap::from([("remote/0".to_owned(), unit)]);
+    let request = IngressRequest::from_databags(&rel(1), &app, &units)
+        .unwrap()
+        .unwrap();
+    assert_eq!(request.version, Version::V2);
+    assert_eq!(request.app, RequirerAppData::new("bar", "remote", 42));
+    assert_eq!(request.units["remote/0"], RequirerUnitData::new("0.0.0.42"));
+}
+
+#[test]
+fn an_incomplete_request_is_not_ready() {
+    let app = RequirerAppData::new("bar", "remote", 42).to_databag();
+    // Nothing written yet.
+    assert_eq!(
+        IngressRequest::from_databags(&rel(1), &Databag::new(), &BTreeMap::new()).unwrap(),
+        None
+    );
+    // One unit without `host` holds the whole relation back.
+    let units = BTreeMap::from([
+        ("remote/0".to_owned(), bag(&[("host", r#""a""#)])),
+        (
+            "remote/1".to_owned(),
+            bag(&[("private-address", "10.0.0.2")]),
+        ),
+    ]);
+    assert_eq!(
+        IngressRequest::from_databags(&rel(1), &app, &units).unwrap(),
+        None
+    );
+}
+
+#[test]
+fn malformed_data_names_the_relation_and_key_never_the_value() {
+    let units = BTreeMap::new();
+    let cases: &[(Pairs, &str, &str)] = &[
+        // The interface test's non-JSON values.
+        (
+            &[("model", "bar"), ("port", "42"), ("name", r#""remote""#)],
+            "model",
+            "not JSON",
+        ),
+        (
+            &[("model", r#""bar""#), ("name", r#""remote""#)],
+            "port",
+            "missing",
+        ),
+        (
+            &[("model", r#""bar""#), ("name", r#""r""#), ("port", "65535")],
+            "port",
+            "out of range",
+        ),
+        (
+            &[
+                ("model", r#""bar""#),
+                ("name", r#""r""#),
+                ("port", r#""42""#),
+            ],
+            "port",
+            "expected a JSON integer, found a string",
+        ),
+        (
+            &[
+                ("model", r#""bar""#),
+                ("name", r#""r""#),
+                ("port", "42"),
+                ("scheme", r#""gopher-secret""#),
+            ],
+            "scheme",
+            "expected one of",
+        ),
+        (
+            &[
+                ("model", r#""bar""#),
+                ("name", r#""r""#),
+                ("port", "42"),
+                ("strip-prefix", r#""yes-secret""#),
+            ],
+            "strip-prefix",
+            "expected true or false",
+        ),
+        (
+            &[
+                ("model", r#""bar""#),
+                ("name", r#""r""#),
+                ("port", "42"),
+                ("healthcheck_params", r#"{"port": "secret"}"#),
+            ],
+            "healthcheck_params.path",
+            "missing",
+        ),
+    ];
+    for (app, key, problem) in cases {
+        let err = IngressRequest::from_databags(&rel(7), &bag(app), &units).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with(&format!(
+                "relation `ingress:7`, data of the remote application, key `{key}`: "
+            )),
+            "{text}"
+        );
+        assert!(text.contains(problem), "{text}");
+        assert!(!text.contains("secret"), "{text}");
+    }
+    // A unit's bag: named by unit.
+    let app = RequirerAppData::new("bar", "remote", 42).to_databag();
+    let units = BTreeMap::from([(
+        "remote/3".to_owned(),
+        bag(&[("host", r#""h""#), ("ip", r#""not-an-ip-secret""#)]),
+    )]);
+    let text = IngressRequest::from_databags(&rel(7), &app, &units)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        text,
+        "relation `ingress:7`, data of unit `remote/3`, key `ip`: not an IPv4 or IPv6 address"
+    );
+}
+
+#[test]
+fn version_1_requirers_are_recognised() {
+    let app = bag(&[
+        ("model", "cos"),
+        ("name", "grafana"),
+        ("host", "grafana.cos.svc"),
+        ("port", "3000"),
+        ("strip-prefix", "true"),
+    ]);
+    let request = IngressRequest::from_databags(&rel(2), &app, &BTreeMap::new())
+        .unwrap()
+        .unwrap();
+    assert_eq!(request.version, Version::V1);
+    assert_eq!(request.app.model, "cos");
+    assert_eq!(request.app.port, 3000);
+    assert!(request.app.strip_prefix);
+    assert!(!request.app.redirect_https);
+    assert_eq!(request.units["grafana"].host, "grafana.cos.svc");
+}
+
+#[test]
+fn the_provider_answer_reads_in_both_versions() {
+    let v2 = bag(&[("ingress", r#"{"url":"https://x.example/m-a"}"#)]);
+    let v1 = bag(&[("ingress", "url: https://x.example/m-a\n")]);
+    for answer in [&v2, &v1] {
+        assert_eq!(
+            ProviderAppData::from_databag(answer)
+                .unwrap()
+                .url
+                .as_deref(),
+            Some("https://x.example/m-a")
+        );
+    }
+    assert_eq!(
+        ProviderAppData::from_databag(&Databag::new()).unwrap(),
+        ProviderAppData::none()
+    );
+    let bad = bag(&[("ingress", r#"{"url": "ftp://secret"}"#)]);
+    let err = ProviderAppData::from_databag(&bad).unwrap_err();
+    assert_eq!(err.key, "ingress.url");
+    assert!(!err.to_string().contains("secret"));
+    let bad = bag(&[("ingress", r#"{"link": "http://x"}"#)]);
+    assert_eq!(
+        ProviderAppData::from_databag(&bad).unwrap_err().key,
+        "ingress.url"
+    );
+}
+
+// --- The requirer component -----------------------------------------------------
+
+struct Web {
+    ingress: IngressRequirer,
+}
+
+impl Default for Web {
+    fn default() -> Self {
+        Self {
+            ingress: IngressRequirer::new(Self::RELATION_INGRESS)
+                .with_port(8080)
+                .with_strip_prefix(true),
+        }
+    }
+}
+
+#[charm(
+    components(ingress: IngressRequirer),
+    metadata_source = "name: web\nrequires:\n  ingress:\n    interface: ingress\n    limit: 1\n"
+)]
+impl Web {
+    #[on(ingress::ready)]
+    fn ready(&mut self, cx: &mut HookContext, event: Custom<Ready>) -> Result<(), ModelError> {
+        cx.set_unit_status(Status::active(event.url.clone()))
+    }
+
+    #[on(ingress::revoked)]
+    fn revoked(&mut self, cx: &mut HookContext, _event: Custom<Revoked>) -> Result<(), ModelError> {
+        cx.set_unit_status(Status::waiting("no ingress"))
+    }
+}
+
+fn traefik(id: u64) -> Relation {
+    Relation::new("ingress", id).with_remote_app("traefik")
+}
+
+fn answered(id: u64, url: &str) -> Relation {
+    let answer = format!(r#"{{"url": "{url}"}}"#);
+    traefik(id).with_remote_app_data([("ingress", answer.as_str())])
+}
+
+#[test]
+fn the_leader_writes_both_bags_exactly() {
+    let rel = traefik(1).with_local_app_data([("stale", "x")]);
+    let state = State::new().with_leader(true).with_relation(rel.clone());
+    let out = Context::<Web>::new()
+        .run(rel.changed_event(None), state)
+        .unwrap();
+    let rel = out.relation(1).unwrap();
+    // The stale key is gone: the writer clears the bag.
+    assert_eq!(
+        rel.local_app_data,
+        bag(&[
+            ("model", r#""test-model""#),
+            ("name", r#""web""#),
+            ("port", "8080"),
+            ("strip-prefix", "true"),
+        ])
+    );
+    assert_eq!(
+        rel.local_unit_data,
+        bag(&[
+            (
+                "host",
+                r#""web-0.web-endpoints.test-model.svc.cluster.local""#
+            ),
+            ("ip", r#""192.0.2.0""#),
+        ])
+    );
+}
+
+#[test]
+fn other_units_write_their_own_bag_only() {
+    let rel = traefik(1);
+    let state = State::new().with_relation(rel.clone());
+    let out = Context::<Web>::new()
+        .with_unit_id(2)
+        .run(rel.changed_event(None), state)
+        .unwrap();
+    let rel = out.relation(1).unwrap();
+    assert!(rel.local_app_data.is_empty());
+    assert_eq!(
+        rel.local_unit_data["host"],
+        r#""web-2.web-endpoints.test-model.svc.cluster.local""#
+    );
+}
+
+#[test]
+fn ready_fires_once_per_new_url_and_revoked_on_broken() {
+    let mut ctx = Context::<Web>::new();
+    let rel = answered(1, "http://proxy/test-model-web");
+    let out = ctx
+        .run(
+            rel.changed_event(None),
+            State::new().with_relation(rel.clone()),
+        )
+        .unwrap();
+    assert_eq!(
+        out.unit_status,
+        Status::active("http://proxy/test-model-web")
+    );
+    assert_eq!(ctx.emitted_events().len(), 1);
+    assert_eq!(ctx.emitted_events()[0].hook_name(), "ingress::ready");
+
+    // The same URL again: nothing new.
+    let out = ctx.run(rel.changed_event(None), out).unwrap();
+    assert!(ctx.emitted_events().is_empty());
+
+    // A new URL: ready again.
+    let out = remote_app_wrote(
+        out,
+        1,
+        &[("ingress", r#"{"url": "https://proxy/test-model-web"}"#)],
+    );
+    let out = ctx.run(rel.changed_event(None), out).unwrap();
+    assert_eq!(
+        out.unit_status,
+        Status::active("https://proxy/test-model-web")
+    );
+
+    let out = ctx.run(rel.broken_event(), out).unwrap();
+    assert_eq!(out.unit_status, Status::waiting("no ingress"));
+    assert_eq!(ctx.emitted_events()[0].hook_name(), "ingress::revoked");
+}
+
+#[test]
+fn a_withdrawn_url_is_revoked() {
+    let mut ctx = Context::<Web>::new();
+    let rel = answered(1, "http://proxy/test-model-web");
+    let out = ctx
+        .run(
+            rel.changed_event(None),
+            State::new().with_relation(rel.clone()),
+        )
+        .unwrap();
+    let out = remote_app_wrote(out, 1, &[]);
+    let out = ctx.run(rel.changed_event(None), out).unwrap();
+    assert_eq!(out.unit_status, Status::waiting("no ingress"));
+}
+
+#[test]
+fn a_malformed_answer_is_logged_not_fatal() {
+    let mut ctx = Context::<Web>::new();
+    let rel = traefik(1).with_remote_app_data([("ingress", "{\"url\": 42}")]);
+    let out = ctx
+        .run(
+            rel.changed_event(None),
+            State::new().with_relation(rel.clone()),
+        )
+        .unwrap();
+    assert!(ctx.emitted_events().is_empty());
+    assert_eq!(out.unit_status, State::new().unit_status);
+    assert!(ctx.juju_log().iter().any(|line| line.message
+        == "ingress: relation `ingress:1`, data of the remote application, key `ingress.url`: expected a string, found a number"));
+}
+
+#[test]
+fn leadership_and_upgrades_republish() {
+    for event in [Event::LeaderElected, Event::UpgradeCharm] {
+        let state = State::new().with_leader(true).with_relation(traefik(1));
+        let out = Context::<Web>::new().run(event, state).unwrap();
+        assert_eq!(out.relation(1).unwrap().local_app_data["port"], "8080");
+    }
+}
+
+// --- The provider component -----------------------------------------------------
+
+#[derive(Default)]
+struct Proxy {
+    ingress: IngressProvider,
+}
+
+#[charm(
+    components(ingress: IngressProvider),
+    metadata_source = "name: proxy\nprovides:\n  ingress:\n    interface: ingress\n"
+)]
+impl Proxy {
+    #[on(ingress::data_provided)]
+    fn route(
+        &mut self,
+        cx: &mut HookContext,
+        event: Custom<DataProvided>,
+    ) -> Result<(), CharmError> {
+        let request = &event.request;
+        let hosts: Vec<&str> = request.units.values().map(|u| u.host.as_str()).collect();
+        cx.set_workload_version(&hosts.join(","))?;
+        if cx.is_leader()? {
+            let url = format!(
+                "http://proxy.example/{}-{}",
+                request.app.model, request.app.name
+            );
+            self.ingress.publish_url(cx, &event.relation, &url)?;
+        }
+        Ok(())
+    }
+
+    #[on(ingress::data_removed)]
+    fn unroute(&mut self, cx: &mut HookContext) -> Result<(), ModelError> {
+        cx.set_workload_version("")
+    }
+}
+
+fn requirer(id: u64) -> Relation {
+    Relation::new("ingress", id)
+        .with_remote_app("web")
+        .with_remote_app_data([
+            ("model", r#""prod""#),
+            ("name", r#""web""#),
+            ("port", "8080"),
+        ])
+        .with_remote_unit("web/0", [("host", r#""web-0""#)])
+        .with_remote_unit("web/1", [("host", r#""web-1""#), ("ip", r#""10.0.0.2""#)])
+}
+
+#[test]
+fn the_provider_answers_a_complete_request() {
+    let rel = requirer(4).with_local_app_data([("stale", "x")]);
+    let state = State::new().with_leader(true).with_relation(rel.clone());
+    let mut ctx = Context::<Proxy>::new();
+    let out = ctx.run(rel.changed_event(Some("web/1")), state).unwrap();
+    assert_eq!(out.workload_version.as_deref(), Some("web-0,web-1"));
+    assert_eq!(
+        out.relation(4).unwrap().local_app_data,
+        bag(&[("ingress", r#"{"url": "http://proxy.example/prod-web"}"#)])
+    );
+}
+
+#[test]
+fn a_departing_unit_is_left_out() {
+    let rel = requirer(4);
+    let state = State::new().with_relation(rel.clone());
+    let mut ctx = Context::<Proxy>::new();
+    let out = ctx.run(rel.departed_event("web/1"), state).unwrap();
+    assert_eq!(out.workload_version.as_deref(), Some("web-0"));
+}
+
+#[test]
+fn an_incomplete_or_malformed_request_emits_nothing() {
+    let mut ctx = Context::<Proxy>::new();
+    let rel = requirer(4).with_remote_unit("web/2", [("private-address", "10.0.0.3")]);
+    let state = State::new().with_leader(true).with_relation(rel.clone());
+    let out = ctx.run(rel.changed_event(Some("web/2")), state).unwrap();
+    assert!(ctx.emitted_events().is_empty());
+    assert!(out.relation(4).unwrap().local_app_data.is_empty());
+
+    let rel = requirer(4).with_remote_app_data([("model", "prod"), ("name", "web"), ("port", "x")]);
+    let state = State::new().with_leader(true).with_relation(rel.clone());
+    let out = ctx.run(rel.changed_event(None), state).unwrap();
+    assert!(ctx.emitted_events().is_empty());
+    assert!(out.relation(4).unwrap().local_app_data.is_empty());
+    assert!(ctx.juju_log().iter().any(|line| line.message
+        == "ingress: relation `ingress:4`, data of the remote application, key `model`: not JSON (ingress v2 stores every value as JSON)"));
+}
+
+#[test]
+fn a_version_1_requirer_is_answered_in_yaml() {
+    let rel = Relation::new("ingress", 5)
+        .with_remote_app("grafana")
+        .with_remote_app_data([
+            ("model", "cos"),
+            ("name", "grafana"),
+            ("host", "grafana.cos.svc"),
+            ("port", "3000"),
+        ]);
+    let state = State::new().with_leader(true).with_relation(rel.clone());
+    let out = Context::<Proxy>::new()
+        .run(rel.changed_event(None), state)
+        .unwrap();
+    assert_eq!(out.workload_version.as_deref(), Some("grafana.cos.svc"));
+    assert_eq!(
+        out.relation(5).unwrap().local_app_data,
+        bag(&[("ingress", "url: http://proxy.example/cos-grafana\n")])
+    );
+}
+
+#[test]
+fn broken_emits_data_removed() {
+    let rel = requirer(4);
+    let mut ctx = Context::<Proxy>::new();
+    let out = ctx
+        .run(rel.broken_event(), State::new().with_relation(rel.clone()))
+        .unwrap();
+    assert_eq!(ctx.emitted_events()[0].hook_name(), "ingress::data_removed");
+    assert_eq!(out.workload_version.as_deref(), Some(""));
+}
