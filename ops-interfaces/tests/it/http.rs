@@ -292,3 +292,41 @@ fn the_provider_publishes_on_joined_and_on_request() {
         .unwrap();
     assert_eq!(out.relation(1).unwrap().local_unit_data["port"], "9000");
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Raw or JSON-quoted, a provider's address reads back.
+        #[test]
+        fn addresses_read_back(address in "[a-z0-9.:-]{1,30}", port in 1u16..=65535, quoted in any::<bool>()) {
+            let mut data = ProviderUnitData::new(address.clone(), port).to_databag();
+            if quoted {
+                data.insert("hostname".into(), serde_json::to_string(&address).unwrap());
+                data.insert("port".into(), format!("\"{port}\""));
+            }
+            prop_assert_eq!(HttpHost::from_databag(&data).unwrap(), [HttpHost::new(address.clone(), address, port)]);
+        }
+
+        /// Whatever a unit wrote, reading it returns, and an error never
+        /// quotes what was written.
+        #[test]
+        fn reading_any_bag_returns_and_never_quotes_it(
+            values in proptest::collection::vec(
+                (prop_oneof![Just("hostname"), Just("private-address"), Just("port"), Just("extended_data")], "\\PC{0,12}"),
+                0..5,
+            ),
+        ) {
+            let unit: Databag = values
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), format!("{v}SECRETMARK")))
+                .collect();
+            let units = BTreeMap::from([("web/0".to_owned(), unit)]);
+            if let Err(e) = HttpHost::from_units(&RelationRef::new("reverseproxy", 1), &units) {
+                prop_assert!(!e.to_string().contains("SECRETMARK"));
+            }
+        }
+    }
+}

@@ -595,3 +595,72 @@ fn broken_emits_data_removed() {
     assert_eq!(ctx.emitted_events()[0].hook_name(), "ingress::data_removed");
     assert_eq!(out.workload_version.as_deref(), Some(""));
 }
+
+// --- Properties ------------------------------------------------------------------
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Absolute http(s) URLs of the shapes proxies publish.
+    fn url() -> impl Strategy<Value = String> {
+        "https?://[a-z0-9][a-z0-9.-]{0,20}(:[0-9]{1,5})?(/[!-~]{0,30})?"
+    }
+
+    proptest! {
+        #[test]
+        fn requests_read_back(
+            model in "\\PC{0,20}",
+            name in "\\PC{0,20}",
+            port in 1u16..=65534,
+            scheme in prop_oneof![Just(Scheme::Http), Just(Scheme::Https), Just(Scheme::H2c)],
+            flags in any::<(bool, bool, bool)>(),
+            check in proptest::option::of(("\\PC{0,10}", proptest::option::of(1u16..=65534))),
+        ) {
+            let mut data = RequirerAppData::new(model, name, port);
+            data.scheme = scheme;
+            (data.strip_prefix, data.redirect_https, data.is_port_open) = flags;
+            data.healthcheck = check.map(|(path, port)| HealthCheck { port, ..HealthCheck::new(path) });
+            let bag = data.to_databag();
+            // Every value is ASCII JSON, as Python's json.dumps writes it.
+            for value in bag.values() {
+                prop_assert!(value.is_ascii());
+                prop_assert!(serde_json::from_str::<serde_json::Value>(value).is_ok());
+            }
+            prop_assert_eq!(RequirerAppData::from_databag(&bag).unwrap(), data);
+        }
+
+        #[test]
+        fn answers_read_back_in_both_versions(url in url()) {
+            let answer = ProviderAppData::new(url);
+            prop_assert_eq!(&ProviderAppData::from_databag(&answer.to_databag()).unwrap(), &answer);
+            prop_assert_eq!(&ProviderAppData::from_databag(&answer.to_databag_v1()).unwrap(), &answer);
+        }
+
+        /// Whatever the other side wrote, reading it returns, and an error
+        /// never quotes what was written.
+        #[test]
+        fn reading_any_bag_returns_and_never_quotes_it(
+            values in proptest::collection::vec(
+                (prop_oneof![
+                    Just("model"), Just("name"), Just("port"), Just("scheme"),
+                    Just("strip-prefix"), Just("healthcheck_params"), Just("host"), Just("ingress"),
+                ], "\\PC{0,12}"),
+                0..6,
+            ),
+        ) {
+            let app: Databag = values
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), format!("{v}SECRETMARK")))
+                .collect();
+            let units = BTreeMap::from([("remote/0".to_owned(), app.clone())]);
+            if let Err(e) = IngressRequest::from_databags(&rel(1), &app, &units) {
+                prop_assert!(!e.to_string().contains("SECRETMARK"));
+            }
+            if let Err(e) = ProviderAppData::from_databag(&app) {
+                prop_assert!(!e.to_string().contains("SECRETMARK"));
+            }
+        }
+    }
+}
