@@ -1,142 +1,108 @@
 //! Checks of the user's handlers against the charm's metadata.
 
+use ops_events::{EntityKind, EventKind, Naming};
 use ops_metadata::CharmMetadata;
 
 use crate::ast::{Arg, CharmImpl, Handler};
 use crate::diag::{self, Errors};
 
-/// An event resolved against the metadata: its kind (the name of an `EventKind`
-/// variant and of a marker in `kinds`) and the entity it is for.
+/// An event resolved against the metadata: its kind and the entity it is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ResolvedEvent {
     /// The name as written in `#[on(...)]`.
     pub(crate) hook: String,
-    pub(crate) kind: &'static str,
+    pub(crate) kind: EventKind,
     pub(crate) entity: Option<String>,
     /// For a reconcile handler, the events it skips.
     pub(crate) except: Vec<ResolvedEvent>,
 }
 
-/// Events whose name is fixed.
-const FIXED: &[(&str, &str)] = &[
-    ("install", "Install"),
-    ("start", "Start"),
-    ("stop", "Stop"),
-    ("remove", "Remove"),
-    ("config_changed", "ConfigChanged"),
-    ("update_status", "UpdateStatus"),
-    ("upgrade_charm", "UpgradeCharm"),
-    ("pre_series_upgrade", "PreSeriesUpgrade"),
-    ("post_series_upgrade", "PostSeriesUpgrade"),
-    ("leader_elected", "LeaderElected"),
-    ("leader_settings_changed", "LeaderSettingsChanged"),
-    ("collect_metrics", "CollectMetrics"),
-    ("secret_changed", "SecretChanged"),
-    ("secret_rotate", "SecretRotate"),
-    ("secret_remove", "SecretRemove"),
-    ("secret_expired", "SecretExpired"),
-    ("collect_app_status", "CollectAppStatus"),
-    ("collect_unit_status", "CollectUnitStatus"),
-    ("reconcile", "Reconcile"),
-];
-
-/// The metadata entities that prefix event names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Entity {
-    Relation,
-    Storage,
-    Container,
-    Action,
-}
-
-impl Entity {
-    fn what(self) -> &'static str {
-        match self {
-            Entity::Relation => "relation endpoint",
-            Entity::Storage => "storage",
-            Entity::Container => "container",
-            Entity::Action => "action",
-        }
-    }
-
-    fn where_declared(self) -> &'static str {
-        match self {
-            Entity::Relation => "`requires`, `provides` or `peers`",
-            Entity::Storage => "`storage`",
-            Entity::Container => "`containers`",
-            Entity::Action => "`actions`",
-        }
-    }
-
-    fn names(self, meta: &CharmMetadata) -> Vec<String> {
-        match self {
-            Entity::Relation => meta.relations().map(|r| r.name.clone()).collect(),
-            Entity::Storage => meta.storage.keys().cloned().collect(),
-            Entity::Container => meta.containers.keys().cloned().collect(),
-            Entity::Action => meta.actions.keys().cloned().collect(),
-        }
+/// Where the metadata declares an entity, for messages.
+fn where_declared(entity: EntityKind) -> &'static str {
+    match entity {
+        EntityKind::Relation => "`requires`, `provides` or `peers`",
+        EntityKind::Storage => "`storage`",
+        EntityKind::Container => "`containers`",
+        EntityKind::Action => "`actions`",
     }
 }
 
-/// Per-entity events: the name's suffix, the kind, the entity.
-const PREFIXED: &[(&str, &str, Entity)] = &[
-    ("relation_created", "RelationCreated", Entity::Relation),
-    ("relation_joined", "RelationJoined", Entity::Relation),
-    ("relation_changed", "RelationChanged", Entity::Relation),
-    ("relation_departed", "RelationDeparted", Entity::Relation),
-    ("relation_broken", "RelationBroken", Entity::Relation),
-    ("storage_attached", "StorageAttached", Entity::Storage),
-    ("storage_detaching", "StorageDetaching", Entity::Storage),
-    ("pebble_ready", "PebbleReady", Entity::Container),
-    (
-        "pebble_custom_notice",
-        "PebbleCustomNotice",
-        Entity::Container,
-    ),
-    (
-        "pebble_check_failed",
-        "PebbleCheckFailed",
-        Entity::Container,
-    ),
-    (
-        "pebble_check_recovered",
-        "PebbleCheckRecovered",
-        Entity::Container,
-    ),
-    ("action", "Action", Entity::Action),
-];
+/// The names the metadata declares for an entity.
+fn entity_names(entity: EntityKind, meta: &CharmMetadata) -> Vec<String> {
+    match entity {
+        EntityKind::Relation => meta.relations().map(|r| r.name.clone()).collect(),
+        EntityKind::Storage => meta.storage.keys().cloned().collect(),
+        EntityKind::Container => meta.containers.keys().cloned().collect(),
+        EntityKind::Action => meta.actions.keys().cloned().collect(),
+    }
+}
+
+/// Whether a reconcile handler runs for events of `kind`, so that it can skip
+/// them with `except(...)`.
+fn reconcile_runs_for(kind: EventKind) -> bool {
+    use EventKind as K;
+    match kind {
+        K::Install
+        | K::Start
+        | K::Stop
+        | K::Remove
+        | K::ConfigChanged
+        | K::UpdateStatus
+        | K::UpgradeCharm
+        | K::PreSeriesUpgrade
+        | K::PostSeriesUpgrade
+        | K::LeaderElected
+        | K::LeaderSettingsChanged
+        | K::CollectMetrics
+        | K::RelationCreated
+        | K::RelationJoined
+        | K::RelationChanged
+        | K::RelationDeparted
+        | K::RelationBroken
+        | K::StorageAttached
+        | K::StorageDetaching
+        | K::PebbleReady
+        | K::PebbleCustomNotice
+        | K::PebbleCheckFailed
+        | K::PebbleCheckRecovered
+        | K::SecretChanged
+        | K::SecretRotate
+        | K::SecretRemove
+        | K::SecretExpired
+        | K::Custom => true,
+        K::Action | K::CollectAppStatus | K::CollectUnitStatus | K::Reconcile => false,
+    }
+}
 
 /// Every event name valid for this metadata, for suggestions.
 fn catalogue(meta: &CharmMetadata) -> Vec<String> {
-    let mut names: Vec<String> = FIXED.iter().map(|(n, _)| (*n).to_owned()).collect();
-    for (suffix, _, entity) in PREFIXED {
-        for name in entity.names(meta) {
-            names.push(format!("{}_{suffix}", diag::to_snake(&name)));
-        }
-    }
-    names
+    let kinds = || EventKind::ALL.iter().copied();
+    let fixed = kinds().filter_map(|kind| kind.handler_name(None));
+    let per_entity = kinds().flat_map(|kind| {
+        let names = kind
+            .entity()
+            .map(|e| entity_names(e, meta))
+            .unwrap_or_default();
+        names
+            .into_iter()
+            .filter_map(move |name| kind.handler_name(Some(&name)))
+    });
+    fixed.chain(per_entity).collect()
 }
 
 /// Resolves one event name; `Err` carries the message for the name's span.
 fn resolve(name: &str, meta: &CharmMetadata) -> Result<ResolvedEvent, String> {
-    if let Some((_, kind)) = FIXED.iter().find(|(n, _)| *n == name) {
-        return Ok(ResolvedEvent {
-            hook: name.to_owned(),
-            kind,
-            entity: None,
-            except: Vec::new(),
-        });
-    }
     let mut first_miss = None;
-    for (suffix, kind, entity) in PREFIXED {
-        let Some(prefix) = name
-            .strip_suffix(suffix)
-            .and_then(|p| p.strip_suffix('_'))
-            .filter(|p| !p.is_empty())
-        else {
-            continue;
+    for (kind, prefix) in EventKind::from_handler_name(name) {
+        let (Some(prefix), Some(entity)) = (prefix, kind.entity()) else {
+            return Ok(ResolvedEvent {
+                hook: name.to_owned(),
+                kind,
+                entity: None,
+                except: Vec::new(),
+            });
         };
-        let names = entity.names(meta);
+        let names = entity_names(entity, meta);
         if let Some(found) = names.iter().find(|n| diag::to_snake(n) == prefix) {
             return Ok(ResolvedEvent {
                 hook: name.to_owned(),
@@ -145,15 +111,15 @@ fn resolve(name: &str, meta: &CharmMetadata) -> Result<ResolvedEvent, String> {
                 except: Vec::new(),
             });
         }
-        first_miss.get_or_insert((prefix, *entity, names));
+        first_miss.get_or_insert((prefix, entity, names));
     }
     if let Some((prefix, entity, names)) = first_miss {
-        let what = entity.what();
+        let what = entity.noun();
         return Err(if names.is_empty() {
             format!(
                 "unknown {what} `{prefix}` in `{name}`: the charm declares no {what}; add `{}` under {} in charmcraft.yaml",
                 prefix.replace('_', "-"),
-                entity.where_declared()
+                where_declared(entity)
             )
         } else {
             let hint = diag::suggestion(prefix, &names);
@@ -161,7 +127,7 @@ fn resolve(name: &str, meta: &CharmMetadata) -> Result<ResolvedEvent, String> {
                 format!(
                     "; declare `{}` under {} in charmcraft.yaml",
                     prefix.replace('_', "-"),
-                    entity.where_declared()
+                    where_declared(entity)
                 )
             } else {
                 hint
@@ -210,19 +176,23 @@ fn bare_or_aliased(name: &str, meta: &CharmMetadata) -> Option<String> {
             quoted(&events)
         ));
     }
-    let (suffix, _, entity) = PREFIXED.iter().find(|(suffix, _, _)| *suffix == name)?;
-    let what = entity.what();
-    let events: Vec<String> = entity
-        .names(meta)
+    let (kind, entity, suffix) = EventKind::ALL.iter().find_map(|kind| match kind.naming() {
+        Naming::PerEntity(entity, suffix) if diag::to_snake(suffix) == name => {
+            Some((*kind, entity, name))
+        }
+        Naming::PerEntity(..) | Naming::Hook(_) | Naming::Framework(_) | Naming::Custom => None,
+    })?;
+    let what = entity.noun();
+    let events: Vec<String> = entity_names(entity, meta)
         .iter()
-        .map(|n| format!("{}_{suffix}", diag::to_snake(n)))
+        .filter_map(|n| kind.handler_name(Some(n)))
         .collect();
     Some(if events.is_empty() {
         format!(
             "`{name}` needs the {what} it is for, as in `<{}>_{suffix}`, and the charm declares \
              no {what}; add one under {} in charmcraft.yaml",
             what.replace(' ', "_"),
-            entity.where_declared()
+            where_declared(entity)
         )
     } else {
         format!(
@@ -250,7 +220,7 @@ fn resolve_custom(
     }
     Ok(ResolvedEvent {
         hook: name.to_owned(),
-        kind: "Custom",
+        kind: EventKind::Custom,
         entity: Some(format!("{component}::{event}")),
         except: Vec::new(),
     })
@@ -284,7 +254,7 @@ pub(crate) fn check_events(
                     Ok(mut r) => {
                         for skipped in &event.except {
                             match resolve(&skipped.name, meta) {
-                                Ok(s) if matches!(s.kind, "Reconcile" | "CollectAppStatus" | "CollectUnitStatus" | "Action") => {
+                                Ok(s) if !reconcile_runs_for(s.kind) => {
                                     errors.error(
                                         skipped.span,
                                         format!("reconcile never runs for `{}`: there is nothing to skip", skipped.name),
@@ -306,86 +276,34 @@ pub(crate) fn check_events(
         .collect()
 }
 
-/// The argument types the runtime supplies for some events only, by the last
-/// segment of their path, with the event kinds each fits.
-const EVENT_ARGS: &[(&str, &[&str])] = &[
-    ("RelationCreatedEvent", &["RelationCreated"]),
-    ("RelationJoinedEvent", &["RelationJoined"]),
-    ("RelationChangedEvent", &["RelationChanged"]),
-    ("RelationDepartedEvent", &["RelationDeparted"]),
-    ("RelationBrokenEvent", &["RelationBroken"]),
-    ("StorageEvent", &["StorageAttached", "StorageDetaching"]),
-    ("PebbleReadyEvent", &["PebbleReady"]),
-    ("PebbleCustomNoticeEvent", &["PebbleCustomNotice"]),
-    ("PebbleCheckFailedEvent", &["PebbleCheckFailed"]),
-    ("PebbleCheckRecoveredEvent", &["PebbleCheckRecovered"]),
-    ("SecretChangedEvent", &["SecretChanged"]),
-    ("SecretRotateEvent", &["SecretRotate"]),
-    ("SecretRemoveEvent", &["SecretRemove"]),
-    ("SecretExpiredEvent", &["SecretExpired"]),
-    ("ActionEvent", &["Action"]),
-    (
-        "RelationEvent",
-        &[
-            "RelationCreated",
-            "RelationJoined",
-            "RelationChanged",
-            "RelationDeparted",
-            "RelationBroken",
-        ],
-    ),
-    ("CollectStatus", &["CollectAppStatus", "CollectUnitStatus"]),
-    ("Params", &["Action"]),
-    ("Custom", &["Custom"]),
-];
-
-/// The argument that is the event itself, for a kind that has one.
-fn own_arg(kind: &str) -> Option<String> {
-    Some(match kind {
-        "StorageAttached" | "StorageDetaching" => "StorageEvent".to_owned(),
-        "Action" => "ActionEvent".to_owned(),
-        "CollectAppStatus" | "CollectUnitStatus" => "CollectStatus".to_owned(),
-        "Custom" => "Custom<T>".to_owned(),
-        "Reconcile" => return None,
-        k if k.starts_with("Relation") || k.starts_with("Pebble") || k.starts_with("Secret") => {
-            format!("{k}Event")
-        }
-        _ => return None,
-    })
-}
-
 /// The argument that is the event for every one of `events`: the event's own
-/// type, `RelationEvent` for relation events of several kinds, or none.
-fn common_arg(events: &[ResolvedEvent]) -> Option<String> {
-    let first = own_arg(events.first()?.kind)?;
-    if events
-        .iter()
-        .all(|e| own_arg(e.kind).as_ref() == Some(&first))
-    {
-        return Some(first);
+/// type, a view they all give (`RelationEvent` for relation events of several
+/// kinds), or none.
+fn common_arg(events: &[ResolvedEvent]) -> Option<&'static str> {
+    let first = events.first()?.kind;
+    let own = first.event_type()?;
+    if events.iter().all(|e| e.kind.event_type() == Some(own)) {
+        return Some(own);
     }
-    events
+    first
+        .extra_args()
         .iter()
-        .all(|e| e.kind.starts_with("Relation"))
-        .then(|| "RelationEvent".to_owned())
+        .copied()
+        .find(|arg| events.iter().all(|e| e.kind.extra_args().contains(arg)))
 }
 
 /// The events of `kinds`, as the user names them in `#[on(...)]`.
-fn hook_patterns(kinds: &[&str]) -> String {
+fn hook_patterns(kinds: &[EventKind]) -> String {
     let names: Vec<String> = kinds
         .iter()
-        .filter_map(|kind| {
-            if let Some((name, _)) = FIXED.iter().find(|(_, k)| k == kind) {
-                return Some(format!("`{name}`"));
+        .map(|kind| match kind.naming() {
+            Naming::Hook(name) | Naming::Framework(name) => {
+                format!("`{}`", diag::to_snake(name))
             }
-            if *kind == "Custom" {
-                return Some("`<component>::<event>`".to_owned());
+            Naming::PerEntity(entity, suffix) => {
+                format!("`<{}>_{}`", entity.placeholder(), diag::to_snake(suffix))
             }
-            let (suffix, _, entity) = PREFIXED.iter().find(|(_, k, _)| k == kind)?;
-            Some(format!(
-                "`<{}>_{suffix}`",
-                entity.what().rsplit(' ').next().unwrap_or_default()
-            ))
+            Naming::Custom => "`<component>::<event>`".to_owned(),
         })
         .collect();
     match names.as_slice() {
@@ -427,9 +345,14 @@ fn check_args(handler: &Handler, events: &[ResolvedEvent], errors: &mut Errors) 
             );
             continue;
         }
-        let Some((_, fits)) = EVENT_ARGS.iter().find(|(n, _)| *n == name) else {
+        let fits: Vec<EventKind> = EventKind::ALL
+            .iter()
+            .copied()
+            .filter(|kind| kind.supplies(&name))
+            .collect();
+        if fits.is_empty() {
             continue;
-        };
+        }
         let Some(event) = events.iter().find(|e| !fits.contains(&e.kind)) else {
             continue;
         };
@@ -463,7 +386,7 @@ fn check_args(handler: &Handler, events: &[ResolvedEvent], errors: &mut Errors) 
             "CollectStatus" => format!(
                 "`CollectStatus` is taken by {} handlers only, not `{hook}`; add statuses in \
                  one of those",
-                hook_patterns(fits)
+                hook_patterns(&fits)
             ),
             "Custom" => format!(
                 "`Custom<T>` is a component event's payload, which only a `<component>::<event>` \
@@ -475,7 +398,7 @@ fn check_args(handler: &Handler, events: &[ResolvedEvent], errors: &mut Errors) 
             ),
             _ => format!(
                 "`{written}` is the event of {}, not of `{hook}`; {take_own}",
-                hook_patterns(fits)
+                hook_patterns(&fits)
             ),
         };
         errors.spanned(ty, message);
@@ -507,7 +430,7 @@ fn check_flow_return(handler: &Handler, events: &[ResolvedEvent], errors: &mut E
         _ => None,
     };
     let Some(flow) = flow else { return };
-    if let Some(action) = events.iter().find(|e| e.kind == "Action") {
+    if let Some(action) = events.iter().find(|e| e.kind == EventKind::Action) {
         errors.spanned(
             flow,
             format!(
@@ -536,11 +459,11 @@ mod tests {
     fn resolves_every_form() {
         let m = meta();
         let r = |n: &str| resolve(n, &m);
-        assert_eq!(r("config_changed").unwrap().kind, "ConfigChanged");
+        assert_eq!(r("config_changed").unwrap().kind, EventKind::ConfigChanged);
         let db = r("my_db_relation_changed").unwrap();
         assert_eq!(
             (db.kind, db.entity.as_deref()),
-            ("RelationChanged", Some("my-db"))
+            (EventKind::RelationChanged, Some("my-db"))
         );
         assert_eq!(
             r("cluster_relation_broken").unwrap().entity.as_deref(),
@@ -548,17 +471,20 @@ mod tests {
         );
         assert_eq!(
             r("web_pebble_check_failed").unwrap().kind,
-            "PebbleCheckFailed"
+            EventKind::PebbleCheckFailed
         );
         assert_eq!(
             r("data_storage_detaching").unwrap().kind,
-            "StorageDetaching"
+            EventKind::StorageDetaching
         );
         assert_eq!(
             r("do_backup_action").unwrap().entity.as_deref(),
             Some("do-backup")
         );
-        assert_eq!(r("collect_unit_status").unwrap().kind, "CollectUnitStatus");
+        assert_eq!(
+            r("collect_unit_status").unwrap().kind,
+            EventKind::CollectUnitStatus
+        );
     }
 
     #[test]

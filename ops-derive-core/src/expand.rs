@@ -2,6 +2,7 @@
 //! every handler the checks passed, and everything else the metadata allows, so
 //! that when some handler has an error the user sees that error only.
 
+use ops_events::EventKind;
 use ops_metadata::CharmMetadata;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
@@ -35,14 +36,14 @@ pub(crate) fn charm(
         let Some(events) = events else { continue };
         for (n, event) in events.iter().enumerate() {
             let shim = format_ident!("__ops_{}_{}", handler.ident, n);
-            let kind = format_ident!("{}", event.kind);
+            let kind = format_ident!("{}", event.kind.name());
             let entity = match &event.entity {
                 Some(e) => quote!(::core::option::Option::Some(#e)),
                 None => quote!(::core::option::Option::None),
             };
             let name = handler.ident.to_string();
             let except = event.except.iter().map(|e| {
-                let kind = format_ident!("{}", e.kind);
+                let kind = format_ident!("{}", e.kind.name());
                 match &e.entity {
                     Some(entity) => {
                         quote!((#p::EventKind::#kind, ::core::option::Option::Some(#entity)))
@@ -219,13 +220,13 @@ fn shim_fn(
     components: &[(syn::Ident, syn::Type)],
     checks: &mut Vec<TokenStream>,
 ) -> TokenStream {
-    let arg_trait = format_ident!("{}Arg", event.kind);
+    let arg_trait = format_ident!("{}Arg", event.kind.name());
     let mut lets = Vec::new();
     // `component::event`: the component must emit `event`.
     let custom = event
         .entity
         .as_deref()
-        .filter(|_| event.kind == "Custom")
+        .filter(|_| event.kind == EventKind::Custom)
         .and_then(|e| e.split_once("::"))
         .and_then(|(field, name)| {
             let (ident, ty) = components.iter().find(|(f, _)| f == field)?;
@@ -248,7 +249,10 @@ fn shim_fn(
             );
         });
     }
-    let action = event.entity.as_deref().filter(|_| event.kind == "Action");
+    let action = event
+        .entity
+        .as_deref()
+        .filter(|_| event.kind == EventKind::Action);
     let method = &handler.ident;
     let mut call_args = Vec::new();
     for (i, arg) in handler.args.iter().enumerate() {

@@ -10,30 +10,11 @@ use std::fmt;
 
 use crate::env::{EnvError, JujuContext, vars};
 
-/// Defines [`EventKind`], its hook names and the marker types in
-/// [`kinds`](crate::kinds) from one list, so they cannot drift apart.
-macro_rules! event_kinds {
-    ($($(#[$doc:meta])* $kind:ident => $suffix:expr,)*) => {
-        /// Every kind of event a handler can be registered for.
-        ///
-        /// Per-entity kinds (relations, storage, containers, actions) are paired with the
-        /// entity's name in the dispatch table.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-        #[non_exhaustive]
-        pub enum EventKind {
-            $($(#[$doc])* $kind,)*
-        }
+pub use ops_events::{EntityKind, EventKind};
 
-        impl EventKind {
-            /// The hook name for a fixed-name kind, or the suffix after the entity's name
-            /// (`relation-changed`) for a per-entity kind; `None` for the collect-status kinds.
-            pub fn hook_suffix(self) -> Option<&'static str> {
-                match self {
-                    $(EventKind::$kind => $suffix,)*
-                }
-            }
-        }
-
+/// Defines a marker type per [`EventKind`], from the one table in `ops-events`.
+macro_rules! markers {
+    ($($(#[$doc:meta])* $kind:ident => $row:expr,)*) => {
         /// Marker types naming each [`EventKind`](crate::EventKind), for
         /// [`FromHookContext`](crate::FromHookContext).
         pub mod kinds {
@@ -46,103 +27,7 @@ macro_rules! event_kinds {
     };
 }
 
-event_kinds! {
-    /// `install`
-    Install => Some("install"),
-    /// `start`
-    Start => Some("start"),
-    /// `stop`
-    Stop => Some("stop"),
-    /// `remove`
-    Remove => Some("remove"),
-    /// `config-changed`
-    ConfigChanged => Some("config-changed"),
-    /// `update-status`
-    UpdateStatus => Some("update-status"),
-    /// `upgrade-charm`
-    UpgradeCharm => Some("upgrade-charm"),
-    /// `pre-series-upgrade` (deprecated by Juju, gone in Juju 4)
-    PreSeriesUpgrade => Some("pre-series-upgrade"),
-    /// `post-series-upgrade` (deprecated by Juju, gone in Juju 4)
-    PostSeriesUpgrade => Some("post-series-upgrade"),
-    /// `leader-elected`
-    LeaderElected => Some("leader-elected"),
-    /// `leader-settings-changed` (deprecated by Juju)
-    LeaderSettingsChanged => Some("leader-settings-changed"),
-    /// `collect-metrics` (restricted context; removed in Juju 3.6.11)
-    CollectMetrics => Some("collect-metrics"),
-    /// `<endpoint>-relation-created`
-    RelationCreated => Some("relation-created"),
-    /// `<endpoint>-relation-joined`
-    RelationJoined => Some("relation-joined"),
-    /// `<endpoint>-relation-changed`
-    RelationChanged => Some("relation-changed"),
-    /// `<endpoint>-relation-departed`
-    RelationDeparted => Some("relation-departed"),
-    /// `<endpoint>-relation-broken`
-    RelationBroken => Some("relation-broken"),
-    /// `<storage>-storage-attached`
-    StorageAttached => Some("storage-attached"),
-    /// `<storage>-storage-detaching`
-    StorageDetaching => Some("storage-detaching"),
-    /// `<container>-pebble-ready`
-    PebbleReady => Some("pebble-ready"),
-    /// `<container>-pebble-custom-notice`
-    PebbleCustomNotice => Some("pebble-custom-notice"),
-    /// `<container>-pebble-check-failed`
-    PebbleCheckFailed => Some("pebble-check-failed"),
-    /// `<container>-pebble-check-recovered`
-    PebbleCheckRecovered => Some("pebble-check-recovered"),
-    /// `secret-changed`
-    SecretChanged => Some("secret-changed"),
-    /// `secret-rotate`
-    SecretRotate => Some("secret-rotate"),
-    /// `secret-remove`
-    SecretRemove => Some("secret-remove"),
-    /// `secret-expired`
-    SecretExpired => Some("secret-expired"),
-    /// `actions/<action>`
-    Action => Some("action"),
-    /// Run after every hook on the leader, to set the application status.
-    CollectAppStatus => None,
-    /// Run after every hook, to set the unit status.
-    CollectUnitStatus => None,
-    /// Run once per hook whatever the event (a reconcile handler), after the
-    /// event's own handlers and before collect-status.
-    Reconcile => None,
-    /// A custom event a component emitted (`<component>::<event>`).
-    Custom => None,
-}
-
-impl EventKind {
-    /// What kind of metadata entity prefixes this event's name, if any.
-    pub fn entity(self) -> Option<EntityKind> {
-        use EventKind::*;
-        match self {
-            RelationCreated | RelationJoined | RelationChanged | RelationDeparted
-            | RelationBroken => Some(EntityKind::Relation),
-            StorageAttached | StorageDetaching => Some(EntityKind::Storage),
-            PebbleReady | PebbleCustomNotice | PebbleCheckFailed | PebbleCheckRecovered => {
-                Some(EntityKind::Container)
-            }
-            Action => Some(EntityKind::Action),
-            _ => None,
-        }
-    }
-}
-
-/// The metadata entities whose names prefix per-entity events.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum EntityKind {
-    /// A relation endpoint (`requires`, `provides` or `peers`).
-    Relation,
-    /// A storage (`storage`).
-    Storage,
-    /// A workload container (`containers`).
-    Container,
-    /// An action (`actions`).
-    Action,
-}
+ops_events::event_kinds!(markers);
 
 /// A relation, as Juju names it: endpoint and id (`db:7`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -493,15 +378,13 @@ impl Event {
     /// The name Juju uses for this event: `config-changed`, `db-relation-changed`,
     /// `backup` (for an action).
     pub fn hook_name(&self) -> String {
-        match (self.kind(), self.entity(), self) {
-            (_, _, Event::Unknown(name)) => name.clone(),
-            (_, _, Event::Custom(e)) => e.qualified.clone(),
-            (Some(EventKind::Action), Some(name), _) => name.to_owned(),
-            (Some(kind), Some(entity), _) => {
-                format!("{entity}-{}", kind.hook_suffix().unwrap_or_default())
-            }
-            (Some(kind), None, _) => kind.hook_suffix().unwrap_or_default().to_owned(),
-            (None, _, _) => String::new(),
+        match self {
+            Event::Unknown(name) => name.clone(),
+            Event::Custom(e) => e.qualified.clone(),
+            _ => self
+                .kind()
+                .and_then(|kind| kind.hook_name(self.entity()))
+                .unwrap_or_default(),
         }
     }
 
@@ -544,64 +427,11 @@ impl Event {
                 reason: "expected `hooks/<hook>` or `actions/<action>`".into(),
             });
         }
-        let fixed = match name {
-            "install" => Some(Event::Install),
-            "start" => Some(Event::Start),
-            "stop" => Some(Event::Stop),
-            "remove" => Some(Event::Remove),
-            "config-changed" => Some(Event::ConfigChanged),
-            "update-status" => Some(Event::UpdateStatus),
-            "upgrade-charm" => Some(Event::UpgradeCharm),
-            "pre-series-upgrade" => Some(Event::PreSeriesUpgrade),
-            "post-series-upgrade" => Some(Event::PostSeriesUpgrade),
-            "leader-elected" => Some(Event::LeaderElected),
-            "leader-settings-changed" => Some(Event::LeaderSettingsChanged),
-            "collect-metrics" => Some(Event::CollectMetrics),
-            _ => None,
-        };
-        if let Some(event) = fixed {
-            return Ok(event);
+        match EventKind::from_hook_name(name) {
+            Some((kind, entity)) => hook_event(kind, entity.unwrap_or_default(), name, ctx),
+            None => Ok(Event::Unknown(name.to_owned())),
         }
-        if let Some(kind) = secret_kind(name) {
-            return secret_event(kind, ctx);
-        }
-        for kind in PREFIXED {
-            let Some(prefix) = kind
-                .hook_suffix()
-                .and_then(|suffix| name.strip_suffix(suffix))
-                .and_then(|p| p.strip_suffix('-'))
-                .filter(|p| !p.is_empty())
-            else {
-                continue;
-            };
-            return prefixed_event(*kind, prefix, ctx);
-        }
-        Ok(Event::Unknown(name.to_owned()))
     }
-}
-
-const PREFIXED: &[EventKind] = &[
-    EventKind::RelationCreated,
-    EventKind::RelationJoined,
-    EventKind::RelationChanged,
-    EventKind::RelationDeparted,
-    EventKind::RelationBroken,
-    EventKind::StorageAttached,
-    EventKind::StorageDetaching,
-    EventKind::PebbleReady,
-    EventKind::PebbleCustomNotice,
-    EventKind::PebbleCheckFailed,
-    EventKind::PebbleCheckRecovered,
-];
-
-fn secret_kind(name: &str) -> Option<EventKind> {
-    Some(match name {
-        "secret-changed" => EventKind::SecretChanged,
-        "secret-rotate" => EventKind::SecretRotate,
-        "secret-remove" => EventKind::SecretRemove,
-        "secret-expired" => EventKind::SecretExpired,
-        _ => return None,
-    })
 }
 
 fn require<T: Clone>(
@@ -612,13 +442,72 @@ fn require<T: Clone>(
     value.clone().ok_or(EnvError::Missing { var, hint })
 }
 
-fn secret_event(kind: EventKind, ctx: &JujuContext) -> Result<Event, EnvError> {
-    let id = require(
-        &ctx.secret_id,
-        vars::SECRET_ID,
-        "Juju sets it for every secret hook",
-    )?;
-    let secret = SecretRef::new(&id, ctx.secret_label.clone(), &ctx.model_uuid);
+/// The event of a Juju hook of `kind`, named `name` (`prefix` is the entity's
+/// name in it, for a per-entity kind), with what the context tells about it.
+/// Every kind is matched here, so that a new one must say how it is built.
+fn hook_event(
+    kind: EventKind,
+    prefix: &str,
+    name: &str,
+    ctx: &JujuContext,
+) -> Result<Event, EnvError> {
+    use EventKind as K;
+    const RELATION_HINT: &str = "Juju sets it for every relation hook";
+    const UNIT_HINT: &str = "Juju sets it for relation-joined, -changed and -departed";
+    const CHECK_HINT: &str = "Juju sets it for pebble-check-failed and -recovered";
+    let relation = || -> Result<RelationRef, EnvError> {
+        Ok(RelationRef {
+            endpoint: ctx
+                .relation_name
+                .clone()
+                .unwrap_or_else(|| prefix.to_owned()),
+            id: require(&ctx.relation_id, vars::RELATION_ID, RELATION_HINT)?,
+        })
+    };
+    let app = || {
+        ctx.remote_app.clone().or_else(|| {
+            let unit = ctx.remote_unit.as_deref()?;
+            unit.split_once('/').map(|(app, _)| app.to_owned())
+        })
+    };
+    let required_app = || {
+        app().ok_or(EnvError::Missing {
+            var: vars::REMOTE_APP,
+            hint: RELATION_HINT,
+        })
+    };
+    let remote_unit = || require(&ctx.remote_unit, vars::REMOTE_UNIT, UNIT_HINT);
+    // Very old Juju did not set JUJU_STORAGE_ID: fall back to the hook's prefix.
+    let storage = || {
+        let (name, index) = ctx
+            .storage_id
+            .clone()
+            .unwrap_or_else(|| (prefix.to_owned(), 0));
+        StorageEvent {
+            storage: StorageRef { name, index },
+        }
+    };
+    // Only pebble-ready is older than JUJU_WORKLOAD_NAME.
+    let container = || {
+        require(
+            &ctx.workload_name,
+            vars::WORKLOAD_NAME,
+            "Juju sets it for every Pebble hook",
+        )
+    };
+    let check = || require(&ctx.pebble_check_name, vars::PEBBLE_CHECK_NAME, CHECK_HINT);
+    let secret = || -> Result<SecretRef, EnvError> {
+        let id = require(
+            &ctx.secret_id,
+            vars::SECRET_ID,
+            "Juju sets it for every secret hook",
+        )?;
+        Ok(SecretRef::new(
+            &id,
+            ctx.secret_label.clone(),
+            &ctx.model_uuid,
+        ))
+    };
     let revision = || {
         require(
             &ctx.secret_revision,
@@ -627,128 +516,82 @@ fn secret_event(kind: EventKind, ctx: &JujuContext) -> Result<Event, EnvError> {
         )
     };
     Ok(match kind {
-        EventKind::SecretChanged => Event::SecretChanged(SecretChangedEvent { secret }),
-        EventKind::SecretRotate => Event::SecretRotate(SecretRotateEvent { secret }),
-        EventKind::SecretRemove => Event::SecretRemove(SecretRemoveEvent {
-            secret,
-            revision: revision()?,
+        K::Install => Event::Install,
+        K::Start => Event::Start,
+        K::Stop => Event::Stop,
+        K::Remove => Event::Remove,
+        K::ConfigChanged => Event::ConfigChanged,
+        K::UpdateStatus => Event::UpdateStatus,
+        K::UpgradeCharm => Event::UpgradeCharm,
+        K::PreSeriesUpgrade => Event::PreSeriesUpgrade,
+        K::PostSeriesUpgrade => Event::PostSeriesUpgrade,
+        K::LeaderElected => Event::LeaderElected,
+        K::LeaderSettingsChanged => Event::LeaderSettingsChanged,
+        K::CollectMetrics => Event::CollectMetrics,
+        K::RelationCreated => Event::RelationCreated(RelationCreatedEvent {
+            relation: relation()?,
+            app: required_app()?,
         }),
-        _ => Event::SecretExpired(SecretExpiredEvent {
-            secret,
-            revision: revision()?,
+        K::RelationJoined => Event::RelationJoined(RelationJoinedEvent {
+            relation: relation()?,
+            app: required_app()?,
+            unit: remote_unit()?,
         }),
-    })
-}
-
-fn prefixed_event(kind: EventKind, prefix: &str, ctx: &JujuContext) -> Result<Event, EnvError> {
-    use EventKind as K;
-    const RELATION_HINT: &str = "Juju sets it for every relation hook";
-    const UNIT_HINT: &str = "Juju sets it for relation-joined, -changed and -departed";
-    const WORKLOAD_HINT: &str = "Juju sets it for every Pebble hook";
-    match kind {
-        K::RelationCreated
-        | K::RelationJoined
-        | K::RelationChanged
-        | K::RelationDeparted
-        | K::RelationBroken => {
-            let relation = RelationRef {
-                endpoint: ctx
-                    .relation_name
-                    .clone()
-                    .unwrap_or_else(|| prefix.to_owned()),
-                id: require(&ctx.relation_id, vars::RELATION_ID, RELATION_HINT)?,
-            };
-            let app = || {
-                ctx.remote_app.clone().or_else(|| {
-                    let unit = ctx.remote_unit.as_deref()?;
-                    unit.split_once('/').map(|(app, _)| app.to_owned())
-                })
-            };
-            let required_app = || {
-                app().ok_or(EnvError::Missing {
-                    var: vars::REMOTE_APP,
-                    hint: RELATION_HINT,
-                })
-            };
-            Ok(match kind {
-                K::RelationCreated => Event::RelationCreated(RelationCreatedEvent {
-                    relation,
-                    app: required_app()?,
-                }),
-                K::RelationJoined => Event::RelationJoined(RelationJoinedEvent {
-                    relation,
-                    app: required_app()?,
-                    unit: require(&ctx.remote_unit, vars::REMOTE_UNIT, UNIT_HINT)?,
-                }),
-                K::RelationChanged => Event::RelationChanged(RelationChangedEvent {
-                    relation,
-                    app: required_app()?,
-                    unit: ctx.remote_unit.clone(),
-                }),
-                K::RelationDeparted => Event::RelationDeparted(RelationDepartedEvent {
-                    relation,
-                    app: required_app()?,
-                    unit: require(&ctx.remote_unit, vars::REMOTE_UNIT, UNIT_HINT)?,
-                    departing_unit: ctx.departing_unit.clone(),
-                }),
-                _ => Event::RelationBroken(RelationBrokenEvent {
-                    relation,
-                    app: app(),
-                }),
-            })
-        }
-        K::StorageAttached | K::StorageDetaching => {
-            // Very old Juju did not set JUJU_STORAGE_ID: fall back to the hook's prefix.
-            let (name, index) = ctx
-                .storage_id
-                .clone()
-                .unwrap_or_else(|| (prefix.to_owned(), 0));
-            let event = StorageEvent {
-                storage: StorageRef { name, index },
-            };
-            Ok(if kind == K::StorageAttached {
-                Event::StorageAttached(event)
-            } else {
-                Event::StorageDetaching(event)
-            })
-        }
-        _ => {
-            let container = ctx
+        K::RelationChanged => Event::RelationChanged(RelationChangedEvent {
+            relation: relation()?,
+            app: required_app()?,
+            unit: ctx.remote_unit.clone(),
+        }),
+        K::RelationDeparted => Event::RelationDeparted(RelationDepartedEvent {
+            relation: relation()?,
+            app: required_app()?,
+            unit: remote_unit()?,
+            departing_unit: ctx.departing_unit.clone(),
+        }),
+        K::RelationBroken => Event::RelationBroken(RelationBrokenEvent {
+            relation: relation()?,
+            app: app(),
+        }),
+        K::StorageAttached => Event::StorageAttached(storage()),
+        K::StorageDetaching => Event::StorageDetaching(storage()),
+        K::PebbleReady => Event::PebbleReady(PebbleReadyEvent {
+            container: ctx
                 .workload_name
                 .clone()
-                .unwrap_or_else(|| prefix.to_owned());
-            if ctx.workload_name.is_none() && kind != K::PebbleReady {
-                return Err(EnvError::Missing {
-                    var: vars::WORKLOAD_NAME,
-                    hint: WORKLOAD_HINT,
-                });
-            }
-            Ok(match kind {
-                K::PebbleReady => Event::PebbleReady(PebbleReadyEvent { container }),
-                K::PebbleCustomNotice => {
-                    const HINT: &str = "Juju sets it for pebble-custom-notice";
-                    Event::PebbleCustomNotice(PebbleCustomNoticeEvent {
-                        container,
-                        notice: NoticeRef {
-                            id: require(&ctx.notice_id, vars::NOTICE_ID, HINT)?,
-                            kind: require(&ctx.notice_type, vars::NOTICE_TYPE, HINT)?,
-                            key: require(&ctx.notice_key, vars::NOTICE_KEY, HINT)?,
-                        },
-                    })
-                }
-                _ => {
-                    let check = require(
-                        &ctx.pebble_check_name,
-                        vars::PEBBLE_CHECK_NAME,
-                        "Juju sets it for pebble-check-failed and -recovered",
-                    )?;
-                    if kind == K::PebbleCheckFailed {
-                        Event::PebbleCheckFailed(PebbleCheckFailedEvent { container, check })
-                    } else {
-                        Event::PebbleCheckRecovered(PebbleCheckRecoveredEvent { container, check })
-                    }
-                }
+                .unwrap_or_else(|| prefix.to_owned()),
+        }),
+        K::PebbleCustomNotice => {
+            const HINT: &str = "Juju sets it for pebble-custom-notice";
+            Event::PebbleCustomNotice(PebbleCustomNoticeEvent {
+                container: container()?,
+                notice: NoticeRef {
+                    id: require(&ctx.notice_id, vars::NOTICE_ID, HINT)?,
+                    kind: require(&ctx.notice_type, vars::NOTICE_TYPE, HINT)?,
+                    key: require(&ctx.notice_key, vars::NOTICE_KEY, HINT)?,
+                },
             })
         }
-    }
+        K::PebbleCheckFailed => Event::PebbleCheckFailed(PebbleCheckFailedEvent {
+            container: container()?,
+            check: check()?,
+        }),
+        K::PebbleCheckRecovered => Event::PebbleCheckRecovered(PebbleCheckRecoveredEvent {
+            container: container()?,
+            check: check()?,
+        }),
+        K::SecretChanged => Event::SecretChanged(SecretChangedEvent { secret: secret()? }),
+        K::SecretRotate => Event::SecretRotate(SecretRotateEvent { secret: secret()? }),
+        K::SecretRemove => Event::SecretRemove(SecretRemoveEvent {
+            secret: secret()?,
+            revision: revision()?,
+        }),
+        K::SecretExpired => Event::SecretExpired(SecretExpiredEvent {
+            secret: secret()?,
+            revision: revision()?,
+        }),
+        // Not hooks: an action comes from `actions/`, the others from the charm.
+        K::Action | K::CollectAppStatus | K::CollectUnitStatus | K::Reconcile | K::Custom => {
+            Event::Unknown(name.to_owned())
+        }
+    })
 }

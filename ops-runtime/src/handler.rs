@@ -191,7 +191,8 @@ pub mod args {
     use super::{FromHookContext, HookContext, Rejection, kinds};
 
     macro_rules! arg_traits {
-        ($($kind:ident: $trait:ident => $message:literal, $fits:literal;)*) => {$(
+        ($($kind:ident: $trait:ident => $message:literal, $fits:literal;)*) => {
+        $(
             #[doc = concat!("A handler argument for `kinds::", stringify!($kind), "`.")]
             #[diagnostic::on_unimplemented(
                 message = $message,
@@ -210,7 +211,17 @@ pub mod args {
                     T::from_context(cx)
                 }
             }
-        )*};
+        )*
+
+        /// The name of the trait above that `#[charm]` builds the arguments of a
+        /// handler of `kind` through (`InstallArg` for `Install`). A `match` over
+        /// every kind: a new kind does not compile until it has its trait here.
+        pub fn trait_name(kind: crate::EventKind) -> &'static str {
+            match kind {
+                $(crate::EventKind::$kind => stringify!($trait),)*
+            }
+        }
+        };
     }
 
     arg_traits! {
@@ -497,6 +508,13 @@ impl FromHookContext<kinds::CollectAppStatus> for CollectStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_event_kind_has_the_argument_trait_charm_names() {
+        for kind in crate::EventKind::ALL {
+            assert_eq!(args::trait_name(*kind), format!("{}Arg", kind.name()));
+        }
+    }
 
     #[derive(Debug, thiserror::Error)]
     #[error("reading the config")]

@@ -2,25 +2,66 @@
 
 use std::collections::BTreeMap;
 
+use ops_events::{EventKind, Naming};
 use serde_json::{Map, Value};
 
 use super::commands::Answer;
 use super::state::Databag;
 
-/// Events a scenario may name with `event:`.
-const EVENTS: &[&str] = &[
-    "install",
-    "start",
-    "stop",
-    "remove",
-    "config-changed",
-    "update-status",
-    "upgrade-charm",
-    "leader-elected",
-    "leader-settings-changed",
-    "pre-series-upgrade",
-    "post-series-upgrade",
-];
+/// Whether a scenario runs events of `kind` with `event: <hook>`: the unit and
+/// application events that need nothing but their name. The others have steps of
+/// their own (`relation-joined:`, `secret-changed:`, `storage-attached:`,
+/// `pebble-ready:`, `action:`), or the sim does not run them. A `match` over
+/// every kind, so that a new kind must be placed here.
+fn named_event(kind: EventKind) -> bool {
+    use EventKind as K;
+    match kind {
+        K::Install
+        | K::Start
+        | K::Stop
+        | K::Remove
+        | K::ConfigChanged
+        | K::UpdateStatus
+        | K::UpgradeCharm
+        | K::PreSeriesUpgrade
+        | K::PostSeriesUpgrade
+        | K::LeaderElected
+        | K::LeaderSettingsChanged => true,
+        K::CollectMetrics
+        | K::RelationCreated
+        | K::RelationJoined
+        | K::RelationChanged
+        | K::RelationDeparted
+        | K::RelationBroken
+        | K::StorageAttached
+        | K::StorageDetaching
+        | K::PebbleReady
+        | K::PebbleCustomNotice
+        | K::PebbleCheckFailed
+        | K::PebbleCheckRecovered
+        | K::SecretChanged
+        | K::SecretRotate
+        | K::SecretRemove
+        | K::SecretExpired
+        | K::Action
+        | K::CollectAppStatus
+        | K::CollectUnitStatus
+        | K::Reconcile
+        | K::Custom => false,
+    }
+}
+
+/// The hook names a scenario may give `event:`, in the event table's order.
+fn named_events() -> Vec<&'static str> {
+    EventKind::ALL
+        .iter()
+        .filter(|kind| named_event(**kind))
+        .filter_map(|kind| match kind.naming() {
+            Naming::Hook(name) => Some(name),
+            Naming::PerEntity(..) | Naming::Framework(_) | Naming::Custom => None,
+        })
+        .collect()
+}
 
 /// One step.
 #[derive(Debug, Clone, PartialEq)]
@@ -224,11 +265,11 @@ fn step(item: &Value) -> Result<Step, String> {
             .as_str()
             .ok_or("`event` is a hook name such as `config-changed`")?
             .to_owned();
-        if !EVENTS.contains(&name.as_str()) {
+        if !EventKind::from_hook_name(&name).is_some_and(|(kind, _)| named_event(kind)) {
             return Err(format!(
                 "unknown event `{name}`; use one of {}, or `relation-joined:` and friends, or \
                  `action:`",
-                EVENTS.join(", ")
+                named_events().join(", ")
             ));
         }
         only(fields, &["event", "config"])?;
@@ -638,6 +679,29 @@ mod tests {
         ] {
             let error = parse(bad).unwrap_err();
             assert!(error.contains(message), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn event_steps_name_the_events_that_need_only_a_name() {
+        for name in named_events() {
+            let step = parse(&format!("- event: {name}")).unwrap();
+            assert!(matches!(&step[..], [Step::Event { name: n, .. }] if n == name));
+        }
+        assert!(named_events().contains(&"leader-settings-changed"));
+        for other in [
+            "db-relation-changed",
+            "secret-changed",
+            "collect-metrics",
+            "backup",
+        ] {
+            let error = parse(&format!("- event: {other}")).unwrap_err();
+            assert!(
+                error.starts_with(&format!(
+                    "step 1: unknown event `{other}`; use one of install, "
+                )),
+                "{error}"
+            );
         }
     }
 
