@@ -11,6 +11,10 @@
 //! | `ingress`   | `ingress` (v2 per application; v1 recognised on read)     |
 //! | `http`      | `http`                                                    |
 //! | `juju-info` | `juju-info`                                               |
+//! | `prometheus-scrape` | `prometheus_scrape` (v0): scrape jobs and alert rules |
+//! | `loki-push-api` | `loki_push_api` (lib v1): push endpoints, log rules, Pebble log forwarding |
+//! | `grafana-dashboard` | `grafana_dashboard` (lib v0): dashboards, xz + base64 |
+//! | `tracing`   | `tracing` (v2), the requirer: receivers' URLs by protocol |
 //! | `testing`   | helpers that play the remote side in `ops_runtime::testing` |
 //!
 //! The databag keys, encodings and handshakes follow the published interface
@@ -32,3 +36,36 @@ pub mod juju_info;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
+
+#[cfg(any(
+    feature = "prometheus-scrape",
+    feature = "loki-push-api",
+    feature = "grafana-dashboard",
+    feature = "tracing"
+))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(
+        feature = "prometheus-scrape",
+        feature = "loki-push-api",
+        feature = "grafana-dashboard",
+        feature = "tracing"
+    )))
+)]
+pub mod cos;
+
+#[cfg(feature = "prometheus-scrape")]
+#[cfg_attr(docsrs, doc(cfg(feature = "prometheus-scrape")))]
+pub mod prometheus_scrape;
+
+#[cfg(feature = "loki-push-api")]
+#[cfg_attr(docsrs, doc(cfg(feature = "loki-push-api")))]
+pub mod loki_push_api;
+
+#[cfg(feature = "grafana-dashboard")]
+#[cfg_attr(docsrs, doc(cfg(feature = "grafana-dashboard")))]
+pub mod grafana_dashboard;
+
+#[cfg(feature = "tracing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tracing")))]
+pub mod tracing;

@@ -1,0 +1,107 @@
+//! `tracing` v2: the exact databags of both sides (interfaces.md §7.2, §7.3) and
+//! strict reading of the other side's.
+
+use ops_interfaces::tracing::{Protocol, ProviderAppData, Receiver, RequirerAppData, Transport};
+use proptest::prelude::*;
+
+use crate::cos_support::bag;
+
+#[test]
+fn requirer_bag_is_a_json_list_of_names() {
+    let request =
+        RequirerAppData::new([Protocol::OtlpHttp, Protocol::OtlpGrpc, Protocol::OtlpHttp]);
+    let bag = request.to_databag();
+    assert_eq!(bag.len(), 1);
+    assert_eq!(bag["receivers"], r#"["otlp_http", "otlp_grpc"]"#);
+    assert_eq!(RequirerAppData::from_databag(&bag).unwrap(), request);
+}
+
+#[test]
+fn the_provider_rejects_what_the_python_provider_rejects() {
+    for (text, problem) in [
+        ("[]", "empty"),
+        (r#"["otlp_http", "carrier_pigeon"]"#, "not a known protocol"),
+        (r#"[1]"#, "not a string"),
+        (r#"{"a": 1}"#, "not a JSON list"),
+    ] {
+        let err = RequirerAppData::from_databag(&bag(&[("receivers", text)])).unwrap_err();
+        assert!(err.problem.contains(problem), "{text}: {err}");
+        assert!(!err.to_string().contains("carrier_pigeon"));
+    }
+}
+
+#[test]
+fn provider_bag_matches_the_reference_example() {
+    let example = r#"[{"protocol": {"name": "otlp_http", "type": "http"}, "url": "http://tempo-0.tempo-endpoints.cos.svc.cluster.local:4318"}, {"protocol": {"name": "otlp_grpc", "type": "grpc"}, "url": "tempo-0.tempo-endpoints.cos.svc.cluster.local:4317"}]"#;
+    let read = ProviderAppData::from_databag(&bag(&[("receivers", example)])).unwrap();
+    assert_eq!(
+        read.url(Protocol::OtlpHttp),
+        Some("http://tempo-0.tempo-endpoints.cos.svc.cluster.local:4318")
+    );
+    assert_eq!(
+        read.url(Protocol::OtlpGrpc),
+        Some("tempo-0.tempo-endpoints.cos.svc.cluster.local:4317")
+    );
+    assert_eq!(
+        read.url(Protocol::Zipkin),
+        None,
+        "requested but not offered: none"
+    );
+    assert_eq!(read.receivers[1].protocol.transport, Transport::Grpc);
+    assert_eq!(
+        read.to_databag()["receivers"],
+        example,
+        "written back byte for byte"
+    );
+}
+
+#[test]
+fn provider_receivers_of_unknown_protocols_are_kept() {
+    let text = r#"[{"protocol": {"name": "kafka", "type": "grpc"}, "url": "h:1"}]"#;
+    let read = ProviderAppData::from_databag(&bag(&[("receivers", text)])).unwrap();
+    assert_eq!(read.receivers[0].protocol.name, "kafka");
+}
+
+#[test]
+fn malformed_provider_data_names_the_key_only() {
+    let text = r#"[{"protocol": {"name": "otlp_http", "type": "carrier"}, "url": "secret-host"}]"#;
+    let err = ProviderAppData::from_databag(&bag(&[("receivers", text)])).unwrap_err();
+    assert_eq!(err.key, "receivers");
+    assert!(!err.to_string().contains("secret-host") && !err.to_string().contains("carrier"));
+    let err = ProviderAppData::from_databag(&bag(&[])).unwrap_err();
+    assert_eq!(err.to_string(), "key `receivers`: missing");
+}
+
+#[test]
+fn transports_follow_the_names() {
+    assert_eq!(Protocol::OtlpGrpc.transport(), Transport::Grpc);
+    assert_eq!(Protocol::JaegerGrpc.transport(), Transport::Grpc);
+    for p in [
+        Protocol::Zipkin,
+        Protocol::OtlpHttp,
+        Protocol::JaegerThriftHttp,
+    ] {
+        assert_eq!(p.transport(), Transport::Http);
+    }
+    assert_eq!(
+        Receiver::new(Protocol::Zipkin, "http://h:9411")
+            .protocol
+            .name,
+        "zipkin"
+    );
+}
+
+proptest! {
+    #[test]
+    fn any_receivers_text_never_panics(text in ".{0,80}") {
+        let bag = bag(&[("receivers", &text)]);
+        let _ = RequirerAppData::from_databag(&bag);
+        let _ = ProviderAppData::from_databag(&bag);
+    }
+
+    #[test]
+    fn requests_round_trip(picks in proptest::collection::vec(0usize..5, 1..8)) {
+        let request = RequirerAppData::new(picks.into_iter().map(|i| Protocol::ALL[i]));
+        prop_assert_eq!(RequirerAppData::from_databag(&request.to_databag()).unwrap(), request);
+    }
+}
