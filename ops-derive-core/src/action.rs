@@ -1,5 +1,10 @@
 //! `#[derive(CharmAction)]`: a struct whose fields are one action's params,
 //! checked against `actions.<name>.params` in the charm's metadata.
+//!
+//! The three stages of `#[charm]`, kept apart: [`parse`] reads the struct and
+//! the action's name (syntax only, no metadata), [`check`] resolves the action
+//! and each field's param (everything that can fail), and [`generate`] writes
+//! `from_params`, which cannot fail.
 
 use darling::{FromDeriveInput, FromField};
 use ops_metadata::{Action, ActionParam, CharmMetadata, ParamType};
@@ -10,6 +15,7 @@ use syn::spanned::Spanned;
 use crate::attr::CharmArgs;
 use crate::charm_enum::EnumSchema;
 use crate::diag::{self, Errors};
+use crate::fallback::{self, Stub};
 use crate::metadata;
 use crate::types::{self, Shape};
 
@@ -42,6 +48,26 @@ struct ParamFieldInput {
     name: Option<syn::LitStr>,
 }
 
+/// The struct, parsed: what the later stages read.
+struct ActionStruct {
+    ident: syn::Ident,
+    /// Where the metadata is and what `ops_runtime` is called.
+    args: CharmArgs,
+    /// The action's name, from `#[action(name)]` or the struct's name.
+    name: String,
+    /// Where the name is written: the literal, or the struct's name.
+    name_span: proc_macro2::Span,
+    /// Whether the name comes from the struct's name.
+    name_derived: bool,
+    fields: Vec<ParamFieldInput>,
+}
+
+/// The struct checked against its action.
+struct Checked<'a> {
+    action: &'a Action,
+    fields: Vec<Field<'a>>,
+}
+
 /// A field checked against its param.
 struct Field<'a> {
     input: &'a ParamFieldInput,
@@ -69,58 +95,82 @@ fn default_action_name(ident: &syn::Ident) -> String {
     out
 }
 
-/// Expands `#[derive(CharmAction)]`.
+/// Expands `#[derive(CharmAction)]`: parse, check, generate. On an error after
+/// parsing, the errors and a stub impl, so the rest of the crate still compiles.
 pub(crate) fn expand(input: TokenStream) -> TokenStream {
-    let derive: syn::DeriveInput = match syn::parse2(input) {
-        Ok(d) => d,
-        Err(e) => return e.to_compile_error(),
-    };
-    let parsed = match ActionInput::from_derive_input(&derive) {
-        Ok(p) => p,
-        Err(e) => return e.write_errors(),
-    };
     let mut errors = Errors::default();
+    let parsed = match parse(input, &mut errors) {
+        Ok(parsed) => parsed,
+        Err(tokens) => return tokens,
+    };
+    let krate = parsed.args.krate();
+    let stub = Stub::Action { name: &parsed.name };
+    let loaded = match metadata::load(&parsed.args) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            errors.push(e);
+            return fallback::derive(stub, &parsed.ident, &krate, &errors);
+        }
+    };
+    match check(&parsed, &loaded.meta, &mut errors) {
+        Some(checked) if errors.is_empty() => {
+            generate(&parsed, &checked, &loaded.tracking(), &krate)
+        }
+        _ => fallback::derive(stub, &parsed.ident, &krate, &errors),
+    }
+}
+
+/// Reads the struct, its attributes and the action's name; records a generic
+/// struct. `Err` is the error output when the input is no struct the derive can
+/// read at all.
+fn parse(input: TokenStream, errors: &mut Errors) -> Result<ActionStruct, TokenStream> {
+    let derive: syn::DeriveInput = syn::parse2(input).map_err(|e| e.to_compile_error())?;
+    let parsed = ActionInput::from_derive_input(&derive).map_err(|e| e.write_errors())?;
     if !parsed.generics.params.is_empty() {
         errors.spanned(
             &parsed.generics,
             "`#[derive(CharmAction)]` does not support generic structs",
         );
     }
-    let args = CharmArgs::for_derive(
-        parsed.metadata.clone(),
-        parsed.metadata_source.clone(),
-        parsed.krate.clone(),
-    );
-    let krate = args.krate();
-    let ident = &parsed.ident;
     let (name, name_span) = match &parsed.name {
         Some(lit) => (lit.value(), lit.span()),
-        None => (default_action_name(ident), ident.span()),
+        None => (default_action_name(&parsed.ident), parsed.ident.span()),
     };
-    let loaded = match metadata::load(&args) {
-        Ok(loaded) => loaded,
-        Err(e) => {
-            errors.push(e);
-            return fallback(ident, &name, &krate, &errors);
-        }
-    };
-    let Some(action) = loaded.meta.actions.get(&name) else {
-        errors.error(
-            name_span,
-            unknown_action(&name, parsed.name.is_none(), &loaded.meta),
-        );
-        return fallback(ident, &name, &krate, &errors);
-    };
-    let fields: Vec<&ParamFieldInput> = match &parsed.data {
-        darling::ast::Data::Struct(s) => s.fields.iter().collect(),
+    let fields = match parsed.data {
+        darling::ast::Data::Struct(s) => s.fields,
         darling::ast::Data::Enum(_) => Vec::new(),
     };
-    let checked: Vec<Field<'_>> = fields
+    Ok(ActionStruct {
+        args: CharmArgs::for_derive(parsed.metadata, parsed.metadata_source, parsed.krate),
+        ident: parsed.ident,
+        name,
+        name_span,
+        name_derived: parsed.name.is_none(),
+        fields,
+    })
+}
+
+/// Checks the action and every field against the metadata, recording what is
+/// wrong. `None` when the action is not declared.
+fn check<'a>(
+    parsed: &'a ActionStruct,
+    meta: &'a CharmMetadata,
+    errors: &mut Errors,
+) -> Option<Checked<'a>> {
+    let Some(action) = meta.actions.get(&parsed.name) else {
+        errors.error(
+            parsed.name_span,
+            unknown_action(&parsed.name, parsed.name_derived, meta),
+        );
+        return None;
+    };
+    let fields: Vec<Field<'a>> = parsed
+        .fields
         .iter()
-        .filter_map(|f| check_field(f, action, &mut errors))
+        .filter_map(|f| check_field(f, action, errors))
         .collect();
-    for (i, field) in checked.iter().enumerate() {
-        if let Some(first) = checked[..i]
+    for (i, field) in fields.iter().enumerate() {
+        if let Some(first) = fields[..i]
             .iter()
             .find(|f| f.param.name == field.param.name)
         {
@@ -134,22 +184,32 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         }
     }
     if errors.is_empty() {
-        check_closed_schema(&checked, action, ident, &mut errors);
+        check_closed_schema(&fields, action, &parsed.ident, errors);
     }
-    if !errors.is_empty() {
-        return fallback(ident, &name, &krate, &errors);
-    }
-    let tracking = loaded.tracking();
-    let warnings: TokenStream = checked
+    Some(Checked { action, fields })
+}
+
+/// The impl of `CharmAction` for a checked struct, with the items that make
+/// Cargo track the metadata, warn of needless `Option`s and check enum types.
+fn generate(
+    parsed: &ActionStruct,
+    checked: &Checked<'_>,
+    tracking: &TokenStream,
+    krate: &syn::Path,
+) -> TokenStream {
+    let Checked { action, fields } = checked;
+    let ident = &parsed.ident;
+    let name = &parsed.name;
+    let warnings: TokenStream = fields
         .iter()
         .filter_map(|f| lint_needless_option(f, action))
         .collect();
-    let enum_checks: TokenStream = checked
+    let enum_checks: TokenStream = fields
         .iter()
         .filter_map(|f| enum_schema(f, action))
-        .map(|schema| crate::charm_enum::enum_check(&schema, &krate))
+        .map(|schema| crate::charm_enum::enum_check(&schema, krate))
         .collect();
-    let body = generate(&checked, action, &krate);
+    let body = from_params(fields, action, krate);
     let a = quote!(#krate::__private::action);
     quote! {
         impl #a::CharmAction for #ident {
@@ -286,23 +346,7 @@ fn unknown_action(name: &str, derived: bool, meta: &CharmMetadata) -> String {
     format!("unknown action `{name}`{how}{hint}")
 }
 
-/// On error: the errors, and an impl that keeps the rest of the crate compiling.
-fn fallback(ident: &syn::Ident, name: &str, krate: &syn::Path, errors: &Errors) -> TokenStream {
-    let errors = errors.to_compile_errors();
-    let a = quote!(#krate::__private::action);
-    quote! {
-        #errors
-        impl #a::CharmAction for #ident {
-            const NAME: &'static str = #name;
-            fn from_params(
-                _: &#a::Map<::std::string::String, #a::Value>,
-            ) -> ::core::result::Result<Self, #a::ParamsError> {
-                ::core::unreachable!("`#[derive(CharmAction)]` reported errors at compile time")
-            }
-        }
-    }
-}
-
+/// Checks one field against its param; records what is wrong.
 fn check_field<'a>(
     input: &'a ParamFieldInput,
     action: &'a Action,
@@ -408,7 +452,8 @@ fn check_type(param: &ActionParam, shape: Shape, ty: &syn::Type) -> Result<(), S
     ))
 }
 
-fn generate(fields: &[Field<'_>], action: &Action, krate: &syn::Path) -> TokenStream {
+/// The body of `from_params`.
+fn from_params(fields: &[Field<'_>], action: &Action, krate: &syn::Path) -> TokenStream {
     let a = quote!(#krate::__private::action);
     if fields.is_empty() {
         return quote!(::core::result::Result::Ok(Self {}));
@@ -474,5 +519,31 @@ mod tests {
         assert_eq!(name("GetDbInfoAction"), "get-db-info");
         assert_eq!(name("Restore"), "restore");
         assert_eq!(name("Params"), "params");
+    }
+
+    #[test]
+    fn an_undeclared_action_gets_the_stub_under_its_name() {
+        let out = expand(quote! {
+            #[action(metadata_source = "name: demo\nactions:\n  backup: {}\n")]
+            struct RestoreParams {}
+        })
+        .to_string();
+        assert!(out.contains("unknown action `restore`"), "{out}");
+        assert!(out.contains("= \"restore\""), "{out}");
+        assert!(out.contains("reported errors at compile time"), "{out}");
+    }
+
+    #[test]
+    fn checked_params_generate_from_params() {
+        let out = expand(quote! {
+            #[action(metadata_source = "name: demo\nactions:\n  backup:\n    params:\n      target: {type: string}\n    required: [target]\n")]
+            struct BackupParams {
+                target: String,
+            }
+        })
+        .to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(out.contains("fn from_params"), "{out}");
+        assert!(out.contains("= \"backup\""), "{out}");
     }
 }

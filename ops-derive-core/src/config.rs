@@ -1,5 +1,10 @@
 //! `#[derive(CharmConfig)]`: a struct whose fields are config options, checked
 //! against `config.options` in the charm's metadata.
+//!
+//! The three stages of `#[charm]`, kept apart: [`parse`] reads the struct (syntax
+//! only, no metadata), [`check`] resolves each field against its option and
+//! settles how it converts (everything that can fail), and [`generate`] writes
+//! `from_config`, which cannot fail.
 
 use darling::{FromDeriveInput, FromField};
 use ops_metadata::{CharmMetadata, ConfigOption, ConfigType, ConfigValue};
@@ -10,6 +15,7 @@ use syn::spanned::Spanned;
 use crate::attr::CharmArgs;
 use crate::charm_enum::EnumSchema;
 use crate::diag::{self, Errors};
+use crate::fallback::{self, Stub};
 use crate::metadata;
 use crate::types::{self, Shape};
 
@@ -55,71 +61,101 @@ enum Conversion {
     TryFromBool,
 }
 
+/// The struct, parsed: what the later stages read.
+struct ConfigStruct {
+    ident: syn::Ident,
+    /// Where the metadata is and what `ops_runtime` is called.
+    args: CharmArgs,
+    fields: Vec<ConfigFieldInput>,
+}
+
 /// A field checked against its option.
 struct Field<'a> {
     input: &'a ConfigFieldInput,
     ident: &'a syn::Ident,
-    option: String,
+    option: &'a ConfigOption,
     optional: bool,
     /// The field's type without `Option<...>`.
     value_ty: &'a syn::Type,
     conversion: Conversion,
 }
 
-/// Expands `#[derive(CharmConfig)]`.
+/// Expands `#[derive(CharmConfig)]`: parse, check, generate. On an error after
+/// parsing, the errors and a stub impl, so the rest of the crate still compiles.
 pub(crate) fn expand(input: TokenStream) -> TokenStream {
-    let derive: syn::DeriveInput = match syn::parse2(input) {
-        Ok(d) => d,
-        Err(e) => return e.to_compile_error(),
-    };
-    let parsed = match ConfigInput::from_derive_input(&derive) {
-        Ok(p) => p,
-        Err(e) => return e.write_errors(),
-    };
     let mut errors = Errors::default();
+    let parsed = match parse(input, &mut errors) {
+        Ok(parsed) => parsed,
+        Err(tokens) => return tokens,
+    };
+    let krate = parsed.args.krate();
+    let loaded = match metadata::load(&parsed.args) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            errors.push(e);
+            return fallback::derive(Stub::Config, &parsed.ident, &krate, &errors);
+        }
+    };
+    let fields = check(&parsed, &loaded.meta, &mut errors);
+    if !errors.is_empty() {
+        return fallback::derive(Stub::Config, &parsed.ident, &krate, &errors);
+    }
+    generate(&parsed.ident, &fields, &loaded.tracking(), &krate)
+}
+
+/// Reads the struct and its attributes; records a generic struct. `Err` is the
+/// error output when the input is no struct the derive can read at all.
+fn parse(input: TokenStream, errors: &mut Errors) -> Result<ConfigStruct, TokenStream> {
+    let derive: syn::DeriveInput = syn::parse2(input).map_err(|e| e.to_compile_error())?;
+    let parsed = ConfigInput::from_derive_input(&derive).map_err(|e| e.write_errors())?;
     if !parsed.generics.params.is_empty() {
         errors.spanned(
             &parsed.generics,
             "`#[derive(CharmConfig)]` does not support generic structs",
         );
     }
-    let args = CharmArgs::for_derive(
-        parsed.metadata.clone(),
-        parsed.metadata_source.clone(),
-        parsed.krate.clone(),
-    );
-    let krate = args.krate();
-    let ident = &parsed.ident;
-    let loaded = match metadata::load(&args) {
-        Ok(loaded) => loaded,
-        Err(e) => {
-            errors.push(e);
-            return fallback(ident, &krate, &errors);
-        }
-    };
-    let fields: Vec<&ConfigFieldInput> = match &parsed.data {
-        darling::ast::Data::Struct(s) => s.fields.iter().collect(),
+    let fields = match parsed.data {
+        darling::ast::Data::Struct(s) => s.fields,
         darling::ast::Data::Enum(_) => Vec::new(),
     };
-    let checked: Vec<Field<'_>> = fields
+    Ok(ConfigStruct {
+        args: CharmArgs::for_derive(parsed.metadata, parsed.metadata_source, parsed.krate),
+        ident: parsed.ident,
+        fields,
+    })
+}
+
+/// Checks every field against the metadata, recording what is wrong; the
+/// fields that passed.
+fn check<'a>(
+    parsed: &'a ConfigStruct,
+    meta: &'a CharmMetadata,
+    errors: &mut Errors,
+) -> Vec<Field<'a>> {
+    let checked: Vec<Field<'a>> = parsed
+        .fields
         .iter()
-        .filter_map(|f| check_field(f, &loaded.meta, &mut errors))
+        .filter_map(|f| check_field(f, meta, errors))
         .collect();
-    check_duplicates(&checked, &mut errors);
-    if !errors.is_empty() {
-        return fallback(ident, &krate, &errors);
-    }
-    let warnings: TokenStream = checked
+    check_duplicates(&checked, errors);
+    checked
+}
+
+/// The impl of `CharmConfig` for checked fields, with the items that make Cargo
+/// track the metadata, warn of needless `Option`s and check enum types.
+fn generate(
+    ident: &syn::Ident,
+    fields: &[Field<'_>],
+    tracking: &TokenStream,
+    krate: &syn::Path,
+) -> TokenStream {
+    let warnings: TokenStream = fields.iter().filter_map(lint_needless_option).collect();
+    let enum_checks: TokenStream = fields
         .iter()
-        .filter_map(|f| lint_needless_option(f, &loaded.meta))
+        .filter_map(enum_schema)
+        .map(|schema| crate::charm_enum::enum_check(&schema, krate))
         .collect();
-    let enum_checks: TokenStream = checked
-        .iter()
-        .filter_map(|f| enum_schema(f, &loaded.meta))
-        .map(|schema| crate::charm_enum::enum_check(&schema, &krate))
-        .collect();
-    let tracking = loaded.tracking();
-    let body = generate(&checked, &loaded.meta, &krate);
+    let body = from_config(fields, krate);
     quote! {
         impl #krate::__private::config::CharmConfig for #ident {
             fn from_config(
@@ -136,25 +172,10 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     }
 }
 
-/// On error: the errors, and an impl that keeps the rest of the crate compiling.
-fn fallback(ident: &syn::Ident, krate: &syn::Path, errors: &Errors) -> TokenStream {
-    let errors = errors.to_compile_errors();
-    quote! {
-        #errors
-        impl #krate::__private::config::CharmConfig for #ident {
-            fn from_config(
-                _: &#krate::__private::config::ConfigData,
-            ) -> ::core::result::Result<Self, #krate::__private::config::ConfigError> {
-                ::core::unreachable!("`#[derive(CharmConfig)]` reported errors at compile time")
-            }
-        }
-    }
-}
-
 /// Checks one field against the metadata; records what is wrong.
 fn check_field<'a>(
     input: &'a ConfigFieldInput,
-    meta: &CharmMetadata,
+    meta: &'a CharmMetadata,
     errors: &mut Errors,
 ) -> Option<Field<'a>> {
     let ident = input.ident.as_ref()?;
@@ -211,7 +232,7 @@ fn check_field<'a>(
     Some(Field {
         input,
         ident,
-        option: option.name.clone(),
+        option,
         optional,
         value_ty,
         conversion,
@@ -294,12 +315,15 @@ fn check_type(option: &ConfigOption, shape: Shape, ty: &syn::Type) -> Result<Con
 
 fn check_duplicates(fields: &[Field<'_>], errors: &mut Errors) {
     for (i, field) in fields.iter().enumerate() {
-        if let Some(first) = fields[..i].iter().find(|f| f.option == field.option) {
+        if let Some(first) = fields[..i]
+            .iter()
+            .find(|f| f.option.name == field.option.name)
+        {
             errors.error(
                 field.ident.span(),
                 format!(
                     "option `{}` is already read by field `{}`",
-                    field.option, first.ident
+                    field.option.name, first.ident
                 ),
             );
         }
@@ -309,8 +333,8 @@ fn check_duplicates(fields: &[Field<'_>], errors: &mut Errors) {
 /// The `enum` a field of a type other than `String` is checked against: a
 /// `string` option's `enum` list of strings (a key Juju itself ignores, which
 /// documents the values the charm accepts).
-fn enum_schema<'a>(field: &Field<'a>, meta: &CharmMetadata) -> Option<EnumSchema<'a>> {
-    let option = meta.config.get(&field.option)?;
+fn enum_schema<'a>(field: &Field<'a>) -> Option<EnumSchema<'a>> {
+    let option = field.option;
     if option.kind != ConfigType::String || Shape::of(field.value_ty) != Shape::Other {
         return None;
     }
@@ -340,14 +364,13 @@ fn string_enum(option: &ConfigOption) -> Option<Vec<String>> {
 
 /// A warning (through a deprecated item, the one warning a derive can raise on
 /// stable Rust) for an `Option<T>` field whose option always has a value.
-fn lint_needless_option(field: &Field<'_>, meta: &CharmMetadata) -> Option<TokenStream> {
-    let option = meta.config.get(&field.option)?;
-    if !field.optional || option.default.is_none() {
+fn lint_needless_option(field: &Field<'_>) -> Option<TokenStream> {
+    if !field.optional || field.option.default.is_none() {
         return None;
     }
     let note = format!(
         "option `{}` has a default, so it always has a value: the field need not be an `Option`",
-        field.option
+        field.option.name
     );
     // Named after the field, as the warning names this constant.
     let name = field.ident;
@@ -361,7 +384,7 @@ fn lint_needless_option(field: &Field<'_>, meta: &CharmMetadata) -> Option<Token
 }
 
 /// The body of `from_config`.
-fn generate(fields: &[Field<'_>], meta: &CharmMetadata, krate: &syn::Path) -> TokenStream {
+fn from_config(fields: &[Field<'_>], krate: &syn::Path) -> TokenStream {
     let c = quote!(#krate::__private::config);
     if fields.is_empty() {
         return quote!(::core::result::Result::Ok(Self {}));
@@ -370,10 +393,10 @@ fn generate(fields: &[Field<'_>], meta: &CharmMetadata, krate: &syn::Path) -> To
         .map(|i| format_ident!("__f{}", i))
         .collect();
     let reads = fields.iter().zip(&vars).map(|(f, var)| {
-        let option = &f.option;
+        let option = &f.option.name;
         let ty = f.value_ty;
         let allowed = (Shape::of(ty) == Shape::Str)
-            .then(|| meta.config.get(option).and_then(string_enum))
+            .then(|| string_enum(f.option))
             .flatten();
         let convert = match (&f.conversion, allowed) {
             (Conversion::Known, Some(values)) => {
@@ -417,5 +440,43 @@ fn generate(fields: &[Field<'_>], meta: &CharmMetadata, krate: &syn::Path) -> To
         };
         #(#reads)*
         #assembled
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_is_checked_and_errors_get_the_stub() {
+        let out = expand(quote! {
+            #[config(metadata_source = "name: demo\nconfig:\n  options:\n    port: {type: int, default: 80}\n")]
+            struct Settings {
+                prot: i64,
+                port: String,
+            }
+        })
+        .to_string();
+        let first = out.find("unknown config option `prot`; did you mean `port`?");
+        let second = out.find("option `port` is an `int`, which `String` cannot hold");
+        assert!(
+            first.is_some() && second.is_some() && first < second,
+            "{out}"
+        );
+        assert!(out.contains("reported errors at compile time"), "{out}");
+        assert!(!out.contains("__ops_required"), "{out}");
+    }
+
+    #[test]
+    fn checked_fields_generate_from_config() {
+        let out = expand(quote! {
+            #[config(metadata_source = "name: demo\nconfig:\n  options:\n    port: {type: int, default: 80}\n")]
+            struct Settings {
+                port: u16,
+            }
+        })
+        .to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(out.contains("__ops_required (__config , \"port\""), "{out}");
     }
 }

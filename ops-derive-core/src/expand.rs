@@ -324,29 +324,6 @@ fn shim_fn(
     }
 }
 
-/// What `#[charm]` emits when checks failed: the impl block without its `#[on]`
-/// attributes and an empty `Charm` impl, so the only errors the user sees are
-/// the macro's own.
-pub(crate) fn fallback(charm: &CharmImpl, krate: &syn::Path) -> TokenStream {
-    let item = &charm.original;
-    let self_ty = &item.self_ty;
-    let p = quote!(#krate::__private);
-    if item.trait_.is_some() || !item.generics.params.is_empty() {
-        return quote!(#item);
-    }
-    quote! {
-        #item
-
-        impl #p::Charm for #self_ty {
-            const META: #p::CharmMeta = #p::CharmMeta::EMPTY;
-            const HANDLERS: &'static [#p::Handler<Self>] = &[];
-            fn metadata_sources() -> &'static [#p::MetadataSource] {
-                &[]
-            }
-        }
-    }
-}
-
 /// `T` when `ty` is `Params<T>`.
 fn params_type(ty: &syn::Type) -> Option<&syn::Type> {
     wrapped_type(ty, "Params")

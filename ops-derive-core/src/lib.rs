@@ -17,6 +17,7 @@ mod check;
 mod config;
 mod diag;
 mod expand;
+mod fallback;
 mod metadata;
 mod symbol;
 mod types;
@@ -52,7 +53,7 @@ pub fn expand_charm(args: TokenStream, item: TokenStream) -> TokenStream {
         let loaded = named.then(|| metadata::load(&args).ok()).flatten();
         let errors = errors.to_compile_errors();
         let Some(loaded) = loaded else {
-            let fallback = expand::fallback(&charm, &krate);
+            let fallback = fallback::charm(&charm, &krate);
             return quote!(#fallback #errors);
         };
         let none: Vec<Option<Vec<check::ResolvedEvent>>> = vec![None; charm.handlers.len()];
@@ -63,14 +64,14 @@ pub fn expand_charm(args: TokenStream, item: TokenStream) -> TokenStream {
         Ok(loaded) => loaded,
         Err(e) => {
             errors.push(e);
-            let fallback = expand::fallback(&charm, &krate);
+            let fallback = fallback::charm(&charm, &krate);
             let errors = errors.to_compile_errors();
             return quote!(#fallback #errors);
         }
     };
     let resolved = check::check_events(&charm, &loaded.meta, &args.components, &mut errors);
     if charm.original.trait_.is_some() || !charm.original.generics.params.is_empty() {
-        let fallback = expand::fallback(&charm, &krate);
+        let fallback = fallback::charm(&charm, &krate);
         let errors = errors.to_compile_errors();
         return quote!(#fallback #errors);
     }
