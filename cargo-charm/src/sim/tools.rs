@@ -11,6 +11,7 @@
 //! is not simulated: it fails and says so.
 
 mod clock;
+mod juju;
 mod network;
 mod other;
 mod secrets;
@@ -26,61 +27,47 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use ops_runtime::HookTools;
+use ops_runtime::event::RelationRef;
+use ops_runtime::hook_tools::StatusTarget;
 use serde_json::{Map, Value};
 
 use super::commands;
 use super::redact;
-use super::state::{Call, CallKind, Databag, LogLine, Model, Relation, Status};
+use super::state::{Call, CallKind, Databag, LogLine, Model, Status};
 
 /// The environment variable naming the model's JSON file.
 pub(crate) const STATE_VAR: &str = "OPS_SIM_STATE";
 
-/// Every hook tool the runtime can call; `sim` links each to this program.
-pub(crate) const TOOLS: &[&str] = &[
-    "juju-log",
-    "status-set",
-    "status-get",
-    "is-leader",
-    "config-get",
-    "application-version-set",
-    "action-get",
-    "action-set",
-    "action-log",
-    "action-fail",
-    "relation-ids",
-    "relation-list",
-    "relation-get",
-    "relation-set",
-    "relation-model-get",
-    "opened-ports",
-    "open-port",
-    "close-port",
-    "state-get",
-    "state-set",
-    "state-delete",
-    "secret-add",
-    "secret-get",
-    "secret-info-get",
-    "secret-set",
-    "secret-grant",
-    "secret-revoke",
-    "secret-remove",
-    "secret-ids",
-    "storage-list",
-    "storage-get",
-    "storage-add",
-    "resource-get",
-    "network-get",
-    "goal-state",
-    "credential-get",
-    "juju-reboot",
-    "unit-get",
-    "add-metric",
-    "leader-get",
-    "leader-set",
-    // Not simulated: it fails with a clear message.
-    "pod-spec-set",
-];
+/// Tools `sim` answers that the runtime does not call: the deprecated leader
+/// settings, which a charm may still run itself.
+const SIM_ONLY_TOOLS: &[&str] = &["leader-get", "leader-set"];
+
+/// Every hook tool the runtime can call ([`ops_runtime::hook_tools::TOOL_NAMES`])
+/// and [`SIM_ONLY_TOOLS`]; `sim` links each to this program. (`pod-spec-set` is
+/// not simulated: it fails with a clear message.)
+pub(crate) const TOOLS: &[&str] = &concat::<
+    { ops_runtime::hook_tools::TOOL_NAMES.len() + SIM_ONLY_TOOLS.len() },
+>(ops_runtime::hook_tools::TOOL_NAMES, SIM_ONLY_TOOLS);
+
+/// `first` then `second`, as one array of length `N` (their lengths' sum).
+const fn concat<const N: usize>(
+    first: &[&'static str],
+    second: &[&'static str],
+) -> [&'static str; N] {
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < first.len() {
+        out[i] = first[i];
+        i += 1;
+    }
+    let mut j = 0;
+    while j < second.len() {
+        out[i + j] = second[j];
+        j += 1;
+    }
+    out
+}
 
 /// What this program was run as, when its name (argv\[0\]) is not its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -415,17 +402,19 @@ pub(crate) fn run(
                     "invalid status {status:?}, expected one of [maintenance blocked waiting active]"
                 )));
             }
-            let status = Status::new(status, &message.join(" "));
-            if application {
-                if !model.leader {
-                    return Err(ToolError::failed(
-                        "setting application status: this unit is not the leader",
-                    ));
-                }
-                model.app_status = status;
+            let message = message.join(" ");
+            let status = match status.as_str() {
+                "maintenance" => ops_runtime::Status::maintenance(message),
+                "blocked" => ops_runtime::Status::blocked(message),
+                "waiting" => ops_runtime::Status::waiting(message),
+                _ => ops_runtime::Status::active(message),
+            };
+            let target = if application {
+                StatusTarget::App
             } else {
-                model.unit_status = status;
-            }
+                StatusTarget::Unit
+            };
+            juju::call(model, |tools| tools.status_set(target, &status))?;
             Ok(String::new())
         }
         "status-get" => {
@@ -445,43 +434,48 @@ pub(crate) fn run(
                     serde_json::json!({ "status": status.status })
                 }
             };
-            let status = if application {
-                &model.app_status
+            let target = if application {
+                StatusTarget::App
             } else {
-                &model.unit_status
+                StatusTarget::Unit
             };
-            if application && !model.leader {
-                return Err(ToolError::failed(
-                    "finding application status: this unit is not the leader",
-                ));
-            }
+            let status = juju::status(&juju::call(model, |tools| tools.status_get(target))?);
             if !include_data && !json {
                 // The smart format without data: the status name alone.
                 return output(&Value::String(status.status.clone()), json);
             }
             if application {
+                let unit = juju::status(&juju::call(model, |tools| {
+                    tools.status_get(StatusTarget::Unit)
+                })?);
                 let mut units = Map::new();
-                units.insert(model.unit.clone(), details(&model.unit_status));
-                let mut app = details(status);
+                units.insert(model.unit.clone(), details(&unit));
+                let mut app = details(&status);
                 if let Value::Object(fields) = &mut app {
                     fields.insert("units".into(), Value::Object(units));
                 }
                 output(&serde_json::json!({ "application-status": app }), json)
             } else {
-                output(&details(status), json)
+                output(&details(&status), json)
             }
         }
         "is-leader" => {
             let parsed = parse(args, &["--format"], &[])?;
             let json = parsed.json()?;
-            output(&Value::Bool(model.leader), json)
+            output(
+                &Value::Bool(juju::call(model, |tools| tools.is_leader())?),
+                json,
+            )
         }
         "config-get" => {
             let parsed = parse(args, &["--format"], &["--all", "-a"])?;
             let json = parsed.json()?;
+            let config: Map<String, Value> = juju::call(model, |tools| tools.config_get())?
+                .into_iter()
+                .collect();
             match parsed.positionals.as_slice() {
-                [] => output(&Value::Object(model.config.clone()), json),
-                [key] => output(model.config.get(key).unwrap_or(&Value::Null), json),
+                [] => output(&Value::Object(config), json),
+                [key] => output(config.get(key).unwrap_or(&Value::Null), json),
                 _ => Err(ToolError::usage("too many arguments")),
             }
         }
@@ -489,7 +483,7 @@ pub(crate) fn run(
             let parsed = parse(args, &[], &[])?;
             match parsed.positionals.as_slice() {
                 [version] => {
-                    model.workload_version = version.clone();
+                    juju::call(model, |tools| tools.application_version_set(version))?;
                     Ok(String::new())
                 }
                 [] => Err(ToolError::usage("no version specified")),
@@ -510,11 +504,9 @@ pub(crate) fn run(
                     .ok_or_else(|| ToolError::usage("no endpoint name specified"))?,
                 _ => return Err(ToolError::usage("too many arguments")),
             };
-            let mut ids: Vec<String> = model
-                .relations
-                .iter()
-                .filter(|relation| relation.endpoint == endpoint)
-                .map(Relation::reference)
+            let mut ids: Vec<String> = juju::call(model, |tools| tools.relation_ids(&endpoint))?
+                .into_iter()
+                .map(|id| format!("{endpoint}:{id}"))
                 .collect();
             ids.sort();
             output(&Value::from(ids), json)
@@ -522,12 +514,13 @@ pub(crate) fn run(
         "relation-list" => {
             let parsed = parse(args, &["--format", "-r", "--relation"], &["--app"])?;
             let json = parsed.json()?;
-            let relation = find_relation(model, &parsed, context)?;
+            let relation = relation_ref(model, &parsed, context)?;
             if parsed.flag("--app") {
-                output(&Value::String(relation.remote_app.clone()), json)
+                let app = juju::call(model, |tools| tools.relation_remote_app(&relation))?;
+                output(&app.map_or(Value::Null, Value::String), json)
             } else {
-                let units: Vec<&String> = relation.remote_units.keys().collect();
-                output(&serde_json::to_value(units).unwrap_or_default(), json)
+                let units = juju::call(model, |tools| tools.relation_list(&relation))?;
+                output(&Value::from(units), json)
             }
         }
         "relation-get" => relation_get(args, model, context),
@@ -535,8 +528,9 @@ pub(crate) fn run(
         "relation-model-get" => {
             let parsed = parse(args, &["--format", "-r", "--relation"], &[])?;
             let json = parsed.json()?;
-            find_relation(model, &parsed, context)?;
-            output(&serde_json::json!({ "uuid": model.model_uuid }), json)
+            let relation = relation_ref(model, &parsed, context)?;
+            let uuid = juju::call(model, |tools| tools.relation_model_get(&relation))?;
+            output(&serde_json::json!({ "uuid": uuid }), json)
         }
         "opened-ports" => {
             let parsed = parse(args, &["--format"], &["--endpoints"])?;
@@ -544,7 +538,9 @@ pub(crate) fn run(
             if parsed.flag("--endpoints") {
                 return Err(unsupported("opened-ports --endpoints"));
             }
-            output(&Value::from(model.opened_ports.clone()), json)
+            let ports = juju::call(model, |tools| tools.opened_ports())?;
+            let ports: Vec<String> = ports.iter().map(ToString::to_string).collect();
+            output(&Value::from(ports), json)
         }
         "open-port" | "close-port" => {
             let parsed = parse(args, &["--endpoints"], &[])?;
@@ -557,12 +553,13 @@ pub(crate) fn run(
                 ));
             };
             let port = normalize_port(spec)?;
+            let port: ops_runtime::Port = port
+                .parse()
+                .map_err(|error: String| ToolError::usage(error))?;
             if tool == "open-port" {
-                if !model.opened_ports.contains(&port) {
-                    model.opened_ports.push(port);
-                }
+                juju::call(model, |tools| tools.open_port(&port))?;
             } else {
-                model.opened_ports.retain(|open| *open != port);
+                juju::call(model, |tools| tools.close_port(&port))?;
             }
             Ok(String::new())
         }
@@ -576,7 +573,9 @@ pub(crate) fn run(
                 ),
                 // A key never set is Go's zero string (Juju 3's state-get.go).
                 [key] => output(
-                    &Value::String(model.controller_state.get(key).cloned().unwrap_or_default()),
+                    &Value::String(
+                        juju::call(model, |tools| tools.state_get(key))?.unwrap_or_default(),
+                    ),
                     json,
                 ),
                 _ => Err(ToolError::usage("too many arguments")),
@@ -585,9 +584,11 @@ pub(crate) fn run(
         "state-set" => {
             let parsed = parse(args, &["--file"], &[])?;
             let changes = settings(&parsed, stdin)?;
-            for (key, value) in changes {
-                model.controller_state.insert(key, value);
-            }
+            juju::call(model, |tools| {
+                changes
+                    .iter()
+                    .try_for_each(|(key, value)| tools.state_set(key, value))
+            })?;
             Ok(String::new())
         }
         "state-delete" => {
@@ -595,7 +596,7 @@ pub(crate) fn run(
             let [key] = parsed.positionals.as_slice() else {
                 return Err(ToolError::usage("expected exactly one key"));
             };
-            model.controller_state.remove(key);
+            juju::call(model, |tools| tools.state_delete(key))?;
             Ok(String::new())
         }
         "secret-add" | "secret-get" | "secret-info-get" | "secret-set" | "secret-grant"
@@ -641,17 +642,24 @@ fn normalize_port(spec: &str) -> Result<String, ToolError> {
     Ok(format!("{range}/{protocol}"))
 }
 
-/// The relation named by `-r` (`endpoint:id` or `id`), or the hook's.
-fn find_relation<'a>(
-    model: &'a Model,
+/// The relation `-r` names, or the hook's (`JUJU_RELATION_ID`), for the
+/// runtime's model: `-r endpoint:id` goes to it as it is (the model says whether
+/// it exists); an id alone, or the hook's, is completed from the saved relations.
+fn relation_ref(
+    model: &Model,
     parsed: &Parsed,
     context: &Context,
-) -> Result<&'a Relation, ToolError> {
+) -> Result<RelationRef, ToolError> {
+    if let Some((endpoint, id)) = parsed
+        .value(&["-r", "--relation"])
+        .and_then(|reference| reference.rsplit_once(':'))
+        && let Ok(id) = id.parse::<u64>()
+    {
+        return Ok(RelationRef::new(endpoint, id));
+    }
     let index = relation_index(model, parsed, context)?;
-    model
-        .relations
-        .get(index)
-        .ok_or_else(|| ToolError::failed("relation not found"))
+    let relation = &model.relations[index];
+    Ok(RelationRef::new(relation.endpoint.clone(), relation.id))
 }
 
 fn relation_index(model: &Model, parsed: &Parsed, context: &Context) -> Result<usize, ToolError> {
@@ -684,10 +692,14 @@ fn relation_index(model: &Model, parsed: &Parsed, context: &Context) -> Result<u
 }
 
 /// `relation-get --format=json [-r ID] [--app] [KEY|-] [MEMBER]`.
-fn relation_get(args: &[String], model: &Model, context: &Context) -> Result<String, ToolError> {
+fn relation_get(
+    args: &[String],
+    model: &mut Model,
+    context: &Context,
+) -> Result<String, ToolError> {
     let parsed = parse(args, &["--format", "-r", "--relation"], &["--app"])?;
     let json = parsed.json()?;
-    let relation = find_relation(model, &parsed, context)?;
+    let relation = relation_ref(model, &parsed, context)?;
     let app = parsed.flag("--app");
     let (key, member) = match parsed.positionals.as_slice() {
         [] => ("-".to_owned(), None),
@@ -706,42 +718,12 @@ fn relation_get(args: &[String], model: &Model, context: &Context) -> Result<Str
             .clone()
             .ok_or_else(|| ToolError::usage("no unit or application specified"))?,
     };
-    let reference = relation.reference();
-    let bag = if app {
-        let app_name = member.split('/').next().unwrap_or_default();
-        if app_name == model.app {
-            if !model.leader {
-                return Err(ToolError::failed(format!(
-                    "cannot read relation application settings: permission denied \
-                     (only the leader reads its application's databag; relation {reference:?})"
-                )));
-            }
-            &relation.local_app_data
-        } else if app_name == relation.remote_app {
-            &relation.remote_app_data
-        } else {
-            return Err(ToolError::failed(format!(
-                "cannot read settings for application {app_name:?} in relation {reference:?}: \
-                 application not found"
-            )));
-        }
-    } else if member == model.unit {
-        &relation.local_unit_data
-    } else {
-        relation.remote_units.get(&member).ok_or_else(|| {
-            ToolError::failed(format!(
-                "cannot read settings for unit {member:?} in relation {reference:?}: unit \
-                 {member:?}: settings not found"
-            ))
-        })?
-    };
+    let bag = juju::call(model, |tools| tools.relation_get(&relation, &member, app))?;
     if key == "-" {
         output(&serde_json::to_value(bag).unwrap_or_default(), json)
     } else {
         output(
-            &bag.get(&key).map_or(Value::String(String::new()), |value| {
-                Value::String(value.clone())
-            }),
+            &Value::String(bag.get(&key).cloned().unwrap_or_default()),
             json,
         )
     }
@@ -759,29 +741,10 @@ fn relation_set(
         &["-r", "--relation", "--file", "--format"],
         &["--app"],
     )?;
-    let index = relation_index(model, &parsed, context)?;
-    let changes = settings(&parsed, stdin)?;
+    let relation = relation_ref(model, &parsed, context)?;
+    let changes: Databag = settings(&parsed, stdin)?.into_iter().collect();
     let app = parsed.flag("--app");
-    if app && !model.leader {
-        return Err(ToolError::failed(
-            "cannot write relation settings: this unit is not the leader",
-        ));
-    }
-    let Some(relation) = model.relations.get_mut(index) else {
-        return Err(ToolError::failed("relation not found"));
-    };
-    let bag: &mut Databag = if app {
-        &mut relation.local_app_data
-    } else {
-        &mut relation.local_unit_data
-    };
-    for (key, value) in changes {
-        if value.is_empty() {
-            bag.remove(&key);
-        } else {
-            bag.insert(key, value);
-        }
-    }
+    juju::call(model, |tools| tools.relation_set(&relation, app, &changes))?;
     Ok(String::new())
 }
 

@@ -17,8 +17,55 @@ use crate::secret::{
 use crate::status::{Status, StatusInfo};
 
 mod process;
+pub mod time;
 
 pub use process::{MAX_TOOL_OUTPUT, ProcessHookTools};
+
+/// The name of every hook tool [`HookTools`] wraps, in the trait's order: the
+/// executables [`ProcessHookTools`] runs, which a fake Juju (the process tests,
+/// `cargo charm sim`) must put on `PATH`.
+pub const TOOL_NAMES: &[&str] = &[
+    "juju-log",
+    "status-set",
+    "status-get",
+    "is-leader",
+    "config-get",
+    "application-version-set",
+    "action-get",
+    "action-set",
+    "action-log",
+    "action-fail",
+    "relation-ids",
+    "relation-list",
+    "relation-get",
+    "relation-set",
+    "relation-model-get",
+    "secret-add",
+    "secret-get",
+    "secret-info-get",
+    "secret-set",
+    "secret-grant",
+    "secret-revoke",
+    "secret-remove",
+    "secret-ids",
+    "storage-list",
+    "storage-get",
+    "storage-add",
+    "resource-get",
+    "network-get",
+    "open-port",
+    "close-port",
+    "opened-ports",
+    "goal-state",
+    "credential-get",
+    "juju-reboot",
+    "unit-get",
+    "state-get",
+    "state-set",
+    "state-delete",
+    "add-metric",
+    "pod-spec-set",
+];
 
 /// Juju's log levels, as `juju-log --log-level` takes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -134,14 +181,6 @@ pub enum HookToolError {
         /// The limit, in bytes.
         limit: usize,
     },
-    /// The in-memory backend refused a call that Juju would refuse too.
-    #[error("hook tool `{tool}` refused the call: {message}")]
-    Refused {
-        /// The tool.
-        tool: &'static str,
-        /// Juju's reason.
-        message: String,
-    },
 }
 
 impl HookToolError {
@@ -151,8 +190,7 @@ impl HookToolError {
             HookToolError::Spawn { tool, .. }
             | HookToolError::Failed { tool, .. }
             | HookToolError::BadOutput { tool, .. }
-            | HookToolError::OutputTooLarge { tool, .. }
-            | HookToolError::Refused { tool, .. } => tool,
+            | HookToolError::OutputTooLarge { tool, .. } => tool,
         }
     }
 }

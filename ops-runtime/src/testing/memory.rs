@@ -22,41 +22,77 @@ pub struct JujuLogLine {
     pub message: String,
 }
 
-/// The model the in-memory hook tools read and write.
+/// Juju's side of one unit, as its hook tools see it: the one model of
+/// hook-tool semantics, which [`MemoryHookTools`] reads and writes.
+///
+/// The harness builds one per run from the input [`State`](super::State);
+/// `cargo charm sim` builds one per tool call from its saved model, so both
+/// answer (and fail) alike.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Model {
-    pub(crate) unit_name: String,
-    pub(crate) app_name: String,
-    pub(crate) model_uuid: String,
-    pub(crate) relations: Vec<Relation>,
-    pub(crate) secrets: Vec<Secret>,
-    pub(crate) removed_secret_revisions: Vec<(String, u64)>,
-    pub(crate) storages: Vec<super::Storage>,
-    pub(crate) requested_storages: BTreeMap<String, u32>,
-    pub(crate) resources: BTreeMap<String, std::path::PathBuf>,
-    pub(crate) networks: BTreeMap<String, Network>,
-    pub(crate) opened_ports: std::collections::BTreeSet<Port>,
-    pub(crate) planned_units: u32,
-    pub(crate) cloud_spec: Option<CloudSpec>,
-    pub(crate) reboots: Vec<bool>,
-    pub(crate) controller_state: BTreeMap<String, String>,
-    pub(crate) metrics: Vec<(String, String)>,
-    pub(crate) pod_spec: Option<serde_json::Value>,
-    pub(crate) leader: bool,
-    pub(crate) config: ConfigMap,
-    pub(crate) unit_status: StatusInfo,
-    pub(crate) app_status: StatusInfo,
-    pub(crate) workload_version: Option<String>,
+#[non_exhaustive]
+pub struct JujuModel {
+    /// This unit's name, `app/0`.
+    pub unit_name: String,
+    /// This unit's application.
+    pub app_name: String,
+    /// The model's UUID.
+    pub model_uuid: String,
+    /// The relations (a peer relation's `remote_app` is this application).
+    pub relations: Vec<Relation>,
+    /// The secrets this unit or its application owns, and those it observes.
+    pub secrets: Vec<Secret>,
+    /// Secret revisions removed so far, as `(id, revision)`.
+    pub removed_secret_revisions: Vec<(String, u64)>,
+    /// The storage attached to the unit.
+    pub storages: Vec<super::Storage>,
+    /// Storage `storage-add` asked for, by name.
+    pub requested_storages: BTreeMap<String, u32>,
+    /// Resources by name, as local paths.
+    pub resources: BTreeMap<String, std::path::PathBuf>,
+    /// Networks by binding; other bindings get a default network.
+    pub networks: BTreeMap<String, Network>,
+    /// The ports this unit has open.
+    pub opened_ports: std::collections::BTreeSet<Port>,
+    /// How many units the application is meant to have.
+    pub planned_units: u32,
+    /// The cloud spec `credential-get` gives (`None`: not trusted).
+    pub cloud_spec: Option<CloudSpec>,
+    /// The reboots asked for: `true` for `--now`.
+    pub reboots: Vec<bool>,
+    /// What `state-set` stored.
+    pub controller_state: BTreeMap<String, String>,
+    /// The metrics `add-metric` added.
+    pub metrics: Vec<(String, String)>,
+    /// The pod spec `pod-spec-set` set.
+    pub pod_spec: Option<serde_json::Value>,
+    /// Whether this unit is the leader.
+    pub leader: bool,
+    /// What `config-get` reports.
+    pub config: ConfigMap,
+    /// This unit's status.
+    pub unit_status: StatusInfo,
+    /// The application's status.
+    pub app_status: StatusInfo,
+    /// The workload version, once set.
+    pub workload_version: Option<String>,
     /// `Some` while running an action: its parameters.
-    pub(crate) action_params: Option<serde_json::Map<String, serde_json::Value>>,
-    pub(crate) action_results: BTreeMap<String, String>,
-    pub(crate) action_logs: Vec<String>,
-    pub(crate) action_failure: Option<String>,
-    pub(crate) juju_log: Vec<JujuLogLine>,
-    pub(crate) unit_status_history: Vec<StatusInfo>,
-    pub(crate) app_status_history: Vec<StatusInfo>,
-    pub(crate) workload_version_history: Vec<String>,
-    pub(crate) calls: Vec<&'static str>,
+    pub action_params: Option<serde_json::Map<String, serde_json::Value>>,
+    /// What `action-set` set, by dotted key.
+    pub action_results: BTreeMap<String, String>,
+    /// What `action-log` logged.
+    pub action_logs: Vec<String>,
+    /// The `action-fail` message.
+    pub action_failure: Option<String>,
+    /// The `juju-log` lines.
+    pub juju_log: Vec<JujuLogLine>,
+    /// The unit statuses replaced, oldest first.
+    pub unit_status_history: Vec<StatusInfo>,
+    /// The application statuses replaced, oldest first.
+    pub app_status_history: Vec<StatusInfo>,
+    /// The workload versions replaced, oldest first.
+    pub workload_version_history: Vec<String>,
+    /// The hook tools called, in order.
+    pub calls: Vec<&'static str>,
 }
 
 /// Hook tools that act on an in-memory model, refusing what Juju refuses.
@@ -65,25 +101,48 @@ pub(crate) struct Model {
 /// public for tests that drive [`crate::run`] directly.
 #[derive(Debug, Default)]
 pub struct MemoryHookTools {
-    pub(crate) model: RefCell<Model>,
+    pub(crate) model: RefCell<JujuModel>,
     /// The containers' in-memory Pebbles.
     pub(crate) pebbles: std::rc::Rc<RefCell<super::pebble::Pebbles>>,
 }
 
 impl MemoryHookTools {
-    fn call(&self, tool: &'static str) -> std::cell::RefMut<'_, Model> {
+    /// Hook tools acting on `model`, with no containers.
+    pub fn new(model: JujuModel) -> Self {
+        Self {
+            model: RefCell::new(model),
+            pebbles: std::rc::Rc::default(),
+        }
+    }
+
+    /// The model as the calls so far left it.
+    pub fn model(&self) -> JujuModel {
+        self.model.borrow().clone()
+    }
+
+    /// A failure as Juju's tool reports it: `ERROR <message>` on stderr and
+    /// its exit code (1 when the call was refused, 2 when its arguments were).
+    pub(crate) fn juju_error(tool: &'static str, exit_code: i32, message: &str) -> HookToolError {
+        HookToolError::Failed {
+            tool,
+            exit_code: Some(exit_code),
+            stderr: format!("ERROR {message}\n"),
+        }
+    }
+
+    fn call(&self, tool: &'static str) -> std::cell::RefMut<'_, JujuModel> {
         let mut model = self.model.borrow_mut();
         model.calls.push(tool);
         model
     }
 
-    fn action(&self, tool: &'static str) -> Result<std::cell::RefMut<'_, Model>, HookToolError> {
+    fn action(
+        &self,
+        tool: &'static str,
+    ) -> Result<std::cell::RefMut<'_, JujuModel>, HookToolError> {
         let model = self.call(tool);
         if model.action_params.is_none() {
-            return Err(HookToolError::Refused {
-                tool,
-                message: "not running an action".into(),
-            });
+            return Err(Self::juju_error(tool, 1, "not running an action"));
         }
         Ok(model)
     }
@@ -103,7 +162,7 @@ impl MemoryHookTools {
         &self,
         tool: &'static str,
         relation: &RelationRef,
-        f: impl FnOnce(&mut Model, usize) -> Result<T, HookToolError>,
+        f: impl FnOnce(&mut JujuModel, usize) -> Result<T, HookToolError>,
     ) -> Result<T, HookToolError> {
         let mut model = self.call(tool);
         let index = model
@@ -125,7 +184,7 @@ impl MemoryHookTools {
 
     /// The index of the secret `lookup` names.
     fn find_secret(
-        model: &Model,
+        model: &JujuModel,
         tool: &'static str,
         lookup: &SecretLookup<'_>,
     ) -> Result<usize, HookToolError> {
@@ -144,7 +203,11 @@ impl MemoryHookTools {
 
     /// The index of a secret this charm may manage: it owns it, and is leader for
     /// an application-owned one.
-    fn owned_secret(model: &Model, tool: &'static str, id: &str) -> Result<usize, HookToolError> {
+    fn owned_secret(
+        model: &JujuModel,
+        tool: &'static str,
+        id: &str,
+    ) -> Result<usize, HookToolError> {
         let lookup = SecretLookup {
             id: Some(id),
             label: None,
@@ -190,10 +253,11 @@ impl HookTools for MemoryHookTools {
             }
             StatusTarget::App => {
                 if !model.leader {
-                    return Err(HookToolError::Refused {
-                        tool: "status-set",
-                        message: "this unit is not the leader".into(),
-                    });
+                    return Err(Self::juju_error(
+                        "status-set",
+                        1,
+                        "this unit is not the leader",
+                    ));
                 }
                 let previous = std::mem::replace(&mut model.app_status, status.info());
                 model.app_status_history.push(previous);
@@ -207,10 +271,11 @@ impl HookTools for MemoryHookTools {
         match target {
             StatusTarget::Unit => Ok(model.unit_status.clone()),
             StatusTarget::App if model.leader => Ok(model.app_status.clone()),
-            StatusTarget::App => Err(HookToolError::Refused {
-                tool: "status-get",
-                message: "this unit is not the leader".into(),
-            }),
+            StatusTarget::App => Err(Self::juju_error(
+                "status-get",
+                1,
+                "finding application status: this unit is not the leader",
+            )),
         }
     }
 
@@ -292,24 +357,42 @@ impl HookTools for MemoryHookTools {
         self.with_relation(TOOL, relation, |model, i| {
             let r = &model.relations[i];
             let bag = if app {
-                if member == model.app_name {
+                let app_name = member.split('/').next().unwrap_or_default();
+                if app_name == model.app_name {
+                    // Any unit reads a peer relation's application databag;
+                    // otherwise only the leader reads its own.
+                    if !model.leader && !r.peer {
+                        return Err(Self::juju_error(TOOL, 1, "permission denied"));
+                    }
                     Some(&r.local_app_data)
-                } else if member == r.remote_app && !r.peer {
+                } else if app_name == r.remote_app && !r.peer {
                     Some(&r.remote_app_data)
                 } else {
-                    None
+                    return Err(Self::juju_error(
+                        TOOL,
+                        1,
+                        &format!(
+                            "cannot read settings for application {app_name:?} in relation \
+                             {:?}: application not found",
+                            relation.to_string()
+                        ),
+                    ));
                 }
             } else if member == model.unit_name {
                 Some(&r.local_unit_data)
             } else {
                 r.remote_units.get(member)
             };
-            bag.cloned().ok_or_else(|| HookToolError::Failed {
-                tool: TOOL,
-                exit_code: Some(1),
-                stderr: format!(
-                    "ERROR cannot read settings for {member:?} in relation {relation}: not found\n"
-                ),
+            bag.cloned().ok_or_else(|| {
+                Self::juju_error(
+                    TOOL,
+                    1,
+                    &format!(
+                        "cannot read settings for unit {member:?} in relation {:?}: unit \
+                         {member:?}: settings not found",
+                        relation.to_string()
+                    ),
+                )
             })
         })
     }

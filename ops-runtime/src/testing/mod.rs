@@ -51,8 +51,7 @@ use std::collections::BTreeMap;
 
 use ops_metadata::{CharmMetadata, SourceKind};
 
-use self::memory::Model;
-pub use self::memory::{JujuLogLine, MemoryHookTools};
+pub use self::memory::{JujuLogLine, JujuModel, MemoryHookTools};
 pub use self::pebble::{Container, ExecMock, FsEntry, check_info};
 pub use self::relation::Relation;
 pub use self::secret::Secret;
@@ -108,7 +107,7 @@ pub struct Context<C: Charm> {
     /// `JUJU_MACHINE_ID` and `JUJU_AVAILABILITY_ZONE`.
     machine_id: Option<String>,
     availability_zone: Option<String>,
-    last: Model,
+    last: JujuModel,
     emitted: Vec<Event>,
     exec_history: BTreeMap<String, Vec<crate::pebble::Exec>>,
     warnings: Vec<String>,
@@ -187,7 +186,7 @@ impl<C: Charm> Context<C> {
             charm_root: None,
             machine_id: None,
             availability_zone: None,
-            last: Model::default(),
+            last: JujuModel::default(),
             emitted: Vec::new(),
             exec_history: BTreeMap::new(),
             warnings: Vec::new(),

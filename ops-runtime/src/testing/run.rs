@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use super::memory::{MemoryHookTools, Model};
+use super::memory::{JujuModel, MemoryHookTools};
 use super::{Action, ActionOutput, Context, Relation, RunError, State};
 use crate::dispatch::{Charm, DispatchError, Outcome};
 use crate::env::JujuContext;
@@ -104,7 +104,7 @@ impl<C: Charm> Context<C> {
         action_params: Option<serde_json::Map<String, serde_json::Value>>,
     ) -> (Outcome, State) {
         let tools = Rc::new(MemoryHookTools {
-            model: std::cell::RefCell::new(Model {
+            model: std::cell::RefCell::new(JujuModel {
                 unit_name: format!("{}/{}", self.app_name, self.unit_id),
                 app_name: self.app_name.clone(),
                 model_uuid: self.model_uuid.clone(),
@@ -132,7 +132,7 @@ impl<C: Charm> Context<C> {
                 app_status: state.app_status.clone(),
                 workload_version: state.workload_version.clone(),
                 action_params,
-                ..Model::default()
+                ..JujuModel::default()
             }),
             pebbles: Rc::new(std::cell::RefCell::new(super::pebble::Pebbles {
                 containers: state

@@ -19,6 +19,7 @@ mod pebble_fake;
 mod pebble_files;
 mod pebble_limits;
 mod pebble_props;
+mod pebble_support;
 mod relations;
 mod secrets;
 mod security;

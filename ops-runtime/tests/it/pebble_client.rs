@@ -13,6 +13,8 @@ use ops_runtime::pebble::{
     ServiceStatus,
 };
 
+use crate::pebble_support::{api_status, emulator};
+
 const LAYER: &str = r#"
 summary: test layer
 services:
@@ -59,16 +61,9 @@ async fn with_layer(server: &Server) -> ops_runtime::pebble::Client {
     client
 }
 
-fn api_status(error: &Error) -> Option<u16> {
-    match error {
-        Error::Api(api) => Some(api.status),
-        _ => None,
-    }
-}
-
 #[tokio::test]
 async fn system_info() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let info = server.client().system_info().await.unwrap();
     assert_eq!(info.version, "v1.32.1");
     assert!(!info.boot_id.is_empty());
@@ -78,7 +73,7 @@ async fn system_info() {
 
 #[tokio::test]
 async fn health_follows_checks_and_tolerates_502() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let client = with_layer(&server).await;
     assert!(client.health(None, &[]).await.unwrap());
     server.update(|s| s.set_check("alive", "down", 3));
@@ -94,7 +89,7 @@ async fn health_follows_checks_and_tolerates_502() {
 
 #[tokio::test]
 async fn add_layer_sends_yaml_and_plan_reads_it_back() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let client = with_layer(&server).await;
     let body = server
         .state()
@@ -169,7 +164,7 @@ async fn add_layer_sends_yaml_and_plan_reads_it_back() {
 
 #[tokio::test]
 async fn add_layer_errors_come_back_typed() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let client = server.client();
     let error = client
         .add_layer(
@@ -198,7 +193,7 @@ async fn add_layer_errors_come_back_typed() {
 
 #[tokio::test]
 async fn services_start_stop_restart() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let client = with_layer(&server).await;
     let all = client.services(&[]).await.unwrap();
     assert_eq!(all.len(), 5);
@@ -247,7 +242,7 @@ async fn services_start_stop_restart() {
 
 #[tokio::test]
 async fn replan_and_autostart() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let client = with_layer(&server).await;
     let change = client.autostart_services().await.unwrap();
     assert_eq!(change.kind, ChangeKind::Autostart);
@@ -266,14 +261,14 @@ async fn replan_and_autostart() {
     assert_eq!(sent["services"], serde_json::json!([]));
 
     // autostart without enabled services: kind `no-default-services`.
-    let empty = Server::start().expect("start the pebble emulator");
+    let empty = emulator();
     let error = empty.client().autostart_services().await.unwrap_err();
     assert_eq!(error.kind(), Some(&ErrorKind::NoDefaultServices), "{error}");
 }
 
 #[tokio::test]
 async fn failed_start_is_a_change_error_with_task_logs() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let client = with_layer(&server).await;
     let error = client.start_services(&["broken"]).await.unwrap_err();
     let Error::Change(change_error) = &error else {
@@ -295,7 +290,7 @@ async fn failed_start_is_a_change_error_with_task_logs() {
 
 #[tokio::test]
 async fn start_waits_for_a_slow_change() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let client = with_layer(&server).await;
     let change = client.start_services(&["slow"]).await.unwrap();
     assert_eq!(change.status, ChangeStatus::Done);
@@ -311,7 +306,7 @@ async fn start_waits_for_a_slow_change() {
 
 #[tokio::test]
 async fn waiting_on_a_change_that_never_finishes_times_out() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let client = with_layer(&server).await;
     let id = client
         .service_operation(ServiceOperation::Start, &["stuck"])
@@ -332,7 +327,7 @@ async fn waiting_on_a_change_that_never_finishes_times_out() {
 
 #[tokio::test]
 async fn changes_list_get_and_abort() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let client = with_layer(&server).await;
     client.start_services(&["db"]).await.unwrap();
     let id = client
@@ -389,7 +384,7 @@ async fn changes_list_get_and_abort() {
 
 #[tokio::test]
 async fn signals() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let client = with_layer(&server).await;
     client.start_services(&["web"]).await.unwrap();
     client.send_signal("SIGHUP", &["web", "db"]).await.unwrap();
@@ -405,7 +400,7 @@ async fn signals() {
 
 #[tokio::test]
 async fn checks_get_start_stop_refresh() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let client = with_layer(&server).await;
     let checks = client.checks(None, &[]).await.unwrap();
     assert_eq!(checks.len(), 3);
@@ -444,7 +439,7 @@ async fn checks_get_start_stop_refresh() {
 
 #[tokio::test]
 async fn notices_notify_get_and_filter() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let client = server.client();
     let options = NotifyOptions::new()
         .data("version", "2")
@@ -515,7 +510,7 @@ async fn notices_notify_get_and_filter() {
 
 #[tokio::test]
 async fn notices_users_and_change_updates() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let client = with_layer(&server).await;
     client.start_services(&["db"]).await.unwrap();
     let updates = client
@@ -552,7 +547,7 @@ async fn notices_users_and_change_updates() {
 
 #[tokio::test]
 async fn notices_long_poll() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let client = server.client();
     // Nothing arrives: an empty list, not an error.
     let none = client
@@ -580,7 +575,7 @@ async fn notices_long_poll() {
 
 #[tokio::test]
 async fn identities() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let client = server.client();
     let mut identities = BTreeMap::new();
     identities.insert(
@@ -649,7 +644,7 @@ async fn identities() {
 
 #[tokio::test]
 async fn logs_buffered_and_followed() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let client = server.client();
     for i in 0..40 {
         server.add_log(if i % 2 == 0 { "web" } else { "db" }, &format!("line {i}"));

@@ -7,6 +7,8 @@ use ops_pebble_emulator::Server;
 use ops_runtime::pebble::{Exec, Layer, blocking};
 use ops_runtime::{Container, ModelError};
 
+use crate::pebble_support::emulator;
+
 const LAYER: &str = r#"
 services:
   web:
@@ -22,7 +24,7 @@ fn container(server: &Server) -> Container {
 
 #[test]
 fn layers_services_files_and_exec_through_the_real_client() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let web = container(&server);
     assert!(web.can_connect());
     web.apply_layer("web", &Layer::from_yaml(LAYER).unwrap())
@@ -66,7 +68,7 @@ fn an_absent_socket_cannot_connect() {
 
 #[test]
 fn trees_signals_and_checks_through_the_real_client() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let web = container(&server);
     let layer = "services:\n  web: {override: replace, command: /bin/web, startup: enabled}\n\
                  checks:\n  alive: {override: replace, level: alive, exec: {command: 'true'}}\n";

@@ -8,16 +8,11 @@ use std::time::Duration;
 use ops_pebble_emulator::Server;
 use ops_runtime::pebble::{ChangeStatus, Client, Error, Exec, blocking};
 
-fn exit_code(error: &Error) -> Option<i32> {
-    match error {
-        Error::Exec(exec) => Some(exec.exit_code),
-        _ => None,
-    }
-}
+use crate::pebble_support::{emulator, exit_code};
 
 #[tokio::test]
 async fn echo_output() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let client = server.client();
     let process = client
         .exec(&Exec::new(["echo", "hello", "world"]))
@@ -54,7 +49,7 @@ async fn echo_output() {
 
 #[tokio::test]
 async fn stdin_from_bytes() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let output = server
         .client()
         .exec(&Exec::new(["cat"]).stdin("line one\nline two\n"))
@@ -68,7 +63,7 @@ async fn stdin_from_bytes() {
 
 #[tokio::test]
 async fn environment_working_dir_and_user() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let client = server.client();
     let exec = Exec::new(["printenv", "GREETING", "LANG"])
         .env("GREETING", "hi")
@@ -120,7 +115,7 @@ async fn environment_working_dir_and_user() {
 
 #[tokio::test]
 async fn non_zero_exit_carries_code_and_output() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let client = server.client();
     let error = client
         .exec(&Exec::new(["fail", "3", "no", "such", "table"]))
@@ -163,7 +158,7 @@ async fn non_zero_exit_carries_code_and_output() {
 
 #[tokio::test]
 async fn combined_stderr_goes_to_stdout() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let output = server
         .client()
         .exec(&Exec::new(["fail", "0", "to", "stderr"]).combine_stderr(true))
@@ -193,7 +188,7 @@ async fn combined_stderr_goes_to_stdout() {
 
 #[tokio::test]
 async fn streaming_io() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let client = server.client();
     // A reader for stdin, after the request's own bytes.
     let input: Vec<u8> = (0..200_000u32).flat_map(|i| i.to_le_bytes()).collect();
@@ -224,7 +219,7 @@ async fn streaming_io() {
 
 #[tokio::test]
 async fn signals_go_over_the_control_websocket() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let mut process = server
         .client()
         .exec(&Exec::new(["sleep", "30"]))
@@ -238,7 +233,7 @@ async fn signals_go_over_the_control_websocket() {
 
 #[tokio::test]
 async fn pebble_side_timeout_is_a_change_error() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let error = server
         .client()
         .exec(&Exec::new(["sleep", "30"]).timeout(Duration::from_millis(200)))
@@ -257,7 +252,7 @@ async fn pebble_side_timeout_is_a_change_error() {
 
 #[tokio::test]
 async fn unknown_executable_is_an_api_error() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let error = server
         .client()
         .exec(&Exec::new(["no-such-program"]))
@@ -295,7 +290,7 @@ async fn closed_sockets(server: &Server, ids: &[&str]) -> Vec<String> {
 
 #[tokio::test]
 async fn a_client_side_timeout_tears_the_websockets_down() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     // Pebble would kill the command at 100ms; this one ignores that, so only
     // the client's own bound (timeout + grace + request bound) ends the wait.
     let client = Client::builder(server.socket())
@@ -319,7 +314,7 @@ async fn a_client_side_timeout_tears_the_websockets_down() {
 
 #[tokio::test]
 async fn dropping_a_process_closes_its_websockets() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let process = server.client().exec(&Exec::new(["stuck"])).await.unwrap();
     drop(process);
     let closed = closed_sockets(&server, &["stdio", "control"]).await;
@@ -329,7 +324,7 @@ async fn dropping_a_process_closes_its_websockets() {
 
 #[test]
 fn blocking_exec() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let client = blocking::Client::from_async(server.client()).unwrap();
     let output = client
         .exec(&Exec::new(["echo", "sync"]))

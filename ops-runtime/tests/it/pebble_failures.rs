@@ -12,6 +12,8 @@ use ops_runtime::pebble::{
     NoticesQuery, PushOptions, PushSource, blocking,
 };
 
+use crate::pebble_support::{emulator, emulator_with};
+
 #[tokio::test]
 async fn an_absent_socket_is_a_connection_error() {
     let socket = Server::absent_socket();
@@ -59,7 +61,7 @@ async fn an_absent_socket_is_a_connection_error() {
 
 #[tokio::test]
 async fn a_daemon_that_drops_connections_is_a_connection_error() {
-    let server = Server::start_with(Mode::Close).expect("start the pebble emulator");
+    let server = emulator_with(Mode::Close);
     let client = server.client();
     let error = client.system_info().await.unwrap_err();
     assert!(error.is_connection(), "{error:?}");
@@ -72,7 +74,7 @@ async fn a_daemon_that_drops_connections_is_a_connection_error() {
 
 #[tokio::test]
 async fn a_daemon_that_never_answers_times_out() {
-    let server = Server::start_with(Mode::NeverAnswer).expect("start the pebble emulator");
+    let server = emulator_with(Mode::NeverAnswer);
     let client = client_for(server.socket());
     let client = ops_runtime::pebble::Client::builder(client.socket_path())
         .timeout(Duration::from_millis(300))
@@ -134,7 +136,7 @@ async fn a_daemon_that_never_answers_times_out() {
 
 #[tokio::test]
 async fn a_service_change_that_never_finishes_times_out() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let client = ops_runtime::pebble::Client::builder(server.socket())
         .wait_timeout(Duration::from_millis(300))
         .build()
@@ -150,7 +152,7 @@ async fn a_service_change_that_never_finishes_times_out() {
 
 #[tokio::test]
 async fn answers_that_are_not_pebble_are_protocol_errors() {
-    let server = Server::start_with(Mode::Garbage).expect("start the pebble emulator");
+    let server = emulator_with(Mode::Garbage);
     let client = server.client();
     let error = client.system_info().await.unwrap_err();
     let Error::Protocol { operation, message } = &error else {
@@ -173,7 +175,7 @@ async fn answers_that_are_not_pebble_are_protocol_errors() {
 
 #[tokio::test]
 async fn api_errors_carry_status_kind_and_message() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let error = server
         .client()
         .list_files("/nowhere", &ListFilesOptions::new())
@@ -206,7 +208,7 @@ fn layer_errors_convert_into_the_client_error() {
 
 #[test]
 fn the_blocking_client_runs_on_its_own_or_a_given_runtime() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let own = blocking::Client::new(server.socket()).unwrap();
     assert_eq!(own.system_info().unwrap().version, "v1.32.1");
 
@@ -244,7 +246,7 @@ fn the_blocking_client_runs_on_its_own_or_a_given_runtime() {
 
 #[test]
 fn the_blocking_client_refuses_to_block_inside_a_runtime() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let runtime = Rc::new(
         tokio::runtime::Builder::new_current_thread()
             .enable_all()

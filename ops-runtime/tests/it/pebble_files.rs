@@ -6,22 +6,16 @@ use std::io::Cursor;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use ops_pebble_emulator::Server;
 use ops_runtime::pebble::{
     Error, ErrorKind, FileType, ListFilesOptions, MakeDirOptions, PushOptions, PushSource, blocking,
 };
 use tokio::io::{AsyncRead, ReadBuf};
 
-fn path_kind(error: &Error) -> Option<&ErrorKind> {
-    match error {
-        Error::Path(path) => Some(&path.kind),
-        _ => None,
-    }
-}
+use crate::pebble_support::{emulator, path_kind};
 
 #[tokio::test]
 async fn push_then_pull() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let client = server.client();
     client
         .push("/tmp/hello.txt", "hello, world\n", &PushOptions::new())
@@ -52,7 +46,7 @@ async fn push_then_pull() {
 
 #[tokio::test]
 async fn push_with_permissions_and_ownership() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let client = server.client();
     let options = PushOptions::new()
         .make_dirs(true)
@@ -117,7 +111,7 @@ async fn push_with_permissions_and_ownership() {
 
 #[tokio::test]
 async fn push_errors_are_path_errors() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let client = server.client();
     let error = client
         .push("/missing/dir/file", "x", &PushOptions::new())
@@ -155,7 +149,7 @@ async fn push_errors_are_path_errors() {
 
 #[tokio::test]
 async fn large_pushes_stream_and_pulls_stream() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let client = server.client();
     let data: Vec<u8> = (0..3 * 1024 * 1024 + 17).map(|i| (i % 251) as u8).collect();
     client
@@ -207,7 +201,7 @@ impl AsyncRead for FailingReader {
 
 #[tokio::test]
 async fn a_failing_push_source_is_a_local_io_error() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let error = server
         .client()
         .push(
@@ -227,7 +221,7 @@ async fn a_failing_push_source_is_a_local_io_error() {
 
 #[tokio::test]
 async fn pull_errors_are_path_errors() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let client = server.client();
     let error = client.pull("/tmp/nothing").await.unwrap_err();
     assert_eq!(path_kind(&error), Some(&ErrorKind::NotFound), "{error:?}");
@@ -241,7 +235,7 @@ async fn pull_errors_are_path_errors() {
 
 #[tokio::test]
 async fn list_with_pattern_and_itself() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     server.update(|s| {
         s.add_file("/tmp/a.conf", b"a");
         s.add_file("/tmp/b.conf", b"bb");
@@ -278,7 +272,7 @@ async fn list_with_pattern_and_itself() {
 
 #[tokio::test]
 async fn make_dir() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let client = server.client();
     client
         .make_dir("/tmp/new", &MakeDirOptions::new().permissions(0o700))
@@ -332,7 +326,7 @@ async fn make_dir() {
 
 #[tokio::test]
 async fn remove_path() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     server.update(|s| {
         s.add_file("/tmp/one", b"1");
     });
@@ -380,7 +374,7 @@ async fn remove_path() {
 
 #[test]
 fn blocking_files() {
-    let server = Server::start().expect("start the pebble emulator");
+    let server = emulator();
     let client = blocking::Client::from_async(server.client()).unwrap();
     client
         .push("/tmp/a", "from bytes", &PushOptions::new())

@@ -53,49 +53,6 @@ fi
 exit 0
 "#;
 
-const TOOLS: &[&str] = &[
-    "juju-log",
-    "status-set",
-    "status-get",
-    "is-leader",
-    "config-get",
-    "application-version-set",
-    "action-get",
-    "action-set",
-    "action-log",
-    "action-fail",
-    "relation-ids",
-    "relation-list",
-    "relation-get",
-    "relation-set",
-    "relation-model-get",
-    "secret-add",
-    "secret-get",
-    "secret-info-get",
-    "secret-set",
-    "secret-grant",
-    "secret-revoke",
-    "secret-remove",
-    "secret-ids",
-    "storage-list",
-    "storage-get",
-    "storage-add",
-    "resource-get",
-    "network-get",
-    "open-port",
-    "close-port",
-    "opened-ports",
-    "goal-state",
-    "credential-get",
-    "juju-reboot",
-    "unit-get",
-    "state-get",
-    "state-set",
-    "state-delete",
-    "add-metric",
-    "pod-spec-set",
-];
-
 /// A fake Juju: recording hook tools on `PATH` and their canned answers.
 pub(crate) struct Juju {
     dir: PathBuf,
@@ -110,7 +67,7 @@ impl Juju {
         let script = dir.join("fake-tool");
         fs::write(&script, FAKE_TOOL).unwrap();
         fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
-        for tool in TOOLS {
+        for tool in ops_runtime::hook_tools::TOOL_NAMES {
             std::os::unix::fs::symlink(&script, dir.join("bin").join(tool)).unwrap();
         }
         let juju = Self { dir };

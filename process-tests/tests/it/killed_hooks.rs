@@ -32,18 +32,6 @@ while [ ! -f "$FAKE_JUJU/release" ] && [ "$i" -lt 600 ]; do sleep 0.05; i=$((i +
 echo secret:cs0001
 "#;
 
-const TOOLS: &[&str] = &[
-    "juju-log",
-    "is-leader",
-    "config-get",
-    "status-get",
-    "status-set",
-    "secret-add",
-    "secret-set",
-    "state-get",
-    "state-set",
-];
-
 /// One unit's charm directory, with fake hook tools on `PATH`.
 pub(crate) struct Unit {
     dir: PathBuf,
@@ -57,7 +45,7 @@ impl Unit {
             fs::create_dir_all(dir.join(sub)).unwrap();
         }
         let unit = Self { dir };
-        for tool in TOOLS {
+        for tool in ops_runtime::hook_tools::TOOL_NAMES {
             unit.install(tool, TOOL);
         }
         unit.respond("is-leader", "true");

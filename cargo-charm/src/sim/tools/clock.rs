@@ -2,6 +2,8 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use ops_runtime::hook_tools::time::days_from_civil;
+
 /// Seconds since the Unix epoch, now.
 pub(super) fn now() -> i64 {
     SystemTime::now()
@@ -13,35 +15,7 @@ pub(super) fn now() -> i64 {
 
 /// `secs` since the epoch as RFC 3339 in UTC: `2026-01-31T04:05:06Z`.
 pub(super) fn rfc3339(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rest = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
-}
-
-/// Days since 1970-01-01 of a civil date.
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let yoe = year.rem_euclid(400);
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    ops_runtime::hook_tools::time::rfc3339(secs)
 }
 
 /// `--expire` as `secret-add` takes it: RFC 3339, the same without a zone (UTC), or a
@@ -100,7 +74,13 @@ fn parse_time(text: &str) -> Option<i64> {
             sign * (number(hours, 2)? * 3600 + number(minutes, 2)? * 60)
         }
     };
-    Some(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset)
+    Some(
+        days_from_civil(year, u32::try_from(month).ok()?, u32::try_from(day).ok()?) * 86_400
+            + hour * 3600
+            + minute * 60
+            + second
+            - offset,
+    )
 }
 
 /// A Go duration (`300ms`, `1.5h`, `2h45m`) in seconds.

@@ -1,0 +1,121 @@
+//! The bridge to the runtime's model of Juju's side
+//! ([`ops_runtime::testing::JujuModel`]): the one implementation of the hook
+//! tools' semantics, which the testing harness calls directly.
+//!
+//! A tool the model implements runs as: parse argv (the caller), build the
+//! runtime's model from the saved one, make the typed call on
+//! [`MemoryHookTools`], copy back what the call may change, and print the
+//! answer in Juju's format (the caller). A refusal is the model's: the same
+//! exit code and stderr the harness reports.
+
+use std::str::FromStr;
+
+use ops_runtime::testing::{JujuModel, MemoryHookTools, Relation as JujuRelation};
+use ops_runtime::{HookToolError, Port, StatusInfo, StatusKind};
+
+use super::ToolError;
+use crate::sim::state::{Model, Status};
+
+/// Runs `call` against the runtime's model of `model`, then saves back what a
+/// hook tool may change.
+pub(super) fn call<T>(
+    model: &mut Model,
+    call: impl FnOnce(&MemoryHookTools) -> Result<T, HookToolError>,
+) -> Result<T, ToolError> {
+    let tools = MemoryHookTools::new(to_juju(model));
+    let result = call(&tools);
+    from_juju(model, tools.model());
+    result.map_err(tool_error)
+}
+
+/// The runtime's model of what the saved model holds.
+pub(super) fn to_juju(model: &Model) -> JujuModel {
+    let mut juju = JujuModel::default();
+    juju.unit_name.clone_from(&model.unit);
+    juju.app_name.clone_from(&model.app);
+    juju.model_uuid.clone_from(&model.model_uuid);
+    juju.leader = model.leader;
+    juju.config = model
+        .config
+        .iter()
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    juju.unit_status = status_info(&model.unit_status);
+    juju.app_status = status_info(&model.app_status);
+    juju.workload_version =
+        (!model.workload_version.is_empty()).then(|| model.workload_version.clone());
+    juju.relations = model
+        .relations
+        .iter()
+        .map(|relation| {
+            // `sim` relates a peer endpoint to the unit's own application.
+            let mut juju = if relation.remote_app == model.app {
+                JujuRelation::peer(relation.endpoint.clone(), relation.id)
+            } else {
+                JujuRelation::new(relation.endpoint.clone(), relation.id)
+            };
+            juju.remote_app.clone_from(&relation.remote_app);
+            juju.remote_units.clone_from(&relation.remote_units);
+            juju.remote_app_data.clone_from(&relation.remote_app_data);
+            juju.local_unit_data.clone_from(&relation.local_unit_data);
+            juju.local_app_data.clone_from(&relation.local_app_data);
+            juju
+        })
+        .collect();
+    juju.opened_ports = model
+        .opened_ports
+        .iter()
+        .filter_map(|port| Port::from_str(port).ok())
+        .collect();
+    juju.controller_state.clone_from(&model.controller_state);
+    juju
+}
+
+/// Copies back into the saved model what the hook tools the runtime's model
+/// answers may have changed.
+fn from_juju(model: &mut Model, juju: JujuModel) {
+    model.unit_status = status(&juju.unit_status);
+    model.app_status = status(&juju.app_status);
+    if let Some(version) = juju.workload_version {
+        model.workload_version = version;
+    }
+    for relation in &mut model.relations {
+        if let Some(after) = juju.relations.iter().find(|r| r.id == relation.id) {
+            relation.local_unit_data.clone_from(&after.local_unit_data);
+            relation.local_app_data.clone_from(&after.local_app_data);
+        }
+    }
+    model.opened_ports = juju.opened_ports.iter().map(Port::to_string).collect();
+    model.controller_state = juju.controller_state;
+}
+
+/// The runtime's failure as the tool reports it: Juju's exit code and message.
+fn tool_error(error: HookToolError) -> ToolError {
+    match error {
+        HookToolError::Failed {
+            exit_code, stderr, ..
+        } => {
+            let message = stderr.trim_end();
+            ToolError {
+                code: exit_code
+                    .and_then(|code| u8::try_from(code).ok())
+                    .unwrap_or(1),
+                message: message.strip_prefix("ERROR ").unwrap_or(message).to_owned(),
+            }
+        }
+        other => ToolError::failed(other.to_string()),
+    }
+}
+
+/// A saved status as the runtime's model holds it.
+pub(super) fn status_info(status: &Status) -> StatusInfo {
+    StatusInfo {
+        kind: StatusKind::from_name(&status.status).unwrap_or(StatusKind::Unknown),
+        message: status.message.clone(),
+    }
+}
+
+/// A status of the runtime's model as the saved model holds it.
+pub(super) fn status(info: &StatusInfo) -> Status {
+    Status::new(info.kind.as_str(), &info.message)
+}
