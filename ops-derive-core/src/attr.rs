@@ -19,8 +19,11 @@ pub(crate) struct CharmArgs {
     pub(crate) krate: Option<syn::Path>,
     /// `state = "local" | "controller"`: where stored state is kept.
     pub(crate) state: Option<LitStr>,
-    /// `components(field: Type, ...)`: fields of the charm that are components.
-    pub(crate) components: Vec<(syn::Ident, syn::Type)>,
+    /// `components(field: Type, field: Type = "endpoint", ...)`: fields of the
+    /// charm that are components, interface components bound to an endpoint.
+    pub(crate) components: Vec<ComponentDecl>,
+    /// `events(Type, ...)`: the charm's own custom events.
+    pub(crate) events: Vec<syn::Type>,
     /// `debug_log_events`: write ops's debug lines about events to `juju-log`
     /// (`Charm::DEBUG_LOG_EVENTS`).
     pub(crate) debug_log_events: bool,
@@ -30,10 +33,17 @@ pub(crate) struct CharmArgs {
 /// change does not touch; it belongs there with the other keys).
 const DEBUG_LOG_EVENTS: &str = "debug_log_events";
 
-/// `field: Type` inside `components(...)`.
-struct ComponentDecl {
-    field: syn::Ident,
-    ty: syn::Type,
+/// `#[charm(events(...))]` (here for the same reason).
+const EVENTS: &str = "events";
+
+/// `field: Type` or `field: Type = "endpoint"` inside `components(...)`.
+pub(crate) struct ComponentDecl {
+    /// The charm's field holding the component.
+    pub(crate) field: syn::Ident,
+    /// The component's type.
+    pub(crate) ty: syn::Type,
+    /// The relation endpoint an interface component is bound to.
+    pub(crate) endpoint: Option<LitStr>,
 }
 
 impl syn::parse::Parse for ComponentDecl {
@@ -41,7 +51,24 @@ impl syn::parse::Parse for ComponentDecl {
         let field = input.parse()?;
         input.parse::<Token![:]>()?;
         let ty = input.parse()?;
-        Ok(Self { field, ty })
+        let endpoint = if input.peek(Token![=]) {
+            input.parse::<Token![=]>()?;
+            let lookahead = input.lookahead1();
+            if !lookahead.peek(LitStr) {
+                return Err(syn::Error::new(
+                    input.span(),
+                    "expected the endpoint's name as a string, as in `db: DatabaseRequirer = \"database\"`",
+                ));
+            }
+            Some(input.parse()?)
+        } else {
+            None
+        };
+        Ok(Self {
+            field,
+            ty,
+            endpoint,
+        })
     }
 }
 
@@ -102,14 +129,20 @@ impl CharmArgs {
                 syn::parenthesized!(content in meta.input);
                 let decls = Punctuated::<ComponentDecl, Token![,]>::parse_terminated(&content)?;
                 for decl in decls {
-                    if out.components.iter().any(|(f, _)| *f == decl.field) {
+                    if out.components.iter().any(|c| c.field == decl.field) {
                         return Err(syn::Error::new(
                             decl.field.span(),
                             format!("component `{}` is declared twice", decl.field),
                         ));
                     }
-                    out.components.push((decl.field, decl.ty));
+                    out.components.push(decl);
                 }
+            } else if meta.path.is_ident(EVENTS) {
+                set_once(!out.events.is_empty(), EVENTS)?;
+                let content;
+                syn::parenthesized!(content in meta.input);
+                let types = Punctuated::<syn::Type, Token![,]>::parse_terminated(&content)?;
+                out.events.extend(types);
             } else if meta.path.is_ident(DEBUG_LOG_EVENTS) {
                 set_once(out.debug_log_events, DEBUG_LOG_EVENTS)?;
                 if !meta.input.is_empty() && !meta.input.peek(Token![,]) {
@@ -133,6 +166,7 @@ impl CharmArgs {
                     symbol::CRATE,
                     symbol::STATE,
                     symbol::COMPONENTS,
+                    EVENTS,
                     DEBUG_LOG_EVENTS,
                 ]
                 .map(String::from);

@@ -4,6 +4,7 @@ use ops_events::{EntityKind, EventKind, Naming};
 use ops_metadata::CharmMetadata;
 
 use crate::ast::{Arg, CharmImpl, Handler};
+use crate::attr::CharmArgs;
 use crate::diag::{self, Errors};
 
 /// An event resolved against the metadata: its kind and the entity it is for.
@@ -202,14 +203,22 @@ fn bare_or_aliased(name: &str, meta: &CharmMetadata) -> Option<String> {
     })
 }
 
-/// Resolves `component::event` against the declared components.
-fn resolve_custom(
-    name: &str,
-    components: &[(syn::Ident, syn::Type)],
-) -> Result<ResolvedEvent, String> {
+/// Resolves `component::event` against the declared components, and
+/// `self::event` against the charm's own events.
+fn resolve_custom(name: &str, args: &CharmArgs) -> Result<ResolvedEvent, String> {
     let (component, event) = name.split_once("::").unwrap_or((name, ""));
-    let fields: Vec<String> = components.iter().map(|(f, _)| f.to_string()).collect();
-    if !fields.iter().any(|f| f == component) {
+    if component == "self" && args.events.is_empty() {
+        return Err(format!(
+            "`{name}` is a custom event of the charm's own, and the charm declares none; \
+             declare the event's type with `#[charm(events(EventType))]`"
+        ));
+    }
+    let fields: Vec<String> = args
+        .components
+        .iter()
+        .map(|c| c.field.to_string())
+        .collect();
+    if component != "self" && !fields.iter().any(|f| f == component) {
         let hint = diag::suggestion(component, &fields);
         let hint = if hint.is_empty() {
             format!("; declare it with `#[charm(components({component}: ComponentType))]`")
@@ -232,7 +241,7 @@ fn resolve_custom(
 pub(crate) fn check_events(
     charm: &CharmImpl,
     meta: &CharmMetadata,
-    components: &[(syn::Ident, syn::Type)],
+    args: &CharmArgs,
     errors: &mut Errors,
 ) -> Vec<Option<Vec<ResolvedEvent>>> {
     charm
@@ -243,7 +252,7 @@ pub(crate) fn check_events(
             let mut resolved: Vec<ResolvedEvent> = Vec::new();
             for event in &handler.events {
                 let result = if event.name.contains("::") {
-                    resolve_custom(&event.name, components)
+                    resolve_custom(&event.name, args)
                 } else {
                     resolve(&event.name, meta)
                 };
@@ -519,7 +528,7 @@ mod tests {
     fn errors_for(item: syn::ItemImpl) -> Vec<String> {
         let mut errors = Errors::default();
         let charm = CharmImpl::from_syn(item, &mut errors);
-        check_events(&charm, &meta(), &[], &mut errors);
+        check_events(&charm, &meta(), &CharmArgs::default(), &mut errors);
         errors.messages()
     }
 

@@ -65,34 +65,15 @@ pub(crate) fn charm(
                 &shim,
                 event,
                 &p,
+                self_ty,
                 &args.components,
                 &mut checks,
             ));
         }
     }
-    let observe = if args.components.is_empty() {
-        quote!()
-    } else {
-        let calls = args.components.iter().map(|(field, ty)| {
-            let name = field.to_string();
-            quote! {
-                let mut __emit = #p::Emitter::new(#name, <#ty as #p::Component>::EVENTS);
-                #p::Component::observe(&mut self.#field, __cx, __event, &mut __emit)?;
-                __emitted.extend(__emit.into_events());
-            }
-        });
-        quote! {
-            fn observe_components(
-                &mut self,
-                __cx: &mut #p::HookContext,
-                __event: &#p::Event,
-            ) -> #p::Result<::std::vec::Vec<#p::CustomEventData>, #p::CharmError> {
-                let mut __emitted = ::std::vec::Vec::new();
-                #(#calls)*
-                ::core::result::Result::Ok(__emitted)
-            }
-        }
-    };
+    let observe = crate::component::charm_items(args, &p);
+    checks.extend(crate::component::binding_checks(args, meta, &p));
+    let charm_events = crate::component::charm_event_names(args, &p);
     let relations: Vec<&str> = meta.relations().map(|r| r.name.as_str()).collect();
     let peers = meta.peers.keys();
     let constant = |prefix: &str, name: &str, ty: &str, doc: String| {
@@ -182,6 +163,7 @@ pub(crate) fn charm(
                 containers: &[#(#containers),*],
                 actions: &[#(#actions),*],
                 store: #p::StoreKind::#store,
+                events: #charm_events,
             };
             const HANDLERS: &'static [#p::Handler<Self>] = &[#(#entries),*];
             fn metadata_sources() -> &'static [#p::MetadataSource] {
@@ -217,27 +199,40 @@ fn shim_fn(
     shim: &syn::Ident,
     event: &ResolvedEvent,
     p: &TokenStream,
-    components: &[(syn::Ident, syn::Type)],
+    self_ty: &syn::Type,
+    components: &[crate::attr::ComponentDecl],
     checks: &mut Vec<TokenStream>,
 ) -> TokenStream {
     let arg_trait = format_ident!("{}Arg", event.kind.name());
     let mut lets = Vec::new();
-    // `component::event`: the component must emit `event`.
-    let custom = event
+    // `component::event`: the component must emit `event`; `self::event`: the
+    // charm must declare it.
+    let custom_name = event
         .entity
         .as_deref()
         .filter(|_| event.kind == EventKind::Custom)
-        .and_then(|e| e.split_once("::"))
-        .and_then(|(field, name)| {
-            let (ident, ty) = components.iter().find(|(f, _)| f == field)?;
-            Some((ident, ty, name))
-        });
-    if let Some((ident, ty, name)) = custom {
-        let span = handler
+        .and_then(|e| e.split_once("::"));
+    let custom_span = |name: &str| {
+        handler
             .events
             .iter()
             .find(|e| e.name.ends_with(&format!("::{name}")))
-            .map_or_else(proc_macro2::Span::call_site, |e| e.span);
+            .map_or_else(proc_macro2::Span::call_site, |e| e.span)
+    };
+    if let Some(("self", name)) = custom_name {
+        checks.push(crate::component::charm_event_check(
+            self_ty,
+            name,
+            custom_span(name),
+            p,
+        ));
+    }
+    let custom = custom_name.and_then(|(field, name)| {
+        let decl = components.iter().find(|c| c.field == field)?;
+        Some((&decl.field, &decl.ty, name))
+    });
+    if let Some((ident, ty, name)) = custom {
+        let span = custom_span(name);
         let message = format!(
             "component `{ident}` (`{}`) emits no event `{name}`; see its `Component::EVENTS`",
             quote!(#ty).to_string().replace(' ', "")
@@ -249,6 +244,7 @@ fn shim_fn(
             );
         });
     }
+    let payload_of = custom_name.map(|(_, name)| name);
     let action = event
         .entity
         .as_deref()
@@ -266,7 +262,7 @@ fn shim_fn(
                 lets.push(quote_spanned! {ty.span()=>
                     let #var = <#ty as #p::args::#arg_trait>::extract(__cx)?;
                 });
-                if let (Some((_, _, name)), Some(payload)) = (custom, wrapped_type(ty, "Custom")) {
+                if let (Some(name), Some(payload)) = (payload_of, wrapped_type(ty, "Custom")) {
                     // `Custom<T>` must be the payload of this handler's event.
                     let message = format!(
                         "`{}` is the payload of another custom event, not of `{name}`",

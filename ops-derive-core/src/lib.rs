@@ -14,6 +14,7 @@ mod ast;
 mod attr;
 mod charm_enum;
 mod check;
+mod component;
 mod config;
 mod diag;
 mod expand;
@@ -69,7 +70,8 @@ pub fn expand_charm(args: TokenStream, item: TokenStream) -> TokenStream {
             return quote!(#fallback #errors);
         }
     };
-    let resolved = check::check_events(&charm, &loaded.meta, &args.components, &mut errors);
+    let resolved = check::check_events(&charm, &loaded.meta, &args, &mut errors);
+    component::check_endpoints(&args, &loaded.meta, &mut errors);
     if charm.original.trait_.is_some() || !charm.original.generics.params.is_empty() {
         let fallback = fallback::charm(&charm, &krate);
         let errors = errors.to_compile_errors();

@@ -208,6 +208,8 @@ pub struct HookContext {
     pub(crate) deferred_out: Vec<crate::state::DeferredEvent>,
     /// Custom events emitted in this hook, in order.
     pub(crate) emitted: Vec<Event>,
+    /// Custom events emitted by the charm's handlers and not yet handled.
+    pub(crate) pending: Vec<crate::event::CustomEventData>,
     /// Tracked secret content read in this hook, by id (or `label:<label>`).
     pub(crate) secret_cache: std::collections::HashMap<String, crate::secret::SecretContent>,
     /// The Pebble connection of each container asked for so far.
@@ -243,6 +245,7 @@ impl HookContext {
             entries: std::collections::HashMap::new(),
             deferred_out: Vec::new(),
             emitted: Vec::new(),
+            pending: Vec::new(),
             #[cfg(feature = "pebble")]
             pebbles: BTreeMap::new(),
             meta: CharmMeta::EMPTY,

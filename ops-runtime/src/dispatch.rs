@@ -58,6 +58,26 @@ pub trait Charm: Sized + 'static {
         let _ = (cx, event);
         Ok(Vec::new())
     }
+
+    /// The charm's component fields, in declaration order. (Generated for
+    /// `#[charm(components(...))]`.)
+    const COMPONENTS: &'static [&'static str] = &[];
+
+    /// Hands each interface component the endpoint it is bound to, at the
+    /// start of every hook. (Generated for `#[charm(components(...))]`.)
+    fn bind_components(&mut self) {}
+
+    /// Lets the components add their statuses: the application's when `app`,
+    /// else the unit's. (Generated for `#[charm(components(...))]`.)
+    fn collect_components_status(
+        &mut self,
+        cx: &mut HookContext,
+        app: bool,
+        status: &crate::handler::CollectStatus,
+    ) -> Result<(), CharmError> {
+        let _ = (cx, app, status);
+        Ok(())
+    }
 }
 
 /// The metadata compiled into a charm: the names events are checked against.
@@ -77,6 +97,9 @@ pub struct CharmMeta {
     pub actions: &'static [&'static str],
     /// Where stored state and deferred events are kept.
     pub store: StoreKind,
+    /// The names of the charm's own custom events (`#[charm(events(...))]`),
+    /// which [`HookContext::emit`] accepts.
+    pub events: &'static [&'static str],
 }
 
 impl CharmMeta {
@@ -89,6 +112,7 @@ impl CharmMeta {
         containers: &[],
         actions: &[],
         store: StoreKind::Local,
+        events: &[],
     };
 }
 
@@ -386,13 +410,18 @@ fn fail(error: DispatchError) -> Outcome {
 }
 
 /// Runs deferred events, the handlers for the context's event, reconcile
-/// handlers, then collect-status.
+/// handlers, then collect-status. The custom events the charm's handlers emit
+/// are handled after each of these steps.
 fn dispatch<C: Charm>(charm: &mut C, cx: &mut HookContext) -> Outcome {
+    charm.bind_components();
     let event = cx.event().clone();
     if !event.is_restricted()
         && let Err(error) = reemit(charm, cx)
     {
         return Outcome::Failed(error);
+    }
+    if let Some(outcome) = handle_emitted(charm, cx) {
+        return outcome;
     }
     if C::DEBUG_LOG_EVENTS && event.kind().is_some() {
         log::debug!("Emitting Juju event {}.", logging::ops_event_kind(&event));
@@ -406,6 +435,9 @@ fn dispatch<C: Charm>(charm: &mut C, cx: &mut HookContext) -> Outcome {
             .iter()
             .filter(|h| h.kind == kind && h.entity == entity);
         if let Some(outcome) = run_handlers(charm, cx, handlers, &event) {
+            return outcome;
+        }
+        if let Some(outcome) = handle_emitted(charm, cx) {
             return outcome;
         }
     }
@@ -422,35 +454,79 @@ fn dispatch<C: Charm>(charm: &mut C, cx: &mut HookContext) -> Outcome {
         if let Some(outcome) = run_handlers(charm, cx, reconcilers, &event) {
             return outcome;
         }
+        if let Some(outcome) = handle_emitted(charm, cx) {
+            return outcome;
+        }
     }
-    match collect_status(charm, cx) {
+    let outcome = match collect_status(charm, cx) {
         Ok(()) => Outcome::Success,
         Err(error) => Outcome::Failed(error),
+    };
+    if !cx.pending.is_empty() {
+        log::warn!(
+            "Dropping {} custom event(s) emitted during collect-status: events are handled before it.",
+            cx.pending.len()
+        );
+        cx.pending.clear();
     }
+    outcome
 }
 
-/// Lets the components observe `event`, then runs the handlers of the custom
-/// events they emitted, each with the custom event as the context's event.
+/// The most custom events one hook handles: past it, events emitting each
+/// other in a loop fail the hook instead of running forever.
+const MAX_CUSTOM_EVENTS: usize = 1000;
+
+/// Lets the components observe `event`, then handles the custom events they
+/// emitted.
 fn observe<C: Charm>(charm: &mut C, cx: &mut HookContext, event: &Event) -> Option<Outcome> {
+    if let Err(outcome) = observe_only(charm, cx, event) {
+        return Some(outcome);
+    }
+    handle_emitted(charm, cx)
+}
+
+/// Lets the components observe `event`; what they emit joins the queue.
+fn observe_only<C: Charm>(
+    charm: &mut C,
+    cx: &mut HookContext,
+    event: &Event,
+) -> Result<(), Outcome> {
     let emitted = match catch_unwind(AssertUnwindSafe(|| charm.observe_components(cx, event))) {
         Ok(Ok(emitted)) => emitted,
         Ok(Err(error)) => {
-            return Some(Outcome::Failed(DispatchError::Handler {
+            return Err(Outcome::Failed(DispatchError::Handler {
                 handler: "components",
                 event: event.hook_name(),
                 error,
             }));
         }
         Err(_) => {
-            return Some(Outcome::Failed(DispatchError::Panic {
+            return Err(Outcome::Failed(DispatchError::Panic {
                 handler: "components",
                 event: event.hook_name(),
                 message: "a component panicked".into(),
             }));
         }
     };
-    for custom in emitted {
-        let custom = Event::Custom(custom);
+    cx.pending.extend(emitted);
+    Ok(())
+}
+
+/// Handles the queued custom events in the order they were emitted: the
+/// components observe each (and may emit more), then its handlers run, each
+/// with the custom event as the context's event.
+fn handle_emitted<C: Charm>(charm: &mut C, cx: &mut HookContext) -> Option<Outcome> {
+    while !cx.pending.is_empty() {
+        if cx.emitted.len() >= MAX_CUSTOM_EVENTS {
+            return Some(Outcome::Failed(DispatchError::Handler {
+                handler: "components",
+                event: cx.event().hook_name(),
+                error: CharmError::msg(format!(
+                    "more than {MAX_CUSTOM_EVENTS} custom events in one hook: events emit each other in a loop"
+                )),
+            }));
+        }
+        let custom = Event::Custom(cx.pending.remove(0));
         if C::DEBUG_LOG_EVENTS {
             log::debug!(
                 "Emitting custom event {}.",
@@ -459,6 +535,12 @@ fn observe<C: Charm>(charm: &mut C, cx: &mut HookContext, event: &Event) -> Opti
         }
         cx.emitted.push(custom.clone());
         let current = std::mem::replace(&mut cx.event, custom.clone());
+        if !C::COMPONENTS.is_empty()
+            && let Err(outcome) = observe_only(charm, cx, &custom)
+        {
+            cx.event = current;
+            return Some(outcome);
+        }
         let handlers = C::HANDLERS
             .iter()
             .filter(|h| h.kind == EventKind::Custom && h.entity == custom.entity());
@@ -729,13 +811,24 @@ fn collect_status<C: Charm>(charm: &mut C, cx: &mut HookContext) -> Result<(), D
         (EventKind::CollectUnitStatus, StatusTarget::Unit),
     ] {
         let blocked_by_config = target == StatusTarget::Unit && !cx.config_errors.is_empty();
-        if !has(kind) && !blocked_by_config {
+        if !has(kind) && !blocked_by_config && C::COMPONENTS.is_empty() {
             continue;
         }
         if target == StatusTarget::App && !cx.is_leader().map_err(|e| collect_error(cx, e))? {
             continue;
         }
         cx.statuses.borrow_mut().clear();
+        if !C::COMPONENTS.is_empty() {
+            let status = crate::handler::CollectStatus::of(cx);
+            let app = target == StatusTarget::App;
+            if let Err(error) = charm.collect_components_status(cx, app, &status) {
+                return Err(DispatchError::Handler {
+                    handler: "components",
+                    event: "collect-status".to_owned(),
+                    error,
+                });
+            }
+        }
         for handler in C::HANDLERS.iter().filter(|h| h.kind == kind) {
             match call(charm, cx, handler) {
                 Ok(Flow::Done) => {}

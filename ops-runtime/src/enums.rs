@@ -140,7 +140,7 @@ pub struct ConstMessage {
 }
 
 impl ConstMessage {
-    const fn new() -> Self {
+    pub(crate) const fn new() -> Self {
         Self {
             buf: [0; 1024],
             len: 0,
@@ -148,7 +148,7 @@ impl ConstMessage {
     }
 
     /// Appends `s`, cut at a character boundary when the buffer is full.
-    const fn push(mut self, s: &str) -> Self {
+    pub(crate) const fn push(mut self, s: &str) -> Self {
         let bytes = s.as_bytes();
         let mut i = 0;
         while i < bytes.len() && self.len < self.buf.len() {

@@ -478,6 +478,13 @@ pub struct CollectStatus {
 }
 
 impl CollectStatus {
+    /// The collector of `cx`'s statuses, as dispatch hands it to components.
+    pub(crate) fn of(cx: &HookContext) -> Self {
+        Self {
+            statuses: Rc::clone(&cx.statuses),
+        }
+    }
+
     /// Adds a status the charm is in.
     pub fn add(&self, status: Status) {
         self.statuses.borrow_mut().push(status);

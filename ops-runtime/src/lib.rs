@@ -34,7 +34,10 @@ mod suggest;
 pub mod testing;
 
 pub use action::{CharmAction, IntoActionOutcome, InvalidParam, Params, ParamsError};
-pub use component::{Component, Custom, CustomEvent, Emitter, UndeclaredEvent};
+pub use component::{
+    Component, Custom, CustomEvent, Emitter, Interface, RelationRole, UndeclaredCharmEvent,
+    UndeclaredEvent,
+};
 pub use config::{
     CharmConfig, Config, ConfigData, ConfigError, ConfigValue, FromConfigValue, InvalidOption,
     SecretId,
@@ -128,8 +131,10 @@ pub mod __private {
         }
     }
 
-    pub use crate::component::{Component, CustomEvent, Emitter};
+    pub use crate::component::checks::{EndpointDecl, bound, unbound};
+    pub use crate::component::{Component, CustomEvent, Emitter, RelationRole};
     pub use crate::event::{CustomEventData, Event};
+    pub use crate::handler::CollectStatus;
 
     /// Whether `names` contains `name`, usable in the constant checks the macros emit.
     pub const fn contains(names: &[&str], name: &str) -> bool {

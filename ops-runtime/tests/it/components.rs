@@ -162,3 +162,183 @@ fn an_undeclared_event_is_an_error() {
         "component `db` emitted `database_gone`, which is not among its declared events (database_created)"
     );
 }
+
+/// An interface component: the requirer side of `counter`, bound to an
+/// endpoint by the charm. It counts the relation-changed events of its own
+/// endpoint and waits for a relation.
+#[derive(Default)]
+struct CounterRequirer {
+    endpoint: Option<Endpoint>,
+    seen: u32,
+}
+
+/// The payload of `counted`: the endpoint the component is bound to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Counted {
+    endpoint: String,
+}
+
+impl CustomEvent for Counted {
+    const NAME: &'static str = "counted";
+}
+
+impl Component for CounterRequirer {
+    const EVENTS: &'static [&'static str] = &[Counted::NAME];
+    const INTERFACE: Option<Interface> = Some(Interface::requires(&["counter", "counter_v2"]));
+
+    fn bind(&mut self, endpoint: Endpoint) {
+        self.endpoint = Some(endpoint);
+    }
+
+    fn observe(
+        &mut self,
+        _cx: &mut HookContext,
+        event: &Event,
+        emit: &mut Emitter,
+    ) -> Result<(), CharmError> {
+        if let (Event::RelationChanged(e), Some(endpoint)) = (event, self.endpoint)
+            && e.relation.endpoint == endpoint.name()
+        {
+            self.seen += 1;
+            emit.emit(&Counted {
+                endpoint: endpoint.name().to_owned(),
+            })?;
+        }
+        Ok(())
+    }
+
+    fn collect_unit_status(
+        &mut self,
+        cx: &mut HookContext,
+        status: &CollectStatus,
+    ) -> Result<(), CharmError> {
+        if let Some(endpoint) = self.endpoint
+            && cx.relations(endpoint)?.is_empty()
+        {
+            status.add(Status::waiting(format!("waiting for `{endpoint}`")));
+        }
+        Ok(())
+    }
+
+    fn collect_app_status(
+        &mut self,
+        _cx: &mut HookContext,
+        status: &CollectStatus,
+    ) -> Result<(), CharmError> {
+        status.add(Status::active("app counted"));
+        Ok(())
+    }
+}
+
+/// The charm's own event: a restart it asks of itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct RestartNeeded {
+    why: String,
+}
+
+impl CustomEvent for RestartNeeded {
+    const NAME: &'static str = "restart_needed";
+}
+
+/// Two instances of one interface component, on two endpoints.
+#[derive(Default)]
+struct Twins {
+    left: CounterRequirer,
+    right: CounterRequirer,
+    last: String,
+}
+
+#[charm(
+    components(left: CounterRequirer = "left-db", right: CounterRequirer = "right-db"),
+    events(RestartNeeded),
+    metadata_source = "name: twins\nrequires:\n  left-db:\n    interface: counter\n  right-db:\n    interface: counter_v2\n"
+)]
+impl Twins {
+    #[on(left::counted, right::counted)]
+    fn counted(&mut self, cx: &mut HookContext, event: Custom<Counted>) -> Result<(), CharmError> {
+        self.last = format!("{}:{}/{}", event.endpoint, self.left.seen, self.right.seen);
+        cx.emit(&RestartNeeded {
+            why: event.endpoint.clone(),
+        })
+    }
+
+    #[on(self::restart_needed)]
+    fn restart(
+        &mut self,
+        cx: &mut HookContext,
+        event: Custom<RestartNeeded>,
+    ) -> Result<(), CharmError> {
+        cx.set_workload_version(&format!("{} restarted for {}", self.last, event.why))?;
+        Ok(())
+    }
+
+    #[on(collect_unit_status)]
+    fn unit_status(&mut self, status: CollectStatus) {
+        status.add(Status::active(""));
+    }
+}
+
+#[test]
+fn two_instances_of_one_component_each_see_their_own_endpoint() {
+    let mut ctx = Context::<Twins>::new();
+    let left = Relation::new("left-db", 1).with_remote_app("pg");
+    let right = Relation::new("right-db", 2).with_remote_app("pg");
+    let state = State::new()
+        .with_relation(left.clone())
+        .with_relation(right.clone());
+    let out = ctx.run(right.changed_event(None), state).unwrap();
+    assert_eq!(
+        out.workload_version.as_deref(),
+        Some("right-db:0/1 restarted for right-db")
+    );
+    let names: Vec<String> = ctx.emitted_events().iter().map(Event::hook_name).collect();
+    assert_eq!(names, ["right::counted", "self::restart_needed"]);
+    let out = ctx.run(left.changed_event(None), out).unwrap();
+    assert_eq!(
+        out.workload_version.as_deref(),
+        Some("left-db:1/0 restarted for left-db")
+    );
+}
+
+#[test]
+fn components_add_statuses_in_collect_status() {
+    let mut ctx = Context::<Twins>::new();
+    // No relation: each instance waits for its own endpoint, and a waiting
+    // status outranks the charm's active one; the first added wins a tie.
+    let out = ctx
+        .run(Event::UpdateStatus, State::new().with_leader(true))
+        .unwrap();
+    assert_eq!(out.unit_status, Status::waiting("waiting for `left-db`"));
+    assert_eq!(out.app_status, Status::active("app counted"));
+    let state = State::new()
+        .with_relation(Relation::new("left-db", 1))
+        .with_relation(Relation::new("right-db", 2));
+    let out = ctx.run(Event::UpdateStatus, state).unwrap();
+    assert_eq!(out.unit_status, Status::active(""));
+}
+
+#[test]
+fn an_event_the_charm_does_not_declare_is_an_error() {
+    use ops_runtime::testing::Context as Ctx;
+
+    #[derive(Default)]
+    struct Quiet;
+
+    #[charm(metadata_source = "name: quiet")]
+    impl Quiet {
+        #[on(install)]
+        fn install(&mut self, cx: &mut HookContext) -> Result<(), CharmError> {
+            cx.emit(&RestartNeeded { why: "x".into() })
+        }
+    }
+
+    let err = Ctx::<Quiet>::new()
+        .run(Event::Install, State::new())
+        .unwrap_err();
+    assert!(
+        err.to_string().contains(
+            "the charm emitted `restart_needed`, which is not among the events it declares; add its type to `#[charm(events(...))]`"
+        ),
+        "{err}"
+    );
+}
