@@ -37,7 +37,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use ops_runtime::event::RelationRef;
 use ops_runtime::{
     Bag, Binding, CharmError, Component, CustomEvent, Databag, Emitter, Endpoint, Event,
-    HookContext, LogLevel, Member, ModelError,
+    HookContext, Interface, LogLevel, Member, ModelError,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -389,7 +389,7 @@ impl CustomEvent for Unavailable {
 /// }
 ///
 /// #[charm(
-///     components(backends: HttpRequirer),
+///     components(backends: HttpRequirer = "reverseproxy"),
 ///     metadata_source = "name: proxy\nrequires:\n  reverseproxy:\n    interface: http\n"
 /// )]
 /// impl Proxy {
@@ -422,6 +422,10 @@ impl Default for HttpRequirer {
 
 impl HttpRequirer {
     /// A requirer on `endpoint`.
+    ///
+    /// A component declared in `#[charm(components(...))]` is bound to the
+    /// endpoint of its declaration at the start of every hook, whatever it was
+    /// built with: this is for one used on its own.
     ///
     /// ```
     /// use ops_runtime::Endpoint;
@@ -486,6 +490,11 @@ impl HttpRequirer {
 
 impl Component for HttpRequirer {
     const EVENTS: &'static [&'static str] = &[Available::NAME, Unavailable::NAME];
+    const INTERFACE: Option<Interface> = Some(Interface::requires(&[INTERFACE]));
+
+    fn bind(&mut self, endpoint: Endpoint) {
+        self.endpoint = endpoint;
+    }
 
     fn observe(
         &mut self,
@@ -539,12 +548,12 @@ impl Component for HttpRequirer {
 ///
 /// impl Default for Web {
 ///     fn default() -> Self {
-///         Self { website: HttpProvider::new(Self::RELATION_WEBSITE).with_port(8080) }
+///         Self { website: HttpProvider::default().with_port(8080) }
 ///     }
 /// }
 ///
 /// #[charm(
-///     components(website: HttpProvider),
+///     components(website: HttpProvider = "website"),
 ///     metadata_source = "name: web\nprovides:\n  website:\n    interface: http\n"
 /// )]
 /// impl Web {}
@@ -573,6 +582,10 @@ impl Default for HttpProvider {
 
 impl HttpProvider {
     /// A provider on `endpoint` that publishes nothing until it knows the port.
+    ///
+    /// A component declared in `#[charm(components(...))]` is bound to the
+    /// endpoint of its declaration at the start of every hook, whatever it was
+    /// built with: this is for one used on its own.
     ///
     /// ```
     /// use ops_runtime::Endpoint;
@@ -646,6 +659,11 @@ impl HttpProvider {
 
 impl Component for HttpProvider {
     const EVENTS: &'static [&'static str] = &[];
+    const INTERFACE: Option<Interface> = Some(Interface::provides(&[INTERFACE]));
+
+    fn bind(&mut self, endpoint: Endpoint) {
+        self.endpoint = endpoint;
+    }
 
     fn observe(
         &mut self,

@@ -50,8 +50,8 @@ use std::fmt;
 use std::net::IpAddr;
 
 use ops_runtime::{
-    Bag, Binding, CharmError, Component, CustomEvent, Databag, Emitter, Endpoint, Event,
-    HookContext, LogLevel, Member, ModelError, Protocol, StoredState,
+    Bag, Binding, CharmError, CollectStatus, Component, CustomEvent, Databag, Emitter, Endpoint,
+    Event, HookContext, Interface, LogLevel, Member, ModelError, Protocol, Status, StoredState,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -1022,8 +1022,12 @@ impl StoredState for RequirerState {
 /// (`<app>-<n>.<app>-endpoints.<model>.svc.cluster.local`), its `ip` to the
 /// endpoint's bind address.
 ///
+/// In collect-status it adds a unit status while related: `waiting` until
+/// the proxy published a URL, `blocked` while the proxy's data does not
+/// follow the protocol (naming the relation and the key).
+///
 /// ```
-/// use ops_interfaces::ingress::{IngressRequirer, Ready, Scheme};
+/// use ops_interfaces::ingress::{IngressRequirer, Ready};
 /// use ops_runtime::testing::{Context, Relation, State};
 /// use ops_runtime::*;
 ///
@@ -1033,12 +1037,12 @@ impl StoredState for RequirerState {
 ///
 /// impl Default for Web {
 ///     fn default() -> Self {
-///         Self { ingress: IngressRequirer::new(Self::RELATION_INGRESS).with_port(8080) }
+///         Self { ingress: IngressRequirer::default().with_port(8080) }
 ///     }
 /// }
 ///
 /// #[charm(
-///     components(ingress: IngressRequirer),
+///     components(ingress: IngressRequirer = "ingress"),
 ///     metadata_source = "name: web\nrequires:\n  ingress:\n    interface: ingress\n    limit: 1\n"
 /// )]
 /// impl Web {
@@ -1079,6 +1083,10 @@ impl Default for IngressRequirer {
 impl IngressRequirer {
     /// A requirer on `endpoint` that publishes nothing until it knows the port
     /// ([`with_port`](Self::with_port) or [`set_port`](Self::set_port)).
+    ///
+    /// A component declared in `#[charm(components(...))]` is bound to the
+    /// endpoint of its declaration at the start of every hook, whatever it was
+    /// built with: this is for one used on its own.
     ///
     /// ```
     /// use ops_interfaces::ingress::IngressRequirer;
@@ -1298,6 +1306,35 @@ fn kubernetes_fqdn(cx: &HookContext) -> String {
 
 impl Component for IngressRequirer {
     const EVENTS: &'static [&'static str] = &[Ready::NAME, Revoked::NAME];
+    const INTERFACE: Option<Interface> = Some(Interface::requires(&[INTERFACE]));
+
+    fn bind(&mut self, endpoint: Endpoint) {
+        self.endpoint = endpoint;
+    }
+
+    /// Waiting while related without a URL; blocked while the proxy's data
+    /// does not follow the protocol (naming the relation and the key).
+    fn collect_unit_status(
+        &mut self,
+        cx: &mut HookContext,
+        status: &CollectStatus,
+    ) -> Result<(), CharmError> {
+        let Some(relation) = cx.relation(self.endpoint)? else {
+            return Ok(());
+        };
+        match self.url_of(cx, &relation) {
+            Ok(Some(_)) => {}
+            Ok(None) => status.add(Status::waiting(format!(
+                "waiting for the ingress URL on `{}`",
+                self.endpoint
+            ))),
+            Err(error @ IngressError::InvalidData { .. }) => {
+                status.add(Status::blocked(format!("ingress: {error}")));
+            }
+            Err(other) => return Err(other.into()),
+        }
+        Ok(())
+    }
 
     fn observe(
         &mut self,
@@ -1376,7 +1413,7 @@ impl CustomEvent for DataRemoved {
 /// }
 ///
 /// #[charm(
-///     components(ingress: IngressProvider),
+///     components(ingress: IngressProvider = "ingress"),
 ///     metadata_source = "name: proxy\nprovides:\n  ingress:\n    interface: ingress\n"
 /// )]
 /// impl Proxy {
@@ -1414,6 +1451,10 @@ impl Default for IngressProvider {
 
 impl IngressProvider {
     /// A provider on `endpoint`.
+    ///
+    /// A component declared in `#[charm(components(...))]` is bound to the
+    /// endpoint of its declaration at the start of every hook, whatever it was
+    /// built with: this is for one used on its own.
     ///
     /// ```
     /// use ops_interfaces::ingress::IngressProvider;
@@ -1554,6 +1595,11 @@ impl IngressProvider {
 
 impl Component for IngressProvider {
     const EVENTS: &'static [&'static str] = &[DataProvided::NAME, DataRemoved::NAME];
+    const INTERFACE: Option<Interface> = Some(Interface::provides(&[INTERFACE]));
+
+    fn bind(&mut self, endpoint: Endpoint) {
+        self.endpoint = endpoint;
+    }
 
     fn observe(
         &mut self,

@@ -29,8 +29,8 @@ use std::collections::BTreeMap;
 
 use ops_runtime::event::RelationRef;
 use ops_runtime::{
-    CharmError, Component, CustomEvent, Databag, Emitter, Endpoint, Event, HookContext, Member,
-    ModelError,
+    CharmError, Component, CustomEvent, Databag, Emitter, Endpoint, Event, HookContext, Interface,
+    Member, ModelError,
 };
 use serde::{Deserialize, Serialize};
 
@@ -169,7 +169,7 @@ impl CustomEvent for RelationGone {
 /// }
 ///
 /// #[charm(
-///     components(host: JujuInfoRequirer),
+///     components(host: JujuInfoRequirer = "juju-info"),
 ///     metadata_source = "name: agent\nsubordinate: true\nrequires:\n  juju-info:\n    interface: juju-info\n    scope: container\n"
 /// )]
 /// impl Agent {
@@ -201,6 +201,10 @@ impl Default for JujuInfoRequirer {
 
 impl JujuInfoRequirer {
     /// A requirer on `endpoint`.
+    ///
+    /// A component declared in `#[charm(components(...))]` is bound to the
+    /// endpoint of its declaration at the start of every hook, whatever it was
+    /// built with: this is for one used on its own.
     ///
     /// ```
     /// use ops_runtime::Endpoint;
@@ -261,6 +265,11 @@ impl JujuInfoRequirer {
 impl Component for JujuInfoRequirer {
     const EVENTS: &'static [&'static str] =
         &[UnitAvailable::NAME, UnitDeparted::NAME, RelationGone::NAME];
+    const INTERFACE: Option<Interface> = Some(Interface::requires(&[INTERFACE]));
+
+    fn bind(&mut self, endpoint: Endpoint) {
+        self.endpoint = endpoint;
+    }
 
     fn observe(
         &mut self,

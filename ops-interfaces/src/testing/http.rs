@@ -14,7 +14,7 @@
 //! }
 //!
 //! #[charm(
-//!     components(backends: HttpRequirer),
+//!     components(backends: HttpRequirer = "reverseproxy"),
 //!     metadata_source = "name: balancer\nrequires:\n  reverseproxy:\n    interface: http\n"
 //! )]
 //! impl Balancer {

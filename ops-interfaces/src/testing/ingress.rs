@@ -14,12 +14,12 @@
 //!
 //! impl Default for Web {
 //!     fn default() -> Self {
-//!         Self { ingress: IngressRequirer::new(Self::RELATION_INGRESS).with_port(8080) }
+//!         Self { ingress: IngressRequirer::default().with_port(8080) }
 //!     }
 //! }
 //!
 //! #[charm(
-//!     components(ingress: IngressRequirer),
+//!     components(ingress: IngressRequirer = "ingress"),
 //!     metadata_source = "name: web\nrequires:\n  ingress:\n    interface: ingress\n"
 //! )]
 //! impl Web {

@@ -14,7 +14,7 @@
 //! }
 //!
 //! #[charm(
-//!     components(host: JujuInfoRequirer),
+//!     components(host: JujuInfoRequirer = "juju-info"),
 //!     metadata_source = "name: agent\nsubordinate: true\nrequires:\n  juju-info:\n    interface: juju-info\n    scope: container\n"
 //! )]
 //! impl Agent {

@@ -138,7 +138,7 @@ struct Balancer {
 }
 
 #[charm(
-    components(backends: HttpRequirer),
+    components(backends: HttpRequirer = "reverseproxy"),
     metadata_source = "name: balancer\nrequires:\n  reverseproxy:\n    interface: http\n"
 )]
 impl Balancer {
@@ -257,7 +257,7 @@ impl Default for Site {
 }
 
 #[charm(
-    components(website: HttpProvider),
+    components(website: HttpProvider = "website"),
     metadata_source = "name: site\nprovides:\n  website:\n    interface: http\nconfig:\n  options:\n    port:\n      type: int\n      default: 8080\n"
 )]
 impl Site {

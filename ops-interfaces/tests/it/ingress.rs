@@ -319,7 +319,7 @@ struct Web {
 impl Default for Web {
     fn default() -> Self {
         Self {
-            ingress: IngressRequirer::new(Self::RELATION_INGRESS)
+            ingress: IngressRequirer::default()
                 .with_port(8080)
                 .with_strip_prefix(true),
         }
@@ -327,7 +327,7 @@ impl Default for Web {
 }
 
 #[charm(
-    components(ingress: IngressRequirer),
+    components(ingress: IngressRequirer = "ingress"),
     metadata_source = "name: web\nrequires:\n  ingress:\n    interface: ingress\n    limit: 1\n"
 )]
 impl Web {
@@ -447,7 +447,41 @@ fn a_withdrawn_url_is_revoked() {
         .unwrap();
     let out = remote_app_wrote(out, 1, &[]);
     let out = ctx.run(rel.changed_event(None), out).unwrap();
-    assert_eq!(out.unit_status, Status::waiting("no ingress"));
+    assert_eq!(ctx.emitted_events()[0].hook_name(), "ingress::revoked");
+    // The component's status in collect-status: related, no URL.
+    assert_eq!(
+        out.unit_status,
+        Status::waiting("waiting for the ingress URL on `ingress`")
+    );
+}
+
+#[test]
+fn collect_status_waits_for_the_url_only_while_related() {
+    let rel = traefik(1);
+    let out = Context::<Web>::new()
+        .run(Event::UpdateStatus, State::new().with_relation(rel))
+        .unwrap();
+    assert_eq!(
+        out.unit_status,
+        Status::waiting("waiting for the ingress URL on `ingress`")
+    );
+    let out = Context::<Web>::new()
+        .run(Event::UpdateStatus, State::new())
+        .unwrap();
+    assert_eq!(out.unit_status, State::new().unit_status);
+}
+
+#[test]
+fn nothing_is_written_or_emitted_on_created_and_joined() {
+    // The spec's interface test: the provider writes nothing on created and joined.
+    let rel = requirer(4);
+    for event in [rel.created_event(), rel.joined_event("web/0")] {
+        let mut ctx = Context::<Proxy>::new();
+        let state = State::new().with_leader(true).with_relation(rel.clone());
+        let out = ctx.run(event, state).unwrap();
+        assert!(ctx.emitted_events().is_empty());
+        assert!(out.relation(4).unwrap().local_app_data.is_empty());
+    }
 }
 
 #[test]
@@ -461,9 +495,10 @@ fn a_malformed_answer_is_logged_not_fatal() {
         )
         .unwrap();
     assert!(ctx.emitted_events().is_empty());
-    assert_eq!(out.unit_status, State::new().unit_status);
-    assert!(ctx.juju_log().iter().any(|line| line.message
-        == "ingress: relation `ingress:1`, data of the remote application, key `ingress.url`: expected a string, found a number"));
+    let message = "ingress: relation `ingress:1`, data of the remote application, key `ingress.url`: expected a string, found a number";
+    assert!(ctx.juju_log().iter().any(|line| line.message == message));
+    // And the unit says so in collect-status.
+    assert_eq!(out.unit_status, Status::blocked(message));
 }
 
 #[test]
@@ -483,7 +518,7 @@ struct Proxy {
 }
 
 #[charm(
-    components(ingress: IngressProvider),
+    components(ingress: IngressProvider = "ingress"),
     metadata_source = "name: proxy\nprovides:\n  ingress:\n    interface: ingress\n"
 )]
 impl Proxy {

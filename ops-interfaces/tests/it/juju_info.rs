@@ -32,7 +32,7 @@ struct Agent {
 }
 
 #[charm(
-    components(host: JujuInfoRequirer),
+    components(host: JujuInfoRequirer = "juju-info"),
     metadata_source = "name: agent\nsubordinate: true\nrequires:\n  juju-info:\n    interface: juju-info\n    scope: container\n"
 )]
 impl Agent {
@@ -122,20 +122,14 @@ fn departed_and_broken_are_reported() {
 
 #[test]
 fn a_global_requirer_sees_every_unit() {
+    /// Bound to `targets`: the default endpoint, `juju-info`, is replaced.
+    #[derive(Default)]
     struct Monitor {
         targets: JujuInfoRequirer,
     }
 
-    impl Default for Monitor {
-        fn default() -> Self {
-            Self {
-                targets: JujuInfoRequirer::new(Self::RELATION_TARGETS),
-            }
-        }
-    }
-
     #[charm(
-        components(targets: JujuInfoRequirer),
+        components(targets: JujuInfoRequirer = "targets"),
         metadata_source = "name: monitor\nrequires:\n  targets:\n    interface: juju-info\n"
     )]
     impl Monitor {
