@@ -322,8 +322,9 @@ impl Secret {
 }
 
 impl<'a> SecretLookup<'a> {
-    /// The secret with this id.
-    fn by_id(id: &'a str) -> Self {
+    /// The secret with this id (`secret:…`, `secret://model/…` or the bare
+    /// id), as a [`HookTools`](crate::HookTools) call names it.
+    pub fn by_id(id: &'a str) -> Self {
         Self {
             id: Some(id),
             label: None,

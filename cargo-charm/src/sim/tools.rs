@@ -14,6 +14,8 @@ mod clock;
 mod juju;
 mod network;
 mod other;
+#[cfg(test)]
+mod parity;
 mod secrets;
 mod storage;
 

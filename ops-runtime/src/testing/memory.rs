@@ -196,8 +196,14 @@ impl MemoryHookTools {
                 .position(|s| s.label.as_deref() == Some(label)),
             (None, None) => None,
         };
-        found.ok_or_else(|| {
-            Self::secret_not_found(tool, lookup.id.or(lookup.label).unwrap_or_default())
+        // Juju names a secret by its unique part, and `secret-get` a missing
+        // label as the consumer's.
+        found.ok_or_else(|| match (lookup.id, lookup.label) {
+            (Some(id), _) => Self::secret_not_found(tool, super::secret::unique(id)),
+            (None, Some(label)) if tool == "secret-get" => {
+                Self::juju_error(tool, 1, &format!("consumer label {label:?} not found"))
+            }
+            (None, label) => Self::secret_not_found(tool, label.unwrap_or_default()),
         })
     }
 

@@ -1,0 +1,450 @@
+//! The harness and `sim` answer alike: one scripted sequence of hook-tool
+//! calls, refusals included, run through the runtime's model as the harness
+//! calls it ([`MemoryHookTools`], typed) and through `sim`'s tool layer (argv
+//! as [`ops_runtime::hook_tools::ProcessHookTools`] sends it), comparing
+//! stdout, exit codes and stderr call by call, then the states they leave.
+//!
+//! The two sides start from states built separately, each with its own
+//! builders, so the test does not lean on the bridge it checks.
+
+use ops_runtime::HookToolError;
+use ops_runtime::event::RelationRef;
+use ops_runtime::hook_tools::{HookTools, StatusTarget};
+use ops_runtime::testing::{JujuModel, MemoryHookTools, Relation};
+use ops_runtime::{Port, Revision, SecretLookup, Status, StatusInfo};
+use serde_json::{Value, json};
+
+use super::{Context, ToolError, run};
+use crate::sim::state::{self, Databag, Model};
+
+/// What a harness call gives: the JSON Juju prints for it, or nothing.
+type Answer = Result<Option<Value>, HookToolError>;
+
+/// One call: the argv and stdin `ProcessHookTools` sends, and the same call
+/// made on the harness's model.
+struct Step {
+    argv: &'static [&'static str],
+    stdin: &'static str,
+    harness: fn(&MemoryHookTools) -> Answer,
+}
+
+/// A secret id no one made.
+const MISSING_SECRET: &str = "secret:cs0k7p7mp25c7f0rcvog";
+
+fn db() -> RelationRef {
+    RelationRef::new("db", 0)
+}
+
+/// `status-get --include-data --format=json`'s answer, as Juju's `toDetails`.
+fn details(info: &StatusInfo) -> Value {
+    json!({"message": info.message, "status": info.kind.as_str(), "status-data": {}})
+}
+
+fn none(result: Result<(), HookToolError>) -> Answer {
+    result.map(|()| None)
+}
+
+fn script() -> Vec<Step> {
+    vec![
+        Step {
+            argv: &["is-leader", "--format=json"],
+            stdin: "",
+            harness: |t| Ok(Some(Value::Bool(t.is_leader()?))),
+        },
+        Step {
+            argv: &["config-get", "--format=json"],
+            stdin: "",
+            harness: |t| Ok(Some(serde_json::to_value(t.config_get()?).unwrap())),
+        },
+        Step {
+            argv: &[
+                "status-set",
+                "--application=false",
+                "maintenance",
+                "--",
+                "installing",
+            ],
+            stdin: "",
+            harness: |t| none(t.status_set(StatusTarget::Unit, &Status::maintenance("installing"))),
+        },
+        Step {
+            argv: &[
+                "status-get",
+                "--include-data",
+                "--format=json",
+                "--application=false",
+            ],
+            stdin: "",
+            harness: |t| Ok(Some(details(&t.status_get(StatusTarget::Unit)?))),
+        },
+        // Refused to a non-leader: the application's status.
+        Step {
+            argv: &["status-set", "--application=true", "active", "--", "ready"],
+            stdin: "",
+            harness: |t| none(t.status_set(StatusTarget::App, &Status::active("ready"))),
+        },
+        Step {
+            argv: &[
+                "status-get",
+                "--include-data",
+                "--format=json",
+                "--application=true",
+            ],
+            stdin: "",
+            harness: |t| {
+                let app = t.status_get(StatusTarget::App)?;
+                let unit = t.status_get(StatusTarget::Unit)?;
+                let mut app = details(&app);
+                app["units"] = json!({"demo/0": details(&unit)});
+                Ok(Some(json!({"application-status": app})))
+            },
+        },
+        Step {
+            argv: &["application-version-set", "--", "1.2.3"],
+            stdin: "",
+            harness: |t| none(t.application_version_set("1.2.3")),
+        },
+        Step {
+            argv: &["relation-ids", "db", "--format=json"],
+            stdin: "",
+            harness: |t| {
+                let ids: Vec<String> = t
+                    .relation_ids("db")?
+                    .into_iter()
+                    .map(|id| format!("db:{id}"))
+                    .collect();
+                Ok(Some(json!(ids)))
+            },
+        },
+        Step {
+            argv: &["relation-list", "--format=json", "-r", "db:0"],
+            stdin: "",
+            harness: |t| Ok(Some(json!(t.relation_list(&db())?))),
+        },
+        Step {
+            argv: &["relation-list", "--format=json", "--app", "-r", "db:0"],
+            stdin: "",
+            harness: |t| Ok(Some(json!(t.relation_remote_app(&db())?))),
+        },
+        Step {
+            argv: &["relation-get", "--format=json", "-r", "db:0", "-", "pg/0"],
+            stdin: "",
+            harness: |t| Ok(Some(json!(t.relation_get(&db(), "pg/0", false)?))),
+        },
+        Step {
+            argv: &["relation-get", "--format=json", "-r", "db:0", "-", "pg/7"],
+            stdin: "",
+            harness: |t| Ok(Some(json!(t.relation_get(&db(), "pg/7", false)?))),
+        },
+        Step {
+            argv: &["relation-set", "-r", "db:0", "--file", "-"],
+            stdin: r#"{"port":"5432","host":""}"#,
+            harness: |t| {
+                let changes = Databag::from([
+                    ("port".to_owned(), "5432".to_owned()),
+                    ("host".to_owned(), String::new()),
+                ]);
+                none(t.relation_set(&db(), false, &changes))
+            },
+        },
+        // Refused to a non-leader: the application's databag, both ways.
+        Step {
+            argv: &["relation-set", "-r", "db:0", "--app", "--file", "-"],
+            stdin: r#"{"endpoints":"db:5432"}"#,
+            harness: |t| {
+                let changes = Databag::from([("endpoints".to_owned(), "db:5432".to_owned())]);
+                none(t.relation_set(&db(), true, &changes))
+            },
+        },
+        Step {
+            argv: &[
+                "relation-get",
+                "--format=json",
+                "-r",
+                "db:0",
+                "--app",
+                "-",
+                "demo",
+            ],
+            stdin: "",
+            harness: |t| Ok(Some(json!(t.relation_get(&db(), "demo", true)?))),
+        },
+        // An unknown relation.
+        Step {
+            argv: &["relation-get", "--format=json", "-r", "db:9", "-", "demo/0"],
+            stdin: "",
+            harness: |t| {
+                let relation = RelationRef::new("db", 9);
+                Ok(Some(json!(t.relation_get(&relation, "demo/0", false)?)))
+            },
+        },
+        Step {
+            argv: &["relation-set", "-r", "db:9", "--file", "-"],
+            stdin: r#"{"a":"1"}"#,
+            harness: |t| {
+                let changes = Databag::from([("a".to_owned(), "1".to_owned())]);
+                none(t.relation_set(&RelationRef::new("db", 9), false, &changes))
+            },
+        },
+        Step {
+            argv: &["relation-model-get", "--format=json", "-r", "db:0"],
+            stdin: "",
+            harness: |t| Ok(Some(json!({"uuid": t.relation_model_get(&db())?}))),
+        },
+        Step {
+            argv: &["open-port", "8080/tcp"],
+            stdin: "",
+            harness: |t| none(t.open_port(&"8080/tcp".parse::<Port>().unwrap())),
+        },
+        Step {
+            argv: &["open-port", "icmp"],
+            stdin: "",
+            harness: |t| none(t.open_port(&Port::icmp())),
+        },
+        Step {
+            argv: &["close-port", "8080/tcp"],
+            stdin: "",
+            harness: |t| none(t.close_port(&"8080/tcp".parse::<Port>().unwrap())),
+        },
+        Step {
+            argv: &["opened-ports", "--format=json"],
+            stdin: "",
+            harness: |t| {
+                let ports: Vec<String> = t.opened_ports()?.iter().map(Port::to_string).collect();
+                Ok(Some(json!(ports)))
+            },
+        },
+        Step {
+            argv: &["state-set", "--file", "-"],
+            stdin: r#"{"counter":"3"}"#,
+            harness: |t| none(t.state_set("counter", "3")),
+        },
+        Step {
+            argv: &["state-get", "--format=json", "counter"],
+            stdin: "",
+            harness: |t| Ok(Some(json!(t.state_get("counter")?.unwrap_or_default()))),
+        },
+        Step {
+            argv: &["state-delete", "counter"],
+            stdin: "",
+            harness: |t| none(t.state_delete("counter")),
+        },
+        Step {
+            argv: &["state-get", "--format=json", "counter"],
+            stdin: "",
+            harness: |t| Ok(Some(json!(t.state_get("counter")?.unwrap_or_default()))),
+        },
+        // A missing secret.
+        Step {
+            argv: &["secret-get", "--format=json", MISSING_SECRET],
+            stdin: "",
+            harness: |t| {
+                let lookup = SecretLookup::by_id(MISSING_SECRET);
+                let content = t.secret_get(&lookup, Revision::Tracked)?;
+                Ok(Some(json!(
+                    content.iter().collect::<std::collections::BTreeMap<_, _>>()
+                )))
+            },
+        },
+    ]
+}
+
+/// The harness's model of unit `demo/0`, related to `pg` on `db:0`.
+fn harness_model(leader: bool) -> JujuModel {
+    let address = state::UNIT_ADDRESS;
+    let mut model = JujuModel::default();
+    model.unit_name = "demo/0".into();
+    model.app_name = "demo".into();
+    model.model_uuid = "5a1b2c3d-0000-4000-8000-000000000517".into();
+    model.leader = leader;
+    model.config = [("port".to_owned(), json!(8080))].into_iter().collect();
+    model.unit_status = Status::maintenance("installing charm software").info();
+    model.relations = vec![
+        Relation::new("db", 0)
+            .with_remote_app("pg")
+            .with_remote_unit("pg/0", [("host", "10.0.0.20")])
+            .with_local_unit_data([
+                ("egress-subnets", format!("{address}/32")),
+                ("ingress-address", address.to_owned()),
+                ("private-address", address.to_owned()),
+            ]),
+    ];
+    model
+}
+
+/// `sim`'s model of the same unit.
+fn sim_model(leader: bool) -> Model {
+    let mut model = Model::new("demo", leader);
+    model.config.insert("port".into(), json!(8080));
+    let index = model.add_relation("db", "pg");
+    model.relations[index].remote_units.insert(
+        "pg/0".into(),
+        Databag::from([("host".into(), "10.0.0.20".into())]),
+    );
+    model
+}
+
+/// What a call printed and how it ended: stdout, exit code, stderr.
+type Outcome = (String, i32, String);
+
+fn harness_outcome(answer: Answer) -> Outcome {
+    match answer {
+        Ok(None) => (String::new(), 0, String::new()),
+        Ok(Some(value)) => (format!("{value}\n"), 0, String::new()),
+        Err(HookToolError::Failed {
+            exit_code, stderr, ..
+        }) => (String::new(), exit_code.unwrap_or(-1), stderr),
+        Err(other) => panic!("the harness's model failed unlike a tool: {other}"),
+    }
+}
+
+fn sim_outcome(result: Result<String, ToolError>) -> Outcome {
+    match result {
+        Ok(stdout) => (stdout, 0, String::new()),
+        // As `tools::main` prints it.
+        Err(error) => (
+            String::new(),
+            i32::from(error.code),
+            format!("ERROR {}\n", error.message),
+        ),
+    }
+}
+
+/// Runs the script on both sides; returns the outcomes and both final models.
+fn run_both(leader: bool) -> (Vec<(String, Outcome, Outcome)>, JujuModel, Model) {
+    let harness = MemoryHookTools::new(harness_model(leader));
+    let mut sim = sim_model(leader);
+    let context = Context::default();
+    let mut outcomes = Vec::new();
+    for step in script() {
+        let expected = harness_outcome((step.harness)(&harness));
+        let (tool, args) = step.argv.split_first().unwrap();
+        let args: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
+        let input = step.stdin.to_owned();
+        let got = sim_outcome(run(tool, &args, &mut sim, &context, &mut || {
+            Ok(input.clone())
+        }));
+        outcomes.push((step.argv.join(" "), expected, got));
+    }
+    (outcomes, harness.model(), sim)
+}
+
+fn assert_same(leader: bool) -> Vec<(String, Outcome, Outcome)> {
+    let (outcomes, harness, sim) = run_both(leader);
+    for (call, expected, got) in &outcomes {
+        assert_eq!(got, expected, "`{call}` (leader: {leader})");
+    }
+    // The states they leave agree too.
+    assert_eq!(super::juju::status(&harness.unit_status), sim.unit_status);
+    assert_eq!(super::juju::status(&harness.app_status), sim.app_status);
+    assert_eq!(
+        harness.workload_version.as_deref().unwrap_or_default(),
+        sim.workload_version
+    );
+    assert_eq!(
+        harness.relations[0].local_unit_data,
+        sim.relations[0].local_unit_data
+    );
+    assert_eq!(
+        harness.relations[0].local_app_data,
+        sim.relations[0].local_app_data
+    );
+    let ports: Vec<String> = harness.opened_ports.iter().map(Port::to_string).collect();
+    assert_eq!(ports, sim.opened_ports);
+    assert_eq!(harness.controller_state, sim.controller_state);
+    outcomes
+}
+
+/// The outcome of the first call whose argv starts with `prefix`.
+fn outcome<'a>(outcomes: &'a [(String, Outcome, Outcome)], prefix: &str) -> &'a Outcome {
+    &outcomes
+        .iter()
+        .find(|(call, _, _)| call.starts_with(prefix))
+        .unwrap()
+        .1
+}
+
+#[test]
+fn a_non_leader_gets_the_same_answers_and_refusals() {
+    let outcomes = assert_same(false);
+    // The refusals are Juju's, and the same on both sides (checked above).
+    let refused = |prefix: &str| {
+        let (_, code, stderr) = outcome(&outcomes, prefix);
+        (*code, stderr.clone())
+    };
+    assert_eq!(
+        refused("status-set --application=true"),
+        (1, "ERROR this unit is not the leader\n".to_owned())
+    );
+    assert_eq!(
+        refused("status-get --include-data --format=json --application=true"),
+        (
+            1,
+            "ERROR finding application status: this unit is not the leader\n".to_owned()
+        )
+    );
+    assert_eq!(
+        refused("relation-set -r db:0 --app"),
+        (
+            1,
+            "ERROR cannot write relation settings: permission denied\n".to_owned()
+        )
+    );
+    assert_eq!(
+        refused("relation-get --format=json -r db:0 --app"),
+        (1, "ERROR permission denied\n".to_owned())
+    );
+    assert_eq!(
+        refused("relation-get --format=json -r db:9"),
+        (
+            2,
+            "ERROR invalid value \"db:9\" for option -r: relation not found\n".to_owned()
+        )
+    );
+    assert_eq!(
+        refused("relation-set -r db:9"),
+        (
+            2,
+            "ERROR invalid value \"db:9\" for option -r: relation not found\n".to_owned()
+        )
+    );
+    assert_eq!(
+        refused("relation-get --format=json -r db:0 - pg/7"),
+        (
+            1,
+            "ERROR cannot read settings for unit \"pg/7\" in relation \"db:0\": unit \
+             \"pg/7\": settings not found\n"
+                .to_owned()
+        )
+    );
+    assert_eq!(
+        refused("secret-get"),
+        (
+            1,
+            "ERROR secret \"cs0k7p7mp25c7f0rcvog\" not found\n".to_owned()
+        )
+    );
+}
+
+#[test]
+fn a_leader_gets_the_same_answers_and_writes() {
+    let outcomes = assert_same(true);
+    assert_eq!(
+        outcome(&outcomes, "relation-set -r db:0 --app"),
+        &(String::new(), 0, String::new())
+    );
+    assert_eq!(
+        outcome(&outcomes, "relation-get --format=json -r db:0 --app").0,
+        "{\"endpoints\":\"db:5432\"}\n"
+    );
+    assert_eq!(
+        outcome(
+            &outcomes,
+            "status-get --include-data --format=json --application=true"
+        )
+        .0,
+        "{\"application-status\":{\"message\":\"ready\",\"status\":\"active\",\
+         \"status-data\":{},\"units\":{\"demo/0\":{\"message\":\"installing\",\
+         \"status\":\"maintenance\",\"status-data\":{}}}}}\n"
+    );
+}
