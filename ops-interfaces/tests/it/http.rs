@@ -330,3 +330,53 @@ mod properties {
         }
     }
 }
+
+mod helpers {
+    use ops_interfaces::testing::http::{proxy, published, web_servers, web_servers_json_quoted};
+
+    use super::*;
+
+    #[test]
+    fn raw_and_quoted_web_servers_read_the_same() {
+        for rel in [
+            web_servers(
+                "reverseproxy",
+                2,
+                "web",
+                &[("10.0.0.7", 80), ("10.0.0.8", 81)],
+            ),
+            web_servers_json_quoted(
+                "reverseproxy",
+                2,
+                "web",
+                &[("10.0.0.7", 80), ("10.0.0.8", 81)],
+            ),
+        ] {
+            let out = Context::<Balancer>::new()
+                .run(
+                    rel.changed_event(Some("web/0")),
+                    State::new().with_relation(rel),
+                )
+                .unwrap();
+            assert_eq!(
+                out.workload_version.as_deref(),
+                Some("web 10.0.0.7:80,10.0.0.8:81")
+            );
+        }
+    }
+
+    #[test]
+    fn the_web_servers_address_reads_back() {
+        let rel = proxy("website", 1, "haproxy");
+        let out = Context::<Site>::new()
+            .run(
+                rel.joined_event("haproxy/0"),
+                State::new().with_relation(rel),
+            )
+            .unwrap();
+        assert_eq!(
+            published(out.relation(1).unwrap()).unwrap(),
+            Some(HttpHost::new("192.0.2.0", "192.0.2.0", 8080))
+        );
+    }
+}

@@ -699,3 +699,105 @@ mod properties {
         }
     }
 }
+
+// --- The testing helpers, playing the other side ----------------------------------
+
+mod helpers {
+    use ops_interfaces::testing::ingress::{
+        RemoteRequirer, provider_answered, provider_answered_v1, provider_pending, published_url,
+        requested, unit_address,
+    };
+
+    use super::*;
+
+    #[test]
+    fn every_unit_learns_the_url_in_either_version() {
+        for rel in [
+            provider_answered("ingress", 3, "https://foo.example/test-model-web"),
+            provider_answered_v1("ingress", 3, "https://foo.example/test-model-web"),
+        ] {
+            // Not the leader: it cannot read its own app bag, but reads the proxy's.
+            let out = Context::<Web>::new()
+                .with_unit_id(1)
+                .run(rel.changed_event(None), State::new().with_relation(rel))
+                .unwrap();
+            assert_eq!(
+                out.unit_status,
+                Status::active("https://foo.example/test-model-web")
+            );
+            let rel = out.relation(3).unwrap();
+            assert!(requested(rel).is_err());
+            assert_eq!(
+                unit_address(rel).unwrap().host,
+                "web-1.web-endpoints.test-model.svc.cluster.local"
+            );
+        }
+    }
+
+    #[test]
+    fn the_leaders_request_reads_back() {
+        let rel = provider_pending("ingress", 3);
+        let out = Context::<Web>::new()
+            .run(
+                rel.changed_event(None),
+                State::new().with_leader(true).with_relation(rel),
+            )
+            .unwrap();
+        let mut expected = RequirerAppData::new("test-model", "web", 8080);
+        expected.strip_prefix = true;
+        assert_eq!(requested(out.relation(3).unwrap()).unwrap(), expected);
+    }
+
+    #[test]
+    fn a_remote_requirer_of_several_units_is_served() {
+        let rel = RemoteRequirer::new("web", 8080)
+            .with_model("prod")
+            .with_units(3)
+            .with_strip_prefix()
+            .relation("ingress", 4);
+        let out = Context::<Proxy>::new()
+            .run(
+                rel.changed_event(Some("web/2")),
+                State::new().with_leader(true).with_relation(rel),
+            )
+            .unwrap();
+        assert_eq!(
+            out.workload_version.as_deref(),
+            Some(
+                "web-0.web-endpoints.prod.svc.cluster.local,\
+                 web-1.web-endpoints.prod.svc.cluster.local,\
+                 web-2.web-endpoints.prod.svc.cluster.local"
+            )
+        );
+        assert_eq!(
+            published_url(out.relation(4).unwrap()).unwrap().as_deref(),
+            Some("http://proxy.example/prod-web")
+        );
+    }
+
+    #[test]
+    fn a_remote_v1_requirer_is_answered_in_its_version() {
+        let rel = RemoteRequirer::new("grafana", 3000)
+            .with_model("cos")
+            .v1()
+            .relation("ingress", 5);
+        assert_eq!(rel.remote_app_data["model"], "cos");
+        assert!(
+            rel.remote_units
+                .values()
+                .all(|bag| !bag.contains_key("host"))
+        );
+        let out = Context::<Proxy>::new()
+            .run(
+                rel.changed_event(None),
+                State::new().with_leader(true).with_relation(rel),
+            )
+            .unwrap();
+        let answer = &out.relation(5).unwrap().local_app_data["ingress"];
+        assert_eq!(answer, "url: http://proxy.example/cos-grafana\n");
+        assert_eq!(
+            published_url(out.relation(5).unwrap()).unwrap().as_deref(),
+            Some("http://proxy.example/cos-grafana")
+        );
+    }
+}

@@ -157,3 +157,13 @@ fn a_global_requirer_sees_every_unit() {
         Some("web/0=10.0.0.1,web/1=10.0.0.2")
     );
 }
+
+#[test]
+fn the_helpers_play_jujus_side() {
+    let mysql =
+        ops_interfaces::testing::juju_info::principal("juju-info", 1, "mysql/0", "10.0.0.5");
+    let out = Context::<Agent>::new()
+        .run(Event::ConfigChanged, State::new().with_relation(mysql))
+        .unwrap();
+    assert_eq!(out.workload_version.as_deref(), Some("mysql/0=10.0.0.5"));
+}
