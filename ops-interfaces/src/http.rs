@@ -408,6 +408,26 @@ impl CustomEvent for Unavailable {
 ///     .unwrap();
 /// assert_eq!(out.unit_status, Status::active("10.0.0.7:80"));
 /// ```
+///
+/// Bound to an endpoint of another interface, the charm does not compile:
+///
+/// ```compile_fail
+/// use ops_interfaces::http::HttpRequirer;
+/// use ops_runtime::*;
+///
+/// #[derive(Default)]
+/// struct Proxy {
+///     backends: HttpRequirer,
+/// }
+///
+/// // error: component `backends` (`HttpRequirer`) is bound to endpoint `ingress`,
+/// // whose interface is `ingress`, but `HttpRequirer` speaks `http`
+/// #[charm(
+///     components(backends: HttpRequirer = "ingress"),
+///     metadata_source = "name: proxy\nrequires:\n  ingress:\n    interface: ingress\n"
+/// )]
+/// impl Proxy {}
+/// ```
 #[derive(Debug, Clone)]
 pub struct HttpRequirer {
     endpoint: Endpoint,

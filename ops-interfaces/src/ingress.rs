@@ -1061,6 +1061,28 @@ impl StoredState for RequirerState {
 /// assert_eq!(out.unit_status, Status::active("at http://proxy/test-model-web"));
 /// assert_eq!(out.relation(1).unwrap().local_app_data["port"], "8080");
 /// ```
+///
+/// It is the `requires` side: bound to an endpoint of another interface, or
+/// one under `provides`, the charm does not compile.
+///
+/// ```compile_fail
+/// use ops_interfaces::ingress::IngressRequirer;
+/// use ops_runtime::*;
+///
+/// #[derive(Default)]
+/// struct Proxy {
+///     ingress: IngressRequirer,
+/// }
+///
+/// // error: component `ingress` (`IngressRequirer`) is bound to endpoint `ingress`,
+/// // which is under `provides` in charmcraft.yaml, but `IngressRequirer` is the
+/// // `requires` side of `ingress`
+/// #[charm(
+///     components(ingress: IngressRequirer = "ingress"),
+///     metadata_source = "name: proxy\nprovides:\n  ingress:\n    interface: ingress\n"
+/// )]
+/// impl Proxy {}
+/// ```
 #[derive(Debug, Clone)]
 pub struct IngressRequirer {
     endpoint: Endpoint,
