@@ -21,6 +21,10 @@
 //! specifications and the Python charm libraries that speak them, so a Rust
 //! charm relates to the charms already deployed.
 
+#[cfg(feature = "database")]
+#[cfg_attr(docsrs, doc(cfg(feature = "database")))]
+pub mod database;
+
 #[cfg(feature = "ingress")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ingress")))]
 pub mod ingress;

@@ -5,6 +5,9 @@
 //! [`Relation`]: ops_runtime::testing::Relation
 //! [`State`]: ops_runtime::testing::State
 
+#[cfg(feature = "database")]
+#[cfg_attr(docsrs, doc(cfg(feature = "database")))]
+pub mod database;
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod http;

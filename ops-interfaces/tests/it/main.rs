@@ -1,5 +1,6 @@
 //! Integration tests of ops-interfaces: one module per interface.
 mod cos_support;
+mod database;
 mod grafana_dashboard;
 mod http;
 mod ingress;
