@@ -794,17 +794,15 @@ fn settings(
 
 /// `action-get`, `action-set`, `action-log`, `action-fail`.
 fn action_tool(tool: &str, args: &[String], model: &mut Model) -> Result<String, ToolError> {
-    let Some(action) = model.running_action.as_mut() else {
-        return Err(ToolError::failed(format!("{tool}: not running an action")));
-    };
     match tool {
         "action-get" => {
             let parsed = parse(args, &["--format"], &[])?;
             let json = parsed.json()?;
+            let params = Value::Object(juju::call(model, |tools| tools.action_get())?);
             match parsed.positionals.as_slice() {
-                [] => output(&action.params, json),
+                [] => output(&params, json),
                 [key] => {
-                    let mut value = &action.params;
+                    let mut value = &params;
                     for part in key.split('.') {
                         value = value.get(part).unwrap_or(&Value::Null);
                     }
@@ -815,6 +813,14 @@ fn action_tool(tool: &str, args: &[String], model: &mut Model) -> Result<String,
         }
         "action-set" => {
             let parsed = parse(args, &[], &[])?;
+            // The keys' shape is the command line's: check it, and that no key
+            // nests under a value, on a copy of the results so far.
+            let mut results = model
+                .running_action
+                .as_ref()
+                .map(|action| action.results.clone())
+                .unwrap_or_default();
+            let mut flat = std::collections::BTreeMap::new();
             for setting in &parsed.positionals {
                 let Some((key, value)) = setting.split_once('=') else {
                     return Err(ToolError::usage(format!(
@@ -825,8 +831,10 @@ fn action_tool(tool: &str, args: &[String], model: &mut Model) -> Result<String,
                 if parts.iter().any(|part| part.is_empty()) {
                     return Err(ToolError::usage(format!("key {key:?} is not valid")));
                 }
-                insert_nested(&mut action.results, &parts, value)?;
+                insert_nested(&mut results, &parts, value)?;
+                flat.insert(key.to_owned(), value.to_owned());
             }
+            juju::call(model, |tools| tools.action_set(&flat))?;
             Ok(String::new())
         }
         "action-log" => {
@@ -834,7 +842,8 @@ fn action_tool(tool: &str, args: &[String], model: &mut Model) -> Result<String,
             if parsed.positionals.is_empty() {
                 return Err(ToolError::usage("no message specified"));
             }
-            action.log.push(parsed.positionals.join(" "));
+            let message = parsed.positionals.join(" ");
+            juju::call(model, |tools| tools.action_log(&message))?;
             Ok(String::new())
         }
         _ => {
@@ -844,14 +853,13 @@ fn action_tool(tool: &str, args: &[String], model: &mut Model) -> Result<String,
             } else {
                 parsed.positionals.join(" ")
             };
-            action.status = "failed".into();
-            action.message = Some(message);
+            juju::call(model, |tools| tools.action_fail(&message))?;
             Ok(String::new())
         }
     }
 }
 
-fn insert_nested(
+pub(super) fn insert_nested(
     map: &mut Map<String, Value>,
     parts: &[&str],
     value: &str,

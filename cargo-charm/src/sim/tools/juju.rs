@@ -8,10 +8,12 @@
 //! answer in Juju's format (the caller). A refusal is the model's: the same
 //! exit code and stderr the harness reports.
 
+use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use ops_runtime::testing::{JujuModel, MemoryHookTools, Relation as JujuRelation};
 use ops_runtime::{HookToolError, Port, StatusInfo, StatusKind};
+use serde_json::{Map, Value};
 
 use super::ToolError;
 use crate::sim::state::{Model, Status};
@@ -68,7 +70,34 @@ pub(super) fn to_juju(model: &Model) -> JujuModel {
         .filter_map(|port| Port::from_str(port).ok())
         .collect();
     juju.controller_state.clone_from(&model.controller_state);
+    if let Some(action) = &model.running_action {
+        juju.action_params = Some(match &action.params {
+            Value::Object(params) => params.clone(),
+            _ => Map::new(),
+        });
+        flatten(&action.results, "", &mut juju.action_results);
+        juju.action_logs.clone_from(&action.log);
+        juju.action_failure = (action.status == "failed")
+            .then(|| action.message.clone())
+            .flatten();
+    }
     juju
+}
+
+/// Nested `action-set` results as the runtime's model keeps them: by dotted key.
+fn flatten(results: &Map<String, Value>, prefix: &str, flat: &mut BTreeMap<String, String>) {
+    for (key, value) in results {
+        let key = format!("{prefix}{key}");
+        match value {
+            Value::Object(inner) => flatten(inner, &format!("{key}."), flat),
+            Value::String(text) => {
+                flat.insert(key, text.clone());
+            }
+            other => {
+                flat.insert(key, other.to_string());
+            }
+        }
+    }
 }
 
 /// Copies back into the saved model what the hook tools the runtime's model
@@ -87,6 +116,20 @@ fn from_juju(model: &mut Model, juju: JujuModel) {
     }
     model.opened_ports = juju.opened_ports.iter().map(Port::to_string).collect();
     model.controller_state = juju.controller_state;
+    if let Some(action) = &mut model.running_action {
+        let mut results = Map::new();
+        for (key, value) in &juju.action_results {
+            let parts: Vec<&str> = key.split('.').collect();
+            // Keys were checked on the way in; a clash keeps the first value.
+            let _ = super::insert_nested(&mut results, &parts, value);
+        }
+        action.results = results;
+        action.log = juju.action_logs;
+        if let Some(message) = juju.action_failure {
+            action.status = "failed".into();
+            action.message = Some(message);
+        }
+    }
 }
 
 /// The runtime's failure as the tool reports it: Juju's exit code and message.

@@ -234,6 +234,30 @@ fn script() -> Vec<Step> {
             stdin: "",
             harness: |t| Ok(Some(json!(t.state_get("counter")?.unwrap_or_default()))),
         },
+        // Not running an action.
+        Step {
+            argv: &["action-get", "--format=json"],
+            stdin: "",
+            harness: |t| Ok(Some(Value::Object(t.action_get()?))),
+        },
+        Step {
+            argv: &["action-set", "ok=yes"],
+            stdin: "",
+            harness: |t| {
+                let results = Databag::from([("ok".to_owned(), "yes".to_owned())]);
+                none(t.action_set(&results))
+            },
+        },
+        Step {
+            argv: &["action-log", "--", "working"],
+            stdin: "",
+            harness: |t| none(t.action_log("working")),
+        },
+        Step {
+            argv: &["action-fail", "--", "no"],
+            stdin: "",
+            harness: |t| none(t.action_fail("no")),
+        },
         // A missing secret.
         Step {
             argv: &["secret-get", "--format=json", MISSING_SECRET],
@@ -310,20 +334,24 @@ fn sim_outcome(result: Result<String, ToolError>) -> Outcome {
     }
 }
 
+/// Runs `step` through `sim`'s tool layer, in no hook's context.
+fn call_sim(step: &Step, sim: &mut Model) -> Result<String, ToolError> {
+    let (tool, args) = step.argv.split_first().unwrap();
+    let args: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
+    let input = step.stdin.to_owned();
+    run(tool, &args, sim, &Context::default(), &mut || {
+        Ok(input.clone())
+    })
+}
+
 /// Runs the script on both sides; returns the outcomes and both final models.
 fn run_both(leader: bool) -> (Vec<(String, Outcome, Outcome)>, JujuModel, Model) {
     let harness = MemoryHookTools::new(harness_model(leader));
     let mut sim = sim_model(leader);
-    let context = Context::default();
     let mut outcomes = Vec::new();
     for step in script() {
         let expected = harness_outcome((step.harness)(&harness));
-        let (tool, args) = step.argv.split_first().unwrap();
-        let args: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
-        let input = step.stdin.to_owned();
-        let got = sim_outcome(run(tool, &args, &mut sim, &context, &mut || {
-            Ok(input.clone())
-        }));
+        let got = sim_outcome(call_sim(&step, &mut sim));
         outcomes.push((step.argv.join(" "), expected, got));
     }
     (outcomes, harness.model(), sim)
@@ -417,6 +445,13 @@ fn a_non_leader_gets_the_same_answers_and_refusals() {
                 .to_owned()
         )
     );
+    for tool in ["action-get", "action-set", "action-log", "action-fail"] {
+        assert_eq!(
+            refused(tool),
+            (1, "ERROR not running an action\n".to_owned()),
+            "{tool}"
+        );
+    }
     assert_eq!(
         refused("secret-get"),
         (
@@ -447,4 +482,74 @@ fn a_leader_gets_the_same_answers_and_writes() {
          \"status-data\":{},\"units\":{\"demo/0\":{\"message\":\"installing\",\
          \"status\":\"maintenance\",\"status-data\":{}}}}}\n"
     );
+}
+
+#[test]
+fn an_action_runs_alike() {
+    let params = json!({"include-config": false, "proxy": {"port": 80}});
+    let harness = {
+        let mut model = harness_model(true);
+        model.action_params = params.as_object().cloned();
+        MemoryHookTools::new(model)
+    };
+    let mut sim = sim_model(true);
+    sim.running_action = Some(crate::sim::state::ActionRun {
+        name: "describe".into(),
+        id: "1".into(),
+        params: params.clone(),
+        results: serde_json::Map::new(),
+        log: Vec::new(),
+        status: "running".into(),
+        message: None,
+    });
+    let steps = [
+        Step {
+            argv: &["action-get", "--format=json"],
+            stdin: "",
+            harness: |t| Ok(Some(Value::Object(t.action_get()?))),
+        },
+        Step {
+            argv: &["action-set", "proxy.slug=x", "ok=yes"],
+            stdin: "",
+            harness: |t| {
+                let results = Databag::from([
+                    ("proxy.slug".to_owned(), "x".to_owned()),
+                    ("ok".to_owned(), "yes".to_owned()),
+                ]);
+                none(t.action_set(&results))
+            },
+        },
+        Step {
+            argv: &["action-log", "--", "working"],
+            stdin: "",
+            harness: |t| none(t.action_log("working")),
+        },
+        Step {
+            argv: &["action-fail", "--", "out of disk"],
+            stdin: "",
+            harness: |t| none(t.action_fail("out of disk")),
+        },
+    ];
+    for step in steps {
+        let expected = harness_outcome((step.harness)(&harness));
+        let got = sim_outcome(call_sim(&step, &mut sim));
+        assert_eq!(got, expected, "{:?}", step.argv);
+    }
+    let harness = harness.model();
+    let action = sim.running_action.unwrap();
+    assert_eq!(
+        Value::Object(action.results),
+        json!({"proxy": {"slug": "x"}, "ok": "yes"})
+    );
+    assert_eq!(
+        harness.action_results,
+        std::collections::BTreeMap::from([
+            ("ok".to_owned(), "yes".to_owned()),
+            ("proxy.slug".to_owned(), "x".to_owned()),
+        ])
+    );
+    assert_eq!(action.log, harness.action_logs);
+    assert_eq!(action.status, "failed");
+    assert_eq!(action.message, harness.action_failure);
+    assert_eq!(action.message.as_deref(), Some("out of disk"));
 }
