@@ -7,7 +7,8 @@
 //!   calls [`HttpProvider::publish`]. There is no application data.
 //! - [`HttpRequirer`], for the proxy (conventionally `reverseproxy` under
 //!   `requires`): writes nothing; reads every remote unit's address and emits
-//!   [`Available`] with the whole set whenever it changes, [`Unavailable`]
+//!   [`Available`] with the whole set on each change a unit makes or each
+//!   unit that departs, [`Unavailable`]
 //!   when no unit is left.
 //!
 //! The provider writes raw strings (`10.1.2.3`, `80`), as the reference
@@ -346,8 +347,8 @@ pub struct Service {
     pub hosts: Vec<HttpHost>,
 }
 
-/// `available`: the web servers of a relation, whenever the set changes and
-/// is not empty.
+/// `available`: the web servers of a relation, as they stand after a unit
+/// changed its data or departed (emitted only when there is at least one).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Available {
     /// The relation, the application and its addresses.

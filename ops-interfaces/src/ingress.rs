@@ -1019,8 +1019,9 @@ impl StoredState for RequirerState {
 /// `relation-joined` with `relation-changed`), once it knows the port:
 /// the leader writes the application bag, every unit its own. The unit's
 /// `host` defaults to its Kubernetes FQDN
-/// (`<app>-<n>.<app>-endpoints.<model>.svc.cluster.local`), its `ip` to the
-/// endpoint's bind address.
+/// (`<app>-<n>.<app>-endpoints.<model>.svc.cluster.local`) for a charm with
+/// workload containers, and to its ingress address on the relation for a
+/// machine charm; its `ip` defaults to the endpoint's bind address.
 ///
 /// In collect-status it adds a unit status while related: `waiting` until
 /// the proxy published a URL, `blocked` while the proxy's data does not
@@ -1173,7 +1174,8 @@ impl IngressRequirer {
         self
     }
 
-    /// The host name this unit publishes, instead of its Kubernetes FQDN.
+    /// The host name this unit publishes, instead of its Kubernetes FQDN (or,
+    /// for a machine charm, its ingress address).
     #[must_use]
     pub fn with_host(mut self, host: impl Into<String>) -> Self {
         self.host = Some(host.into());
@@ -1232,19 +1234,22 @@ impl IngressRequirer {
                 };
                 replace_bag(cx, &relation, Bag::App, data.to_databag())?;
             }
+            let network = cx.network(
+                Binding::new_unchecked(self.endpoint.name()),
+                Some(&relation),
+            )?;
             let host = match &self.host {
                 Some(host) => host.clone(),
+                None if cx.meta().containers.is_empty() => network
+                    .ingress_address()
+                    .or_else(|| network.bind_address())
+                    .unwrap_or_default()
+                    .to_owned(),
                 None => kubernetes_fqdn(cx),
             };
             let ip = match self.ip {
                 Some(ip) => Some(ip),
-                None => cx
-                    .network(
-                        Binding::new_unchecked(self.endpoint.name()),
-                        Some(&relation),
-                    )?
-                    .bind_address()
-                    .and_then(|a| a.parse().ok()),
+                None => network.bind_address().and_then(|a| a.parse().ok()),
             };
             let unit = RequirerUnitData { host, ip };
             replace_bag(cx, &relation, Bag::Unit, unit.to_databag())?;

@@ -328,7 +328,7 @@ impl Default for Web {
 
 #[charm(
     components(ingress: IngressRequirer = "ingress"),
-    metadata_source = "name: web\nrequires:\n  ingress:\n    interface: ingress\n    limit: 1\n"
+    metadata_source = "name: web\nrequires:\n  ingress:\n    interface: ingress\n    limit: 1\ncontainers:\n  web:\n    resource: web-image\nresources:\n  web-image:\n    type: oci-image\n"
 )]
 impl Web {
     #[on(ingress::ready)]
@@ -378,6 +378,37 @@ fn the_leader_writes_both_bags_exactly() {
             ),
             ("ip", r#""192.0.2.0""#),
         ])
+    );
+}
+
+/// A machine charm: no workload containers, so no Kubernetes FQDN.
+struct MachineWeb {
+    ingress: IngressRequirer,
+}
+
+impl Default for MachineWeb {
+    fn default() -> Self {
+        Self {
+            ingress: IngressRequirer::default().with_port(80),
+        }
+    }
+}
+
+#[charm(
+    components(ingress: IngressRequirer = "ingress"),
+    metadata_source = "name: machine-web\nrequires:\n  ingress:\n    interface: ingress\n"
+)]
+impl MachineWeb {}
+
+#[test]
+fn a_machine_unit_publishes_its_ingress_address() {
+    let rel = traefik(1);
+    let out = Context::<MachineWeb>::new()
+        .run(rel.changed_event(None), State::new().with_relation(rel))
+        .unwrap();
+    assert_eq!(
+        out.relation(1).unwrap().local_unit_data,
+        bag(&[("host", r#""192.0.2.0""#), ("ip", r#""192.0.2.0""#)])
     );
 }
 
