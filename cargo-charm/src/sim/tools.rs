@@ -31,7 +31,7 @@ use std::process::ExitCode;
 
 use ops_runtime::HookTools;
 use ops_runtime::event::RelationRef;
-use ops_runtime::hook_tools::StatusTarget;
+use ops_runtime::hook_tools::{LogLevel, StatusTarget};
 use serde_json::{Map, Value};
 
 use super::commands;
@@ -376,18 +376,28 @@ pub(crate) fn run(
     match tool {
         "juju-log" => {
             let parsed = parse(args, &["--log-level", "-l"], &["--debug"])?;
+            // Juju logs at INFO a level it does not know (juju-log.go).
             let level = match parsed.value(&["--log-level", "-l"]) {
-                Some(level) => level.to_ascii_uppercase(),
-                None if parsed.flag("--debug") => "DEBUG".into(),
-                None => "INFO".into(),
+                Some(level) => match level.to_ascii_uppercase().as_str() {
+                    "TRACE" => LogLevel::Trace,
+                    "DEBUG" => LogLevel::Debug,
+                    "WARNING" | "WARN" => LogLevel::Warning,
+                    "ERROR" => LogLevel::Error,
+                    "CRITICAL" => LogLevel::Critical,
+                    _ => LogLevel::Info,
+                },
+                None if parsed.flag("--debug") => LogLevel::Debug,
+                None => LogLevel::Info,
             };
             if parsed.positionals.is_empty() {
                 return Err(ToolError::usage("no message specified"));
             }
+            let message = parsed.positionals.join(" ");
+            juju::call(model, |tools| tools.juju_log(level, &message))?;
             model.log.push(LogLine {
                 event: context.event.clone(),
-                level,
-                message: parsed.positionals.join(" "),
+                level: level.as_str().to_owned(),
+                message,
             });
             Ok(String::new())
         }

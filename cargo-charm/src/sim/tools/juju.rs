@@ -116,6 +116,9 @@ fn from_juju(model: &mut Model, juju: JujuModel) {
     }
     model.opened_ports = juju.opened_ports.iter().map(Port::to_string).collect();
     model.controller_state = juju.controller_state;
+    if let Some(&now) = juju.reboots.last() {
+        model.reboot = Some(if now { "now" } else { "after-hook" }.to_owned());
+    }
     if let Some(action) = &mut model.running_action {
         let mut results = Map::new();
         for (key, value) in &juju.action_results {

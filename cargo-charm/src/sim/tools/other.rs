@@ -1,6 +1,7 @@
 //! `resource-get`, `credential-get`, `juju-reboot`, `add-metric`, and the deprecated
 //! `leader-get` and `leader-set`.
 
+use ops_runtime::HookTools;
 use serde_json::Value;
 
 use super::{Context, ToolError, json_text, output, parse};
@@ -90,17 +91,8 @@ fn juju_reboot(args: &[String], model: &mut Model) -> Result<String, ToolError> 
     if let Some(extra) = parsed.positionals.first() {
         return Err(ToolError::usage(format!("unrecognized args: [{extra:?}]")));
     }
-    if model.running_action.is_some() {
-        return Err(ToolError::failed(
-            "juju-reboot is not supported when running an action",
-        ));
-    }
-    let when = if parsed.flag("--now") {
-        "now"
-    } else {
-        "after-hook"
-    };
-    model.reboot = Some(when.to_owned());
+    let now = parsed.flag("--now");
+    super::juju::call(model, |tools| tools.juju_reboot(now))?;
     Ok(String::new())
 }
 

@@ -9,7 +9,7 @@
 
 use ops_runtime::HookToolError;
 use ops_runtime::event::RelationRef;
-use ops_runtime::hook_tools::{HookTools, StatusTarget};
+use ops_runtime::hook_tools::{HookTools, LogLevel, StatusTarget};
 use ops_runtime::testing::{JujuModel, MemoryHookTools, Relation};
 use ops_runtime::{Port, Revision, SecretLookup, Status, StatusInfo};
 use serde_json::{Value, json};
@@ -234,6 +234,16 @@ fn script() -> Vec<Step> {
             stdin: "",
             harness: |t| Ok(Some(json!(t.state_get("counter")?.unwrap_or_default()))),
         },
+        Step {
+            argv: &["juju-log", "--log-level", "WARNING", "--", "low on disk"],
+            stdin: "",
+            harness: |t| none(t.juju_log(LogLevel::Warning, "low on disk")),
+        },
+        Step {
+            argv: &["juju-reboot"],
+            stdin: "",
+            harness: |t| none(t.juju_reboot(false)),
+        },
         // Not running an action.
         Step {
             argv: &["action-get", "--format=json"],
@@ -380,6 +390,23 @@ fn assert_same(leader: bool) -> Vec<(String, Outcome, Outcome)> {
     let ports: Vec<String> = harness.opened_ports.iter().map(Port::to_string).collect();
     assert_eq!(ports, sim.opened_ports);
     assert_eq!(harness.controller_state, sim.controller_state);
+    assert_eq!(harness.reboots, [false]);
+    assert_eq!(sim.reboot.as_deref(), Some("after-hook"));
+    let logged: Vec<(String, String)> = harness
+        .juju_log
+        .iter()
+        .map(|line| (line.level.as_str().to_owned(), line.message.clone()))
+        .collect();
+    let sim_logged: Vec<(String, String)> = sim
+        .log
+        .iter()
+        .map(|line| (line.level.clone(), line.message.clone()))
+        .collect();
+    assert_eq!(logged, sim_logged);
+    assert_eq!(
+        sim_logged,
+        [("WARNING".to_owned(), "low on disk".to_owned())]
+    );
     outcomes
 }
 
@@ -525,6 +552,11 @@ fn an_action_runs_alike() {
             harness: |t| none(t.action_log("working")),
         },
         Step {
+            argv: &["juju-reboot", "--now"],
+            stdin: "",
+            harness: |t| none(t.juju_reboot(true)),
+        },
+        Step {
             argv: &["action-fail", "--", "out of disk"],
             stdin: "",
             harness: |t| none(t.action_fail("out of disk")),
@@ -552,4 +584,7 @@ fn an_action_runs_alike() {
     assert_eq!(action.status, "failed");
     assert_eq!(action.message, harness.action_failure);
     assert_eq!(action.message.as_deref(), Some("out of disk"));
+    // Juju refuses a reboot during an action; both said so alike above.
+    assert!(harness.reboots.is_empty());
+    assert_eq!(sim.reboot, None);
 }
