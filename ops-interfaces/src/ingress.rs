@@ -898,19 +898,20 @@ impl IngressRequest {
         }
         let v2 = match RequirerAppData::from_databag(app) {
             Ok(data) => data,
-            Err(error) => {
-                if app.contains_key("host")
-                    && let Ok((data, host)) = RequirerAppData::from_v1_databag(app)
-                {
-                    let units = [(data.name.clone(), RequirerUnitData::new(host))].into();
-                    return Ok(Some(Self {
-                        version: Version::V1,
-                        app: data,
-                        units,
-                    }));
-                }
-                return Err(IngressError::invalid(relation, &Member::RemoteApp, error));
+            // Version 2 never puts `host` in the application bag: with one
+            // there, the requirer speaks version 1, and its errors are the ones
+            // to report.
+            Err(_) if app.contains_key("host") => {
+                let (data, host) = RequirerAppData::from_v1_databag(app)
+                    .map_err(|e| IngressError::invalid(relation, &Member::RemoteApp, e))?;
+                let units = [(data.name.clone(), RequirerUnitData::new(host))].into();
+                return Ok(Some(Self {
+                    version: Version::V1,
+                    app: data,
+                    units,
+                }));
             }
+            Err(error) => return Err(IngressError::invalid(relation, &Member::RemoteApp, error)),
         };
         let mut hosts = BTreeMap::new();
         for (unit, bag) in units {

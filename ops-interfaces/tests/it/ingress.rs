@@ -283,6 +283,23 @@ fn version_1_requirers_are_recognised() {
 }
 
 #[test]
+fn a_malformed_version_1_request_reports_version_1_errors() {
+    let app = bag(&[
+        ("model", "cos"),
+        ("name", "grafana"),
+        ("host", "grafana.cos.svc"),
+        ("port", "three-thousand-secret"),
+    ]);
+    let text = IngressRequest::from_databags(&rel(2), &app, &BTreeMap::new())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        text,
+        "relation `ingress:2`, data of the remote application, key `port`: expected a port number from 1 to 65535"
+    );
+}
+
+#[test]
 fn the_provider_answer_reads_in_both_versions() {
     let v2 = bag(&[("ingress", r#"{"url":"https://x.example/m-a"}"#)]);
     let v1 = bag(&[("ingress", "url: https://x.example/m-a\n")]);
