@@ -228,3 +228,76 @@ pub(crate) fn charm_event_names(args: &CharmArgs, p: &TokenStream) -> TokenStrea
     });
     quote!(&[#(#names),*])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(tokens: TokenStream) -> CharmArgs {
+        let mut errors = Errors::default();
+        let args = CharmArgs::parse(tokens, &mut errors);
+        assert!(errors.is_empty());
+        args
+    }
+
+    fn messages(tokens: TokenStream, yaml: &str) -> Vec<String> {
+        let meta = CharmMetadata::from_yaml_str("charmcraft.yaml", yaml).expect("valid metadata");
+        let mut errors = Errors::default();
+        check_endpoints(&args(tokens), &meta, &mut errors);
+        errors.messages()
+    }
+
+    #[test]
+    fn an_unknown_endpoint_gets_the_nearest_name_or_the_way_to_declare_it() {
+        let yaml = "name: demo\nrequires:\n  database:\n    interface: pg\n  cache:\n    interface: redis\n";
+        assert_eq!(
+            messages(quote!(components(db: Requirer = "databse")), yaml),
+            ["unknown relation endpoint `databse` for component `db`; did you mean `database`?"]
+        );
+        assert_eq!(
+            messages(quote!(components(db: Requirer = "zzzzzzzz")), yaml),
+            [
+                "unknown relation endpoint `zzzzzzzz` for component `db`; expected `database` or `cache`"
+            ]
+        );
+        assert_eq!(
+            messages(quote!(components(db: Requirer = "db")), "name: demo\n"),
+            [
+                "unknown relation endpoint `db` for component `db`: the charm declares no relation \
+                 endpoint; add `db` under `requires`, `provides` or `peers` in charmcraft.yaml"
+            ]
+        );
+        assert!(messages(quote!(components(db: Requirer = "cache", x: Plain)), yaml).is_empty());
+    }
+
+    #[test]
+    fn the_binding_check_lists_every_endpoint_with_its_interface_and_role() {
+        let meta = CharmMetadata::from_yaml_str(
+            "charmcraft.yaml",
+            "name: demo\nrequires:\n  database:\n    interface: pg\nprovides:\n  api:\n    interface: http\n",
+        )
+        .expect("valid metadata");
+        let p = quote!(::ops_runtime::__private);
+        let checks = binding_checks(
+            &args(quote!(components(db: Requirer = "database"))),
+            &meta,
+            &p,
+        );
+        let text = checks.iter().map(ToString::to_string).collect::<String>();
+        assert!(
+            text.contains(
+                "\"database\" , \"pg\" , :: ops_runtime :: __private :: RelationRole :: Requires"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "\"api\" , \"http\" , :: ops_runtime :: __private :: RelationRole :: Provides"
+            ),
+            "{text}"
+        );
+        // An endpoint missing from the metadata was reported already: no check.
+        let none = binding_checks(&args(quote!(components(db: Requirer = "nope"))), &meta, &p);
+        assert!(none.is_empty());
+    }
+}

@@ -30,9 +30,20 @@ use proc_macro::TokenStream;
 /// - `state = "local" | "controller"`: where stored state and deferred events are
 ///   kept: a file in the charm directory (the default), or Juju's controller
 ///   (`state-get`/`state-set`).
-/// - `components(field: Type, ...)`: the charm's fields that are components (the
-///   Rust form of an ops charm library), whose custom events handlers name as
-///   `#[on(field::event)]`.
+/// - `components(field: Type, field: Type = "endpoint", ...)`: the charm's
+///   fields that are components (the Rust form of an ops charm library), whose
+///   custom events handlers name as `#[on(field::event)]`. An interface
+///   component (one whose `Component::INTERFACE` is set, such as a database
+///   requirer) is bound to one relation endpoint with `= "endpoint"`, and one
+///   type may be bound to several endpoints under several fields. The binding
+///   is checked at compile time: an unknown endpoint is an error with the
+///   nearest name; an endpoint whose interface the component does not speak, or
+///   that is on the wrong side (`requires`, `provides`, `peers`), is an error
+///   naming both and an endpoint that fits; so are an interface component
+///   without an endpoint and an endpoint on another component.
+/// - `events(Type, ...)`: the charm's own custom events (`CustomEvent` types),
+///   which its handlers emit with `HookContext::emit` and handle with
+///   `#[on(self::event)]`, in the same hook.
 /// - `debug_log_events`: write ops's DEBUG lines about events ("Emitting Juju event
 ///   install.", "Re-emitting deferred event ...") to juju-log, for tools such as
 ///   jhack; off by default, as each line is one more `juju-log` call.

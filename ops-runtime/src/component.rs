@@ -535,3 +535,91 @@ pub(crate) mod checks {
         a as u8 == b as u8
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::checks::{EndpointDecl, bound, unbound};
+    use super::{Interface, RelationRole};
+
+    const ENDPOINTS: &[EndpointDecl] = &[
+        ("cache", "redis", RelationRole::Requires),
+        ("database", "mysql_client", RelationRole::Requires),
+        ("api", "postgresql_client", RelationRole::Provides),
+    ];
+    const DB: Option<Interface> = Some(Interface::requires(&["postgresql_client", "mysql_client"]));
+
+    #[test]
+    fn a_matching_binding_has_no_message() {
+        let m = bound(
+            DB,
+            "db",
+            "Db",
+            "database",
+            "mysql_client",
+            RelationRole::Requires,
+            ENDPOINTS,
+        );
+        assert!(m.is_empty());
+        assert!(unbound(None, "counter", "Counter", ENDPOINTS).is_empty());
+    }
+
+    #[test]
+    fn each_mismatch_names_the_endpoint_what_the_type_speaks_and_the_fix() {
+        let m = bound(
+            DB,
+            "db",
+            "Db",
+            "cache",
+            "redis",
+            RelationRole::Requires,
+            ENDPOINTS,
+        );
+        assert_eq!(
+            m.as_str(),
+            "component `db` (`Db`) is bound to endpoint `cache`, whose interface is `redis`, but \
+             `Db` speaks `postgresql_client` or `mysql_client`; bind it to `database`: \
+             `db: Db = \"database\"`"
+        );
+        let m = bound(
+            DB,
+            "db",
+            "Db",
+            "api",
+            "postgresql_client",
+            RelationRole::Provides,
+            ENDPOINTS,
+        );
+        assert_eq!(
+            m.as_str(),
+            "component `db` (`Db`) is bound to endpoint `api`, which is under `provides` in \
+             charmcraft.yaml, but `Db` is the `requires` side of `postgresql_client` or \
+             `mysql_client`; bind it to `database`: `db: Db = \"database\"`"
+        );
+        let m = bound(
+            None,
+            "c",
+            "Counter",
+            "cache",
+            "redis",
+            RelationRole::Requires,
+            ENDPOINTS,
+        );
+        assert_eq!(
+            m.as_str(),
+            "component `c` is bound to endpoint `cache`, but `Counter` is no interface component \
+             (its `Component::INTERFACE` is `None`); remove `= \"cache\"`"
+        );
+        let m = unbound(
+            Some(Interface::peer(&["cluster"])),
+            "peers",
+            "Peers",
+            ENDPOINTS,
+        );
+        assert_eq!(
+            m.as_str(),
+            "component `peers` (`Peers`) is the `peers` side of `cluster` and needs an endpoint; \
+             declare an endpoint under `peers` in charmcraft.yaml with `interface: cluster` and \
+             bind it: `peers: Peers = \"<endpoint>\"`"
+        );
+    }
+}

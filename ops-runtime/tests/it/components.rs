@@ -342,3 +342,152 @@ fn an_event_the_charm_does_not_declare_is_an_error() {
         "{err}"
     );
 }
+
+/// A component that reacts to another's event: it counts the `counted`
+/// events of any component and re-emits them as its own.
+#[derive(Default)]
+struct Watcher {
+    seen: Vec<String>,
+}
+
+/// The payload of `noticed`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Noticed {
+    endpoint: String,
+}
+
+impl CustomEvent for Noticed {
+    const NAME: &'static str = "noticed";
+}
+
+impl Component for Watcher {
+    const EVENTS: &'static [&'static str] = &[Noticed::NAME];
+
+    fn observe(
+        &mut self,
+        _cx: &mut HookContext,
+        event: &Event,
+        emit: &mut Emitter,
+    ) -> Result<(), CharmError> {
+        if let Some(counted) = Custom::<Counted>::from_event(event)? {
+            self.seen.push(event.hook_name());
+            emit.emit(&Noticed {
+                endpoint: counted.into_inner().endpoint,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+struct Observed {
+    db: CounterRequirer,
+    watcher: Watcher,
+}
+
+#[charm(
+    components(db: CounterRequirer = "db", watcher: Watcher),
+    metadata_source = "name: observed\nrequires:\n  db:\n    interface: counter\n"
+)]
+impl Observed {
+    #[on(watcher::noticed)]
+    fn noticed(&mut self, cx: &mut HookContext, event: Custom<Noticed>) -> Result<(), ModelError> {
+        cx.set_workload_version(&format!(
+            "{} via {}",
+            event.endpoint,
+            self.watcher.seen.join(",")
+        ))
+    }
+}
+
+#[test]
+fn a_component_observes_another_components_event() {
+    let mut ctx = Context::<Observed>::new();
+    let rel = Relation::new("db", 1).with_remote_app("pg");
+    let out = ctx
+        .run(rel.changed_event(None), State::new().with_relation(rel))
+        .unwrap();
+    assert_eq!(out.workload_version.as_deref(), Some("db via db::counted"));
+    let names: Vec<String> = ctx.emitted_events().iter().map(Event::hook_name).collect();
+    assert_eq!(names, ["db::counted", "watcher::noticed"]);
+}
+
+/// A charm whose event handler emits the same event again, forever.
+#[derive(Default)]
+struct Echo;
+
+#[charm(events(RestartNeeded), metadata_source = "name: echo")]
+impl Echo {
+    #[on(install)]
+    fn install(&mut self, cx: &mut HookContext) -> Result<(), CharmError> {
+        cx.emit(&RestartNeeded {
+            why: "install".into(),
+        })
+    }
+
+    #[on(self::restart_needed)]
+    fn again(
+        &mut self,
+        cx: &mut HookContext,
+        event: Custom<RestartNeeded>,
+    ) -> Result<(), CharmError> {
+        cx.emit(&event.into_inner())
+    }
+}
+
+#[test]
+fn events_emitting_each_other_in_a_loop_fail_the_hook() {
+    let err = Context::<Echo>::new()
+        .run(Event::Install, State::new())
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("more than 1000 custom events in one hook: events emit each other in a loop"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_charm_event_can_be_deferred_and_comes_back() {
+    #[derive(Default)]
+    struct Later;
+
+    #[charm(
+        events(RestartNeeded),
+        metadata_source = "name: later\nconfig:\n  options:\n    ready:\n      type: boolean\n      default: false\n"
+    )]
+    impl Later {
+        #[on(install)]
+        fn install(&mut self, cx: &mut HookContext) -> Result<(), CharmError> {
+            cx.emit(&RestartNeeded {
+                why: "install".into(),
+            })
+        }
+
+        #[on(self::restart_needed)]
+        fn restart(
+            &mut self,
+            cx: &mut HookContext,
+            event: Custom<RestartNeeded>,
+        ) -> Result<Flow, CharmError> {
+            if cx.config()?.get_bool("ready") != Some(true) {
+                return Ok(Flow::Defer);
+            }
+            cx.set_workload_version(&format!("restarted for {}", event.why))?;
+            Ok(Flow::Done)
+        }
+    }
+
+    let mut ctx = Context::<Later>::new();
+    let out = ctx.run(Event::Install, State::new()).unwrap();
+    assert_eq!(out.deferred.len(), 1);
+    assert_eq!(out.deferred[0].handler, "restart");
+    let out = ctx
+        .run(Event::UpdateStatus, out.with_config("ready", true))
+        .unwrap();
+    assert_eq!(
+        out.workload_version.as_deref(),
+        Some("restarted for install")
+    );
+    assert!(out.deferred.is_empty());
+}
