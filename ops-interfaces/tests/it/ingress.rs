@@ -849,3 +849,109 @@ mod helpers {
         );
     }
 }
+
+// --- The accessors ----------------------------------------------------------------
+
+/// A proxy that reports what it published, and withdraws it on demand.
+#[derive(Default)]
+struct Reporter {
+    ingress: IngressProvider,
+}
+
+#[charm(
+    components(ingress: IngressProvider = "ingress"),
+    metadata_source = "name: reporter\nprovides:\n  ingress:\n    interface: ingress\n"
+)]
+impl Reporter {
+    #[on(update_status)]
+    fn report(&mut self, cx: &mut HookContext) -> Result<(), CharmError> {
+        let published = self.ingress.proxied_endpoints(cx)?;
+        let list: Vec<String> = published.iter().map(|(a, u)| format!("{a}={u}")).collect();
+        cx.set_workload_version(&list.join(","))?;
+        Ok(())
+    }
+
+    #[on(config_changed)]
+    fn withdraw(&mut self, cx: &mut HookContext) -> Result<(), CharmError> {
+        for relation in cx.relations(Self::RELATION_INGRESS)? {
+            self.ingress.wipe_url(cx, &relation)?;
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn the_provider_lists_and_withdraws_its_urls() {
+    let web = requirer(4).with_local_app_data([("ingress", r#"{"url": "http://p/prod-web"}"#)]);
+    let api = Relation::new("ingress", 5)
+        .with_remote_app("api")
+        .with_local_app_data([("ingress", "url: http://p/prod-api\n")]);
+    let state = State::new()
+        .with_leader(true)
+        .with_relation(web)
+        .with_relation(api);
+    let mut ctx = Context::<Reporter>::new();
+    let out = ctx.run(Event::UpdateStatus, state).unwrap();
+    assert_eq!(
+        out.workload_version.as_deref(),
+        Some("api=http://p/prod-api,web=http://p/prod-web")
+    );
+    let out = ctx.run(Event::ConfigChanged, out).unwrap();
+    assert!(out.relations.iter().all(|r| r.local_app_data.is_empty()));
+    // A follower may neither list nor withdraw.
+    let out = ctx
+        .run(Event::UpdateStatus, out.with_leader(false))
+        .unwrap();
+    assert_eq!(out.workload_version.as_deref(), Some(""));
+    let err = ctx
+        .run(Event::ConfigChanged, out.with_leader(false))
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("only the leader may withdraw an ingress URL"),
+        "{err}"
+    );
+}
+
+/// A requirer that reads its URL outside the relation's events.
+#[derive(Default)]
+struct Reader {
+    ingress: IngressRequirer,
+}
+
+#[charm(
+    components(ingress: IngressRequirer = "ingress"),
+    metadata_source = "name: reader\nrequires:\n  ingress:\n    interface: ingress\n"
+)]
+impl Reader {
+    #[on(update_status)]
+    fn report(&mut self, cx: &mut HookContext) -> Result<(), CharmError> {
+        let url = self.ingress.url(cx)?;
+        cx.set_workload_version(url.as_deref().unwrap_or("none"))?;
+        Ok(())
+    }
+}
+
+#[test]
+fn the_requirer_reads_its_url_in_any_hook() {
+    let mut ctx = Context::<Reader>::new();
+    let out = ctx
+        .run(
+            Event::UpdateStatus,
+            State::new().with_relation(answered(1, "http://p/m-reader")),
+        )
+        .unwrap();
+    assert_eq!(out.workload_version.as_deref(), Some("http://p/m-reader"));
+    let out = ctx.run(Event::UpdateStatus, State::new()).unwrap();
+    assert_eq!(out.workload_version.as_deref(), Some("none"));
+    // A malformed answer fails the handler that asked, naming relation and key.
+    let bad = traefik(1).with_remote_app_data([("ingress", "{\"url\": \"mailto:x\"}")]);
+    let err = ctx
+        .run(Event::UpdateStatus, State::new().with_relation(bad))
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("relation `ingress:1`, data of the remote application, key `ingress.url`"),
+        "{err}"
+    );
+}
