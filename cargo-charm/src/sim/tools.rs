@@ -7,8 +7,15 @@
 //! including an unknown relation, 1 otherwise). Run under a workload command's name,
 //! the program is that command's fake instead ([`super::commands`]).
 //!
-//! Secrets, storage, the network and the rest live in child modules. `pod-spec-set`
-//! is not simulated: it fails and says so.
+//! Most tools are a thin layer over the runtime's model of Juju's side, the one the
+//! testing harness runs on ([`ops_runtime::testing::JujuModel`], see [`juju`]):
+//! parse argv, make the typed call, print the answer in Juju's format; a refusal is
+//! the model's exit code and stderr, so the harness and `sim` fail alike (the
+//! `parity` tests run one script through both). Those are the status, leadership,
+//! config, version, action, relation, port, controller-state, `juju-log` and
+//! `juju-reboot` tools. Secrets, storage, the network and the rest still keep their
+//! own semantics in child modules. `pod-spec-set` is not simulated: it fails and
+//! says so.
 
 mod clock;
 mod juju;

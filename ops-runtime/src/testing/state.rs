@@ -8,7 +8,7 @@ use crate::config::ConfigValue;
 use crate::event::Event;
 use crate::status::{Status, StatusInfo};
 
-/// The Juju state a charm sees during one run: the input of [`Context::run`] and,
+/// The Juju state a charm sees during one run: the input of [`Context::run`](super::Context::run) and,
 /// with the charm's changes applied, its output.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -294,7 +294,7 @@ impl State {
     }
 }
 
-/// An action to run with [`Context::run_action`].
+/// An action to run with [`Context::run_action`](super::Context::run_action).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Action {
     /// The action's name, as in the metadata.
