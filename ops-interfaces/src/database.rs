@@ -8,8 +8,9 @@
 //! - [`DatabaseRequirer`], for the charm that uses the database: its leader
 //!   publishes the [`DatabaseRequest`] when the relation is created (or joined,
 //!   if it was not leader then), and every unit emits [`DatabaseCreated`],
-//!   [`EndpointsChanged`] or [`ReadOnlyEndpointsChanged`] as the provider's
-//!   answer grows. [`DatabaseRequirer::credentials`] reads the credentials
+//!   [`EndpointsChanged`] or [`ReadOnlyEndpointsChanged`] (and, for requests
+//!   that need them, [`DatabaseEntityCreated`] and [`PrefixDatabasesChanged`])
+//!   as the provider's answer grows. [`DatabaseRequirer::credentials`] reads the credentials
 //!   wherever the provider put them: in a Juju secret (`secret-user`,
 //!   `secret-tls`, `secret-entity`) or, with a provider that predates secrets,
 //!   as plain databag fields.
@@ -750,6 +751,33 @@ impl CustomEvent for ReadOnlyEndpointsChanged {
     const NAME: &'static str = "read_only_endpoints_changed";
 }
 
+/// `database_entity_created`: the provider created the custom entity the
+/// requirer asked for (its `secret-entity`, or `entity-name`, is new). Read it
+/// with [`DatabaseRequirer::entity_credentials`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatabaseEntityCreated {
+    /// The relation.
+    pub relation: RelationRef,
+}
+
+impl CustomEvent for DatabaseEntityCreated {
+    const NAME: &'static str = "database_entity_created";
+}
+
+/// `prefix_databases_changed`: the databases matching a requested prefix
+/// (`prefix-databases`) were added or changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrefixDatabasesChanged {
+    /// The relation.
+    pub relation: RelationRef,
+    /// The databases, sorted as the provider sorts them.
+    pub databases: Vec<String>,
+}
+
+impl CustomEvent for PrefixDatabasesChanged {
+    const NAME: &'static str = "prefix_databases_changed";
+}
+
 /// The requirer side of the database interfaces: asks for a database on one
 /// endpoint and reports the provider's answer.
 ///
@@ -758,8 +786,9 @@ impl CustomEvent for ReadOnlyEndpointsChanged {
 /// relation-changed every unit compares the provider's application bag with
 /// the snapshot it keeps in the `data` key of its own unit bag (as the Python
 /// library does, though with the credential values left out), and emits at
-/// most one of, in this order: [`DatabaseCreated`], [`EndpointsChanged`],
-/// [`ReadOnlyEndpointsChanged`]. With a subordinate provider
+/// most one of, in this order: [`DatabaseCreated`] (unless a custom entity was
+/// requested), [`DatabaseEntityCreated`] (when one was), [`EndpointsChanged`],
+/// [`ReadOnlyEndpointsChanged`], [`PrefixDatabasesChanged`]. With a subordinate provider
 /// (`subordinated: "true"`) it waits for `state: ready` in the provider's
 /// unit bag first. In collect-status it reports `waiting` while related
 /// without credentials, `blocked` when the provider's data does not follow the
@@ -899,6 +928,31 @@ impl DatabaseRequirer {
         }))
     }
 
+    /// The custom entity the provider created on `relation` (`entity-name`
+    /// and `entity-password`, from `secret-entity` or plain fields); `None`
+    /// until the name is there.
+    ///
+    /// # Errors
+    ///
+    /// As [`credentials`](Self::credentials).
+    pub fn entity_credentials(
+        &self,
+        cx: &mut HookContext,
+        relation: &RelationRef,
+    ) -> Result<Option<(String, Option<Sensitive>)>, DatabaseError> {
+        let data = self.provider_data(cx, relation)?;
+        let entity = group_fields(cx, relation, &data, "entity")?;
+        Ok(entity
+            .get("entity-name")
+            .filter(|name| !name.is_empty())
+            .map(|name| {
+                (
+                    name.clone(),
+                    entity.get("entity-password").cloned().map(Sensitive),
+                )
+            }))
+    }
+
     /// Whether the provider published credentials on `relation` (`username`
     /// and `password`, as the Python library checks).
     ///
@@ -1003,6 +1057,12 @@ impl DatabaseRequirer {
                 read_only_endpoints: data.read_only_endpoints(),
                 version: data.version.clone(),
             }))
+        } else if (added("secret-entity") || added("entity-name"))
+            && self.request.entity_type.is_some()
+        {
+            Some(RequirerEvent::EntityCreated(DatabaseEntityCreated {
+                relation: relation.clone(),
+            }))
         } else if changed("endpoints") {
             Some(RequirerEvent::Endpoints(EndpointsChanged {
                 relation: relation.clone(),
@@ -1012,6 +1072,11 @@ impl DatabaseRequirer {
             Some(RequirerEvent::ReadOnlyEndpoints(ReadOnlyEndpointsChanged {
                 relation: relation.clone(),
                 read_only_endpoints: data.read_only_endpoints(),
+            }))
+        } else if changed("prefix-databases") {
+            Some(RequirerEvent::PrefixDatabases(PrefixDatabasesChanged {
+                relation: relation.clone(),
+                databases: comma_list(data.prefix_databases.as_deref()),
             }))
         } else {
             None
@@ -1032,6 +1097,8 @@ impl DatabaseRequirer {
 /// The event a requirer's comparison found.
 enum RequirerEvent {
     Created(DatabaseCreated),
+    EntityCreated(DatabaseEntityCreated),
+    PrefixDatabases(PrefixDatabasesChanged),
     Endpoints(EndpointsChanged),
     ReadOnlyEndpoints(ReadOnlyEndpointsChanged),
 }
@@ -1098,8 +1165,10 @@ fn warn(cx: &mut HookContext, error: &DatabaseError) -> Result<(), ModelError> {
 impl Component for DatabaseRequirer {
     const EVENTS: &'static [&'static str] = &[
         DatabaseCreated::NAME,
+        DatabaseEntityCreated::NAME,
         EndpointsChanged::NAME,
         ReadOnlyEndpointsChanged::NAME,
+        PrefixDatabasesChanged::NAME,
     ];
     const INTERFACE: Option<Interface> = Some(Interface::requires(INTERFACES));
 
@@ -1123,6 +1192,8 @@ impl Component for DatabaseRequirer {
             Event::RelationChanged(_) => match self.report(cx, relation) {
                 Ok(None) => {}
                 Ok(Some(RequirerEvent::Created(e))) => emit.emit(&e)?,
+                Ok(Some(RequirerEvent::EntityCreated(e))) => emit.emit(&e)?,
+                Ok(Some(RequirerEvent::PrefixDatabases(e))) => emit.emit(&e)?,
                 Ok(Some(RequirerEvent::Endpoints(e))) => emit.emit(&e)?,
                 Ok(Some(RequirerEvent::ReadOnlyEndpoints(e))) => emit.emit(&e)?,
                 // Not ready: no event; collect-status shows it blocked.

@@ -678,3 +678,140 @@ fn two_requirers_on_two_endpoints_each_read_their_own() {
         Status::waiting("waiting for database credentials on `main-db`")
     );
 }
+
+#[test]
+fn a_requested_entity_is_database_entity_created_then_prefix_databases_changed() {
+    use ops_interfaces::database::{DatabaseEntityCreated, EntityType, PrefixDatabasesChanged};
+
+    #[derive(Default)]
+    struct Entity {
+        db: DatabaseRequirer,
+    }
+
+    #[charm(
+        components(db: DatabaseRequirer = "database"),
+        metadata_source = "name: entity\nrequires:\n  database:\n    interface: postgresql_client\n"
+    )]
+    impl Entity {
+        #[on(db::database_entity_created)]
+        fn entity(
+            &mut self,
+            cx: &mut HookContext,
+            event: Custom<DatabaseEntityCreated>,
+        ) -> Result<(), CharmError> {
+            let entity = self.db.entity_credentials(cx, &event.relation)?;
+            let (name, password) = entity.ok_or_else(|| CharmError::msg("no entity"))?;
+            let shown = password.map(|p| p.to_string()).unwrap_or_default();
+            cx.set_workload_version(&format!("entity {name} {shown}"))?;
+            Ok(())
+        }
+
+        #[on(db::prefix_databases_changed)]
+        fn prefixes(
+            &mut self,
+            cx: &mut HookContext,
+            event: Custom<PrefixDatabasesChanged>,
+        ) -> Result<(), CharmError> {
+            cx.set_workload_version(&event.databases.join("+"))?;
+            Ok(())
+        }
+    }
+
+    let mut ctx = Context::<Entity>::with_charm(|| Entity {
+        db: DatabaseRequirer::with_request(
+            DatabaseRequest::new("app").with_entity(EntityType::User, None),
+        ),
+    });
+    let secret = ops_runtime::testing::Secret::new(
+        SecretContent::new()
+            .with("entity-name", "reporting")
+            .with("entity-password", "hunter2"),
+    );
+    let relation = Relation::new("database", 1)
+        .with_remote_app("postgresql")
+        .with_remote_app_data([("database", "app"), ("secret-entity", secret.id.as_str())]);
+    let state = State::new()
+        .with_relation(relation.clone())
+        .with_secret(secret);
+    let out = ctx.run(relation.changed_event(None), state).unwrap();
+    assert_eq!(
+        emitted_names(ctx.emitted_events()),
+        ["db::database_entity_created"]
+    );
+    // The password is shown redacted, never as it is.
+    assert_eq!(
+        out.workload_version.as_deref(),
+        Some("entity reporting <redacted>")
+    );
+    let mut prefixed = out.relation(1).unwrap().clone();
+    prefixed
+        .remote_app_data
+        .insert("prefix-databases".into(), "app_a,app_b".into());
+    let out = ctx
+        .run(prefixed.changed_event(None), replaced(out, &prefixed))
+        .unwrap();
+    assert_eq!(
+        emitted_names(ctx.emitted_events()),
+        ["db::prefix_databases_changed"]
+    );
+    assert_eq!(out.workload_version.as_deref(), Some("app_a+app_b"));
+}
+
+fn emitted_names(events: &[Event]) -> Vec<String> {
+    events.iter().map(Event::hook_name).collect()
+}
+
+#[test]
+fn the_provider_answers_an_entity_in_its_own_secret() {
+    use ops_interfaces::database::{DatabaseEntityRequested, EntityType, Sensitive};
+
+    #[derive(Default)]
+    struct Pg {
+        db: DatabaseProvider,
+    }
+
+    #[charm(
+        components(db: DatabaseProvider = "database"),
+        metadata_source = "name: pg\nprovides:\n  database:\n    interface: postgresql_client\n"
+    )]
+    impl Pg {
+        #[on(db::database_entity_requested)]
+        fn entity(
+            &mut self,
+            cx: &mut HookContext,
+            event: Custom<DatabaseEntityRequested>,
+        ) -> Result<(), CharmError> {
+            assert_eq!(event.request.entity_type, Some(EntityType::Group));
+            self.db.set_entity_credentials(
+                cx,
+                &event.relation,
+                "readers",
+                &Sensitive::new("pw"),
+            )?;
+            Ok(())
+        }
+    }
+
+    let request = DatabaseRequest::new("app").with_entity(EntityType::Group, None);
+    let relation = RequirerSide::new("database", 9, "app")
+        .with_request(request)
+        .requested();
+    let state = State::new()
+        .with_leader(true)
+        .with_relation(relation.clone());
+    let mut ctx = Context::<Pg>::new();
+    let out = ctx.run(relation.changed_event(None), state).unwrap();
+    assert_eq!(
+        emitted_names(ctx.emitted_events()),
+        ["db::database_entity_requested"]
+    );
+    let secret = out.secret_by_label("database.9.entity.secret").unwrap();
+    assert_eq!(
+        secret.latest_content().unwrap().get("entity-name"),
+        Some("readers")
+    );
+    assert_eq!(
+        out.relation(9).unwrap().local_app_data["secret-entity"],
+        secret.id
+    );
+}
