@@ -1357,7 +1357,8 @@ impl DatabaseProvider {
     ///
     /// # Errors
     ///
-    /// Not the leader, or a hook tool failed.
+    /// The requirer has not asked yet ([`DatabaseError::NoRequest`]), not the
+    /// leader, or a hook tool failed.
     pub fn set_database(
         &self,
         cx: &mut HookContext,
@@ -1399,7 +1400,8 @@ impl DatabaseProvider {
     ///
     /// # Errors
     ///
-    /// Not the leader, or a hook tool failed.
+    /// The requirer has not asked yet ([`DatabaseError::NoRequest`]), not the
+    /// leader, or a hook tool failed.
     pub fn set_version(
         &self,
         cx: &mut HookContext,
@@ -1471,13 +1473,23 @@ impl DatabaseProvider {
         self.set_group(cx, relation, "entity", &fields)
     }
 
-    /// Writes keys to the provider's application bag.
+    /// Writes keys to the provider's application bag: before the requirer
+    /// asked, only where to connect (`endpoints`, `read-only-endpoints`,
+    /// `replset`), as the Python library allows.
     fn set<const N: usize>(
         &self,
         cx: &mut HookContext,
         relation: &RelationRef,
         fields: [(&str, String); N],
     ) -> Result<(), DatabaseError> {
+        const BEFORE_REQUEST: &[&str] = &["endpoints", "read-only-endpoints", "replset"];
+        if fields.iter().any(|(k, _)| !BEFORE_REQUEST.contains(k))
+            && self.request(cx, relation)?.is_none()
+        {
+            return Err(DatabaseError::NoRequest {
+                relation: relation.to_string(),
+            });
+        }
         cx.update_relation_data(relation, Bag::App, fields)?;
         Ok(())
     }

@@ -568,6 +568,13 @@ fn credentials_before_a_request_are_refused() {
             cx: &mut HookContext,
             event: RelationJoinedEvent,
         ) -> Result<(), CharmError> {
+            // Where to connect may come first; the database's name may not.
+            self.db
+                .set_endpoints(cx, &event.relation, &["10.1.2.3:5432"])?;
+            assert!(matches!(
+                self.db.set_database(cx, &event.relation, "x"),
+                Err(DatabaseError::NoRequest { .. })
+            ));
             let result = self
                 .db
                 .set_credentials(cx, &event.relation, &Credentials::new("u", "p"));
@@ -592,7 +599,10 @@ fn credentials_before_a_request_are_refused() {
         out.workload_version.as_deref(),
         Some("refused on database:2")
     );
-    assert!(out.relation(2).unwrap().local_app_data.is_empty());
+    assert_eq!(
+        out.relation(2).unwrap().local_app_data,
+        bag(&[("endpoints", "10.1.2.3:5432")])
+    );
 }
 
 #[test]
