@@ -955,3 +955,63 @@ fn the_requirer_reads_its_url_in_any_hook() {
         "{err}"
     );
 }
+
+/// A requirer with every option the protocol carries.
+struct Grpc {
+    ingress: IngressRequirer,
+}
+
+impl Default for Grpc {
+    fn default() -> Self {
+        Self {
+            ingress: IngressRequirer::default()
+                .with_port(9000)
+                .with_scheme(Scheme::H2c)
+                .with_redirect_https(true)
+                .with_host("grpc.internal")
+                .with_ip("10.9.9.9".parse().unwrap())
+                .with_healthcheck(HealthCheck {
+                    interval: "10s".into(),
+                    ..HealthCheck::new("/healthz")
+                }),
+        }
+    }
+}
+
+#[charm(
+    components(ingress: IngressRequirer = "ingress"),
+    metadata_source = "name: grpc\nrequires:\n  ingress:\n    interface: ingress\n"
+)]
+impl Grpc {}
+
+#[test]
+fn every_option_is_written_and_the_open_port_noticed() {
+    let rel = traefik(1);
+    let state = State::new()
+        .with_leader(true)
+        .with_opened_port(Port::tcp(9000))
+        .with_relation(rel.clone());
+    let out = Context::<Grpc>::new()
+        .run(rel.changed_event(None), state)
+        .unwrap();
+    let rel = out.relation(1).unwrap();
+    assert_eq!(
+        rel.local_app_data,
+        bag(&[
+            ("model", r#""test-model""#),
+            ("name", r#""grpc""#),
+            ("port", "9000"),
+            ("scheme", r#""h2c""#),
+            ("redirect-https", "true"),
+            ("is_port_open", "true"),
+            (
+                "healthcheck_params",
+                r#"{"path": "/healthz", "interval": "10s"}"#
+            ),
+        ])
+    );
+    assert_eq!(
+        rel.local_unit_data,
+        bag(&[("host", r#""grpc.internal""#), ("ip", r#""10.9.9.9""#)])
+    );
+}
