@@ -55,6 +55,20 @@ impl DataError {
             problem: problem.into(),
         }
     }
+
+    /// This error in the databag of `member` on `relation`.
+    pub(crate) fn at(
+        self,
+        relation: &impl std::fmt::Display,
+        member: &impl std::fmt::Display,
+    ) -> RelationDataError {
+        RelationDataError {
+            relation: relation.to_string(),
+            member: member.to_string(),
+            key: self.key,
+            problem: self.problem,
+        }
+    }
 }
 
 /// A databag of the other side that does not follow the interface, with the
@@ -124,6 +138,17 @@ fn shape(error: &serde_json::Error) -> String {
     // `invalid type: string "..."`; keep only the part before the quote.
     let cut = text.find('"').map_or(text.as_str(), |at| &text[..at]);
     format!("unexpected shape ({})", cut.trim_end())
+}
+
+/// The remote unit leaving in `event`, a relation-departed. Components keep
+/// it for the handlers of the custom events they emit in that hook, which see
+/// the custom event rather than relation-departed.
+#[cfg(any(feature = "prometheus-scrape", feature = "loki-push-api"))]
+pub(crate) fn departing_unit(event: &ops_runtime::Event) -> Option<String> {
+    match event {
+        ops_runtime::Event::RelationDeparted(e) => Some(e.unit.clone()),
+        _ => None,
+    }
 }
 
 // ---------------------------------------------------------------------------

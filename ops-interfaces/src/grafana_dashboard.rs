@@ -29,7 +29,11 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use ops_runtime::Databag;
+use ops_runtime::event::RelationRef;
+use ops_runtime::{
+    Bag, CharmError, Component, CustomEvent, Databag, Emitter, Endpoint, Event, HookContext,
+    Interface, LogLevel, Member, ModelError,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use shake::{ExtendableOutput, Update};
@@ -557,4 +561,266 @@ pub fn dashboard_template(
         inject_dropdowns,
     );
     Ok((id, template))
+}
+
+// ---------------------------------------------------------------------------
+// The provider component
+
+/// Grafana reported on the dashboards: the payload of
+/// `<component>::dashboard_status_changed`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DashboardStatusChanged {
+    /// The relation.
+    pub relation: RelationRef,
+    /// Whether every dashboard could be used.
+    pub valid: bool,
+    /// The dashboards that could not.
+    pub errors: Vec<DashboardError>,
+}
+
+impl CustomEvent for DashboardStatusChanged {
+    const NAME: &'static str = "dashboard_status_changed";
+}
+
+/// The provider side of `grafana_dashboard`, as a component: its leader
+/// publishes the charm's dashboards on relation-created and on
+/// leader-elected, upgrade-charm and config-changed, and it emits
+/// [`DashboardStatusChanged`] when Grafana reports on them.
+///
+/// Dashboards come from `src/grafana_dashboards` under the charm's directory
+/// ([`with_dashboards_dir`](Self::with_dashboards_dir)) and from texts the
+/// charm adds: [`with_dashboard_file`](Self::with_dashboard_file) for a file
+/// embedded with `include_str!` (same id and uid as if read from the
+/// directory), [`with_dashboard`](Self::with_dashboard) for one made in code
+/// (a `prog:` id). A file that cannot be read is logged and left out.
+///
+/// ```
+/// use ops_interfaces::grafana_dashboard::GrafanaDashboardProvider;
+/// use ops_interfaces::testing::grafana_dashboard as remote;
+/// use ops_runtime::testing::{Context, State};
+/// use ops_runtime::*;
+///
+/// struct Zinc {
+///     dashboards: GrafanaDashboardProvider,
+/// }
+///
+/// impl Default for Zinc {
+///     fn default() -> Self {
+///         let dashboards = GrafanaDashboardProvider::default()
+///             .with_dashboard_file("zinc.json", r#"{"title": "Zinc"}"#);
+///         Self { dashboards }
+///     }
+/// }
+///
+/// #[charm(
+///     components(dashboards: GrafanaDashboardProvider = "grafana-dashboard"),
+///     metadata_source = "name: zinc\nprovides:\n  grafana-dashboard:\n    interface: grafana_dashboard\n"
+/// )]
+/// impl Zinc {}
+///
+/// let grafana = remote::requirer("grafana-dashboard", 1);
+/// let state = State::new().with_leader(true).with_relation(grafana.clone());
+/// let out = Context::<Zinc>::new().run(grafana.created_event(), state).unwrap();
+/// let dashboards = remote::dashboards(out.relation(1).unwrap()).unwrap();
+/// assert!(dashboards["file:zinc"].contains(r#""title": "Zinc""#));
+/// ```
+#[derive(Debug, Clone)]
+pub struct GrafanaDashboardProvider {
+    endpoint: Endpoint,
+    dir: Option<PathBuf>,
+    files: Vec<(String, String)>,
+    programmatic: Vec<(String, bool)>,
+    inject_dropdowns: bool,
+}
+
+impl Default for GrafanaDashboardProvider {
+    /// A provider on the conventional endpoint, `grafana-dashboard`, with the
+    /// dashboards of `src/grafana_dashboards`.
+    fn default() -> Self {
+        Self::new(Endpoint::new_unchecked(DEFAULT_ENDPOINT))
+    }
+}
+
+impl GrafanaDashboardProvider {
+    /// A provider on `endpoint`, with the dashboards of
+    /// `src/grafana_dashboards` and topology dropdowns.
+    pub fn new(endpoint: Endpoint) -> Self {
+        Self {
+            endpoint,
+            dir: Some(PathBuf::from(DEFAULT_DASHBOARDS_DIR)),
+            files: Vec::new(),
+            programmatic: Vec::new(),
+            inject_dropdowns: true,
+        }
+    }
+
+    /// The endpoint it speaks on.
+    pub fn endpoint(&self) -> Endpoint {
+        self.endpoint
+    }
+
+    /// Reads dashboards from `dir`, relative to the charm's directory; `None`
+    /// reads no directory.
+    #[must_use]
+    pub fn with_dashboards_dir(mut self, dir: Option<PathBuf>) -> Self {
+        self.dir = dir;
+        self
+    }
+
+    /// Adds the text of a dashboard file named `file_name` (as if it were in
+    /// the dashboards directory).
+    #[must_use]
+    pub fn with_dashboard_file(
+        mut self,
+        file_name: impl Into<String>,
+        text: impl Into<String>,
+    ) -> Self {
+        self.files.push((file_name.into(), text.into()));
+        self
+    }
+
+    /// Adds a dashboard made in code, sent as it is (no uid or tag added),
+    /// with topology dropdowns if `inject_dropdowns`.
+    #[must_use]
+    pub fn with_dashboard(mut self, json: impl Into<String>, inject_dropdowns: bool) -> Self {
+        self.programmatic.push((json.into(), inject_dropdowns));
+        self
+    }
+
+    /// Whether Grafana adds the topology dropdowns to the file dashboards
+    /// (default: yes).
+    #[must_use]
+    pub fn with_inject_dropdowns(mut self, inject: bool) -> Self {
+        self.inject_dropdowns = inject;
+        self
+    }
+
+    /// The templates this provider publishes; files that could not be read
+    /// are logged and left out.
+    ///
+    /// # Errors
+    ///
+    /// A hook tool failed (logging).
+    pub fn templates(
+        &self,
+        cx: &mut HookContext,
+    ) -> Result<BTreeMap<String, DashboardTemplate>, ModelError> {
+        let topology = JujuTopology::from_context(cx);
+        let mut templates = BTreeMap::new();
+        let dir = self
+            .dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DASHBOARDS_DIR));
+        if self.dir.is_some() {
+            let charm_dir = cx.juju().charm_dir.clone();
+            let (found, errors) = load_dir(
+                &charm_dir.join(&dir),
+                &charm_dir,
+                &topology,
+                self.inject_dropdowns,
+            );
+            templates.extend(found);
+            for e in errors {
+                cx.juju_log(LogLevel::Warning, &format!("grafana_dashboard: {e}"))?;
+            }
+        }
+        for (name, text) in &self.files {
+            let rel = dir.join(name);
+            match dashboard_template(
+                name,
+                &rel.to_string_lossy(),
+                text,
+                &topology,
+                self.inject_dropdowns,
+            ) {
+                Ok((id, template)) => {
+                    templates.insert(id, template);
+                }
+                Err(problem) => {
+                    let e = DashboardFileError { path: rel, problem };
+                    cx.juju_log(LogLevel::Warning, &format!("grafana_dashboard: {e}"))?;
+                }
+            }
+        }
+        for (json, inject) in &self.programmatic {
+            let content = encode_content(json);
+            let id = programmatic_id(&content);
+            let template = DashboardTemplate {
+                charm: topology.charm_name.clone(),
+                content,
+                juju_topology: inject.then(|| (&topology).into()),
+                inject_dropdowns: *inject,
+                dashboard_alt_uid: Some(alt_uid(&topology.charm_name, &id)),
+            };
+            templates.insert(id, template);
+        }
+        Ok(templates)
+    }
+
+    /// Publishes the dashboards on every relation (leader only; a no-op on
+    /// other units), with a new uuid so that Grafana re-reads them.
+    ///
+    /// # Errors
+    ///
+    /// A hook tool failed.
+    pub fn update(&self, cx: &mut HookContext) -> Result<(), ModelError> {
+        let relations = cx.relations(self.endpoint)?;
+        self.publish(cx, &relations)
+    }
+
+    fn publish(&self, cx: &mut HookContext, relations: &[RelationRef]) -> Result<(), ModelError> {
+        if relations.is_empty() || !cx.is_leader()? {
+            return Ok(());
+        }
+        let templates = self.templates(cx)?;
+        for relation in relations {
+            let bag = ProviderAppData::new(templates.clone()).to_databag();
+            cx.update_relation_data(relation, Bag::App, bag)?;
+        }
+        Ok(())
+    }
+}
+
+impl Component for GrafanaDashboardProvider {
+    const EVENTS: &'static [&'static str] = &[DashboardStatusChanged::NAME];
+    const INTERFACE: Option<Interface> = Some(Interface::provides(&[INTERFACE]));
+
+    fn bind(&mut self, endpoint: Endpoint) {
+        self.endpoint = endpoint;
+    }
+
+    fn observe(
+        &mut self,
+        cx: &mut HookContext,
+        event: &Event,
+        emit: &mut Emitter,
+    ) -> Result<(), CharmError> {
+        let name = self.endpoint.name();
+        match event {
+            Event::RelationCreated(e) if e.relation.endpoint == name => {
+                self.publish(cx, std::slice::from_ref(&e.relation))?;
+            }
+            Event::RelationChanged(e) if e.relation.endpoint == name && e.unit.is_none() => {
+                if !cx.is_leader()? {
+                    return Ok(());
+                }
+                let bag = cx.relation_data(&e.relation, &Member::RemoteApp)?;
+                match DashboardErrors::from_databag(&bag) {
+                    Ok(Some(report)) => emit.emit(&DashboardStatusChanged {
+                        relation: e.relation.clone(),
+                        valid: report.is_valid(),
+                        errors: report.errors,
+                    })?,
+                    Ok(None) => {}
+                    Err(error) => {
+                        let error = error.at(&e.relation, &Member::RemoteApp);
+                        cx.juju_log(LogLevel::Warning, &format!("grafana_dashboard: {error}"))?;
+                    }
+                }
+            }
+            Event::LeaderElected | Event::UpgradeCharm | Event::ConfigChanged => self.update(cx)?,
+            _ => {}
+        }
+        Ok(())
+    }
 }

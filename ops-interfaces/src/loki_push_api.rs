@@ -27,13 +27,21 @@
 //! [`AlertRules`]: crate::cos::AlertRules
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
-use ops_runtime::Databag;
+use ops_runtime::event::RelationRef;
 use ops_runtime::pebble::{Layer, LogTarget, LogTargetType, Override, Plan};
+use ops_runtime::{
+    Bag, CharmError, Component, CustomEvent, Databag, Emitter, Endpoint, Event, HookContext,
+    Interface, LogLevel, Member, ModelError,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::cos::{DataError, JujuTopology, kind, parse_json, py_json, py_json_of, typed};
+use crate::cos::{
+    AlertRules, DataError, JujuTopology, QueryLanguage, departing_unit, kind, parse_json, py_json,
+    py_json_of, typed,
+};
 
 /// The interface name in charmcraft.yaml.
 pub const INTERFACE: &str = "loki_push_api";
@@ -317,4 +325,465 @@ pub fn log_targets(
         );
     }
     layer
+}
+
+// ---------------------------------------------------------------------------
+// The sender components
+
+/// A Loki unit joined or changed its endpoint: the payload of
+/// `<component>::endpoint_joined`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointJoined {
+    /// The relation.
+    pub relation: RelationRef,
+}
+
+impl CustomEvent for EndpointJoined {
+    const NAME: &'static str = "endpoint_joined";
+}
+
+/// A Loki unit left, or the relation is broken: the payload of
+/// `<component>::endpoint_departed`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointDeparted {
+    /// The relation.
+    pub relation: RelationRef,
+}
+
+impl CustomEvent for EndpointDeparted {
+    const NAME: &'static str = "endpoint_departed";
+}
+
+/// Loki reported on this charm's alert rules: the payload of
+/// `<component>::alert_rule_status_changed`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertRuleStatusChanged {
+    /// The relation.
+    pub relation: RelationRef,
+    /// Whether the rules validated.
+    pub valid: bool,
+    /// Loki's errors, empty when valid.
+    pub errors: String,
+}
+
+impl CustomEvent for AlertRuleStatusChanged {
+    const NAME: &'static str = "alert_rule_status_changed";
+}
+
+/// What both sender components share: the endpoint and the alert rules.
+#[derive(Debug, Clone)]
+struct Sender {
+    endpoint: Endpoint,
+    rules_dir: Option<PathBuf>,
+    rule_sources: Vec<(String, String)>,
+    /// The Loki unit departing in this hook, for the handlers of the custom
+    /// events emitted in it.
+    departing: Option<String>,
+}
+
+impl Sender {
+    fn new(endpoint: Endpoint) -> Self {
+        Self {
+            endpoint,
+            rules_dir: Some(PathBuf::from(DEFAULT_ALERT_RULES_DIR)),
+            rule_sources: Vec::new(),
+            departing: None,
+        }
+    }
+
+    /// Remembers the departing unit of a Juju event (not of a custom one).
+    fn note(&mut self, event: &Event) {
+        if !matches!(event, Event::Custom(_)) {
+            self.departing = departing_unit(event);
+        }
+    }
+
+    fn alert_rules(&self, cx: &mut HookContext) -> Result<AlertRules, ModelError> {
+        let mut rules = AlertRules::new(QueryLanguage::LogQl, Some(JujuTopology::from_context(cx)));
+        if let Some(dir) = &self.rules_dir {
+            let dir = cx.juju().charm_dir.join(dir);
+            if let Err(e) = rules.add_dir(&dir, true) {
+                cx.juju_log(LogLevel::Warning, &format!("loki_push_api: {e}"))?;
+            }
+        }
+        for (name, text) in &self.rule_sources {
+            if let Err(e) = rules.add_source(name, "", text) {
+                cx.juju_log(LogLevel::Warning, &format!("loki_push_api: {e}"))?;
+            }
+        }
+        Ok(rules)
+    }
+
+    /// Writes `metadata` and `alert_rules` into `relations` (leader only).
+    fn publish(&self, cx: &mut HookContext, relations: &[RelationRef]) -> Result<(), ModelError> {
+        if relations.is_empty() || !cx.is_leader()? {
+            return Ok(());
+        }
+        let data = RequirerAppData {
+            metadata: JujuTopology::from_context(cx),
+            alert_rules: self.alert_rules(cx)?.to_value(),
+        };
+        let bag = data.to_databag();
+        for relation in relations {
+            cx.update_relation_data(relation, Bag::App, bag.clone())?;
+        }
+        Ok(())
+    }
+
+    /// The push URL of every unit of every relation whose units all published
+    /// a valid endpoint, by Loki unit name; a relation with a malformed
+    /// endpoint is logged and left out.
+    fn endpoints(&self, cx: &mut HookContext) -> Result<BTreeMap<String, String>, ModelError> {
+        let departing = departing_unit(cx.event()).or_else(|| self.departing.clone());
+        let mut out = BTreeMap::new();
+        for relation in cx.relations(self.endpoint)? {
+            let mut urls = BTreeMap::new();
+            let mut ready = true;
+            for unit in cx.relation_units(&relation)? {
+                if departing.as_ref() == Some(&unit) {
+                    continue;
+                }
+                let member = Member::Unit(unit.clone());
+                let bag = cx.relation_data(&relation, &member)?;
+                match ProviderUnitData::from_databag(&bag) {
+                    Ok(data) => {
+                        urls.insert(unit, data.url);
+                    }
+                    Err(e) => {
+                        if bag.contains_key("endpoint") {
+                            let e = e.at(&relation, &member);
+                            cx.juju_log(LogLevel::Warning, &format!("loki_push_api: {e}"))?;
+                        }
+                        ready = false;
+                    }
+                }
+            }
+            if ready {
+                out.extend(urls);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Handles the sender's share of `event`: publishing, and the events.
+    fn observe(
+        &self,
+        cx: &mut HookContext,
+        event: &Event,
+        emit: &mut Emitter,
+    ) -> Result<(), CharmError> {
+        let name = self.endpoint.name();
+        match event {
+            Event::RelationJoined(e) if e.relation.endpoint == name => {
+                self.publish(cx, std::slice::from_ref(&e.relation))?;
+                emit.emit(&EndpointJoined {
+                    relation: e.relation.clone(),
+                })?;
+            }
+            Event::RelationChanged(e) if e.relation.endpoint == name => {
+                self.publish(cx, std::slice::from_ref(&e.relation))?;
+                if e.unit.is_some() {
+                    emit.emit(&EndpointJoined {
+                        relation: e.relation.clone(),
+                    })?;
+                } else {
+                    Self::report(cx, &e.relation, emit)?;
+                }
+            }
+            Event::RelationDeparted(e) if e.relation.endpoint == name => {
+                emit.emit(&EndpointDeparted {
+                    relation: e.relation.clone(),
+                })?;
+            }
+            Event::RelationBroken(e) if e.relation.endpoint == name => {
+                emit.emit(&EndpointDeparted {
+                    relation: e.relation.clone(),
+                })?;
+            }
+            Event::UpgradeCharm | Event::ConfigChanged | Event::LeaderElected => {
+                let relations = cx.relations(self.endpoint)?;
+                self.publish(cx, &relations)?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn report(
+        cx: &mut HookContext,
+        relation: &RelationRef,
+        emit: &mut Emitter,
+    ) -> Result<(), CharmError> {
+        let bag = cx.relation_data(relation, &Member::RemoteApp)?;
+        if !bag.contains_key("event") {
+            return Ok(());
+        }
+        match ProviderAppData::from_databag(&bag) {
+            Ok(data) => emit.emit(&AlertRuleStatusChanged {
+                relation: relation.clone(),
+                valid: data.errors.is_none(),
+                errors: data.errors.unwrap_or_default(),
+            }),
+            Err(e) => {
+                let e = e.at(relation, &Member::RemoteApp);
+                cx.juju_log(LogLevel::Warning, &format!("loki_push_api: {e}"))?;
+                Ok(())
+            }
+        }
+    }
+}
+
+macro_rules! sender_builders {
+    () => {
+        /// The endpoint it speaks on.
+        pub fn endpoint(&self) -> Endpoint {
+            self.sender.endpoint
+        }
+
+        /// Reads LogQL rule files from `dir`, relative to the charm's
+        /// directory (sub-directories too); `None` reads no directory.
+        #[must_use]
+        pub fn with_alert_rules_dir(mut self, dir: Option<PathBuf>) -> Self {
+            self.sender.rules_dir = dir;
+            self
+        }
+
+        /// Adds a LogQL rule file's text (from `include_str!`, say) named
+        /// `file_name`.
+        #[must_use]
+        pub fn with_alert_rule(
+            mut self,
+            file_name: impl Into<String>,
+            text: impl Into<String>,
+        ) -> Self {
+            self.sender
+                .rule_sources
+                .push((file_name.into(), text.into()));
+            self
+        }
+
+        /// The alert rules this sender publishes, topology injected; files
+        /// that could not be read are logged and left out.
+        ///
+        /// # Errors
+        ///
+        /// A hook tool failed (logging).
+        pub fn alert_rules(&self, cx: &mut HookContext) -> Result<AlertRules, ModelError> {
+            self.sender.alert_rules(cx)
+        }
+
+        /// The push URLs of the related Loki units, by unit name, from the
+        /// relations whose units all published a valid endpoint.
+        ///
+        /// # Errors
+        ///
+        /// A hook tool failed.
+        pub fn endpoints(
+            &self,
+            cx: &mut HookContext,
+        ) -> Result<BTreeMap<String, String>, ModelError> {
+            self.sender.endpoints(cx)
+        }
+    };
+}
+
+/// The log-sender side of `loki_push_api`, as a component: its leader
+/// publishes the charm's topology and LogQL alert rules (on relation-joined
+/// and -changed, upgrade-charm, config-changed and leader-elected), and it
+/// emits [`EndpointJoined`], [`EndpointDeparted`] and
+/// [`AlertRuleStatusChanged`]. The charm reads the push URLs with
+/// [`endpoints`](Self::endpoints) and pushes logs itself; to have Pebble
+/// forward the workloads' logs, use [`LogForwarder`].
+///
+/// ```
+/// use ops_interfaces::loki_push_api::{EndpointJoined, LokiPushApiConsumer};
+/// use ops_interfaces::testing::loki_push_api as remote;
+/// use ops_runtime::testing::{Context, State};
+/// use ops_runtime::*;
+///
+/// #[derive(Default)]
+/// struct Zinc {
+///     logging: LokiPushApiConsumer,
+/// }
+///
+/// #[charm(
+///     components(logging: LokiPushApiConsumer = "logging"),
+///     metadata_source = "name: zinc\nrequires:\n  logging:\n    interface: loki_push_api\n"
+/// )]
+/// impl Zinc {
+///     #[on(logging::endpoint_joined)]
+///     fn push_there(&mut self, cx: &mut HookContext) -> Result<(), CharmError> {
+///         let urls: Vec<String> = self.logging.endpoints(cx)?.into_values().collect();
+///         cx.set_unit_status(Status::active(urls.join(", ")))?;
+///         Ok(())
+///     }
+/// }
+///
+/// let loki = remote::provider("logging", 1, &["http://loki-0:3100/loki/api/v1/push"]);
+/// let state = State::new().with_leader(true).with_relation(loki.clone());
+/// let out = Context::<Zinc>::new().run(loki.joined_event("loki/0"), state).unwrap();
+/// assert_eq!(out.unit_status, Status::active("http://loki-0:3100/loki/api/v1/push"));
+/// assert_eq!(remote::sender(out.relation(1).unwrap()).unwrap().metadata.application, "zinc");
+/// ```
+#[derive(Debug, Clone)]
+pub struct LokiPushApiConsumer {
+    sender: Sender,
+}
+
+impl Default for LokiPushApiConsumer {
+    /// A sender on the conventional endpoint, `logging`, with rules from
+    /// `src/loki_alert_rules`.
+    fn default() -> Self {
+        Self::new(Endpoint::new_unchecked(DEFAULT_ENDPOINT))
+    }
+}
+
+impl LokiPushApiConsumer {
+    /// A sender on `endpoint`, with rules from `src/loki_alert_rules`.
+    pub fn new(endpoint: Endpoint) -> Self {
+        Self {
+            sender: Sender::new(endpoint),
+        }
+    }
+
+    sender_builders!();
+}
+
+impl Component for LokiPushApiConsumer {
+    const EVENTS: &'static [&'static str] = &[
+        EndpointJoined::NAME,
+        EndpointDeparted::NAME,
+        AlertRuleStatusChanged::NAME,
+    ];
+    const INTERFACE: Option<Interface> = Some(Interface::requires(&[INTERFACE]));
+
+    fn bind(&mut self, endpoint: Endpoint) {
+        self.sender.endpoint = endpoint;
+    }
+
+    fn observe(
+        &mut self,
+        cx: &mut HookContext,
+        event: &Event,
+        emit: &mut Emitter,
+    ) -> Result<(), CharmError> {
+        self.sender.note(event);
+        self.sender.observe(cx, event, emit)
+    }
+}
+
+/// Pebble log forwarding to Loki, as a component: everything
+/// [`LokiPushApiConsumer`] does, and in every workload container Pebble can
+/// be reached in, a layer `<container>-log-forwarding` with one Loki log
+/// target per related Loki unit ([`log_targets`]), refreshed on the relation's
+/// joined, changed, departed and broken events and on pebble-ready. Targets
+/// of units that left, and all of them once the relation is gone, are
+/// disabled (`services: [-all]`). Needs Juju 3.4 or later.
+///
+/// A relation counts only once every Loki unit has published a valid
+/// endpoint, as in the reference library.
+///
+/// ```
+/// use ops_interfaces::loki_push_api::LogForwarder;
+/// use ops_interfaces::testing::loki_push_api as remote;
+/// use ops_runtime::testing::{Container, Context, State};
+/// use ops_runtime::*;
+///
+/// #[derive(Default)]
+/// struct Zinc {
+///     logging: LogForwarder,
+/// }
+///
+/// #[charm(
+///     components(logging: LogForwarder = "logging"),
+///     metadata_source = "name: zinc\ncontainers:\n  zinc:\n    resource: zinc-image\nresources:\n  zinc-image:\n    type: oci-image\nrequires:\n  logging:\n    interface: loki_push_api\n"
+/// )]
+/// impl Zinc {}
+///
+/// let loki = remote::provider("logging", 1, &["http://loki-0:3100/loki/api/v1/push"]);
+/// let state = State::new().with_relation(loki.clone()).with_container(Container::new("zinc"));
+/// let out = Context::<Zinc>::new().run(loki.changed_event(Some("loki/0")), state).unwrap();
+/// let plan = out.container("zinc").unwrap().plan().unwrap();
+/// assert_eq!(plan.log_targets["loki/0"].services, ["all"]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct LogForwarder {
+    sender: Sender,
+}
+
+impl Default for LogForwarder {
+    /// A forwarder on the conventional endpoint, `logging`, with rules from
+    /// `src/loki_alert_rules`.
+    fn default() -> Self {
+        Self::new(Endpoint::new_unchecked(DEFAULT_ENDPOINT))
+    }
+}
+
+impl LogForwarder {
+    /// A forwarder on `endpoint`, with rules from `src/loki_alert_rules`.
+    pub fn new(endpoint: Endpoint) -> Self {
+        Self {
+            sender: Sender::new(endpoint),
+        }
+    }
+
+    sender_builders!();
+
+    /// Brings every reachable container's log targets in line with the
+    /// related Loki units.
+    ///
+    /// # Errors
+    ///
+    /// A hook tool or a Pebble call failed.
+    pub fn update(&self, cx: &mut HookContext) -> Result<(), ModelError> {
+        let endpoints = self.sender.endpoints(cx)?;
+        let topology = JujuTopology::from_context(cx);
+        for name in cx.meta().containers {
+            let container = cx.container_by_name(name)?;
+            if !container.can_connect() {
+                continue;
+            }
+            let plan = container.plan()?;
+            let layer = log_targets(&endpoints, &topology, &plan);
+            if layer.log_targets.is_empty() {
+                continue;
+            }
+            container.add_layer(&log_forwarding_layer_label(name), &layer, true)?;
+        }
+        Ok(())
+    }
+}
+
+impl Component for LogForwarder {
+    const EVENTS: &'static [&'static str] = &[
+        EndpointJoined::NAME,
+        EndpointDeparted::NAME,
+        AlertRuleStatusChanged::NAME,
+    ];
+    const INTERFACE: Option<Interface> = Some(Interface::requires(&[INTERFACE]));
+
+    fn bind(&mut self, endpoint: Endpoint) {
+        self.sender.endpoint = endpoint;
+    }
+
+    fn observe(
+        &mut self,
+        cx: &mut HookContext,
+        event: &Event,
+        emit: &mut Emitter,
+    ) -> Result<(), CharmError> {
+        self.sender.note(event);
+        let name = self.sender.endpoint.name();
+        let relation_event = match event {
+            Event::RelationJoined(e) => e.relation.endpoint == name,
+            Event::RelationChanged(e) => e.relation.endpoint == name,
+            Event::RelationDeparted(e) => e.relation.endpoint == name,
+            Event::RelationBroken(e) => e.relation.endpoint == name,
+            _ => false,
+        };
+        if relation_event || matches!(event, Event::PebbleReady(_)) {
+            self.update(cx)?;
+        }
+        self.sender.observe(cx, event, emit)
+    }
 }

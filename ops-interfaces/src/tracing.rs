@@ -33,11 +33,15 @@
 
 use std::fmt;
 
-use ops_runtime::Databag;
+use ops_runtime::event::RelationRef;
+use ops_runtime::{
+    Bag, CharmError, Component, CustomEvent, Databag, Emitter, Endpoint, Event, HookContext,
+    Interface, LogLevel, Member, ModelError,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::cos::{DataError, kind, parse_json, py_json_of};
+use crate::cos::{DataError, RelationDataError, kind, parse_json, py_json_of};
 
 /// The interface name in charmcraft.yaml.
 pub const INTERFACE: &str = "tracing";
@@ -248,5 +252,283 @@ impl ProviderAppData {
             .iter()
             .find(|r| r.protocol.name == protocol.as_str())
             .map(|r| r.url.as_str())
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The requirer component
+
+/// The provider published receivers (or changed them): the payload of
+/// `<component>::endpoint_changed`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointChanged {
+    /// The relation.
+    pub relation: RelationRef,
+    /// Every receiver the provider runs.
+    pub receivers: Vec<Receiver>,
+}
+
+impl CustomEvent for EndpointChanged {
+    const NAME: &'static str = "endpoint_changed";
+}
+
+/// The provider's receivers are gone (relation broken) or no longer valid:
+/// the payload of `<component>::endpoint_removed`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointRemoved {
+    /// The relation.
+    pub relation: RelationRef,
+}
+
+impl CustomEvent for EndpointRemoved {
+    const NAME: &'static str = "endpoint_removed";
+}
+
+/// An error of [`TracingEndpointRequirer`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TracingError {
+    /// The provider's databag does not follow the interface.
+    #[error(transparent)]
+    InvalidData(#[from] RelationDataError),
+    /// The charm asked for the URL of a protocol it did not request.
+    #[error("protocol `{0}` was not requested; add it to the requirer's protocols")]
+    NotRequested(Protocol),
+    /// A hook tool or an access rule failed.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+}
+
+/// The requirer side of `tracing` v2, as a component: its leader requests the
+/// protocols it was given (from relation-created on, and on leader-elected,
+/// upgrade-charm and config-changed), and it emits [`EndpointChanged`] when
+/// the provider publishes valid receivers and [`EndpointRemoved`] when they
+/// become invalid or the relation is broken. Read a URL with
+/// [`url`](Self::url).
+///
+/// ```
+/// use ops_interfaces::tracing::{EndpointChanged, Protocol, TracingEndpointRequirer};
+/// use ops_interfaces::testing::tracing as remote;
+/// use ops_runtime::testing::{Context, State};
+/// use ops_runtime::*;
+///
+/// #[derive(Default)]
+/// struct Zinc {
+///     tracing: TracingEndpointRequirer,
+/// }
+///
+/// #[charm(
+///     components(tracing: TracingEndpointRequirer = "tracing"),
+///     metadata_source = "name: zinc\nrequires:\n  tracing:\n    interface: tracing\n    limit: 1\n"
+/// )]
+/// impl Zinc {
+///     #[on(tracing::endpoint_changed)]
+///     fn traced(&mut self, cx: &mut HookContext) -> Result<(), CharmError> {
+///         let url = self.tracing.url(cx, Protocol::OtlpHttp)?.unwrap_or_default();
+///         cx.set_unit_status(Status::active(format!("tracing to {url}")))?;
+///         Ok(())
+///     }
+/// }
+///
+/// let tempo = remote::provider("tracing", 1, &[(Protocol::OtlpHttp, "http://tempo:4318")]);
+/// let state = State::new().with_leader(true).with_relation(tempo.clone());
+/// let out = Context::<Zinc>::new().run(tempo.changed_event(None), state).unwrap();
+/// assert_eq!(out.unit_status, Status::active("tracing to http://tempo:4318"));
+/// assert_eq!(remote::requested(out.relation(1).unwrap()).unwrap(), [Protocol::OtlpHttp]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct TracingEndpointRequirer {
+    endpoint: Endpoint,
+    protocols: Vec<Protocol>,
+}
+
+impl Default for TracingEndpointRequirer {
+    /// A requirer on the conventional endpoint, `tracing`, asking for
+    /// `otlp_http` (what charm tracing sends).
+    fn default() -> Self {
+        Self::new(
+            Endpoint::new_unchecked(DEFAULT_ENDPOINT),
+            [Protocol::OtlpHttp],
+        )
+    }
+}
+
+impl TracingEndpointRequirer {
+    /// A requirer on `endpoint` asking for `protocols` (at least one; none
+    /// means `otlp_http`).
+    pub fn new(endpoint: Endpoint, protocols: impl IntoIterator<Item = Protocol>) -> Self {
+        let mut request = RequirerAppData::new(protocols);
+        if request.receivers.is_empty() {
+            request.receivers.push(Protocol::OtlpHttp);
+        }
+        Self {
+            endpoint,
+            protocols: request.receivers,
+        }
+    }
+
+    /// The endpoint it speaks on.
+    pub fn endpoint(&self) -> Endpoint {
+        self.endpoint
+    }
+
+    /// The protocols it requests.
+    pub fn protocols(&self) -> &[Protocol] {
+        &self.protocols
+    }
+
+    /// Writes the request into every relation's application bag, clearing
+    /// any other key (leader only; a no-op on other units).
+    ///
+    /// # Errors
+    ///
+    /// A hook tool failed.
+    pub fn request(&self, cx: &mut HookContext) -> Result<(), ModelError> {
+        if !cx.is_leader()? {
+            return Ok(());
+        }
+        for relation in cx.relations(self.endpoint)? {
+            self.request_on(cx, &relation)?;
+        }
+        Ok(())
+    }
+
+    fn request_as_leader(
+        &self,
+        cx: &mut HookContext,
+        relation: &RelationRef,
+    ) -> Result<(), ModelError> {
+        if cx.is_leader()? {
+            self.request_on(cx, relation)?;
+        }
+        Ok(())
+    }
+
+    fn request_on(&self, cx: &mut HookContext, relation: &RelationRef) -> Result<(), ModelError> {
+        let wanted = RequirerAppData::new(self.protocols.iter().copied()).to_databag();
+        let current = cx.relation_data(relation, &Member::LocalApp)?;
+        let mut changes: Vec<(String, String)> = current
+            .keys()
+            .filter(|k| !wanted.contains_key(*k))
+            .map(|k| (k.clone(), String::new()))
+            .collect();
+        changes.extend(wanted);
+        cx.update_relation_data(relation, Bag::App, changes)
+    }
+
+    /// The provider's receivers on the endpoint's relation (the first, if
+    /// several); `None` before it published any.
+    ///
+    /// # Errors
+    ///
+    /// The provider's bag does not follow the interface, or a hook tool failed.
+    pub fn receivers(&self, cx: &mut HookContext) -> Result<Option<ProviderAppData>, TracingError> {
+        let Some(relation) = cx.relations(self.endpoint)?.into_iter().next() else {
+            return Ok(None);
+        };
+        read_provider(cx, &relation)
+    }
+
+    /// The URL of the provider's receiver for `protocol`; `None` when there
+    /// is no relation yet or the provider does not run that receiver (a relay
+    /// may not be connected upstream yet).
+    ///
+    /// # Errors
+    ///
+    /// `protocol` is not among the requested ones, the provider's bag does not
+    /// follow the interface, or a hook tool failed.
+    pub fn url(
+        &self,
+        cx: &mut HookContext,
+        protocol: Protocol,
+    ) -> Result<Option<String>, TracingError> {
+        if !self.protocols.contains(&protocol) {
+            return Err(TracingError::NotRequested(protocol));
+        }
+        Ok(self
+            .receivers(cx)?
+            .and_then(|data| data.url(protocol).map(str::to_owned)))
+    }
+
+    /// Whether the provider published valid receivers.
+    ///
+    /// # Errors
+    ///
+    /// A hook tool failed.
+    pub fn is_ready(&self, cx: &mut HookContext) -> Result<bool, ModelError> {
+        match self.receivers(cx) {
+            Ok(data) => Ok(data.is_some()),
+            Err(TracingError::Model(e)) => Err(e),
+            Err(_) => Ok(false),
+        }
+    }
+}
+
+/// The provider's bag of `relation`, `None` when it is empty.
+fn read_provider(
+    cx: &mut HookContext,
+    relation: &RelationRef,
+) -> Result<Option<ProviderAppData>, TracingError> {
+    let bag = cx.relation_data(relation, &Member::RemoteApp)?;
+    if !bag.contains_key("receivers") {
+        return Ok(None);
+    }
+    ProviderAppData::from_databag(&bag)
+        .map(Some)
+        .map_err(|e| e.at(relation, &Member::RemoteApp).into())
+}
+
+impl Component for TracingEndpointRequirer {
+    const EVENTS: &'static [&'static str] = &[EndpointChanged::NAME, EndpointRemoved::NAME];
+    const INTERFACE: Option<Interface> = Some(Interface::requires(&[INTERFACE]));
+
+    fn bind(&mut self, endpoint: Endpoint) {
+        self.endpoint = endpoint;
+    }
+
+    fn observe(
+        &mut self,
+        cx: &mut HookContext,
+        event: &Event,
+        emit: &mut Emitter,
+    ) -> Result<(), CharmError> {
+        let name = self.endpoint.name();
+        match event {
+            Event::RelationCreated(e) if e.relation.endpoint == name => {
+                self.request_as_leader(cx, &e.relation)?;
+            }
+            Event::RelationJoined(e) if e.relation.endpoint == name => {
+                self.request_as_leader(cx, &e.relation)?;
+            }
+            Event::RelationChanged(e) if e.relation.endpoint == name => {
+                self.request_as_leader(cx, &e.relation)?;
+                match read_provider(cx, &e.relation) {
+                    Ok(Some(data)) => emit.emit(&EndpointChanged {
+                        relation: e.relation.clone(),
+                        receivers: data.receivers,
+                    })?,
+                    Ok(None) => emit.emit(&EndpointRemoved {
+                        relation: e.relation.clone(),
+                    })?,
+                    Err(TracingError::Model(error)) => return Err(error.into()),
+                    Err(error) => {
+                        cx.juju_log(LogLevel::Warning, &format!("tracing: {error}"))?;
+                        emit.emit(&EndpointRemoved {
+                            relation: e.relation.clone(),
+                        })?;
+                    }
+                }
+            }
+            Event::RelationBroken(e) if e.relation.endpoint == name => {
+                emit.emit(&EndpointRemoved {
+                    relation: e.relation.clone(),
+                })?;
+            }
+            Event::LeaderElected | Event::UpgradeCharm | Event::ConfigChanged => {
+                self.request(cx)?;
+            }
+            _ => {}
+        }
+        Ok(())
     }
 }

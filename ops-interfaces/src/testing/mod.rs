@@ -8,6 +8,9 @@
 #[cfg(feature = "database")]
 #[cfg_attr(docsrs, doc(cfg(feature = "database")))]
 pub mod database;
+#[cfg(feature = "grafana-dashboard")]
+#[cfg_attr(docsrs, doc(cfg(feature = "grafana-dashboard")))]
+pub mod grafana_dashboard;
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod http;
@@ -17,3 +20,12 @@ pub mod ingress;
 #[cfg(feature = "juju-info")]
 #[cfg_attr(docsrs, doc(cfg(feature = "juju-info")))]
 pub mod juju_info;
+#[cfg(feature = "loki-push-api")]
+#[cfg_attr(docsrs, doc(cfg(feature = "loki-push-api")))]
+pub mod loki_push_api;
+#[cfg(feature = "prometheus-scrape")]
+#[cfg_attr(docsrs, doc(cfg(feature = "prometheus-scrape")))]
+pub mod prometheus_scrape;
+#[cfg(feature = "tracing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tracing")))]
+pub mod tracing;

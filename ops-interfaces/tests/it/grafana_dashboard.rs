@@ -278,3 +278,141 @@ proptest! {
         let _ = DashboardErrors::from_databag(&bag);
     }
 }
+
+// --- The provider component in the harness ----------------------------------------------
+
+mod component {
+    use ops_interfaces::grafana_dashboard::{DashboardStatusChanged, GrafanaDashboardProvider};
+    use ops_interfaces::testing::grafana_dashboard as remote;
+    use ops_runtime::testing::{Context, State};
+    use ops_runtime::*;
+    use serde_json::{Value, json};
+
+    use crate::cos_support::scratch_dir;
+
+    struct Zinc {
+        dashboards: GrafanaDashboardProvider,
+    }
+
+    impl Default for Zinc {
+        fn default() -> Self {
+            Self {
+                dashboards: GrafanaDashboardProvider::default()
+                    .with_dashboard_file("embedded.json", r#"{"title": "Embedded"}"#)
+                    .with_dashboard(r#"{"title": "Made in code"}"#, false),
+            }
+        }
+    }
+
+    #[charm(
+        components(dashboards: GrafanaDashboardProvider = "grafana-dashboard"),
+        metadata_source = "name: zinc-k8s\nprovides:\n  grafana-dashboard:\n    interface: grafana_dashboard\n"
+    )]
+    impl Zinc {
+        #[on(dashboards::dashboard_status_changed)]
+        fn status(
+            &mut self,
+            cx: &mut HookContext,
+            e: Custom<DashboardStatusChanged>,
+        ) -> Result<(), CharmError> {
+            if !e.valid {
+                cx.set_unit_status(Status::blocked(format!(
+                    "grafana: {}",
+                    e.errors[0].dashboard_id
+                )))?;
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_leader_publishes_files_embedded_and_code_dashboards() {
+        let charm_dir = scratch_dir("grafana-charm");
+        let dir = charm_dir.join("src/grafana_dashboards");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("zinc.json"),
+            r#"{"title": "Zinc", "tags": ["web"]}"#,
+        )
+        .unwrap();
+
+        let grafana = remote::requirer("grafana-dashboard", 1);
+        let mut ctx = Context::<Zinc>::new().with_charm_root(&charm_dir);
+        let state = State::new()
+            .with_leader(true)
+            .with_relation(grafana.clone());
+        let out = ctx.run(grafana.created_event(), state).unwrap();
+        let relation = out.relation(1).unwrap();
+        let dashboards = remote::dashboards(relation).unwrap();
+        let ids: Vec<&str> = dashboards.keys().map(String::as_str).collect();
+        assert_eq!(ids.len(), 3);
+        assert_eq!(ids[0], "file:embedded");
+        assert_eq!(ids[1], "file:zinc");
+        assert!(ids[2].starts_with("prog:") && ids[2].len() == 13, "{ids:?}");
+
+        let zinc: Value = serde_json::from_str(&dashboards["file:zinc"]).unwrap();
+        assert_eq!(zinc["tags"], json!(["web", "charm: zinc-k8s"]));
+        assert_eq!(
+            zinc["uid"],
+            ops_interfaces::grafana_dashboard::dashboard_uid(
+                "zinc-k8s",
+                "src/grafana_dashboards/zinc.json"
+            )
+        );
+        let embedded: Value = serde_json::from_str(&dashboards["file:embedded"]).unwrap();
+        assert_eq!(
+            embedded["uid"],
+            ops_interfaces::grafana_dashboard::dashboard_uid(
+                "zinc-k8s",
+                "src/grafana_dashboards/embedded.json"
+            )
+        );
+        assert_eq!(
+            dashboards[ids[2]], r#"{"title": "Made in code"}"#,
+            "sent as it is"
+        );
+
+        let published = remote::published(relation).unwrap();
+        assert!(published.templates[ids[2]].juju_topology.is_none());
+        assert_eq!(
+            published.templates["file:zinc"]
+                .juju_topology
+                .as_ref()
+                .unwrap()
+                .model,
+            "test-model"
+        );
+
+        // Config-changed re-publishes with a new uuid, so Grafana sees a change.
+        let out2 = ctx.run(Event::ConfigChanged, out.clone()).unwrap();
+        let again = remote::published(out2.relation(1).unwrap()).unwrap();
+        assert_ne!(again.uuid, published.uuid);
+        assert_eq!(again.templates, published.templates);
+    }
+
+    #[test]
+    fn a_non_leader_publishes_nothing() {
+        let grafana = remote::requirer("grafana-dashboard", 1);
+        let out = Context::<Zinc>::new()
+            .run(
+                grafana.created_event(),
+                State::new().with_relation(grafana.clone()),
+            )
+            .unwrap();
+        assert!(out.relation(1).unwrap().local_app_data.is_empty());
+    }
+
+    #[test]
+    fn grafana_errors_reach_the_charm() {
+        let grafana = remote::with_errors(
+            remote::requirer("grafana-dashboard", 1),
+            &[("file:zinc", "Input format not supported by decoder")],
+        );
+        let mut ctx = Context::<Zinc>::new();
+        let state = State::new()
+            .with_leader(true)
+            .with_relation(grafana.clone());
+        let out = ctx.run(grafana.changed_event(None), state).unwrap();
+        assert_eq!(out.unit_status, Status::blocked("grafana: file:zinc"));
+    }
+}

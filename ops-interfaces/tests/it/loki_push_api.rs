@@ -186,3 +186,206 @@ proptest! {
         prop_assert_eq!(ProviderUnitData::from_databag(&unit.to_databag()).unwrap(), unit);
     }
 }
+
+// --- The components in the harness ------------------------------------------------------
+
+mod component {
+    use ops_interfaces::loki_push_api::{
+        AlertRuleStatusChanged, LogForwarder, LokiPushApiConsumer,
+    };
+    use ops_interfaces::testing::loki_push_api as remote;
+    use ops_runtime::testing::{Container, Context, State};
+    use ops_runtime::*;
+
+    struct Zinc {
+        logging: LogForwarder,
+    }
+
+    impl Default for Zinc {
+        fn default() -> Self {
+            Self {
+                logging: LogForwarder::default().with_alert_rule(
+                    "errors.rule",
+                    "alert: ZincErrors\nexpr: count_over_time({%%juju_topology%%} |= \"error\" [5m]) > 0\n",
+                ),
+            }
+        }
+    }
+
+    #[charm(components(logging: LogForwarder = "logging"), metadata_source = "name: zinc-k8s\ncontainers:\n  zinc:\n    resource: zinc-image\n  sidecar:\n    resource: zinc-image\nresources:\n  zinc-image:\n    type: oci-image\nrequires:\n  logging:\n    interface: loki_push_api\n")]
+    impl Zinc {
+        #[on(logging::alert_rule_status_changed)]
+        fn rules(
+            &mut self,
+            cx: &mut HookContext,
+            e: Custom<AlertRuleStatusChanged>,
+        ) -> Result<(), CharmError> {
+            if !e.valid {
+                cx.set_unit_status(Status::blocked(format!(
+                    "loki rejected rules: {}",
+                    e.errors
+                )))?;
+            }
+            Ok(())
+        }
+    }
+
+    fn targets(state: &State, container: &str) -> Vec<(String, Vec<String>)> {
+        let plan = state.container(container).unwrap().plan().unwrap();
+        plan.log_targets
+            .into_iter()
+            .map(|(name, t)| (name, t.services))
+            .collect()
+    }
+
+    fn pair(name: &str, service: &str) -> (String, Vec<String>) {
+        (name.to_owned(), vec![service.to_owned()])
+    }
+
+    #[test]
+    fn log_targets_follow_the_loki_units_and_go_with_the_relation() {
+        let mut ctx = Context::<Zinc>::new();
+        let loki = remote::provider(
+            "logging",
+            1,
+            &[
+                "http://loki-0:3100/loki/api/v1/push",
+                "http://loki-1:3100/loki/api/v1/push",
+            ],
+        );
+        let state = State::new()
+            .with_relation(loki.clone())
+            .with_container(Container::new("zinc"))
+            .with_container(Container::new("sidecar").with_can_connect(false));
+        let out = ctx.run(loki.changed_event(Some("loki/1")), state).unwrap();
+        assert_eq!(
+            targets(&out, "zinc"),
+            [pair("loki/0", "all"), pair("loki/1", "all")]
+        );
+        let layer = out
+            .container("zinc")
+            .unwrap()
+            .layer("zinc-log-forwarding")
+            .unwrap();
+        let target = &layer.log_targets["loki/1"];
+        assert_eq!(
+            target.location.as_deref(),
+            Some("http://loki-1:3100/loki/api/v1/push")
+        );
+        assert_eq!(target.labels["juju_application"], "zinc-k8s");
+        assert_eq!(target.labels["charm"], "zinc-k8s");
+        assert!(
+            out.container("sidecar").unwrap().layers.is_empty(),
+            "not reachable: left alone"
+        );
+
+        // loki/1 leaves: its target is disabled.
+        let out = ctx.run(loki.departed_event("loki/1"), out).unwrap();
+        assert_eq!(
+            targets(&out, "zinc"),
+            [pair("loki/0", "all"), pair("loki/1", "-all")]
+        );
+        assert_eq!(
+            ctx.emitted_events()[0].hook_name(),
+            "logging::endpoint_departed"
+        );
+
+        // The relation goes: every target is disabled.
+        let out = ctx.run(loki.broken_event(), out).unwrap();
+        assert_eq!(
+            targets(&out, "zinc"),
+            [pair("loki/0", "-all"), pair("loki/1", "-all")]
+        );
+
+        // A container that becomes reachable later gets its targets on
+        // pebble-ready (the harness keeps the relation in the state).
+        let mut state = out;
+        state.containers.retain(|c| c.name != "sidecar");
+        let state = state.with_container(Container::new("sidecar"));
+        let out = ctx
+            .run(
+                state.container("sidecar").unwrap().pebble_ready_event(),
+                state,
+            )
+            .unwrap();
+        assert_eq!(
+            targets(&out, "sidecar"),
+            [pair("loki/0", "all"), pair("loki/1", "all")]
+        );
+    }
+
+    #[test]
+    fn a_relation_counts_once_every_loki_unit_published() {
+        let loki = remote::provider("logging", 1, &["http://loki-0:3100/loki/api/v1/push"])
+            .with_remote_unit("loki/1", [("ingress-address", "10.0.0.9")]);
+        let state = State::new()
+            .with_relation(loki.clone())
+            .with_container(Container::new("zinc"));
+        let out = Context::<Zinc>::new()
+            .run(loki.changed_event(Some("loki/0")), state)
+            .unwrap();
+        assert!(targets(&out, "zinc").is_empty());
+    }
+
+    #[test]
+    fn the_leader_sends_metadata_and_logql_rules_and_hears_back() {
+        let loki = remote::with_rule_errors(
+            remote::provider("logging", 1, &["http://loki-0:3100/loki/api/v1/push"]),
+            Some("bad LogQL"),
+        );
+        let state = State::new().with_leader(true).with_relation(loki.clone());
+        let mut ctx = Context::<Zinc>::new();
+        let out = ctx.run(loki.changed_event(None), state).unwrap();
+        let sent = remote::sender(out.relation(1).unwrap()).unwrap();
+        assert_eq!(sent.metadata.charm_name, "zinc-k8s");
+        assert_eq!(sent.metadata.unit, "zinc-k8s/0");
+        let rule = &sent.alert_rules["groups"][0]["rules"][0];
+        assert_eq!(
+            rule["expr"],
+            r#"count_over_time({juju_model="test-model", juju_model_uuid="7c2f6b0e-5d4a-4c1e-9f3a-2b8d1e6a0c44", juju_application="zinc-k8s"} |= "error" [5m]) > 0"#
+        );
+        assert_eq!(
+            out.unit_status,
+            Status::blocked("loki rejected rules: bad LogQL")
+        );
+    }
+
+    #[derive(Default)]
+    struct Pusher {
+        logging: LokiPushApiConsumer,
+    }
+
+    #[charm(
+        components(logging: LokiPushApiConsumer = "logging"),
+        metadata_source = "name: pusher\nrequires:\n  logging:\n    interface: loki_push_api\n"
+    )]
+    impl Pusher {
+        #[on(logging::endpoint_joined)]
+        fn joined(&mut self, cx: &mut HookContext) -> Result<(), CharmError> {
+            let urls: Vec<String> = self.logging.endpoints(cx)?.into_values().collect();
+            cx.set_unit_status(Status::active(urls.join(" ")))?;
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_consumer_reads_every_endpoint_and_skips_a_malformed_relation() {
+        let good = remote::provider("logging", 1, &["http://loki-0:3100/loki/api/v1/push"]);
+        let bad = remote::provider("logging", 2, &[])
+            .with_remote_unit("other/0", [("endpoint", "{\"url\": \"secret\"}")]);
+        let mut ctx = Context::<Pusher>::new();
+        let state = State::new().with_relation(good.clone()).with_relation(bad);
+        let out = ctx.run(good.joined_event("loki/0"), state).unwrap();
+        assert_eq!(
+            out.unit_status,
+            Status::active("http://loki-0:3100/loki/api/v1/push")
+        );
+        let log: Vec<&str> = ctx.juju_log().iter().map(|l| l.message.as_str()).collect();
+        assert!(
+            log.iter()
+                .any(|l| l.contains("logging:2") && l.contains("`endpoint`")),
+            "{log:?}"
+        );
+        assert!(log.iter().all(|l| !l.contains("secret")), "{log:?}");
+    }
+}

@@ -297,3 +297,210 @@ proptest! {
         let _ = rules.add_source("r.rule", "", &text);
     }
 }
+
+// --- The components in the harness ------------------------------------------------------
+
+mod component {
+    use ops_interfaces::prometheus_scrape::{
+        AlertRuleStatusChanged, MetricsEndpointConsumer, MetricsEndpointProvider, ScrapeJob,
+        TargetsChanged, ValidationReport,
+    };
+    use ops_interfaces::testing::prometheus_scrape as remote;
+    use ops_runtime::testing::{Context, State};
+    use ops_runtime::*;
+
+    use crate::cos_support::scratch_dir;
+
+    const HARNESS_UUID: &str = "7c2f6b0e-5d4a-4c1e-9f3a-2b8d1e6a0c44";
+
+    struct Zinc {
+        metrics: MetricsEndpointProvider,
+    }
+
+    impl Default for Zinc {
+        fn default() -> Self {
+            Self {
+                metrics: MetricsEndpointProvider::default()
+                    .with_jobs(vec![ScrapeJob::wildcard("/metrics", 4000)]),
+            }
+        }
+    }
+
+    #[charm(
+        components(metrics: MetricsEndpointProvider = "metrics-endpoint"),
+        metadata_source = "name: zinc-k8s\nprovides:\n  metrics-endpoint:\n    interface: prometheus_scrape\n"
+    )]
+    impl Zinc {
+        #[on(metrics::alert_rule_status_changed)]
+        fn rules(
+            &mut self,
+            cx: &mut HookContext,
+            e: Custom<AlertRuleStatusChanged>,
+        ) -> Result<(), CharmError> {
+            if !e.valid {
+                cx.set_unit_status(Status::blocked(format!("bad rules: {}", e.errors)))?;
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_leader_publishes_jobs_topology_and_rules_every_unit_its_address() {
+        let charm_dir = scratch_dir("prom-charm");
+        let rules = charm_dir.join("src/prometheus_alert_rules");
+        std::fs::create_dir_all(&rules).unwrap();
+        std::fs::write(
+            rules.join("down.rule"),
+            "alert: ZincDown\nexpr: up{%%juju_topology%%} < 1\n",
+        )
+        .unwrap();
+
+        let rel = remote::requirer("metrics-endpoint", 1);
+        let mut ctx = Context::<Zinc>::new()
+            .with_app_name("zinc")
+            .with_charm_root(&charm_dir);
+        let state = State::new().with_leader(true).with_relation(rel.clone());
+        let out = ctx.run(rel.joined_event("prometheus/0"), state).unwrap();
+        let relation = out.relation(1).unwrap();
+        let app = remote::published(relation).unwrap();
+        assert_eq!(app.scrape_metadata.model, "test-model");
+        assert_eq!(app.scrape_metadata.model_uuid, HARNESS_UUID);
+        assert_eq!(app.scrape_metadata.application, "zinc");
+        assert_eq!(app.scrape_metadata.unit, "zinc/0");
+        assert_eq!(app.scrape_metadata.charm_name, "zinc-k8s");
+        assert_eq!(app.scrape_jobs, [ScrapeJob::wildcard("/metrics", 4000)]);
+        let group = &app.alert_rules["groups"][0];
+        assert_eq!(group["name"], "test_model_7c2f6b0e_zinc_down_alerts");
+        assert_eq!(group["rules"][0]["labels"]["juju_charm"], "zinc-k8s");
+        assert_eq!(
+            group["rules"][0]["expr"],
+            format!(
+                r#"up{{juju_model="test-model", juju_model_uuid="{HARNESS_UUID}", juju_application="zinc"}} < 1"#
+            )
+        );
+        let unit = remote::published_unit(relation, "zinc/0").unwrap();
+        assert_eq!(unit.address, "192.0.2.0", "the binding's address");
+        assert_eq!(unit.name, "zinc/0");
+
+        // A non-leader writes its unit bag only.
+        let state = State::new().with_relation(rel.clone());
+        let out = ctx.run(rel.joined_event("prometheus/0"), state).unwrap();
+        assert!(out.relation(1).unwrap().local_app_data.is_empty());
+        assert_eq!(
+            out.relation(1).unwrap().local_unit_data["prometheus_scrape_unit_name"],
+            "zinc/0"
+        );
+    }
+
+    #[test]
+    fn an_external_url_gives_the_address_and_path() {
+        let rel = remote::requirer("metrics-endpoint", 1);
+        let mut ctx = Context::<Zinc>::with_charm(|| Zinc {
+            metrics: MetricsEndpointProvider::default()
+                .with_alert_rules_dir(None)
+                .with_external_url("https://zinc.example:443/cos-zinc"),
+        });
+        let out = ctx
+            .run(Event::UpdateStatus, State::new().with_relation(rel))
+            .unwrap();
+        let unit = remote::published_unit(out.relation(1).unwrap(), "zinc-k8s/0").unwrap();
+        assert_eq!(unit.address, "zinc.example");
+        assert_eq!(unit.path, "/cos-zinc");
+    }
+
+    #[test]
+    fn prometheus_reports_reach_the_charm() {
+        let report = ValidationReport {
+            valid: Some(false),
+            errors: Some("parse error".into()),
+            scrape_job_errors: None,
+        };
+        let rel = remote::with_report(remote::requirer("metrics-endpoint", 1), &report);
+        let mut ctx = Context::<Zinc>::new();
+        let out = ctx
+            .run(rel.changed_event(None), State::new().with_relation(rel))
+            .unwrap();
+        assert_eq!(out.unit_status, Status::blocked("bad rules: parse error"));
+        assert_eq!(
+            ctx.emitted_events()[0].hook_name(),
+            "metrics::alert_rule_status_changed"
+        );
+    }
+
+    #[derive(Default)]
+    struct Agent {
+        scrape: MetricsEndpointConsumer,
+    }
+
+    #[charm(
+        components(scrape: MetricsEndpointConsumer = "metrics-endpoint"),
+        metadata_source = "name: agent\nrequires:\n  metrics-endpoint:\n    interface: prometheus_scrape\n"
+    )]
+    impl Agent {
+        #[on(scrape::targets_changed)]
+        fn jobs(
+            &mut self,
+            cx: &mut HookContext,
+            _e: Custom<TargetsChanged>,
+        ) -> Result<(), CharmError> {
+            let mut targets: Vec<String> = Vec::new();
+            for relation in self.scrape.targets(cx)? {
+                for job in relation.resolved_jobs() {
+                    for config in job.static_configs {
+                        targets.extend(config.targets);
+                    }
+                }
+            }
+            cx.set_unit_status(Status::active(targets.join(" ")))?;
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_consumer_resolves_wildcards_per_unit_and_drops_a_departing_unit() {
+        let rel = remote::provider(
+            "metrics-endpoint",
+            3,
+            "zinc",
+            &[
+                ("10.1.0.7", "/metrics", 4000),
+                ("10.1.0.8", "/metrics", 4000),
+            ],
+        );
+        let mut ctx = Context::<Agent>::new();
+        let state = State::new().with_relation(rel.clone());
+        let out = ctx.run(rel.changed_event(Some("zinc/1")), state).unwrap();
+        assert_eq!(
+            out.unit_status,
+            Status::active("10.1.0.7:4000 10.1.0.8:4000")
+        );
+        let out = ctx.run(rel.departed_event("zinc/1"), out).unwrap();
+        assert_eq!(out.unit_status, Status::active("10.1.0.7:4000"));
+        assert_eq!(
+            ctx.emitted_events()[0].hook_name(),
+            "scrape::targets_changed"
+        );
+    }
+
+    #[test]
+    fn the_consumer_names_the_relation_of_a_malformed_bag() {
+        let mut rel = remote::provider(
+            "metrics-endpoint",
+            3,
+            "zinc",
+            &[("10.1.0.7", "/metrics", 4000)],
+        );
+        rel.remote_app_data
+            .insert("scrape_jobs".into(), "{not json".into());
+        let mut ctx = Context::<Agent>::new();
+        let err = ctx
+            .run(rel.changed_event(None), State::new().with_relation(rel))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("metrics-endpoint:3") && err.contains("`scrape_jobs`"),
+            "{err}"
+        );
+        assert!(!err.contains("not json"), "{err}");
+    }
+}

@@ -105,3 +105,152 @@ proptest! {
         prop_assert_eq!(RequirerAppData::from_databag(&request.to_databag()).unwrap(), request);
     }
 }
+
+// --- The requirer component in the harness ----------------------------------------------
+
+mod component {
+    use ops_interfaces::testing::tracing as remote;
+    use ops_interfaces::tracing::{
+        EndpointChanged, Protocol, TracingEndpointRequirer, TracingError,
+    };
+    use ops_runtime::testing::{Context, State};
+    use ops_runtime::*;
+
+    struct Zinc {
+        tracing: TracingEndpointRequirer,
+    }
+
+    impl Default for Zinc {
+        fn default() -> Self {
+            Self {
+                tracing: TracingEndpointRequirer::new(
+                    Endpoint::new_unchecked("charm-tracing"),
+                    [Protocol::OtlpHttp, Protocol::OtlpGrpc],
+                ),
+            }
+        }
+    }
+
+    #[charm(
+        components(tracing: TracingEndpointRequirer = "charm-tracing"),
+        metadata_source = "name: zinc\nrequires:\n  charm-tracing:\n    interface: tracing\n    limit: 1\n"
+    )]
+    impl Zinc {
+        #[on(tracing::endpoint_changed)]
+        fn changed(
+            &mut self,
+            cx: &mut HookContext,
+            event: Custom<EndpointChanged>,
+        ) -> Result<(), CharmError> {
+            let grpc = self
+                .tracing
+                .url(cx, Protocol::OtlpGrpc)?
+                .unwrap_or_default();
+            let n = event.receivers.len();
+            cx.set_unit_status(Status::active(format!("{n} receivers, grpc at {grpc}")))?;
+            Ok(())
+        }
+
+        #[on(tracing::endpoint_removed)]
+        fn removed(&mut self, cx: &mut HookContext) -> Result<(), CharmError> {
+            cx.set_unit_status(Status::waiting("no tracing"))?;
+            Ok(())
+        }
+
+        #[on(config_changed)]
+        fn ask_for_zipkin(&mut self, cx: &mut HookContext) -> Result<(), CharmError> {
+            match self.tracing.url(cx, Protocol::Zipkin) {
+                Err(TracingError::NotRequested(p)) => {
+                    cx.set_unit_status(Status::blocked(format!("{p} not requested")))?;
+                }
+                other => {
+                    other?;
+                }
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_leader_requests_from_relation_created_on_and_clears_the_bag() {
+        let rel =
+            remote::provider_pending("charm-tracing", 1).with_local_app_data([("stale", "x")]);
+        let state = State::new().with_leader(true).with_relation(rel.clone());
+        let out = Context::<Zinc>::new()
+            .run(rel.created_event(), state)
+            .unwrap();
+        let written = &out.relation(1).unwrap().local_app_data;
+        assert_eq!(written.len(), 1, "the bag is cleared: {written:?}");
+        assert_eq!(written["receivers"], r#"["otlp_http", "otlp_grpc"]"#);
+
+        let state = State::new().with_relation(rel.clone());
+        let out = Context::<Zinc>::new()
+            .run(rel.created_event(), state)
+            .unwrap();
+        assert_eq!(
+            out.relation(1).unwrap().local_app_data["stale"],
+            "x",
+            "a non-leader writes nothing"
+        );
+    }
+
+    #[test]
+    fn endpoint_changed_then_removed() {
+        let mut ctx = Context::<Zinc>::new();
+        let rel = remote::provider(
+            "charm-tracing",
+            1,
+            &[
+                (Protocol::OtlpHttp, "http://tempo:4318"),
+                (Protocol::OtlpGrpc, "tempo:4317"),
+            ],
+        );
+        let out = ctx
+            .run(
+                rel.changed_event(None),
+                State::new().with_relation(rel.clone()),
+            )
+            .unwrap();
+        assert_eq!(
+            out.unit_status,
+            Status::active("2 receivers, grpc at tempo:4317")
+        );
+        assert_eq!(
+            ctx.emitted_events()[0].hook_name(),
+            "tracing::endpoint_changed"
+        );
+
+        let out = ctx.run(rel.broken_event(), out).unwrap();
+        assert_eq!(out.unit_status, Status::waiting("no tracing"));
+        assert_eq!(
+            ctx.emitted_events()[0].hook_name(),
+            "tracing::endpoint_removed"
+        );
+    }
+
+    #[test]
+    fn invalid_provider_data_is_removed_and_logged_without_its_value() {
+        let mut ctx = Context::<Zinc>::new();
+        let rel = remote::provider_pending("charm-tracing", 1)
+            .with_remote_app_data([("receivers", "[{\"url\": \"secret-host\"}]")]);
+        let out = ctx
+            .run(rel.changed_event(None), State::new().with_relation(rel))
+            .unwrap();
+        assert_eq!(out.unit_status, Status::waiting("no tracing"));
+        let log: Vec<&str> = ctx.juju_log().iter().map(|l| l.message.as_str()).collect();
+        assert!(
+            log.iter()
+                .any(|l| l.contains("charm-tracing:1") && l.contains("`receivers`")),
+            "{log:?}"
+        );
+        assert!(log.iter().all(|l| !l.contains("secret-host")), "{log:?}");
+    }
+
+    #[test]
+    fn asking_for_a_protocol_never_requested_is_an_error() {
+        let out = Context::<Zinc>::new()
+            .run(Event::ConfigChanged, State::new())
+            .unwrap();
+        assert_eq!(out.unit_status, Status::blocked("zipkin not requested"));
+    }
+}
