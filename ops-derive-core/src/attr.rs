@@ -29,13 +29,6 @@ pub(crate) struct CharmArgs {
     pub(crate) debug_log_events: bool,
 }
 
-/// `#[charm(debug_log_events)]` (here rather than in `symbol.rs`, which this
-/// change does not touch; it belongs there with the other keys).
-const DEBUG_LOG_EVENTS: &str = "debug_log_events";
-
-/// `#[charm(events(...))]` (here for the same reason).
-const EVENTS: &str = "events";
-
 /// `field: Type` or `field: Type = "endpoint"` inside `components(...)`.
 pub(crate) struct ComponentDecl {
     /// The charm's field holding the component.
@@ -137,14 +130,14 @@ impl CharmArgs {
                     }
                     out.components.push(decl);
                 }
-            } else if meta.path.is_ident(EVENTS) {
-                set_once(!out.events.is_empty(), EVENTS)?;
+            } else if meta.path.is_ident(symbol::EVENTS) {
+                set_once(!out.events.is_empty(), symbol::EVENTS)?;
                 let content;
                 syn::parenthesized!(content in meta.input);
                 let types = Punctuated::<syn::Type, Token![,]>::parse_terminated(&content)?;
                 out.events.extend(types);
-            } else if meta.path.is_ident(DEBUG_LOG_EVENTS) {
-                set_once(out.debug_log_events, DEBUG_LOG_EVENTS)?;
+            } else if meta.path.is_ident(symbol::DEBUG_LOG_EVENTS) {
+                set_once(out.debug_log_events, symbol::DEBUG_LOG_EVENTS)?;
                 if !meta.input.is_empty() && !meta.input.peek(Token![,]) {
                     return Err(meta.error(
                         "`debug_log_events` takes no value; write `#[charm(debug_log_events)]` to turn it on and leave it out to keep it off",
@@ -160,16 +153,10 @@ impl CharmArgs {
                     .get_ident()
                     .map(ToString::to_string)
                     .unwrap_or_default();
-                let known = [
-                    symbol::METADATA,
-                    symbol::METADATA_SOURCE,
-                    symbol::CRATE,
-                    symbol::STATE,
-                    symbol::COMPONENTS,
-                    EVENTS,
-                    DEBUG_LOG_EVENTS,
-                ]
-                .map(String::from);
+                let known: Vec<String> = symbol::CHARM_ARGS
+                    .iter()
+                    .map(|arg| (*arg).to_owned())
+                    .collect();
                 return Err(meta.error(format!(
                     "unknown `#[charm]` argument `{name}`{}",
                     crate::diag::suggestion(&name, &known)
@@ -298,6 +285,51 @@ pub(crate) fn parse_on(attr: &syn::Attribute, errors: &mut Errors) -> Vec<EventN
                 "expected event names in snake_case, e.g. `#[on(config_changed)]` or `#[on(db_relation_changed, db_relation_joined)]`",
             );
             Vec::new()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The messages `CharmArgs::parse` reports for `args`.
+    fn errors_for(args: TokenStream) -> Vec<String> {
+        let mut errors = Errors::default();
+        CharmArgs::parse(args, &mut errors);
+        errors.messages()
+    }
+
+    #[test]
+    fn every_listed_argument_is_accepted() {
+        for arg in symbol::CHARM_ARGS {
+            let ident = syn::Ident::new(arg, Span::call_site());
+            // Some want a value: the error, if any, is not about the name.
+            for message in errors_for(quote::quote!(#ident)) {
+                assert!(
+                    !message.starts_with("unknown `#[charm]` argument"),
+                    "{arg}: {message}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_misspelt_argument_is_matched_against_every_argument() {
+        for (given, meant) in [
+            ("stat", "state"),
+            ("component", "components"),
+            ("event", "events"),
+            ("debug_log_event", "debug_log_events"),
+            ("metdata", "metadata"),
+        ] {
+            let ident = syn::Ident::new(given, Span::call_site());
+            assert_eq!(
+                errors_for(quote::quote!(#ident = "x")),
+                [format!(
+                    "unknown `#[charm]` argument `{given}`; did you mean `{meant}`?"
+                )]
+            );
         }
     }
 }
