@@ -221,6 +221,15 @@ pub mod args {
                 $(crate::EventKind::$kind => stringify!($trait),)*
             }
         }
+
+        /// The note of `kind`'s trait listing the arguments that fit, for the
+        /// test that holds it to the event table.
+        #[cfg(test)]
+        pub(crate) fn fits_note(kind: crate::EventKind) -> &'static str {
+            match kind {
+                $(crate::EventKind::$kind => $fits,)*
+            }
+        }
         };
     }
 
@@ -520,6 +529,45 @@ mod tests {
     fn every_event_kind_has_the_argument_trait_charm_names() {
         for kind in crate::EventKind::ALL {
             assert_eq!(args::trait_name(*kind), format!("{}Arg", kind.name()));
+        }
+    }
+
+    /// The types of the event table's `event_type` and `extra_args` of `kind`.
+    fn supplied(kind: crate::EventKind) -> Vec<&'static str> {
+        kind.event_type()
+            .into_iter()
+            .chain(kind.extra_args().iter().copied())
+            .collect()
+    }
+
+    #[test]
+    fn every_argument_note_lists_what_the_event_table_says_the_kind_supplies() {
+        use ops_events::Naming;
+        let all: Vec<&str> = crate::EventKind::ALL
+            .iter()
+            .flat_map(|kind| supplied(*kind))
+            .collect();
+        for &kind in crate::EventKind::ALL {
+            let note = args::fits_note(kind);
+            let pattern = match kind.naming() {
+                Naming::Hook(name) | Naming::Framework(name) => name.replace('-', "_"),
+                Naming::PerEntity(entity, suffix) => {
+                    format!("<{}>_{}", entity.placeholder(), suffix.replace('-', "_"))
+                }
+                Naming::Custom => "<component>::<event>".to_owned(),
+            };
+            assert!(
+                note.contains(&format!("`{pattern}` handler takes")),
+                "{kind:?}: {note}"
+            );
+            let own = supplied(kind);
+            for ty in &all {
+                assert_eq!(
+                    note.contains(&format!("`{ty}`")),
+                    own.contains(ty),
+                    "{kind:?} and `{ty}`: {note}"
+                );
+            }
         }
     }
 
