@@ -51,6 +51,7 @@
 //! Pebble's exec.
 
 mod commands;
+mod interfaces;
 mod redact;
 mod scenario;
 mod state;

@@ -249,11 +249,18 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Step>, String> {
     let Value::Array(items) = json else {
         return Err("a scenario is a YAML list of steps, such as `- event: install`".into());
     };
-    items
-        .iter()
-        .enumerate()
-        .map(|(index, item)| step(item).map_err(|error| format!("step {}: {error}", index + 1)))
-        .collect()
+    let mut steps = Vec::new();
+    for (index, item) in items.iter().enumerate() {
+        let at = |error| format!("step {}: {error}", index + 1);
+        match item {
+            Value::Object(fields) => match super::interfaces::expand(fields).map_err(at)? {
+                Some(expanded) => steps.extend(expanded),
+                None => steps.push(step(item).map_err(at)?),
+            },
+            _ => steps.push(step(item).map_err(at)?),
+        }
+    }
+    Ok(steps)
 }
 
 fn step(item: &Value) -> Result<Step, String> {
@@ -369,13 +376,16 @@ fn step(item: &Value) -> Result<Step, String> {
             app_data: databag(relation.get("app_data"), "app_data")?,
         });
     }
-    Err(
+    Err(format!(
         "expected `event:`, `action:`, `commands:`, `relation-joined:`, `relation-changed:`, \
          `relation-departed:`, `relation-broken:`, `secret:`, `secret-changed:`, \
-         `secret-remove:`, `secret-expired:`, `secret-rotate:`, `storage-attached:` or \
-         `storage-detaching:`"
-            .into(),
-    )
+         `secret-remove:`, `secret-expired:`, `secret-rotate:`, `storage-attached:`, \
+         `storage-detaching:`, or an interface's remote side: {}",
+        super::interfaces::step_names()
+            .map(|name| format!("`{name}:`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
 }
 
 /// A `commands:` step: a map from a command name or argv prefix to `{stdout, stderr,

@@ -8,6 +8,7 @@
 //! layer ([`rock_layer`]) defines the `fastapi` service. It answers
 //! `GET /version` with `{"version": "..."}`; [`get_version`] asks it.
 
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::time::Duration;
@@ -51,6 +52,63 @@ pub fn rock_layer() -> Layer {
         services: [(SERVICE.to_owned(), service)].into_iter().collect(),
         ..Layer::default()
     }
+}
+
+/// The label of the charms' own layer in the Pebble plan (stages 2 to 4).
+pub const LAYER: &str = "fastapi_demo";
+
+/// The charms' layer (stages 2 to 4): the rock's `fastapi` service, merged,
+/// listening on `port`, with `environment` added to the rock's.
+pub fn charm_layer(port: u16, environment: BTreeMap<String, String>) -> Layer {
+    let service = Service {
+        override_: Some(Override::Merge),
+        command: Some(command(port)),
+        environment: environment.into(),
+        ..Service::default()
+    };
+    Layer {
+        summary: Some("FastAPI demo service".to_owned()),
+        description: Some("pebble config layer for FastAPI demo server".to_owned()),
+        services: [(SERVICE.to_owned(), service)].into_iter().collect(),
+        ..Layer::default()
+    }
+}
+
+/// The `server-port` rule of stages 2 to 4: 22 is SSH's.
+///
+/// ```
+/// assert!(fastapi_demo::check_port(&8000).is_ok());
+/// assert_eq!(
+///     fastapi_demo::check_port(&22),
+///     Err("Invalid port number, 22 is reserved for SSH")
+/// );
+/// ```
+pub fn check_port(port: &u16) -> Result<(), &'static str> {
+    match port {
+        22 => Err("Invalid port number, 22 is reserved for SSH"),
+        _ => Ok(()),
+    }
+}
+
+/// The server's database settings (stages 3 and 4): host and port of the
+/// first of `endpoints` (`host:port`), and the user, in the variables the
+/// server reads. Nothing when there is no endpoint.
+pub fn database_environment(
+    endpoints: &[String],
+    credentials: &ops_interfaces::database::Credentials,
+) -> BTreeMap<String, String> {
+    let Some((host, port)) = endpoints.first().and_then(|e| e.rsplit_once(':')) else {
+        return BTreeMap::new();
+    };
+    [
+        ("DEMO_SERVER_DB_HOST", host),
+        ("DEMO_SERVER_DB_PORT", port),
+        ("DEMO_SERVER_DB_USER", credentials.username.as_str()),
+        ("DEMO_SERVER_DB_PASSWORD", credentials.password.expose()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
 }
 
 /// How long [`get_version`] waits to connect, and then for the whole answer.

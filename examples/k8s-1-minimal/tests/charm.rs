@@ -22,8 +22,10 @@ fn pebble_ready_starts_the_rock_service_and_sets_the_version() {
 
     let container = out.container(CONTAINER).unwrap();
     // The charm adds no layer: the plan is the rock's.
-    let mut expected = Plan::default();
-    expected.services = rock_layer().services;
+    let expected = Plan {
+        services: rock_layer().services,
+        ..Plan::default()
+    };
     assert_eq!(container.plan().unwrap(), expected);
     assert_eq!(out.unit_status, Status::active(""));
     assert_eq!(container.service_status(SERVICE), ServiceStatus::Active);

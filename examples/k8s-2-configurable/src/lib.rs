@@ -10,44 +10,23 @@
 //! As in the first stage, a server that does not answer its version yet is
 //! logged and left for the next event instead of failing the hook.
 
-use fastapi_demo::{SERVICE, VersionSource};
-use ops_runtime::pebble::{Layer, Override, Service};
+use fastapi_demo::{LAYER, SERVICE, VersionSource};
+use ops_runtime::pebble::Layer;
 use ops_runtime::{
     CharmConfig, CharmError, Config, ConfigError, HookContext, ModelError, Status, charm,
 };
 
-/// The label of the charm's layer in the Pebble plan.
-pub const LAYER: &str = "fastapi_demo";
-
 /// The charm's configuration, checked against `config.options` at compile time.
 #[derive(Debug, Clone, CharmConfig)]
 pub struct FastApiConfig {
-    /// The port the server listens on (`server-port`).
-    #[config(validate = not_ssh)]
+    /// The port the server listens on (`server-port`); not 22.
+    #[config(validate = fastapi_demo::check_port)]
     pub server_port: u16,
-}
-
-/// Port 22 is SSH's.
-fn not_ssh(port: &u16) -> Result<(), &'static str> {
-    match port {
-        22 => Err("Invalid port number, 22 is reserved for SSH"),
-        _ => Ok(()),
-    }
 }
 
 /// The charm's layer: the rock's `fastapi` service, listening on `port`.
 pub fn layer(port: u16) -> Layer {
-    let service = Service {
-        override_: Some(Override::Merge),
-        command: Some(fastapi_demo::command(port)),
-        ..Service::default()
-    };
-    Layer {
-        summary: Some("FastAPI demo service".to_owned()),
-        description: Some("pebble config layer for FastAPI demo server".to_owned()),
-        services: [(SERVICE.to_owned(), service)].into_iter().collect(),
-        ..Layer::default()
-    }
+    fastapi_demo::charm_layer(port, Default::default())
 }
 
 /// The charm.

@@ -26,8 +26,10 @@ fn pebble_ready_merges_the_layer_with_the_default_port() {
 
     let container = out.container(CONTAINER).unwrap();
     // The rock's plan, the service now merged from the charm's layer.
-    let mut expected = Plan::default();
-    expected.services = rock_layer().services;
+    let mut expected = Plan {
+        services: rock_layer().services,
+        ..Plan::default()
+    };
     if let Some(service) = expected.services.get_mut(SERVICE) {
         service.override_ = Some(Override::Merge);
     }
