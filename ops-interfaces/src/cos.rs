@@ -478,6 +478,45 @@ mod rules {
             py_json(&self.to_value(), sort_keys)
         }
 
+        /// Adds the generic `HostHealth` group the newer reference libraries
+        /// add for every application: `HostDown` (`up < 1` for 5 minutes,
+        /// critical) and `HostMetricsMissing` (`absent(up)` for 5 minutes,
+        /// warning), named and labelled with the topology like any other.
+        pub fn add_host_health(&mut self) {
+            let group = serde_json::json!({"groups": [{
+                "name": "HostHealth",
+                "rules": [
+                    {
+                        "alert": "HostDown",
+                        "expr": "up < 1",
+                        "for": "5m",
+                        "labels": {"severity": "critical"},
+                        "annotations": {
+                            "summary": "Target {{ $labels.instance }} is down",
+                            "description": "Prometheus could not scrape {{ $labels.instance }} of application {{ $labels.juju_application }} (model {{ $labels.juju_model }}) for five minutes.",
+                        },
+                    },
+                    {
+                        "alert": "HostMetricsMissing",
+                        "expr": "absent(up)",
+                        "for": "5m",
+                        "labels": {"severity": "warning"},
+                        "annotations": {
+                            "summary": "No metrics from unit {{ $labels.juju_unit }} of {{ $labels.juju_application }}",
+                            "description": "No `up` series for unit {{ $labels.juju_unit }} of application {{ $labels.juju_application }} (model {{ $labels.juju_model }}): the unit, or whatever scrapes it, is down or cannot reach the metrics backend.",
+                        },
+                    },
+                ],
+            }]});
+            let prefix = self
+                .topology
+                .as_ref()
+                .map(JujuTopology::identifier)
+                .unwrap_or_default();
+            // A fixed, valid rule file: adding it cannot fail.
+            let _ = self.add_value(group, None, &prefix);
+        }
+
         /// Adds the rule files under `dir` (`*.rule`, `*.rules`, `*.yml`,
         /// `*.yaml`, in path order; sub-directories too if `recursive`, their
         /// relative path joining the group names). A directory that does not

@@ -678,7 +678,8 @@ impl Component for LokiPushApiConsumer {
 /// target per related Loki unit ([`log_targets`]), refreshed on the relation's
 /// joined, changed, departed and broken events and on pebble-ready. Targets
 /// of units that left, and all of them once the relation is gone, are
-/// disabled (`services: [-all]`). Needs Juju 3.4 or later.
+/// disabled (`services: [-all]`). Needs Juju 3.4 or later: on an older Juju
+/// it logs a warning and leaves the containers alone.
 ///
 /// A relation counts only once every Loki unit has published a valid
 /// endpoint, as in the reference library.
@@ -736,6 +737,13 @@ impl LogForwarder {
     ///
     /// A hook tool or a Pebble call failed.
     pub fn update(&self, cx: &mut HookContext) -> Result<(), ModelError> {
+        if !cx.juju().version.supports_pebble_log_forwarding() {
+            let version = cx.juju().version.to_string();
+            return cx.juju_log(
+                LogLevel::Warning,
+                &format!("loki_push_api: Juju {version} has no Pebble log forwarding (3.4 or later needed); logs are not forwarded"),
+            );
+        }
         let endpoints = self.sender.endpoints(cx)?;
         let topology = JujuTopology::from_context(cx);
         for name in cx.meta().containers {

@@ -404,8 +404,10 @@ pub enum PrometheusScrapeError {
 /// Alert rules come from `src/prometheus_alert_rules` under the charm's
 /// directory (see [`with_alert_rules_dir`](Self::with_alert_rules_dir)) and
 /// from texts the charm adds ([`with_alert_rule`](Self::with_alert_rule)),
-/// with the topology injected ([`AlertRules`]). A rule file that cannot be
-/// read is logged and left out.
+/// with the topology injected ([`AlertRules`]), followed by the generic
+/// `HostHealth` group
+/// ([`with_host_health_rules`](Self::with_host_health_rules)). A rule file
+/// that cannot be read is logged and left out.
 ///
 /// ```
 /// use ops_interfaces::prometheus_scrape::{MetricsEndpointProvider, ScrapeJob};
@@ -446,6 +448,7 @@ pub struct MetricsEndpointProvider {
     rules_dir: Option<PathBuf>,
     rule_sources: Vec<(String, String)>,
     external_url: Option<String>,
+    host_health: bool,
 }
 
 impl Default for MetricsEndpointProvider {
@@ -466,6 +469,7 @@ impl MetricsEndpointProvider {
             rules_dir: Some(PathBuf::from(DEFAULT_ALERT_RULES_DIR)),
             rule_sources: Vec::new(),
             external_url: None,
+            host_health: true,
         }
     }
 
@@ -497,6 +501,15 @@ impl MetricsEndpointProvider {
         text: impl Into<String>,
     ) -> Self {
         self.rule_sources.push((file_name.into(), text.into()));
+        self
+    }
+
+    /// Whether to add the generic `HostHealth` group
+    /// ([`AlertRules::add_host_health`]), as the newer reference libraries do
+    /// (default: yes).
+    #[must_use]
+    pub fn with_host_health_rules(mut self, add: bool) -> Self {
+        self.host_health = add;
         self
     }
 
@@ -532,6 +545,9 @@ impl MetricsEndpointProvider {
             if let Err(e) = rules.add_source(name, "", text) {
                 cx.juju_log(LogLevel::Warning, &format!("prometheus_scrape: {e}"))?;
             }
+        }
+        if self.host_health {
+            rules.add_host_health();
         }
         Ok(rules)
     }

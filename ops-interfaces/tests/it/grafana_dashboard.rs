@@ -43,6 +43,51 @@ fn encodes_the_xz_container_python_writes() {
     assert_eq!(decode_content(&encoded).unwrap(), PYTHON_JSON);
 }
 
+/// Python's `lzma.decompress` reads what [`encode_content`] writes, small and
+/// larger (150 KB), when a `python3` is installed (skipped, with a note, when
+/// none is).
+#[test]
+fn python_decodes_our_encoding() {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+
+    let big: String = (0..4_000)
+        .map(|i| format!("{{\"panel\": {i}, \"title\": \"\u{e9}\u{1F600}\"}},"))
+        .collect();
+    for text in ["", PYTHON_JSON, big.as_str()] {
+        let child = Command::new("python3")
+            .args([
+                "-c",
+                "import base64, lzma, sys; sys.stdout.buffer.write(lzma.decompress(base64.b64decode(sys.stdin.read())))",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn();
+        let mut child = match child {
+            Ok(child) => child,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                eprintln!("no python3: Python's decoding not checked");
+                return;
+            }
+            Err(e) => panic!("python3: {e}"),
+        };
+        let encoded = encode_content(text);
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(encoded.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "python3 failed on {} bytes",
+            text.len()
+        );
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), text);
+    }
+}
+
 #[test]
 fn the_empty_dashboard_round_trips() {
     assert_eq!(decode_content(&encode_content("")).unwrap(), "");

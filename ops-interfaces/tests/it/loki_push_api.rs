@@ -315,6 +315,24 @@ mod component {
     }
 
     #[test]
+    fn before_juju_3_4_nothing_is_forwarded_and_a_warning_says_why() {
+        let loki = remote::provider("logging", 1, &["http://loki-0:3100/loki/api/v1/push"]);
+        let state = State::new()
+            .with_relation(loki.clone())
+            .with_container(Container::new("zinc"));
+        let mut ctx = Context::<Zinc>::new().with_juju_version(JujuVersion::new(3, 3, 6));
+        let out = ctx.run(loki.changed_event(Some("loki/0")), state).unwrap();
+        assert!(out.container("zinc").unwrap().layers.is_empty());
+        assert!(
+            ctx.juju_log()
+                .iter()
+                .any(|l| l.message.contains("3.4 or later needed")),
+            "{:?}",
+            ctx.juju_log()
+        );
+    }
+
+    #[test]
     fn a_relation_counts_once_every_loki_unit_published() {
         let loki = remote::provider("logging", 1, &["http://loki-0:3100/loki/api/v1/push"])
             .with_remote_unit("loki/1", [("ingress-address", "10.0.0.9")]);

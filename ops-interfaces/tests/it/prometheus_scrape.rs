@@ -378,6 +378,17 @@ mod component {
                 r#"up{{juju_model="test-model", juju_model_uuid="{HARNESS_UUID}", juju_application="zinc"}} < 1"#
             )
         );
+        let health = &app.alert_rules["groups"][1];
+        assert_eq!(health["name"], "test_model_7c2f6b0e_zinc_HostHealth_alerts");
+        let alerts: Vec<&str> = health["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["alert"].as_str().unwrap())
+            .collect();
+        assert_eq!(alerts, ["HostDown", "HostMetricsMissing"]);
+        assert_eq!(health["rules"][0]["labels"]["juju_application"], "zinc");
+        assert_eq!(health["rules"][0]["labels"]["severity"], "critical");
         let unit = remote::published_unit(relation, "zinc/0").unwrap();
         assert_eq!(unit.address, "192.0.2.0", "the binding's address");
         assert_eq!(unit.name, "zinc/0");
@@ -398,13 +409,20 @@ mod component {
         let mut ctx = Context::<Zinc>::with_charm(|| Zinc {
             metrics: MetricsEndpointProvider::default()
                 .with_alert_rules_dir(None)
+                .with_host_health_rules(false)
                 .with_external_url("https://zinc.example:443/cos-zinc"),
         });
         let out = ctx
-            .run(Event::UpdateStatus, State::new().with_relation(rel))
+            .run(
+                Event::UpdateStatus,
+                State::new().with_leader(true).with_relation(rel),
+            )
             .unwrap();
-        let unit = remote::published_unit(out.relation(1).unwrap(), "zinc-k8s/0").unwrap();
+        let relation = out.relation(1).unwrap();
+        let unit = remote::published_unit(relation, "zinc-k8s/0").unwrap();
         assert_eq!(unit.address, "zinc.example");
+        let app = remote::published(relation).unwrap();
+        assert_eq!(app.alert_rules, serde_json::json!({}), "no rules at all");
         assert_eq!(unit.path, "/cos-zinc");
     }
 
