@@ -967,6 +967,35 @@ impl DatabaseRequirer {
         Ok(self.credentials(cx, relation)?.is_some())
     }
 
+    /// The relation a secret belongs to, by the label this requirer gave it
+    /// (`<endpoint>.<id>.<group>.secret`), for a `secret_changed` handler:
+    /// Juju tells the requirer so when the provider rotates a password (a new
+    /// revision, so no relation-changed), and [`credentials`](Self::credentials)
+    /// then reads the new one. `None` for a secret of another endpoint or none.
+    ///
+    /// ```
+    /// use ops_interfaces::database::DatabaseRequirer;
+    /// use ops_runtime::event::{RelationRef, SecretRef};
+    ///
+    /// let db = DatabaseRequirer::new("myapp");
+    /// let secret = SecretRef { id: "secret:abc".into(), label: Some("database.7.user.secret".into()) };
+    /// assert_eq!(db.relation_of_secret(&secret), Some(RelationRef::new("database", 7)));
+    /// let other = SecretRef { id: "secret:abc".into(), label: Some("cache.7.user.secret".into()) };
+    /// assert_eq!(db.relation_of_secret(&other), None);
+    /// ```
+    pub fn relation_of_secret(&self, secret: &SecretRef) -> Option<RelationRef> {
+        let label = secret.label.as_deref()?;
+        let rest = label
+            .strip_prefix(self.endpoint.name())?
+            .strip_prefix('.')?
+            .strip_suffix(".secret")?;
+        let (id, group) = rest.split_once('.')?;
+        if !GROUPS.iter().any(|(g, _)| *g == group) && group != "extra" {
+            return None;
+        }
+        Some(RelationRef::new(self.endpoint.name(), id.parse().ok()?))
+    }
+
     /// The first relation on the endpoint with credentials, and them.
     ///
     /// # Errors

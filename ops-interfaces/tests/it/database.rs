@@ -825,3 +825,58 @@ fn the_provider_answers_an_entity_in_its_own_secret() {
         secret.id
     );
 }
+
+#[test]
+fn a_rotated_password_reaches_a_secret_changed_handler() {
+    #[derive(Default)]
+    struct Rotating {
+        db: DatabaseRequirer,
+    }
+
+    #[charm(
+        components(db: DatabaseRequirer = "database"),
+        metadata_source = "name: rotating\nrequires:\n  database:\n    interface: postgresql_client\n"
+    )]
+    impl Rotating {
+        #[on(secret_changed)]
+        fn rotated(
+            &mut self,
+            cx: &mut HookContext,
+            event: SecretChangedEvent,
+        ) -> Result<(), CharmError> {
+            let Some(relation) = self.db.relation_of_secret(&event.secret) else {
+                return Ok(());
+            };
+            let credentials = self
+                .db
+                .credentials(cx, &relation)?
+                .ok_or_else(|| CharmError::msg("gone"))?;
+            let len = credentials.password.expose().len();
+            cx.set_workload_version(&format!("{relation}: {len} characters"))?;
+            Ok(())
+        }
+    }
+
+    let mut ctx = Context::<Rotating>::new();
+    let (relation, secret) = ProviderSide::new("database", 1).answered();
+    let state = State::new()
+        .with_relation(relation.clone())
+        .with_secret(secret);
+    let out = ctx.run(relation.changed_event(None), state).unwrap();
+    // The provider sets a new revision; the requirer's copy carries its label.
+    let mut secret = out.secrets[0].clone();
+    assert_eq!(secret.label.as_deref(), Some("database.1.user.secret"));
+    secret = secret.with_new_revision(
+        SecretContent::new()
+            .with("username", "relation-1")
+            .with("password", "a-much-longer-rotated-password"),
+    );
+    let event = secret.changed_event();
+    let mut state = out;
+    state.secrets = vec![secret];
+    let out = ctx.run(event, state).unwrap();
+    assert_eq!(
+        out.workload_version.as_deref(),
+        Some("database:1: 30 characters")
+    );
+}
