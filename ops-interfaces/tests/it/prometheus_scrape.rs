@@ -522,3 +522,55 @@ mod component {
         assert!(!err.contains("not json"), "{err}");
     }
 }
+
+/// A rule file of `groups` groups, each with rules named from `names` and
+/// expressions that may hold the placeholder, as YAML.
+fn rule_file(groups: &[(String, Vec<(String, bool)>)]) -> String {
+    let mut yaml = String::from("groups:\n");
+    for (name, rules) in groups {
+        yaml.push_str(&format!("- name: \"{name}\"\n  rules:\n"));
+        for (alert, placeholder) in rules {
+            let expr = if *placeholder {
+                "up{%%juju_topology%%} < 1"
+            } else {
+                "vector(1)"
+            };
+            yaml.push_str(&format!("  - alert: {alert}\n    expr: '{expr}'\n"));
+        }
+    }
+    yaml
+}
+
+proptest! {
+    #[test]
+    fn every_rule_carries_the_topology(
+        groups in proptest::collection::vec(
+            ("[a-zA-Z0-9 ./:-]{1,12}", proptest::collection::vec(("[A-Z][a-zA-Z]{0,10}", any::<bool>()), 1..4)),
+            1..4,
+        ),
+        rel_dir in "([a-z]{1,5}(/[a-z]{1,5})?)?",
+    ) {
+        let mut rules = AlertRules::new(QueryLanguage::PromQl, Some(topology()));
+        rules.add_source("any.rules", &rel_dir, &rule_file(&groups)).unwrap();
+        let value = rules.to_value();
+        let out = value["groups"].as_array().unwrap();
+        prop_assert_eq!(out.len(), groups.len());
+        for group in out {
+            let name = group["name"].as_str().unwrap();
+            prop_assert!(name.starts_with("cos_2f7dd1c5_zinc_"), "{}", name);
+            prop_assert!(name.ends_with("_alerts"), "{}", name);
+            prop_assert!(name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'), "{}", name);
+            for rule in group["rules"].as_array().unwrap() {
+                prop_assert_eq!(&rule["labels"]["juju_model"], "cos");
+                prop_assert_eq!(&rule["labels"]["juju_model_uuid"], UUID);
+                prop_assert_eq!(&rule["labels"]["juju_application"], "zinc");
+                prop_assert_eq!(&rule["labels"]["juju_charm"], "zinc-k8s");
+                let expr = rule["expr"].as_str().unwrap();
+                prop_assert!(!expr.contains("%%juju_topology%%"), "{}", expr);
+                if expr.starts_with("up{") {
+                    prop_assert!(expr.contains(r#"juju_application="zinc""#), "{}", expr);
+                }
+            }
+        }
+    }
+}

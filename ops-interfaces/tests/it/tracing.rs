@@ -194,6 +194,25 @@ mod component {
         );
     }
 
+    /// The spec's requirer test: a schema-valid request after each of
+    /// created, joined and changed.
+    #[test]
+    fn the_request_is_there_after_created_joined_and_changed() {
+        let rel = remote::provider_pending("charm-tracing", 1);
+        for event in [
+            rel.created_event(),
+            rel.joined_event("tempo/0"),
+            rel.changed_event(Some("tempo/0")),
+        ] {
+            let state = State::new().with_leader(true).with_relation(rel.clone());
+            let out = Context::<Zinc>::new().run(event, state).unwrap();
+            assert_eq!(
+                remote::requested(out.relation(1).unwrap()).unwrap(),
+                [Protocol::OtlpHttp, Protocol::OtlpGrpc]
+            );
+        }
+    }
+
     #[test]
     fn endpoint_changed_then_removed() {
         let mut ctx = Context::<Zinc>::new();
