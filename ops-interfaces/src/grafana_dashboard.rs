@@ -624,6 +624,27 @@ impl CustomEvent for DashboardStatusChanged {
 /// let dashboards = remote::dashboards(out.relation(1).unwrap()).unwrap();
 /// assert!(dashboards["file:zinc"].contains(r#""title": "Zinc""#));
 /// ```
+///
+/// Bound to a `requires` endpoint (Grafana's side), it does not compile:
+///
+/// ```compile_fail
+/// use ops_interfaces::grafana_dashboard::GrafanaDashboardProvider;
+/// use ops_runtime::*;
+///
+/// #[derive(Default)]
+/// struct Grafana {
+///     dashboards: GrafanaDashboardProvider,
+/// }
+///
+/// // error: component `dashboards` (`GrafanaDashboardProvider`) is bound to
+/// // endpoint `grafana-dashboard`, which is under `requires` in charmcraft.yaml,
+/// // but `GrafanaDashboardProvider` is the `provides` side of `grafana_dashboard`
+/// #[charm(
+///     components(dashboards: GrafanaDashboardProvider = "grafana-dashboard"),
+///     metadata_source = "name: grafana\nrequires:\n  grafana-dashboard:\n    interface: grafana_dashboard\n"
+/// )]
+/// impl Grafana {}
+/// ```
 #[derive(Debug, Clone)]
 pub struct GrafanaDashboardProvider {
     endpoint: Endpoint,

@@ -336,6 +336,27 @@ pub enum TracingError {
 /// assert_eq!(out.unit_status, Status::active("tracing to http://tempo:4318"));
 /// assert_eq!(remote::requested(out.relation(1).unwrap()).unwrap(), [Protocol::OtlpHttp]);
 /// ```
+///
+/// Bound to an endpoint of another interface, it does not compile:
+///
+/// ```compile_fail
+/// use ops_interfaces::tracing::TracingEndpointRequirer;
+/// use ops_runtime::*;
+///
+/// #[derive(Default)]
+/// struct Zinc {
+///     tracing: TracingEndpointRequirer,
+/// }
+///
+/// // error: component `tracing` (`TracingEndpointRequirer`) is bound to endpoint
+/// // `logging`, whose interface is `loki_push_api`, but `TracingEndpointRequirer`
+/// // speaks `tracing`
+/// #[charm(
+///     components(tracing: TracingEndpointRequirer = "logging"),
+///     metadata_source = "name: zinc\nrequires:\n  logging:\n    interface: loki_push_api\n"
+/// )]
+/// impl Zinc {}
+/// ```
 #[derive(Debug, Clone)]
 pub struct TracingEndpointRequirer {
     endpoint: Endpoint,
