@@ -10,6 +10,8 @@ use crate::event::{RelationRef, SecretRef};
 
 /// A secret's content: keys to values. Its `Debug` output shows the keys only.
 #[derive(Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "testing", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "testing", serde(transparent))]
 pub struct SecretContent(BTreeMap<String, String>);
 
 impl SecretContent {
@@ -96,6 +98,8 @@ impl From<BTreeMap<String, String>> for SecretContent {
 
 /// Who owns a secret this charm creates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "testing", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "testing", serde(rename_all = "lowercase"))]
 pub enum SecretOwner {
     /// The application (the leader manages it).
     App,
@@ -115,6 +119,8 @@ impl SecretOwner {
 
 /// How often Juju asks the owner to rotate a secret (`secret-rotate`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "testing", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "testing", serde(rename_all = "lowercase"))]
 pub enum RotatePolicy {
     /// Never.
     Never,

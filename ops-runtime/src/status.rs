@@ -77,6 +77,8 @@ impl fmt::Display for Status {
 
 /// Every status name Juju knows, including those only Juju sets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "testing", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "testing", serde(rename_all = "lowercase"))]
 pub enum StatusKind {
     /// `active`
     Active,
@@ -141,6 +143,7 @@ impl fmt::Display for StatusKind {
 
 /// A status as Juju reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "testing", derive(serde::Serialize, serde::Deserialize))]
 pub struct StatusInfo {
     /// The status name.
     pub kind: StatusKind,

@@ -69,6 +69,8 @@ pub const TOOL_NAMES: &[&str] = &[
 
 /// Juju's log levels, as `juju-log --log-level` takes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "testing", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "testing", serde(rename_all = "UPPERCASE"))]
 pub enum LogLevel {
     /// `TRACE`
     Trace,

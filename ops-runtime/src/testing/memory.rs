@@ -14,7 +14,7 @@ use crate::secret::{
 use crate::status::{Status, StatusInfo};
 
 /// One line the charm sent to `juju-log`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct JujuLogLine {
     /// The level.
     pub level: LogLevel,
@@ -28,7 +28,8 @@ pub struct JujuLogLine {
 /// The harness builds one per run from the input [`State`](super::State);
 /// `cargo charm sim` builds one per tool call from its saved model, so both
 /// answer (and fail) alike.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 #[non_exhaustive]
 pub struct JujuModel {
     /// This unit's name, `app/0`.
@@ -52,6 +53,7 @@ pub struct JujuModel {
     /// Networks by binding; other bindings get a default network.
     pub networks: BTreeMap<String, Network>,
     /// The ports this unit has open.
+    #[serde(with = "port_set")]
     pub opened_ports: std::collections::BTreeSet<Port>,
     /// How many units the application is meant to have.
     pub planned_units: u32,
@@ -91,8 +93,33 @@ pub struct JujuModel {
     pub app_status_history: Vec<StatusInfo>,
     /// The workload versions replaced, oldest first.
     pub workload_version_history: Vec<String>,
-    /// The hook tools called, in order.
+    /// The hook tools called, in order (not saved: a record of one run).
+    #[serde(skip)]
     pub calls: Vec<&'static str>,
+}
+
+/// Ports as Juju writes them (`80/tcp`, `8000-8999/udp`, `icmp`), in a
+/// saved [`JujuModel`].
+mod port_set {
+    use std::collections::BTreeSet;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::model::Port;
+
+    pub(super) fn serialize<S: Serializer>(
+        ports: &BTreeSet<Port>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(ports.iter().map(ToString::to_string))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeSet<Port>, D::Error> {
+        Vec::<String>::deserialize(d)?
+            .iter()
+            .map(|port| port.parse().map_err(serde::de::Error::custom))
+            .collect()
+    }
 }
 
 /// Hook tools that act on an in-memory model, refusing what Juju refuses.
@@ -809,5 +836,67 @@ impl HookTools for MemoryHookTools {
                 .clone()
                 .unwrap_or_else(|| model.model_uuid.clone()))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Protocol;
+
+    /// A model saved between tool calls (as `cargo charm sim` saves its own)
+    /// comes back as it was, but for the record of calls.
+    #[test]
+    fn a_saved_model_reads_back_the_same() {
+        let tools = MemoryHookTools::new(JujuModel {
+            unit_name: "demo/0".into(),
+            app_name: "demo".into(),
+            leader: true,
+            relations: vec![Relation::new("db", 3).with_remote_unit("remote/1", [("k", "v")])],
+            config: [("port".to_owned(), serde_json::json!(8080))]
+                .into_iter()
+                .collect(),
+            ..JujuModel::default()
+        });
+        tools
+            .status_set(StatusTarget::App, &Status::blocked("needs a db"))
+            .unwrap();
+        tools
+            .open_port(&Port {
+                protocol: Protocol::Udp,
+                from: 8000,
+                to: 8010,
+            })
+            .unwrap();
+        tools.open_port(&Port::icmp()).unwrap();
+        tools.juju_log(LogLevel::Warning, "careful").unwrap();
+        tools
+            .secret_add(
+                &SecretContent::new().with("password", "hunter2"),
+                &SecretOptions::default(),
+                SecretOwner::App,
+            )
+            .unwrap();
+        tools.state_set("counter", "3").unwrap();
+        let model = tools.model();
+        let text = serde_json::to_string(&model).unwrap();
+        let ports =
+            serde_json::from_str::<serde_json::Value>(&text).unwrap()["opened_ports"].clone();
+        assert_eq!(ports, serde_json::json!(["8000-8010/udp", "icmp"]));
+        let back: JujuModel = serde_json::from_str(&text).unwrap();
+        assert!(back.calls.is_empty());
+        assert_eq!(
+            back,
+            JujuModel {
+                calls: Vec::new(),
+                ..model
+            }
+        );
+        // Missing fields take their defaults; a bad port is an error, not a panic.
+        assert_eq!(
+            serde_json::from_str::<JujuModel>("{}").unwrap(),
+            JujuModel::default()
+        );
+        assert!(serde_json::from_str::<JujuModel>(r#"{"opened_ports": ["80/sctp"]}"#).is_err());
     }
 }

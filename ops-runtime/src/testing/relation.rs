@@ -4,7 +4,7 @@ use crate::hook_tools::Databag;
 
 /// A relation as the harness models it: its id, the remote side, and every
 /// databag. The output state carries the local bags as the charm left them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Relation {
     /// The local endpoint.

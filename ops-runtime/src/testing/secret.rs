@@ -8,7 +8,7 @@ use crate::secret::{RotatePolicy, SecretContent, SecretOwner};
 /// A secret as the harness models it: its revisions, which one this unit
 /// tracks, its metadata and grants. The output state carries every change the
 /// charm made.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Secret {
     /// The id (`secret:<20 characters>`).

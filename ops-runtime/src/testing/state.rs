@@ -49,7 +49,7 @@ pub struct State {
 }
 
 /// A storage instance attached to the unit.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Storage {
     /// The storage name from the metadata.
     pub name: String,
