@@ -407,3 +407,51 @@ mod component {
         assert!(log.iter().all(|l| !l.contains("secret")), "{log:?}");
     }
 }
+
+proptest! {
+    /// Whatever the plan and the endpoints: every endpoint gets a forwarding
+    /// target, every Loki target of the plan that is no endpoint is disabled,
+    /// and targets of other types are never touched.
+    #[test]
+    fn log_targets_enable_endpoints_and_disable_only_stale_loki_targets(
+        live in proptest::collection::btree_set(0u8..6, 0..4),
+        planned in proptest::collection::btree_map(0u8..6, any::<bool>(), 0..5),
+    ) {
+        use ops_runtime::pebble::LogTarget;
+
+        let endpoints: BTreeMap<String, String> = live
+            .iter()
+            .map(|i| (format!("loki/{i}"), format!("http://loki-{i}:3100/loki/api/v1/push")))
+            .collect();
+        let mut plan = Plan::default();
+        for (i, loki) in &planned {
+            plan.log_targets.insert(
+                format!("loki/{i}"),
+                LogTarget {
+                    override_: Some(Override::Replace),
+                    target_type: Some(if *loki { LogTargetType::Loki } else { LogTargetType::Syslog }),
+                    location: Some("x".into()),
+                    services: vec!["all".into()],
+                    labels: BTreeMap::new(),
+                },
+            );
+        }
+        let layer = log_targets(&endpoints, &topology(), &plan);
+        for (name, url) in &endpoints {
+            let target = &layer.log_targets[name];
+            prop_assert_eq!(target.location.as_deref(), Some(url.as_str()));
+            prop_assert_eq!(&target.services, &vec!["all".to_owned()]);
+        }
+        for (name, target) in &layer.log_targets {
+            if !endpoints.contains_key(name) {
+                prop_assert_eq!(&target.services, &vec!["-all".to_owned()]);
+                prop_assert_eq!(&plan.log_targets[name].target_type, &Some(LogTargetType::Loki));
+            }
+        }
+        for (name, target) in &plan.log_targets {
+            if target.target_type == Some(LogTargetType::Loki) {
+                prop_assert!(layer.log_targets.contains_key(name));
+            }
+        }
+    }
+}
