@@ -32,7 +32,8 @@ pub trait Charm: Sized + 'static {
 
     /// Whether each dispatch writes the `DEBUG` lines ops writes to `juju-log`,
     /// in ops's exact wording: `Emitting Juju event install.`, `Re-emitting
-    /// deferred event <InstallEvent via MyCharm/on/install[42]>.`, `Deferring
+    /// deferred event <InstallEvent via MyCharm/on/install[42]> (1 of 1 in
+    /// queue).`, `Deferring
     /// <...>.` and `Emitting custom event <...>.`. Tools in the Juju ecosystem
     /// (jhack's `tail`, for one) parse them to show what a unit is doing.
     ///
@@ -670,8 +671,9 @@ fn reemit<C: Charm>(charm: &mut C, cx: &mut HookContext) -> Result<(), DispatchE
         };
         if C::DEBUG_LOG_EVENTS {
             log::debug!(
-                "Re-emitting deferred event {}.",
-                logging::ops_event_repr::<C>(&notice.event)
+                "Re-emitting deferred event {} ({} of {total} in queue).",
+                logging::ops_event_repr::<C>(&notice.event),
+                n + 1
             );
         } else {
             log::debug!(

@@ -139,7 +139,7 @@ fn a_deferral_and_its_re_run_name_the_same_event() {
     assert_eq!(
         debug_lines(ctx.juju_log()),
         [
-            format!("Re-emitting deferred event {repr}."),
+            format!("Re-emitting deferred event {repr} (1 of 1 in queue)."),
             format!("Deferring {repr}."),
             "Emitting Juju event install.".to_owned(),
         ]
@@ -151,7 +151,7 @@ fn a_deferral_and_its_re_run_name_the_same_event() {
     assert_eq!(
         debug_lines(ctx.juju_log()),
         [
-            format!("Re-emitting deferred event {repr}."),
+            format!("Re-emitting deferred event {repr} (1 of 1 in queue)."),
             "Emitting Juju event start.".to_owned(),
         ]
     );
