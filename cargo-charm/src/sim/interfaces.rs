@@ -6,14 +6,18 @@
 //! ```yaml
 //! - database-provider: {endpoint: database, app: postgresql-k8s, endpoints: "10.1.2.3:5432"}
 //! - ingress-provider: {endpoint: ingress, url: "http://example.com/model-app"}
+//! - http-provider: {endpoint: website, app: web, units: ["10.0.0.7:80", "10.0.0.8:80"]}
 //! ```
 //!
 //! Each becomes the plain steps a user could write: `relation-joined` from the
 //! remote application's first unit, the secret it shares (the database's user,
-//! unless `secrets: false`), then `relation-changed` with its application bag.
+//! unless `secrets: false`), then `relation-changed` with its application bag;
+//! the web servers of `http-provider` join one unit at a time, each with its
+//! address and port in its unit bag.
 
 use ops_interfaces::ingress::ProviderAppData;
 use ops_interfaces::testing::database::ProviderSide;
+use ops_interfaces::testing::http::web_servers;
 use serde_json::{Map, Value};
 
 use super::scenario::{SecretStep, Step};
@@ -35,6 +39,7 @@ const STEPS: &[(&str, &[&str])] = &[
         ],
     ),
     ("ingress-provider", &["endpoint", "app", "url", "version"]),
+    ("http-provider", &["endpoint", "app", "units"]),
 ];
 
 /// The names of the interface steps, for the scenario parser's error messages.
@@ -123,6 +128,25 @@ pub(super) fn expand(fields: &Map<String, Value>) -> Result<Option<Vec<Step>>, S
                 )
             }
         }
+        "http-provider" => {
+            let endpoint = text("endpoint")?.unwrap_or_else(|| "website".to_owned());
+            let app = text("app")?.unwrap_or_else(|| "web".to_owned());
+            let units = http_units(name, spec.get("units"))?;
+            let listed: Vec<(&str, u16)> = units.iter().map(|(a, p)| (a.as_str(), *p)).collect();
+            let relation = web_servers(&endpoint, 0, &app, &listed);
+            relation
+                .remote_units
+                .into_iter()
+                .map(|(unit, data)| Step::Relation {
+                    kind: "joined".to_owned(),
+                    endpoint: endpoint.clone(),
+                    remote_app: Some(app.clone()),
+                    remote_unit: Some(unit),
+                    data,
+                    app_data: Databag::new(),
+                })
+                .collect()
+        }
         _ => {
             let endpoint = text("endpoint")?.unwrap_or_else(|| "ingress".to_owned());
             let app = text("app")?.unwrap_or_else(|| "traefik".to_owned());
@@ -138,6 +162,32 @@ pub(super) fn expand(fields: &Map<String, Value>) -> Result<Option<Vec<Step>>, S
         }
     };
     Ok(Some(steps))
+}
+
+/// The `units` of an `http-provider` step: `host:port` strings, at least one.
+fn http_units(name: &str, units: Option<&Value>) -> Result<Vec<(String, u16)>, String> {
+    let wrong =
+        || format!("`{name}`'s `units` is a list of `host:port`, such as [\"10.0.0.7:80\"]");
+    let Some(Value::Array(units)) = units else {
+        return Err(wrong());
+    };
+    if units.is_empty() {
+        return Err(wrong());
+    }
+    units
+        .iter()
+        .map(|unit| {
+            let (host, port) = unit
+                .as_str()
+                .and_then(|unit| unit.rsplit_once(':'))
+                .ok_or_else(wrong)?;
+            let port = port.parse::<u16>().map_err(|_| wrong())?;
+            if host.is_empty() {
+                return Err(wrong());
+            }
+            Ok((host.to_owned(), port))
+        })
+        .collect()
 }
 
 /// `relation-joined` from `app`'s first unit, the step `between` if any, then
@@ -238,6 +288,45 @@ mod tests {
             panic!("{v1:?}");
         };
         assert_eq!(app_data["ingress"], "url: http://x/m-a\n");
+    }
+
+    #[test]
+    fn web_servers_join_one_unit_at_a_time_with_their_address() {
+        let steps = expand(&fields(
+            "http-provider: {endpoint: site, units: ['10.0.0.7:80', 'web-1.local:8080']}",
+        ))
+        .unwrap()
+        .unwrap();
+        let units: Vec<(String, String, String)> = steps
+            .iter()
+            .map(|step| match step {
+                Step::Relation {
+                    kind,
+                    remote_unit,
+                    data,
+                    ..
+                } => {
+                    assert_eq!(kind, "joined");
+                    (
+                        remote_unit.clone().unwrap_or_default(),
+                        data["hostname"].clone(),
+                        data["port"].clone(),
+                    )
+                }
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            units,
+            [
+                ("web/0".to_owned(), "10.0.0.7".to_owned(), "80".to_owned()),
+                (
+                    "web/1".to_owned(),
+                    "web-1.local".to_owned(),
+                    "8080".to_owned()
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -655,3 +655,39 @@ fn httpbin_publishes_its_address_to_website_clients() {
     assert_eq!(relation["local_unit_data"]["hostname"], "10.0.0.10");
     assert_eq!(relation["local_unit_data"]["port"], "80");
 }
+
+#[test]
+fn the_tutorial_charm_relates_to_a_database_the_sim_plays() {
+    let charm = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/k8s-4-action");
+    let scenario = format!("{charm}/scenario.yaml");
+    let state = final_state(&sim_charm(charm, &[], &["--scenario", &scenario, "--json"]));
+    let names: Vec<String> = events(&state).into_iter().map(|(name, _)| name).collect();
+    assert!(
+        events(&state).iter().all(|(_, code)| *code == 0),
+        "{:?}",
+        events(&state)
+    );
+    for event in [
+        "database-relation-created",
+        "database-relation-joined",
+        "database-relation-changed",
+        "get-db-info-action",
+    ] {
+        assert!(names.iter().any(|name| name == event), "{event}: {names:?}");
+    }
+    // The charm asked for its database, as the leader, in its application bag.
+    let database = &state["relations"][0];
+    assert_eq!(database["endpoint"], "database");
+    assert_eq!(database["local_app_data"]["database"], "names_db");
+    // It read the user from the secret the simulated PostgreSQL shared, and the
+    // action reports where the database is.
+    let actions = state["actions"].as_array().expect("actions");
+    assert_eq!(actions[0]["status"], "completed");
+    assert_eq!(
+        actions[0]["results"],
+        serde_json::json!({
+            "db-host": "postgresql-k8s-primary.model.svc.cluster.local",
+            "db-port": "5432",
+        })
+    );
+}
