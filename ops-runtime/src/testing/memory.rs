@@ -48,6 +48,13 @@ pub struct JujuModel {
     pub storages: Vec<super::Storage>,
     /// Storage `storage-add` asked for, by name.
     pub requested_storages: BTreeMap<String, u32>,
+    /// The storage the charm declares, by name, with its kind (`filesystem`
+    /// or `block`); `None` when not known, and then `storage-add` takes any
+    /// name and `storage-get` reports a filesystem.
+    pub declared_storage: Option<BTreeMap<String, String>>,
+    /// The most instances of a declared storage the unit may have, by name
+    /// (absent: no limit).
+    pub storage_max: BTreeMap<String, u32>,
     /// Resources by name, as local paths.
     pub resources: BTreeMap<String, std::path::PathBuf>,
     /// Networks by binding; other bindings get a default network.
@@ -658,25 +665,65 @@ impl HookTools for MemoryHookTools {
     }
 
     fn storage_get(&self, id: &str) -> Result<StorageInfo, HookToolError> {
-        let model = self.call("storage-get");
-        model
+        const TOOL: &str = "storage-get";
+        let model = self.call(TOOL);
+        // Juju checks `-s` as the flag is parsed: a bad command line (exit 2).
+        let refuse = |why: String| HookToolError::Failed {
+            tool: TOOL,
+            exit_code: Some(2),
+            stderr: format!("ERROR invalid value {id:?} for option -s: {why}\n"),
+        };
+        if !valid_storage_id(id) {
+            return Err(refuse(format!("invalid storage ID {id:?}")));
+        }
+        let storage = model
             .storages
             .iter()
             .find(|s| format!("{}/{}", s.name, s.index) == id)
-            .map(|s| StorageInfo {
-                kind: "filesystem".to_owned(),
-                location: s.location.clone(),
-            })
-            .ok_or_else(|| HookToolError::Failed {
-                tool: "storage-get",
-                exit_code: Some(2),
-                stderr: format!("ERROR invalid value \"{id}\" for option -s: storage instance \"{id}\" not found\n"),
-            })
+            .ok_or_else(|| refuse(format!("storage {id:?} not found")))?;
+        let kind = model
+            .declared_storage
+            .as_ref()
+            .and_then(|declared| declared.get(&storage.name))
+            .map_or("filesystem", String::as_str);
+        Ok(StorageInfo {
+            kind: kind.to_owned(),
+            location: storage.location.clone(),
+        })
     }
 
     fn storage_add(&self, name: &str, count: u32) -> Result<(), HookToolError> {
-        let mut model = self.call("storage-add");
-        *model.requested_storages.entry(name.to_owned()).or_default() += count;
+        const TOOL: &str = "storage-add";
+        let mut model = self.call(TOOL);
+        if let Some(declared) = &model.declared_storage
+            && !declared.contains_key(name)
+        {
+            return Err(Self::juju_error(
+                TOOL,
+                1,
+                &format!("charm storage {name:?} not found"),
+            ));
+        }
+        if let Some(&max) = model.storage_max.get(name) {
+            let attached = model.storages.iter().filter(|s| s.name == name).count();
+            let requested = model.requested_storages.get(name).copied().unwrap_or(0);
+            let total = u64::try_from(attached)
+                .unwrap_or(u64::MAX)
+                .saturating_add(u64::from(requested))
+                .saturating_add(u64::from(count));
+            if total > u64::from(max) {
+                return Err(Self::juju_error(
+                    TOOL,
+                    1,
+                    &format!(
+                        "cannot add storage {name:?}: the charm allows at most {max} instances, \
+                         this would make {total}"
+                    ),
+                ));
+            }
+        }
+        let requested = model.requested_storages.entry(name.to_owned()).or_default();
+        *requested = requested.saturating_add(count);
         Ok(())
     }
 
@@ -839,6 +886,19 @@ impl HookTools for MemoryHookTools {
     }
 }
 
+/// Whether `id` is a storage instance id as Juju accepts one: `name/N`, the
+/// name lowercase letters, digits and dashes.
+fn valid_storage_id(id: &str) -> bool {
+    id.split_once('/').is_some_and(|(name, index)| {
+        !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !index.is_empty()
+            && index.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -898,5 +958,87 @@ mod tests {
             JujuModel::default()
         );
         assert!(serde_json::from_str::<JujuModel>(r#"{"opened_ports": ["80/sctp"]}"#).is_err());
+    }
+
+    fn failure(error: HookToolError) -> (Option<i32>, String) {
+        match error {
+            HookToolError::Failed {
+                exit_code, stderr, ..
+            } => (exit_code, stderr),
+            other => (None, other.to_string()),
+        }
+    }
+
+    /// `storage-get` answers with the declared kind and refuses a bad or
+    /// unknown id as a bad `-s`; `storage-add` refuses an undeclared storage
+    /// and counts attached and requested instances against the maximum.
+    #[test]
+    fn storage_kinds_and_limits() {
+        let tools = MemoryHookTools::new(JujuModel {
+            storages: vec![super::super::Storage::new("disks", 0)],
+            declared_storage: Some(
+                [("disks", "block"), ("data", "filesystem")]
+                    .map(|(name, kind)| (name.to_owned(), kind.to_owned()))
+                    .into(),
+            ),
+            storage_max: [("disks".to_owned(), 3)].into(),
+            ..JujuModel::default()
+        });
+        assert_eq!(tools.storage_list(None).unwrap(), ["disks/0"]);
+        let info = tools.storage_get("disks/0").unwrap();
+        assert_eq!(info.kind, "block");
+        assert_eq!(
+            info.location,
+            std::path::Path::new("/var/lib/juju/storage/disks/0")
+        );
+        assert_eq!(
+            failure(tools.storage_get("disks/7").unwrap_err()),
+            (
+                Some(2),
+                "ERROR invalid value \"disks/7\" for option -s: storage \"disks/7\" not found\n"
+                    .to_owned()
+            )
+        );
+        assert_eq!(
+            failure(tools.storage_get("Disks").unwrap_err()),
+            (
+                Some(2),
+                "ERROR invalid value \"Disks\" for option -s: invalid storage ID \"Disks\"\n"
+                    .to_owned()
+            )
+        );
+        tools.storage_add("disks", 1).unwrap();
+        tools.storage_add("data", 5).unwrap();
+        assert_eq!(
+            failure(tools.storage_add("disks", 2).unwrap_err()),
+            (
+                Some(1),
+                "ERROR cannot add storage \"disks\": the charm allows at most 3 instances, \
+                 this would make 4\n"
+                    .to_owned()
+            )
+        );
+        assert_eq!(
+            failure(tools.storage_add("logs", 1).unwrap_err()),
+            (
+                Some(1),
+                "ERROR charm storage \"logs\" not found\n".to_owned()
+            )
+        );
+        assert_eq!(
+            tools.model().requested_storages,
+            [("data".to_owned(), 5), ("disks".to_owned(), 1)].into()
+        );
+        // Without the charm's declarations, any storage may be asked for.
+        let tools = MemoryHookTools::new(JujuModel::default());
+        tools.storage_add("anything", 2).unwrap();
+        assert_eq!(
+            tools
+                .storage_get("anything/0")
+                .map_err(failure)
+                .unwrap_err()
+                .0,
+            Some(2)
+        );
     }
 }

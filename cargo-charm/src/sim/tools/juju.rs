@@ -11,7 +11,9 @@
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
-use ops_runtime::testing::{JujuModel, MemoryHookTools, Relation as JujuRelation};
+use ops_runtime::testing::{
+    JujuModel, MemoryHookTools, Relation as JujuRelation, Storage as JujuStorage,
+};
 use ops_runtime::{HookToolError, Port, StatusInfo, StatusKind};
 use serde_json::{Map, Value};
 
@@ -70,6 +72,29 @@ pub(super) fn to_juju(model: &Model) -> JujuModel {
         .filter_map(|port| Port::from_str(port).ok())
         .collect();
     juju.controller_state.clone_from(&model.controller_state);
+    juju.storages = model
+        .storage
+        .iter()
+        .filter_map(|instance| {
+            let (name, index) = instance.id.split_once('/')?;
+            let mut storage = JujuStorage::new(name, index.parse().ok()?);
+            storage.location.clone_from(&instance.location);
+            Some(storage)
+        })
+        .collect();
+    juju.declared_storage = Some(
+        model
+            .charm_storage
+            .iter()
+            .map(|(name, spec)| (name.clone(), spec.kind.clone()))
+            .collect(),
+    );
+    juju.storage_max = model
+        .charm_storage
+        .iter()
+        .filter_map(|(name, spec)| Some((name.clone(), spec.max?)))
+        .collect();
+    juju.requested_storages.clone_from(&model.storage_requested);
     if let Some(action) = &model.running_action {
         juju.action_params = Some(match &action.params {
             Value::Object(params) => params.clone(),
@@ -116,6 +141,7 @@ fn from_juju(model: &mut Model, juju: JujuModel) {
     }
     model.opened_ports = juju.opened_ports.iter().map(Port::to_string).collect();
     model.controller_state = juju.controller_state;
+    model.storage_requested = juju.requested_storages;
     if let Some(&now) = juju.reboots.last() {
         model.reboot = Some(if now { "now" } else { "after-hook" }.to_owned());
     }

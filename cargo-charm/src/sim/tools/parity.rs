@@ -10,7 +10,7 @@
 use ops_runtime::HookToolError;
 use ops_runtime::event::RelationRef;
 use ops_runtime::hook_tools::{HookTools, LogLevel, StatusTarget};
-use ops_runtime::testing::{JujuModel, MemoryHookTools, Relation};
+use ops_runtime::testing::{JujuModel, MemoryHookTools, Relation, Storage};
 use ops_runtime::{Port, Revision, SecretLookup, Status, StatusInfo};
 use serde_json::{Value, json};
 
@@ -38,6 +38,11 @@ fn db() -> RelationRef {
 /// `status-get --include-data --format=json`'s answer, as Juju's `toDetails`.
 fn details(info: &StatusInfo) -> Value {
     json!({"message": info.message, "status": info.kind.as_str(), "status-data": {}})
+}
+
+/// `storage-get --format=json`'s answer.
+fn storage_json(info: &ops_runtime::StorageInfo) -> Value {
+    json!({"kind": info.kind, "location": info.location})
 }
 
 fn none(result: Result<(), HookToolError>) -> Answer {
@@ -280,6 +285,43 @@ fn script() -> Vec<Step> {
                 )))
             },
         },
+        Step {
+            argv: &["storage-list", "--format=json"],
+            stdin: "",
+            harness: |t| Ok(Some(json!(t.storage_list(None)?))),
+        },
+        Step {
+            argv: &["storage-list", "--format=json", "logs"],
+            stdin: "",
+            harness: |t| Ok(Some(json!(t.storage_list(Some("logs"))?))),
+        },
+        Step {
+            argv: &["storage-get", "--format=json", "-s", "data/0"],
+            stdin: "",
+            harness: |t| Ok(Some(storage_json(&t.storage_get("data/0")?))),
+        },
+        // Refused: an instance the unit does not have.
+        Step {
+            argv: &["storage-get", "--format=json", "-s", "data/7"],
+            stdin: "",
+            harness: |t| Ok(Some(storage_json(&t.storage_get("data/7")?))),
+        },
+        Step {
+            argv: &["storage-add", "data=1"],
+            stdin: "",
+            harness: |t| none(t.storage_add("data", 1)),
+        },
+        // Refused: one more than the charm allows, and a storage it does not declare.
+        Step {
+            argv: &["storage-add", "data=1"],
+            stdin: "",
+            harness: |t| none(t.storage_add("data", 1)),
+        },
+        Step {
+            argv: &["storage-add", "logs=1"],
+            stdin: "",
+            harness: |t| none(t.storage_add("logs", 1)),
+        },
     ]
 }
 
@@ -293,6 +335,9 @@ fn harness_model(leader: bool) -> JujuModel {
     model.leader = leader;
     model.config = [("port".to_owned(), json!(8080))].into_iter().collect();
     model.unit_status = Status::maintenance("installing charm software").info();
+    model.storages = vec![Storage::new("data", 0)];
+    model.declared_storage = Some([("data".to_owned(), "filesystem".to_owned())].into());
+    model.storage_max = [("data".to_owned(), 2)].into();
     model.relations = vec![
         Relation::new("db", 0)
             .with_remote_app("pg")
@@ -310,6 +355,15 @@ fn harness_model(leader: bool) -> JujuModel {
 fn sim_model(leader: bool) -> Model {
     let mut model = Model::new("demo", leader);
     model.config.insert("port".into(), json!(8080));
+    model.charm_storage.insert(
+        "data".into(),
+        state::StorageSpec {
+            kind: "filesystem".into(),
+            max: Some(2),
+            next_index: 0,
+        },
+    );
+    model.attach_storage("data", "/var/lib/juju/storage/data/0".into());
     let index = model.add_relation("db", "pg");
     model.relations[index].remote_units.insert(
         "pg/0".into(),
@@ -390,6 +444,8 @@ fn assert_same(leader: bool) -> Vec<(String, Outcome, Outcome)> {
     let ports: Vec<String> = harness.opened_ports.iter().map(Port::to_string).collect();
     assert_eq!(ports, sim.opened_ports);
     assert_eq!(harness.controller_state, sim.controller_state);
+    assert_eq!(harness.requested_storages, sim.storage_requested);
+    assert_eq!(sim.storage_requested, [("data".to_owned(), 1)].into());
     assert_eq!(harness.reboots, [false]);
     assert_eq!(sim.reboot.as_deref(), Some("after-hook"));
     let logged: Vec<(String, String)> = harness
@@ -480,6 +536,18 @@ fn a_non_leader_gets_the_same_answers_and_refusals() {
         );
     }
     assert_eq!(
+        refused("storage-get --format=json -s data/7"),
+        (
+            2,
+            "ERROR invalid value \"data/7\" for option -s: storage \"data/7\" not found\n"
+                .to_owned()
+        )
+    );
+    assert_eq!(
+        refused("storage-add logs=1"),
+        (1, "ERROR charm storage \"logs\" not found\n".to_owned())
+    );
+    assert_eq!(
         refused("secret-get"),
         (
             1,
@@ -491,6 +559,25 @@ fn a_non_leader_gets_the_same_answers_and_refusals() {
 #[test]
 fn a_leader_gets_the_same_answers_and_writes() {
     let outcomes = assert_same(true);
+    // The second instance fills the charm's maximum of two; the third is refused.
+    let adds: Vec<&Outcome> = outcomes
+        .iter()
+        .filter(|(call, _, _)| call == "storage-add data=1")
+        .map(|(_, expected, _)| expected)
+        .collect();
+    assert_eq!(
+        adds,
+        [
+            &(String::new(), 0, String::new()),
+            &(
+                String::new(),
+                1,
+                "ERROR cannot add storage \"data\": the charm allows at most 2 instances, \
+                 this would make 3\n"
+                    .to_owned()
+            )
+        ]
+    );
     assert_eq!(
         outcome(&outcomes, "relation-set -r db:0 --app"),
         &(String::new(), 0, String::new())
