@@ -310,7 +310,37 @@ pub fn run_with_store<C: Charm>(
     tools: Rc<dyn HookTools>,
     store: &dyn StateStore,
 ) -> Outcome {
-    run_inner(charm, juju, tools, store).0
+    run_inner(charm, juju, tools, store, &mut Probe::default()).0
+}
+
+/// What the testing harness asks of a dispatch beyond what a hook needs: an
+/// event given rather than read from the environment (a custom event has no
+/// hook of its own), a record of the deferred events re-run and of the
+/// collect-status steps run, and a call on the charm and its live context
+/// once every handler succeeded, before the state is committed.
+pub(crate) struct Probe<'a, C> {
+    /// The event to dispatch instead of the environment's.
+    pub(crate) event: Option<Event>,
+    /// The deferred events re-run, in order.
+    pub(crate) reemitted: Vec<DeferredEvent>,
+    /// The collect-status steps run (`CollectAppStatus`, `CollectUnitStatus`).
+    pub(crate) collected: Vec<EventKind>,
+    /// Called after a successful dispatch, before the commit.
+    pub(crate) before_commit: Option<BeforeCommit<'a, C>>,
+}
+
+/// A call on the charm and its live context before the commit.
+pub(crate) type BeforeCommit<'a, C> = &'a mut dyn FnMut(&mut C, &mut HookContext);
+
+impl<C> Default for Probe<'_, C> {
+    fn default() -> Self {
+        Self {
+            event: None,
+            reemitted: Vec::new(),
+            collected: Vec::new(),
+            before_commit: None,
+        }
+    }
 }
 
 /// [`run_with_store`], also returning the custom events emitted during the hook.
@@ -319,10 +349,15 @@ pub(crate) fn run_inner<C: Charm>(
     juju: JujuContext,
     tools: Rc<dyn HookTools>,
     store: &dyn StateStore,
+    probe: &mut Probe<'_, C>,
 ) -> (Outcome, Vec<Event>) {
     let appid = format!("{}-{}", juju.model_uuid, juju.unit_name);
     let _route = logging::route_to(Rc::clone(&tools), juju.debug, appid);
-    let event = match Event::from_context(&juju) {
+    let event = match probe
+        .event
+        .take()
+        .map_or_else(|| Event::from_context(&juju), Ok)
+    {
         Ok(event) => event,
         Err(error) => return (fail(DispatchError::Env(error)), Vec::new()),
     };
@@ -349,7 +384,10 @@ pub(crate) fn run_inner<C: Charm>(
     let mut cx = HookContext::new(juju, event, tools)
         .with_meta(C::META)
         .with_snapshot(snapshot);
-    let outcome = dispatch(charm, &mut cx);
+    let outcome = dispatch(charm, &mut cx, probe);
+    if let (Outcome::Success, Some(before_commit)) = (&outcome, probe.before_commit.as_mut()) {
+        before_commit(charm, &mut cx);
+    }
     let outcome = match outcome {
         Outcome::Success => match commit(&cx, store, &loaded) {
             Ok(()) => Outcome::Success,
@@ -413,11 +451,11 @@ fn fail(error: DispatchError) -> Outcome {
 /// Runs deferred events, the handlers for the context's event, reconcile
 /// handlers, then collect-status. The custom events the charm's handlers emit
 /// are handled after each of these steps.
-fn dispatch<C: Charm>(charm: &mut C, cx: &mut HookContext) -> Outcome {
+fn dispatch<C: Charm>(charm: &mut C, cx: &mut HookContext, probe: &mut Probe<'_, C>) -> Outcome {
     charm.bind_components();
     let event = cx.event().clone();
     if !event.is_restricted()
-        && let Err(error) = reemit(charm, cx)
+        && let Err(error) = reemit(charm, cx, &mut probe.reemitted)
     {
         return Outcome::Failed(error);
     }
@@ -459,7 +497,7 @@ fn dispatch<C: Charm>(charm: &mut C, cx: &mut HookContext) -> Outcome {
             return outcome;
         }
     }
-    let outcome = match collect_status(charm, cx) {
+    let outcome = match collect_status(charm, cx, &mut probe.collected) {
         Ok(()) => Outcome::Success,
         Err(error) => Outcome::Failed(error),
     };
@@ -652,7 +690,11 @@ fn defer<C: Charm>(
 
 /// Re-runs the deferred events, oldest first, each with the handler that
 /// deferred it; one deferred again keeps its place in the queue.
-fn reemit<C: Charm>(charm: &mut C, cx: &mut HookContext) -> Result<(), DispatchError> {
+fn reemit<C: Charm>(
+    charm: &mut C,
+    cx: &mut HookContext,
+    reemitted: &mut Vec<DeferredEvent>,
+) -> Result<(), DispatchError> {
     let queue = std::mem::take(&mut cx.snapshot.deferred);
     let total = queue.len();
     for (n, notice) in queue.into_iter().enumerate() {
@@ -683,6 +725,7 @@ fn reemit<C: Charm>(charm: &mut C, cx: &mut HookContext) -> Result<(), DispatchE
                 n + 1
             );
         }
+        reemitted.push(notice.clone());
         let current = std::mem::replace(&mut cx.event, notice.event.clone());
         let result = call(charm, cx, handler);
         cx.event = current;
@@ -802,7 +845,11 @@ fn call<C: Charm>(
 
 /// Runs the collect-status handlers: the application's on the leader, then the
 /// unit's; each sets the highest-priority status added, if any was.
-fn collect_status<C: Charm>(charm: &mut C, cx: &mut HookContext) -> Result<(), DispatchError> {
+fn collect_status<C: Charm>(
+    charm: &mut C,
+    cx: &mut HookContext,
+    collected: &mut Vec<EventKind>,
+) -> Result<(), DispatchError> {
     let has = |kind| C::HANDLERS.iter().any(|h| h.kind == kind);
     let collect_error = |cx: &HookContext, source| DispatchError::CollectStatus {
         event: cx.event().hook_name(),
@@ -819,6 +866,7 @@ fn collect_status<C: Charm>(charm: &mut C, cx: &mut HookContext) -> Result<(), D
         if target == StatusTarget::App && !cx.is_leader().map_err(|e| collect_error(cx, e))? {
             continue;
         }
+        collected.push(kind);
         cx.statuses.borrow_mut().clear();
         if !C::COMPONENTS.is_empty() {
             let status = crate::handler::CollectStatus::of(cx);

@@ -250,6 +250,9 @@ impl<C: Charm> Context<C> {
         }
         problems.extend(check_workload_event(event, state));
         problems.extend(self.check_entity(event));
+        if let Event::Custom(custom) = event {
+            problems.extend(check_custom::<C>(custom));
+        }
         problems
     }
 
@@ -330,6 +333,42 @@ impl<C: Charm> Context<C> {
             }
         }
         problems
+    }
+}
+
+/// A custom event run directly must come from the charm (`self::`, one of
+/// its declared events) or from one of its components.
+fn check_custom<C: Charm>(custom: &crate::event::CustomEventData) -> Option<String> {
+    let component = custom
+        .qualified
+        .strip_suffix(custom.name.as_str())
+        .and_then(|prefix| prefix.strip_suffix("::"));
+    match component {
+        None => Some(format!(
+            "the custom event `{}` is not named `<component>::{}`",
+            custom.qualified, custom.name
+        )),
+        Some("self") if !C::META.events.contains(&custom.name.as_str()) => Some(format!(
+            "the charm declares no event `{}` in `#[charm(events(...))]` (declared: {})",
+            custom.name,
+            none_or_list(C::META.events)
+        )),
+        Some("self") => None,
+        Some(component) if !C::COMPONENTS.contains(&component) => Some(format!(
+            "the charm has no component `{component}` to emit `{}` (components: {}; the \
+             charm's own events are emitted by `self`)",
+            custom.name,
+            none_or_list(C::COMPONENTS)
+        )),
+        Some(_) => None,
+    }
+}
+
+fn none_or_list(names: &[&str]) -> String {
+    if names.is_empty() {
+        "none".to_owned()
+    } else {
+        names.join(", ")
     }
 }
 

@@ -90,6 +90,27 @@ pub enum RunError {
     },
 }
 
+/// An event a run handled besides the one it was given, as
+/// [`Context::emitted`] records it.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Emitted {
+    /// A deferred event re-run at the start of the hook, with the handler
+    /// that deferred it.
+    Deferred {
+        /// The handler method's name.
+        handler: String,
+        /// The event.
+        event: Event,
+    },
+    /// A custom event the charm or one of its components emitted.
+    Custom(Event),
+    /// The application's collect-status (on the leader).
+    CollectAppStatus,
+    /// The unit's collect-status.
+    CollectUnitStatus,
+}
+
 /// Runs a charm's events against in-memory states and records what it did.
 ///
 /// The records (`juju_log`, status histories, hook-tool calls) describe the most
@@ -109,6 +130,11 @@ pub struct Context<C: Charm> {
     availability_zone: Option<String>,
     last: JujuModel,
     emitted: Vec<Event>,
+    emitted_all: Vec<Emitted>,
+    capture_deferred: bool,
+    capture_framework: bool,
+    /// The charm as the last run left it.
+    charm: Option<C>,
     exec_history: BTreeMap<String, Vec<crate::pebble::Exec>>,
     warnings: Vec<String>,
 }
@@ -188,6 +214,10 @@ impl<C: Charm> Context<C> {
             availability_zone: None,
             last: JujuModel::default(),
             emitted: Vec::new(),
+            emitted_all: Vec::new(),
+            capture_deferred: false,
+            capture_framework: false,
+            charm: None,
             exec_history: BTreeMap::new(),
             warnings: Vec::new(),
         })
@@ -240,6 +270,32 @@ impl<C: Charm> Context<C> {
         self
     }
 
+    /// Records the deferred events each run re-runs in [`Context::emitted`]
+    /// (ops.testing's `capture_deferred_events`). Off by default.
+    #[must_use]
+    pub fn capture_deferred_events(mut self, capture: bool) -> Self {
+        self.capture_deferred = capture;
+        self
+    }
+
+    /// Records the collect-status steps each run takes in
+    /// [`Context::emitted`] (ops.testing's `capture_framework_events`): the
+    /// application's on the leader, then the unit's, when the charm or its
+    /// components collect statuses. Off by default.
+    #[must_use]
+    pub fn capture_framework_events(mut self, capture: bool) -> Self {
+        self.capture_framework = capture;
+        self
+    }
+
+    /// The charm as the last run left it, its handlers run (`None` before
+    /// the first run, or when the run could not start). To call its methods
+    /// with a live context before the state is committed, use
+    /// [`Context::run_with`].
+    pub fn charm(&self) -> Option<&C> {
+        self.charm.as_ref()
+    }
+
     /// The charm's metadata.
     pub fn metadata(&self) -> &CharmMetadata {
         &self.meta
@@ -290,9 +346,53 @@ impl<C: Charm> Context<C> {
         &self.last.reboots
     }
 
-    /// The custom events the charm's components emitted in the last run.
+    /// The custom events the charm and its components emitted in the last
+    /// run, in order. [`Context::emitted`] has these and, when captured, the
+    /// deferred events re-run and the collect-status steps.
     pub fn emitted_events(&self) -> &[Event] {
         &self.emitted
+    }
+
+    /// Every event the last run handled besides the one it was given, in the
+    /// order they ran: the deferred events re-run (with
+    /// [`Context::capture_deferred_events`]), the custom events emitted, and
+    /// collect-status (with [`Context::capture_framework_events`]).
+    ///
+    /// ```
+    /// use ops_runtime::testing::{Context, Emitted, State};
+    /// use ops_runtime::{charm, CollectStatus, Event, Flow, Status};
+    ///
+    /// #[derive(Default)]
+    /// struct Demo;
+    ///
+    /// #[charm(metadata_source = "name: demo")]
+    /// impl Demo {
+    ///     #[on(start)]
+    ///     fn start(&mut self) -> Flow {
+    ///         Flow::Done
+    ///     }
+    ///
+    ///     #[on(collect_unit_status)]
+    ///     fn status(&mut self, status: CollectStatus) {
+    ///         status.add(Status::active(""));
+    ///     }
+    /// }
+    ///
+    /// let mut ctx = Context::<Demo>::new()
+    ///     .capture_deferred_events(true)
+    ///     .capture_framework_events(true);
+    /// let state = State::new().with_deferred("start", Event::Start);
+    /// ctx.run(Event::UpdateStatus, state).unwrap();
+    /// assert_eq!(
+    ///     ctx.emitted(),
+    ///     [
+    ///         Emitted::Deferred { handler: "start".into(), event: Event::Start },
+    ///         Emitted::CollectUnitStatus,
+    ///     ]
+    /// );
+    /// ```
+    pub fn emitted(&self) -> &[Emitted] {
+        &self.emitted_all
     }
 
     /// The commands the charm ran in each container in the last run, in order,

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use super::memory::{JujuModel, MemoryHookTools};
-use super::{Action, ActionOutput, Context, Relation, RunError, State};
-use crate::dispatch::{Charm, DispatchError, Outcome};
+use super::{Action, ActionOutput, Context, Emitted, Relation, RunError, State};
+use crate::context::HookContext;
+use crate::dispatch::{BeforeCommit, Charm, DispatchError, Outcome, Probe};
 use crate::env::JujuContext;
 use crate::event::Event;
 use crate::hook_tools::{ConfigMap, HookTools};
@@ -29,7 +30,90 @@ impl crate::state::StateStore for MemoryStore {
 
 impl<C: Charm> Context<C> {
     /// Runs one event and returns the state after it.
+    ///
+    /// The event can be a custom one, a component's or the charm's own
+    /// (`Event::Custom`; see [`Context::run_custom`]): it runs as if emitted
+    /// in a hook, deferred events first and collect-status after.
     pub fn run(&mut self, event: Event, state: State) -> Result<State, RunError> {
+        self.run_probed(event, state, None)
+    }
+
+    /// Runs one event, then calls `inspect` with the charm as the event left
+    /// it and the hook's live context, before the state is committed (as
+    /// ops.testing's `with ctx(event, state) as mgr` does after `mgr.run()`):
+    /// what `inspect` returns comes back with the output state, and what it
+    /// does through the context (statuses, relation data, stored state) is
+    /// in that state. `inspect` is not called when the hook fails.
+    ///
+    /// ```
+    /// use ops_runtime::testing::{Context, State};
+    /// use ops_runtime::{charm, Event, HookContext, ModelError, Status};
+    ///
+    /// #[derive(Default)]
+    /// struct Counter {
+    ///     seen: u32,
+    /// }
+    ///
+    /// impl Counter {
+    ///     fn report(&self, cx: &mut HookContext) -> Result<(), ModelError> {
+    ///         cx.set_unit_status(Status::active(format!("{} events", self.seen)))
+    ///     }
+    /// }
+    ///
+    /// #[charm(metadata_source = "name: counter")]
+    /// impl Counter {
+    ///     #[on(install)]
+    ///     fn install(&mut self) {
+    ///         self.seen += 1;
+    ///     }
+    /// }
+    ///
+    /// let mut ctx = Context::<Counter>::new();
+    /// let (out, seen) = ctx
+    ///     .run_with(Event::Install, State::new(), |charm, cx| {
+    ///         charm.report(cx).map(|()| charm.seen)
+    ///     })
+    ///     .unwrap();
+    /// assert_eq!(seen.unwrap(), 1);
+    /// assert_eq!(out.unit_status, Status::active("1 events"));
+    /// assert_eq!(ctx.charm().map(|c| c.seen), Some(1));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Context::run`]; [`RunError::Inconsistent`] when the charm did not
+    /// run at all (a restricted hook such as `collect-metrics` of a charm whose
+    /// state Juju's controller keeps).
+    pub fn run_with<R>(
+        &mut self,
+        event: Event,
+        state: State,
+        inspect: impl FnOnce(&mut C, &mut HookContext) -> R,
+    ) -> Result<(State, R), RunError> {
+        let hook = event.hook_name();
+        let mut inspect = Some(inspect);
+        let mut result = None;
+        let mut before_commit = |charm: &mut C, cx: &mut HookContext| {
+            if let Some(inspect) = inspect.take() {
+                result = Some(inspect(charm, cx));
+            }
+        };
+        let state = self.run_probed(event, state, Some(&mut before_commit))?;
+        match result {
+            Some(result) => Ok((state, result)),
+            None => Err(RunError::Inconsistent(vec![format!(
+                "the charm did not run for `{hook}` (a restricted hook of a charm whose state \
+                 Juju's controller keeps), so there is nothing to inspect"
+            )])),
+        }
+    }
+
+    fn run_probed(
+        &mut self,
+        event: Event,
+        state: State,
+        before_commit: Option<BeforeCommit<'_, C>>,
+    ) -> Result<State, RunError> {
         if let Event::Action(action) = &event {
             return Err(RunError::Inconsistent(vec![format!(
                 "run the action `{}` with `Context::run_action`, which also returns its results",
@@ -42,8 +126,7 @@ impl<C: Charm> Context<C> {
         if !problems.is_empty() {
             return Err(RunError::Inconsistent(problems));
         }
-        self.emitted.clear();
-        let (outcome, state) = self.execute(&event, state, None);
+        let (outcome, state) = self.execute(&event, state, None, before_commit);
         match outcome {
             Outcome::Failed(error) => Err(RunError::Failed {
                 error,
@@ -51,6 +134,70 @@ impl<C: Charm> Context<C> {
             }),
             _ => Ok(state),
         }
+    }
+
+    /// Runs a custom event as if `component` emitted it: a component field's
+    /// name, or `self` for the charm's own events (`#[charm(events(...))]`).
+    /// The charm's components observe it and its `#[on(component::name)]`
+    /// handlers run, then collect-status, as when it is emitted in a hook.
+    ///
+    /// ```
+    /// use ops_runtime::testing::{Context, State};
+    /// use ops_runtime::{charm, Custom, CustomEvent, Status};
+    /// use serde::{Deserialize, Serialize};
+    ///
+    /// #[derive(Serialize, Deserialize)]
+    /// struct RestartNeeded {
+    ///     reason: String,
+    /// }
+    ///
+    /// impl CustomEvent for RestartNeeded {
+    ///     const NAME: &'static str = "restart_needed";
+    /// }
+    ///
+    /// #[derive(Default)]
+    /// struct Server {
+    ///     restarted_for: Option<String>,
+    /// }
+    ///
+    /// #[charm(events(RestartNeeded), metadata_source = "name: server")]
+    /// impl Server {
+    ///     #[on(self::restart_needed)]
+    ///     fn restart(&mut self, event: Custom<RestartNeeded>) {
+    ///         self.restarted_for = Some(event.into_inner().reason);
+    ///     }
+    /// }
+    ///
+    /// let mut ctx = Context::<Server>::new();
+    /// let event = RestartNeeded { reason: "new certificate".into() };
+    /// ctx.run_custom("self", &event, State::new()).unwrap();
+    /// let charm = ctx.charm().unwrap();
+    /// assert_eq!(charm.restarted_for.as_deref(), Some("new certificate"));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Context::run`]; [`RunError::Inconsistent`] when the payload does
+    /// not serialize, `component` is neither `self` nor a component of the
+    /// charm, or the charm does not declare the event.
+    pub fn run_custom<E: crate::CustomEvent>(
+        &mut self,
+        component: &str,
+        event: &E,
+        state: State,
+    ) -> Result<State, RunError> {
+        let payload = serde_json::to_value(event).map_err(|e| {
+            RunError::Inconsistent(vec![format!(
+                "the payload of `{component}::{}` does not serialize: {e}",
+                E::NAME
+            )])
+        })?;
+        let event = Event::Custom(crate::event::CustomEventData {
+            qualified: format!("{component}::{}", E::NAME),
+            name: E::NAME.to_owned(),
+            payload,
+        });
+        self.run(event, state)
     }
 
     /// Runs an action and returns its results, logs and the state after it.
@@ -76,7 +223,7 @@ impl<C: Charm> Context<C> {
                 }
             }
         }
-        let (outcome, state) = self.execute(&event, state, Some(params));
+        let (outcome, state) = self.execute(&event, state, Some(params), None);
         let output = ActionOutput {
             state,
             results: unflatten(&self.last.action_results),
@@ -102,7 +249,11 @@ impl<C: Charm> Context<C> {
         event: &Event,
         state: State,
         action_params: Option<serde_json::Map<String, serde_json::Value>>,
+        before_commit: Option<BeforeCommit<'_, C>>,
     ) -> (Outcome, State) {
+        self.emitted.clear();
+        self.emitted_all.clear();
+        self.charm = None;
         let tools = Rc::new(MemoryHookTools {
             model: std::cell::RefCell::new(JujuModel {
                 unit_name: format!("{}/{}", self.app_name, self.unit_id),
@@ -171,9 +322,17 @@ impl<C: Charm> Context<C> {
             Ok(juju) => {
                 let mut charm = (self.make)();
                 let dyn_tools: Rc<dyn HookTools> = tools.clone();
+                // A custom event has no hook to come from: hand it over as is.
+                let mut probe = Probe {
+                    event: matches!(event, Event::Custom(_)).then(|| event.clone()),
+                    before_commit,
+                    ..Probe::default()
+                };
                 let (outcome, emitted) =
-                    crate::dispatch::run_inner(&mut charm, juju, dyn_tools, &store);
+                    crate::dispatch::run_inner(&mut charm, juju, dyn_tools, &store, &mut probe);
+                self.record_emitted(&probe, &emitted);
                 self.emitted = emitted;
+                self.charm = Some(charm);
                 outcome
             }
             Err(e) => Outcome::Failed(DispatchError::Env(e)),
@@ -221,6 +380,29 @@ impl<C: Charm> Context<C> {
             ..state
         };
         (outcome, out)
+    }
+
+    /// The events of the run besides its own, in the order they ran: the
+    /// deferred events re-run first, then the custom events, then
+    /// collect-status, each kind as the context captures it.
+    fn record_emitted(&mut self, probe: &Probe<'_, C>, custom: &[Event]) {
+        if self.capture_deferred {
+            self.emitted_all
+                .extend(probe.reemitted.iter().map(|notice| Emitted::Deferred {
+                    handler: notice.handler.clone(),
+                    event: notice.event.clone(),
+                }));
+        }
+        self.emitted_all
+            .extend(custom.iter().cloned().map(Emitted::Custom));
+        if self.capture_framework {
+            self.emitted_all
+                .extend(probe.collected.iter().filter_map(|kind| match kind {
+                    crate::event::EventKind::CollectAppStatus => Some(Emitted::CollectAppStatus),
+                    crate::event::EventKind::CollectUnitStatus => Some(Emitted::CollectUnitStatus),
+                    _ => None,
+                }));
+        }
     }
 
     /// `config-get`'s view: metadata defaults under the state's values.

@@ -9,6 +9,7 @@ mod debug_log;
 mod dispatch;
 mod framework;
 mod harness;
+mod harness_charm;
 mod history;
 mod model;
 mod pebble_client;
