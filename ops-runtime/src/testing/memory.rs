@@ -40,6 +40,10 @@ pub struct JujuModel {
     pub model_uuid: String,
     /// The relations (a peer relation's `remote_app` is this application).
     pub relations: Vec<Relation>,
+    /// During `relation-departed`: the relation's id and the remote unit that
+    /// departed, which that relation's `relation-list` no longer names (its
+    /// databag is still readable), as in Juju.
+    pub departed: Option<(u64, String)>,
     /// The secrets this unit or its application owns, and those it observes.
     pub secrets: Vec<Secret>,
     /// Secret revisions removed so far, as `(id, revision)`.
@@ -372,7 +376,16 @@ impl HookTools for MemoryHookTools {
 
     fn relation_list(&self, relation: &RelationRef) -> Result<Vec<String>, HookToolError> {
         self.with_relation("relation-list", relation, |model, i| {
-            Ok(model.relations[i].remote_units.keys().cloned().collect())
+            let departed = match &model.departed {
+                Some((id, unit)) if *id == relation.id => Some(unit.as_str()),
+                _ => None,
+            };
+            Ok(model.relations[i]
+                .remote_units
+                .keys()
+                .filter(|unit| Some(unit.as_str()) != departed)
+                .cloned()
+                .collect())
         })
     }
 
@@ -1040,5 +1053,39 @@ mod tests {
                 .0,
             Some(2)
         );
+    }
+
+    /// During `relation-departed`, the departed unit is gone from that
+    /// relation's `relation-list` (and only that one's), but its databag can
+    /// still be read.
+    #[test]
+    fn relation_list_leaves_out_the_departed_unit() {
+        let tools = MemoryHookTools::new(JujuModel {
+            relations: vec![
+                Relation::new("db", 3)
+                    .with_remote_app("pg")
+                    .with_remote_unit("pg/0", [("k", "0")])
+                    .with_remote_unit("pg/1", [("k", "1")]),
+                Relation::new("replica", 4)
+                    .with_remote_app("pg")
+                    .with_remote_unit("pg/1", [("k", "1")]),
+            ],
+            departed: Some((3, "pg/1".to_owned())),
+            ..JujuModel::default()
+        });
+        assert_eq!(
+            tools.relation_list(&RelationRef::new("db", 3)).unwrap(),
+            ["pg/0"]
+        );
+        assert_eq!(
+            tools
+                .relation_list(&RelationRef::new("replica", 4))
+                .unwrap(),
+            ["pg/0", "pg/1"]
+        );
+        let bag = tools
+            .relation_get(&RelationRef::new("db", 3), "pg/1", false)
+            .unwrap();
+        assert_eq!(bag.get("k").map(String::as_str), Some("1"));
     }
 }
