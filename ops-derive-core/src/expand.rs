@@ -146,6 +146,7 @@ pub(crate) fn charm(
         };
         quote!(#p::MetadataSource { kind: #kind, name: #file, text: #text })
     });
+    let metadata = crate::expand_meta::metadata(meta, &p);
     let debug_log_events = args.debug_log_events.then(|| {
         quote!(
             const DEBUG_LOG_EVENTS: bool = true;
@@ -164,6 +165,7 @@ pub(crate) fn charm(
                 actions: &[#(#actions),*],
                 store: #p::StoreKind::#store,
                 events: #charm_events,
+                metadata: #metadata,
             };
             const HANDLERS: &'static [#p::Handler<Self>] = &[#(#entries),*];
             fn metadata_sources() -> &'static [#p::MetadataSource] {

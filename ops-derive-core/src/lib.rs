@@ -18,6 +18,7 @@ mod component;
 mod config;
 mod diag;
 mod expand;
+mod expand_meta;
 mod fallback;
 mod metadata;
 mod symbol;

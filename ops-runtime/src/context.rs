@@ -349,6 +349,32 @@ impl HookContext {
         &self.meta
     }
 
+    /// The charm's whole typed metadata, compiled in by `#[charm]`: each
+    /// endpoint's interface and limit, each container's mounts, each
+    /// resource's type, and so on (see [`Metadata`](crate::Metadata)). Empty
+    /// for a context not built for a charm.
+    ///
+    /// ```
+    /// # use ops_runtime::testing::{Context, State};
+    /// # use ops_runtime::{Event, HookContext, ModelError, Status, charm};
+    /// # #[derive(Default)]
+    /// # struct Demo;
+    /// #[charm(metadata_source = "name: demo\nrequires:\n  db: {interface: pgsql, limit: 1}\n")]
+    /// impl Demo {
+    ///     #[on(install)]
+    ///     fn install(&mut self, cx: &mut HookContext) -> Result<(), ModelError> {
+    ///         let db = cx.metadata().relation("db").expect("declared");
+    ///         cx.set_unit_status(Status::active(format!("{} x{:?}", db.interface, db.limit)))
+    ///     }
+    /// }
+    ///
+    /// let out = Context::<Demo>::new().run(Event::Install, State::new()).unwrap();
+    /// assert_eq!(out.unit_status, Status::active("pgsql xSome(1)"));
+    /// ```
+    pub fn metadata(&self) -> &'static crate::metadata::Metadata {
+        self.meta.metadata
+    }
+
     /// The dispatch's Juju context (unit, model, version, raw event variables).
     pub fn juju(&self) -> &JujuContext {
         &self.juju

@@ -101,6 +101,8 @@ pub struct CharmMeta {
     /// The names of the charm's own custom events (`#[charm(events(...))]`),
     /// which [`HookContext::emit`] accepts.
     pub events: &'static [&'static str],
+    /// The whole typed metadata, as [`HookContext::metadata`] gives it.
+    pub metadata: &'static crate::metadata::Metadata,
 }
 
 impl CharmMeta {
@@ -114,6 +116,7 @@ impl CharmMeta {
         actions: &[],
         store: StoreKind::Local,
         events: &[],
+        metadata: &crate::metadata::Metadata::EMPTY,
     };
 }
 

@@ -17,6 +17,7 @@ pub mod event;
 mod handler;
 pub mod hook_tools;
 mod logging;
+pub mod metadata;
 mod model;
 /// A client for Pebble, the service manager in a Kubernetes charm's workload containers.
 #[cfg(feature = "pebble")]
@@ -66,6 +67,7 @@ pub use handler::{CharmError, CollectStatus, Flow, FromHookContext, IntoOutcome,
 #[cfg_attr(docsrs, doc(cfg(feature = "pebble")))]
 pub use hook_tools::PebbleConnection;
 pub use hook_tools::{Databag, HookToolError, HookTools, LogLevel};
+pub use metadata::Metadata;
 pub use model::{
     Address, AddressKind, BindAddress, Binding, CloudCredential, CloudSpec, ContainerName,
     GoalState, GoalStatus, Network, Port, Protocol, ResourceName, StorageInfo, StorageName,
@@ -99,6 +101,7 @@ pub mod __private {
     pub use crate::event::EventKind;
     pub use crate::event::kinds;
     pub use crate::handler::{CharmError, Flow, FromHookContext, IntoOutcome, args};
+    pub use crate::metadata;
     pub use crate::model::{Binding, ContainerName, ResourceName, StorageName};
     pub use crate::relation::Endpoint;
     pub use crate::state::StoreKind;
