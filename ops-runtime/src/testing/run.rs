@@ -283,6 +283,10 @@ impl<C: Charm> Context<C> {
                 app_status: state.app_status.clone(),
                 workload_version: state.workload_version.clone(),
                 action_params,
+                departed: match event {
+                    Event::RelationDeparted(e) => Some((e.relation.id, e.unit.clone())),
+                    _ => None,
+                },
                 ..JujuModel::default()
             }),
             pebbles: Rc::new(std::cell::RefCell::new(super::pebble::Pebbles {

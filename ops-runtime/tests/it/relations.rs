@@ -68,6 +68,20 @@ impl App {
         Ok(())
     }
 
+    #[on(db_relation_departed)]
+    fn left(
+        &mut self,
+        cx: &mut HookContext,
+        event: RelationDepartedEvent,
+    ) -> Result<(), CharmError> {
+        // The departed unit is no longer listed, but its data can be read.
+        let units = cx.relation_units(&event.relation)?;
+        let last = cx.relation_data(&event.relation, &Member::Unit(event.unit.clone()))?;
+        let address = last.get("ingress-address").cloned().unwrap_or_default();
+        cx.set_workload_version(&format!("{} left {address}", units.join(",")))?;
+        Ok(())
+    }
+
     #[on(db_relation_broken)]
     fn gone(&mut self, cx: &mut HookContext, event: RelationBrokenEvent) -> Result<(), CharmError> {
         let active = cx.relations(Self::RELATION_DB)?;
@@ -420,5 +434,18 @@ fn secret_ids_travel_in_databags_as_juju_uris() {
         error.to_string(),
         "key `secret-user` (a string of 7 characters): expected a secret id (`secret:<id>` or \
          `secret://<model-uuid>/<id>`)"
+    );
+}
+
+#[test]
+fn relation_departed_no_longer_lists_the_departed_unit() {
+    let mut ctx = Context::<App>::new();
+    let rel = db().with_remote_unit("pg/2", [("ingress-address", "10.0.0.10")]);
+    let out = ctx
+        .run(rel.departed_event("pg/1"), State::new().with_relation(rel))
+        .unwrap();
+    assert_eq!(
+        out.workload_version.as_deref(),
+        Some("pg/0,pg/2 left 10.0.0.9")
     );
 }
