@@ -12,9 +12,10 @@
 //! parse argv, make the typed call, print the answer in Juju's format; a refusal is
 //! the model's exit code and stderr, so the harness and `sim` fail alike (the
 //! `parity` tests run one script through both). Those are the status, leadership,
-//! config, version, action, relation, port, controller-state, `juju-log` and
-//! `juju-reboot` tools. Secrets, storage, the network and the rest still keep their
-//! own semantics in child modules. `pod-spec-set` is not simulated: it fails and
+//! config, version, action, relation, port, controller-state, storage, network
+//! (`network-get`, `unit-get`, `goal-state`), `juju-log` and `juju-reboot` tools.
+//! Secrets, resources, credentials and metrics still keep their own semantics in
+//! child modules. `pod-spec-set` is not simulated: it fails and
 //! says so.
 
 mod clock;

@@ -61,8 +61,14 @@ pub struct JujuModel {
     pub storage_max: BTreeMap<String, u32>,
     /// Resources by name, as local paths.
     pub resources: BTreeMap<String, std::path::PathBuf>,
-    /// Networks by binding; other bindings get a default network.
+    /// Networks by binding; other bindings get [`Self::default_network`].
     pub networks: BTreeMap<String, Network>,
+    /// The network of a binding [`Self::networks`] does not describe, and the
+    /// address `unit-get` falls back to (`None`: `192.0.2.0` in `192.0.2.0/24`).
+    pub default_network: Option<Network>,
+    /// The charm's bindings: its relation endpoints and `extra-bindings`
+    /// (`None`: not known, and `network-get` answers for any binding).
+    pub bindings: Option<std::collections::BTreeSet<String>>,
     /// The ports this unit has open.
     #[serde(with = "port_set")]
     pub opened_ports: std::collections::BTreeSet<Port>,
@@ -771,9 +777,20 @@ impl HookTools for MemoryHookTools {
                 stderr: format!("ERROR invalid value \"{id}\" for option -r: relation not found\n"),
             });
         }
+        let known = model.bindings.as_ref().is_none_or(|bindings| {
+            bindings.contains(binding) || model.relations.iter().any(|r| r.endpoint == binding)
+        });
+        if !known {
+            return Err(Self::juju_error(
+                "network-get",
+                1,
+                &format!("no network config found for binding {binding:?}"),
+            ));
+        }
         Ok(model
             .networks
             .get(binding)
+            .or(model.default_network.as_ref())
             .cloned()
             .unwrap_or_else(super::default_network))
     }
@@ -799,19 +816,29 @@ impl HookTools for MemoryHookTools {
 
     fn goal_state(&self) -> Result<GoalState, HookToolError> {
         let model = self.call("goal-state");
-        let units = (0..model.planned_units)
-            .map(|n| {
-                let status = GoalStatus {
-                    status: "active".to_owned(),
-                    since: None,
-                };
-                (format!("{}/{n}", model.app_name), status)
-            })
+        let status = |status: &str| GoalStatus {
+            status: status.to_owned(),
+            since: None,
+        };
+        // The planned units, this one among them.
+        let mut units: BTreeMap<String, GoalStatus> = (0..model.planned_units)
+            .map(|n| (format!("{}/{n}", model.app_name), status("active")))
             .collect();
-        Ok(GoalState {
-            units,
-            relations: BTreeMap::new(),
-        })
+        if !model.unit_name.is_empty() {
+            units
+                .entry(model.unit_name.clone())
+                .or_insert_with(|| status("active"));
+        }
+        // Per endpoint, the related applications (`joined`) and their units.
+        let mut relations: BTreeMap<String, BTreeMap<String, GoalStatus>> = BTreeMap::new();
+        for relation in &model.relations {
+            let related = relations.entry(relation.endpoint.clone()).or_default();
+            related.insert(relation.remote_app.clone(), status("joined"));
+            for unit in relation.remote_units.keys() {
+                related.insert(unit.clone(), status("active"));
+            }
+        }
+        Ok(GoalState { units, relations })
     }
 
     fn credential_get(&self) -> Result<CloudSpec, HookToolError> {
@@ -839,11 +866,16 @@ impl HookTools for MemoryHookTools {
     fn unit_get(&self, kind: AddressKind) -> Result<String, HookToolError> {
         let model = self.call("unit-get");
         let _ = kind;
+        let fallback = model
+            .default_network
+            .clone()
+            .unwrap_or_else(super::default_network);
         Ok(model
             .networks
             .values()
+            .chain([&fallback])
             .find_map(|n| n.bind_address().map(str::to_owned))
-            .unwrap_or_else(|| "192.0.2.0".to_owned()))
+            .unwrap_or_default())
     }
 
     fn state_get(&self, key: &str) -> Result<Option<String>, HookToolError> {
@@ -1087,5 +1119,49 @@ mod tests {
             .relation_get(&RelationRef::new("db", 3), "pg/1", false)
             .unwrap();
         assert_eq!(bag.get("k").map(String::as_str), Some("1"));
+    }
+
+    /// With the charm's bindings known, `network-get` refuses another one;
+    /// unknown, it answers for any. `unit-get` falls back to the default
+    /// network, and `goal-state` lists the related applications and units.
+    #[test]
+    fn networks_bindings_and_goal_state() {
+        let mut network = super::super::state::default_network();
+        network.ingress_addresses = vec!["10.1.2.3".to_owned()];
+        let tools = MemoryHookTools::new(JujuModel {
+            unit_name: "demo/1".into(),
+            app_name: "demo".into(),
+            planned_units: 1,
+            relations: vec![Relation::new("db", 3).with_remote_app("pg")],
+            bindings: Some(["metrics".to_owned()].into()),
+            default_network: Some(network.clone()),
+            ..JujuModel::default()
+        });
+        assert_eq!(tools.network_get("metrics", None).unwrap(), network);
+        assert_eq!(tools.network_get("db", Some(3)).unwrap(), network);
+        assert_eq!(
+            failure(tools.network_get("nope", None).unwrap_err()),
+            (
+                Some(1),
+                "ERROR no network config found for binding \"nope\"\n".to_owned()
+            )
+        );
+        assert_eq!(tools.unit_get(AddressKind::Public).unwrap(), "192.0.2.0");
+        let goal = tools.goal_state().unwrap();
+        assert_eq!(goal.units.keys().collect::<Vec<_>>(), ["demo/0", "demo/1"]);
+        let related: Vec<(&String, &str)> = goal.relations["db"]
+            .iter()
+            .map(|(name, status)| (name, status.status.as_str()))
+            .collect();
+        assert_eq!(
+            related,
+            [(&"pg".to_owned(), "joined"), (&"pg/0".to_owned(), "active")]
+        );
+        // Without them, any binding gets the default network.
+        let tools = MemoryHookTools::new(JujuModel::default());
+        assert_eq!(
+            tools.network_get("anything", None).unwrap(),
+            super::super::state::default_network()
+        );
     }
 }

@@ -95,6 +95,9 @@ pub(super) fn to_juju(model: &Model) -> JujuModel {
         .filter_map(|(name, spec)| Some((name.clone(), spec.max?)))
         .collect();
     juju.requested_storages.clone_from(&model.storage_requested);
+    juju.bindings = Some(model.bindings.iter().cloned().collect());
+    juju.default_network = Some(super::network::sim_network());
+    juju.planned_units = 1;
     if let Some(action) = &model.running_action {
         juju.action_params = Some(match &action.params {
             Value::Object(params) => params.clone(),

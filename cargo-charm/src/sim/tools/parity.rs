@@ -11,7 +11,9 @@ use ops_runtime::HookToolError;
 use ops_runtime::event::RelationRef;
 use ops_runtime::hook_tools::{HookTools, LogLevel, StatusTarget};
 use ops_runtime::testing::{JujuModel, MemoryHookTools, Relation, Storage};
-use ops_runtime::{Port, Revision, SecretLookup, Status, StatusInfo};
+use ops_runtime::{
+    Address, AddressKind, BindAddress, Network, Port, Revision, SecretLookup, Status, StatusInfo,
+};
 use serde_json::{Value, json};
 
 use super::{Context, ToolError, run};
@@ -38,6 +40,15 @@ fn db() -> RelationRef {
 /// `status-get --include-data --format=json`'s answer, as Juju's `toDetails`.
 fn details(info: &StatusInfo) -> Value {
     json!({"message": info.message, "status": info.kind.as_str(), "status-data": {}})
+}
+
+/// `network-get --format=json`'s answer, in Juju's field order.
+fn network_json(network: &Network) -> Value {
+    json!({
+        "bind-addresses": network.bind_addresses,
+        "egress-subnets": network.egress_subnets,
+        "ingress-addresses": network.ingress_addresses,
+    })
 }
 
 /// `storage-get --format=json`'s answer.
@@ -322,6 +333,32 @@ fn script() -> Vec<Step> {
             stdin: "",
             harness: |t| none(t.storage_add("logs", 1)),
         },
+        Step {
+            argv: &["network-get", "--format=json", "db"],
+            stdin: "",
+            harness: |t| Ok(Some(network_json(&t.network_get("db", None)?))),
+        },
+        Step {
+            argv: &["network-get", "--format=json", "-r", "0", "metrics"],
+            stdin: "",
+            harness: |t| Ok(Some(network_json(&t.network_get("metrics", Some(0))?))),
+        },
+        // Refused: a relation that does not exist, a binding the charm lacks.
+        Step {
+            argv: &["network-get", "--format=json", "-r", "9", "db"],
+            stdin: "",
+            harness: |t| Ok(Some(network_json(&t.network_get("db", Some(9))?))),
+        },
+        Step {
+            argv: &["network-get", "--format=json", "nope"],
+            stdin: "",
+            harness: |t| Ok(Some(network_json(&t.network_get("nope", None)?))),
+        },
+        Step {
+            argv: &["unit-get", "--format=json", "private-address"],
+            stdin: "",
+            harness: |t| Ok(Some(json!(t.unit_get(AddressKind::Private)?))),
+        },
     ]
 }
 
@@ -338,6 +375,20 @@ fn harness_model(leader: bool) -> JujuModel {
     model.storages = vec![Storage::new("data", 0)];
     model.declared_storage = Some([("data".to_owned(), "filesystem".to_owned())].into());
     model.storage_max = [("data".to_owned(), 2)].into();
+    model.bindings = Some(["db".to_owned(), "metrics".to_owned()].into());
+    model.default_network = Some(Network {
+        bind_addresses: vec![BindAddress {
+            mac_address: "00:16:3e:00:00:0a".into(),
+            interface_name: "eth0".into(),
+            addresses: vec![Address {
+                hostname: String::new(),
+                value: address.to_owned(),
+                cidr: state::SUBNET.to_owned(),
+            }],
+        }],
+        ingress_addresses: vec![address.to_owned()],
+        egress_subnets: vec![format!("{address}/32")],
+    });
     model.relations = vec![
         Relation::new("db", 0)
             .with_remote_app("pg")
@@ -364,6 +415,7 @@ fn sim_model(leader: bool) -> Model {
         },
     );
     model.attach_storage("data", "/var/lib/juju/storage/data/0".into());
+    model.bindings = vec!["db".into(), "metrics".into()];
     let index = model.add_relation("db", "pg");
     model.relations[index].remote_units.insert(
         "pg/0".into(),
@@ -542,6 +594,24 @@ fn a_non_leader_gets_the_same_answers_and_refusals() {
             "ERROR invalid value \"data/7\" for option -s: storage \"data/7\" not found\n"
                 .to_owned()
         )
+    );
+    assert_eq!(
+        refused("network-get --format=json -r 9"),
+        (
+            2,
+            "ERROR invalid value \"9\" for option -r: relation not found\n".to_owned()
+        )
+    );
+    assert_eq!(
+        refused("network-get --format=json nope"),
+        (
+            1,
+            "ERROR no network config found for binding \"nope\"\n".to_owned()
+        )
+    );
+    assert_eq!(
+        outcome(&outcomes, "unit-get").0,
+        format!("\"{}\"\n", state::UNIT_ADDRESS)
     );
     assert_eq!(
         refused("storage-add logs=1"),
