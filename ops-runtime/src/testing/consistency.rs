@@ -4,7 +4,7 @@
 
 use ops_metadata::{ConfigType, ParamType};
 
-use super::{Action, Context, State};
+use super::{Action, Context, ModelType, State};
 use crate::config::ConfigValue;
 use crate::dispatch::Charm;
 use crate::env::JujuVersion;
@@ -48,6 +48,7 @@ impl<C: Charm> Context<C> {
             }
             problems.extend(container.problems());
         }
+        problems.extend(self.check_model(state));
         for name in state.resources.keys() {
             if !self.meta.resources.contains_key(name) {
                 problems.push(format!(
@@ -115,6 +116,35 @@ impl<C: Charm> Context<C> {
                     ));
                 }
             }
+        }
+        problems
+    }
+
+    /// What depends on the kind of model: containers need Kubernetes, and a
+    /// Kubernetes model reports its cloud spec from Juju 3.6.10.
+    fn check_model(&self, state: &State) -> Vec<String> {
+        let mut problems = Vec::new();
+        match state.model_type {
+            ModelType::Machine if !state.containers.is_empty() => problems.push(format!(
+                "the state has containers ({}), but a machine model runs no workload \
+                 containers; use `ModelType::Kubernetes`",
+                state
+                    .containers
+                    .iter()
+                    .map(|c| format!("`{}`", c.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            ModelType::Kubernetes
+                if state.cloud_spec.is_some() && self.juju_version < K8S_CLOUD_SPEC =>
+            {
+                problems.push(format!(
+                    "a Kubernetes model gives its cloud spec from Juju {K8S_CLOUD_SPEC}, and \
+                     the context runs Juju {}; set a newer one with `Context::with_juju_version`",
+                    self.juju_version
+                ));
+            }
+            _ => {}
         }
         problems
     }
@@ -259,6 +289,13 @@ impl<C: Charm> Context<C> {
     /// What is suspicious but allowed about `event` in `state`.
     pub(super) fn warnings_for(&self, event: &Event, state: &State) -> Vec<String> {
         let mut warnings = Vec::new();
+        if state.cloud_spec.is_some() && !state.app_trusted {
+            warnings.push(
+                "the state has a cloud spec but the application is not trusted: \
+                 `credential-get` will be refused (see `State::with_app_trusted`)"
+                    .to_owned(),
+            );
+        }
         if let Some(name) = workload_container(event)
             && state.container(name).is_some_and(|c| !c.can_connect)
         {
@@ -336,6 +373,9 @@ impl<C: Charm> Context<C> {
     }
 }
 
+/// The first Juju version whose Kubernetes models answer `credential-get`.
+const K8S_CLOUD_SPEC: JujuVersion = JujuVersion::new(3, 6, 10);
+
 /// A custom event run directly must come from the charm (`self::`, one of
 /// its declared events) or from one of its components.
 fn check_custom<C: Charm>(custom: &crate::event::CustomEventData) -> Option<String> {
@@ -408,7 +448,10 @@ fn check_workload_event(event: &Event, state: &State) -> Vec<String> {
         }
         Event::PebbleCheckFailed(crate::event::PebbleCheckFailedEvent { check, .. })
         | Event::PebbleCheckRecovered(crate::event::PebbleCheckRecoveredEvent { check, .. })
-            if !container.check_infos.iter().any(|c| &c.name == check) =>
+            if !container.check_infos.iter().any(|c| &c.name == check)
+                && !container
+                    .plan()
+                    .is_ok_and(|plan| plan.checks.contains_key(check)) =>
         {
             vec![format!(
                 "the event is about check `{check}` of container `{name}`, which the state does not have; add it with `Container::with_check_info`"

@@ -56,7 +56,7 @@ pub use self::pebble::{Container, ExecMock, FsEntry, check_info};
 pub use self::relation::Relation;
 pub use self::secret::Secret;
 pub(crate) use self::state::default_network;
-pub use self::state::{Action, ActionOutput, State, Storage};
+pub use self::state::{Action, ActionOutput, ModelType, State, Storage};
 use crate::dispatch::{Charm, DispatchError};
 use crate::env::JujuVersion;
 use crate::event::Event;

@@ -416,6 +416,28 @@ impl Container {
                             self.name, info.name
                         ));
                     }
+                    if let Some(check) = plan.checks.get(&info.name) {
+                        let startup = check.startup.clone().unwrap_or(CheckStartup::Enabled);
+                        let threshold = check.threshold.unwrap_or(3);
+                        // `check_info(name)` leaves the level unset: any level fits.
+                        if (info.level.is_some() && info.level != check.level)
+                            || info.startup != startup
+                            || info.threshold != threshold
+                        {
+                            problems.push(format!(
+                                "container `{}` has check info for `{}` with level {:?}, \
+                                 startup {:?} and threshold {}, but its plan says level {:?}, \
+                                 startup {:?} and threshold {threshold}",
+                                self.name,
+                                info.name,
+                                info.level,
+                                info.startup,
+                                info.threshold,
+                                check.level,
+                                startup
+                            ));
+                        }
+                    }
                     if self.check_infos[..i].iter().any(|c| c.name == info.name) {
                         problems.push(format!(
                             "container `{}` has check info for `{}` twice",
@@ -440,6 +462,7 @@ impl Container {
     /// Before a run: services that run are taken to run the input plan's
     /// configuration.
     pub(crate) fn prepare(&mut self) {
+        self.derive_check_infos();
         let Ok(plan) = self.plan() else { return };
         for (name, status) in &self.service_statuses {
             if *status == ServiceStatus::Active
@@ -448,6 +471,30 @@ impl Container {
             {
                 self.started.insert(name.clone(), service.clone());
             }
+        }
+    }
+
+    /// Gives each check of the plan that has no check info one, as Pebble
+    /// does when a layer adds the check: its level, startup and threshold
+    /// from the plan; up when it starts enabled, inactive otherwise.
+    fn derive_check_infos(&mut self) {
+        let Ok(plan) = self.plan() else { return };
+        for (name, check) in &plan.checks {
+            if self.check_infos.iter().any(|info| &info.name == name) {
+                continue;
+            }
+            let startup = check.startup.clone().unwrap_or(CheckStartup::Enabled);
+            self.check_infos.push(CheckInfo {
+                level: check.level.clone(),
+                status: if startup == CheckStartup::Enabled {
+                    CheckStatus::Up
+                } else {
+                    CheckStatus::Inactive
+                },
+                startup,
+                threshold: check.threshold.unwrap_or(3),
+                ..check_info(name.clone())
+            });
         }
     }
 
@@ -836,6 +883,7 @@ impl PebbleApi for MemoryPebble {
                 .and_then(|plan| plan.validate())
                 .map_err(|e| api_error(OP, 400, None, e.to_string()))?;
             c.layers = layers;
+            c.derive_check_infos();
             Ok(())
         })
     }

@@ -204,3 +204,68 @@ impl Relation {
         })
     }
 }
+
+/// The keys Juju writes in each unit's databag of a relation when the unit
+/// joins: its addresses on the endpoint's binding.
+const ADDRESS_KEYS: [&str; 3] = ["egress-subnets", "ingress-address", "private-address"];
+
+/// The values Juju writes under [`ADDRESS_KEYS`] for a unit on `network`.
+fn address_values(network: &crate::model::Network) -> [String; 3] {
+    let ingress = network.ingress_addresses.first().cloned();
+    let private = network
+        .bind_addresses
+        .iter()
+        .flat_map(|b| &b.addresses)
+        .map(|a| a.value.clone())
+        .next()
+        .or_else(|| ingress.clone())
+        .unwrap_or_default();
+    [
+        network.egress_subnets.join(","),
+        ingress.unwrap_or_else(|| private.clone()),
+        private,
+    ]
+}
+
+/// Adds the address keys a test left out of `bag`.
+fn fill(bag: &mut Databag, values: &[String; 3]) {
+    for (key, value) in ADDRESS_KEYS.iter().zip(values) {
+        if !bag.contains_key(*key) && !value.is_empty() {
+            bag.insert((*key).to_owned(), value.clone());
+        }
+    }
+}
+
+impl Relation {
+    /// The relation as the charm sees it: Juju's address keys in this unit's
+    /// databag (from `local`, this unit's network on the endpoint) and in
+    /// each remote unit's (the default network's), where the test did not
+    /// set them.
+    pub(super) fn with_juju_addresses(&self, local: &crate::model::Network) -> Self {
+        let mut relation = self.clone();
+        fill(&mut relation.local_unit_data, &address_values(local));
+        let remote = address_values(&super::default_network());
+        for bag in relation.remote_units.values_mut() {
+            fill(bag, &remote);
+        }
+        relation
+    }
+
+    /// This unit's databag after a run, without the address keys
+    /// [`Relation::with_juju_addresses`] added and the charm left alone, so
+    /// that a test compares the output with what it wrote.
+    pub(super) fn local_unit_data_without_juju_addresses(
+        &self,
+        after: &Databag,
+        local: &crate::model::Network,
+    ) -> Databag {
+        let values = address_values(local);
+        let mut bag = after.clone();
+        for (key, value) in ADDRESS_KEYS.iter().zip(&values) {
+            if !self.local_unit_data.contains_key(*key) && bag.get(*key) == Some(value) {
+                bag.remove(*key);
+            }
+        }
+        bag
+    }
+}

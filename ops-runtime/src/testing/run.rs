@@ -263,7 +263,7 @@ impl<C: Charm> Context<C> {
                     .relations
                     .iter()
                     .map(|r| {
-                        let mut r = r.clone();
+                        let mut r = r.with_juju_addresses(&local_network(&state, &r.endpoint));
                         if r.peer {
                             r.remote_app.clone_from(&self.app_name);
                         }
@@ -276,7 +276,8 @@ impl<C: Charm> Context<C> {
                 networks: state.networks.clone(),
                 opened_ports: state.opened_ports.clone(),
                 planned_units: state.planned_units.unwrap_or(1),
-                cloud_spec: state.cloud_spec.clone(),
+                // Juju answers credential-get for trusted applications only.
+                cloud_spec: state.cloud_spec.clone().filter(|_| state.app_trusted),
                 leader: state.leader,
                 config: self.config_map(&state),
                 unit_status: state.unit_status.clone(),
@@ -364,7 +365,10 @@ impl<C: Charm> Context<C> {
                 after.map_or_else(
                     || before.clone(),
                     |after| Relation {
-                        local_unit_data: after.local_unit_data.clone(),
+                        local_unit_data: before.local_unit_data_without_juju_addresses(
+                            &after.local_unit_data,
+                            &local_network(&state, &before.endpoint),
+                        ),
                         local_app_data: after.local_app_data.clone(),
                         ..before.clone()
                     },
@@ -420,6 +424,15 @@ impl<C: Charm> Context<C> {
         map.extend(state.config.iter().map(|(k, v)| (k.clone(), v.to_json())));
         map
     }
+}
+
+/// This unit's network on `endpoint`: the state's, or Juju's default.
+fn local_network(state: &State, endpoint: &str) -> crate::model::Network {
+    state
+        .networks
+        .get(endpoint)
+        .cloned()
+        .unwrap_or_else(super::default_network)
 }
 
 fn meta_value_json(value: &ops_metadata::ConfigValue) -> serde_json::Value {

@@ -40,12 +40,30 @@ pub struct State {
     pub opened_ports: std::collections::BTreeSet<crate::model::Port>,
     /// How many units the application is meant to have (`None`: 1).
     pub planned_units: Option<u32>,
-    /// The cloud spec `credential-get` reports (`None`: the application is not trusted).
+    /// The cloud the model runs on: `credential-get` reports it when
+    /// [`State::app_trusted`].
     pub cloud_spec: Option<crate::model::CloudSpec>,
+    /// Whether the application is trusted (`juju trust`), which
+    /// `credential-get` needs.
+    pub app_trusted: bool,
+    /// The kind of model: Kubernetes (the default, as in ops.testing) or
+    /// machines.
+    pub model_type: ModelType,
     /// Stored state by key, as JSON (see [`State::with_stored`]).
     pub stored: BTreeMap<String, serde_json::Value>,
     /// Deferred events, oldest first.
     pub deferred: Vec<crate::state::DeferredEvent>,
+}
+
+/// The kind of model a unit runs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ModelType {
+    /// A Kubernetes model: workload containers with Pebble.
+    #[default]
+    Kubernetes,
+    /// A machine model (LXD, MAAS, a public cloud's VMs): no containers.
+    Machine,
 }
 
 /// A storage instance attached to the unit.
@@ -254,16 +272,56 @@ impl State {
         self
     }
 
-    /// Trusts the application with this cloud spec.
+    /// Sets the cloud the model runs on; `credential-get` reports it only
+    /// when the application is also trusted ([`State::with_app_trusted`]).
     #[must_use]
     pub fn with_cloud_spec(mut self, spec: crate::model::CloudSpec) -> Self {
         self.cloud_spec = Some(spec);
         self
     }
 
+    /// Sets whether the application is trusted (`juju trust`).
+    ///
+    /// ```
+    /// use ops_runtime::CloudSpec;
+    /// use ops_runtime::testing::{ModelType, State};
+    ///
+    /// let state = State::new()
+    ///     .with_model_type(ModelType::Machine)
+    ///     .with_cloud_spec(CloudSpec { kind: "lxd".into(), ..CloudSpec::default() })
+    ///     .with_app_trusted(true);
+    /// assert!(state.app_trusted);
+    /// ```
+    #[must_use]
+    pub fn with_app_trusted(mut self, trusted: bool) -> Self {
+        self.app_trusted = trusted;
+        self
+    }
+
+    /// Sets the kind of model (default Kubernetes).
+    #[must_use]
+    pub fn with_model_type(mut self, model_type: ModelType) -> Self {
+        self.model_type = model_type;
+        self
+    }
+
     /// The relation with this id.
     pub fn relation(&self, id: u64) -> Option<&Relation> {
         self.relations.iter().find(|r| r.id == id)
+    }
+
+    /// The first relation on `endpoint`, for an endpoint with one relation
+    /// (see [`State::relations_on`] for all of them).
+    ///
+    /// ```
+    /// use ops_runtime::testing::{Relation, State};
+    ///
+    /// let state = State::new().with_relation(Relation::new("db", 7));
+    /// assert_eq!(state.relation_on("db").map(|r| r.id), Some(7));
+    /// assert!(state.relation_on("website").is_none());
+    /// ```
+    pub fn relation_on(&self, endpoint: &str) -> Option<&Relation> {
+        self.relations.iter().find(|r| r.endpoint == endpoint)
     }
 
     /// The relations on `endpoint`, in the state's order (ops.testing's

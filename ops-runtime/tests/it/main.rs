@@ -10,6 +10,7 @@ mod dispatch;
 mod framework;
 mod harness;
 mod harness_charm;
+mod harness_state;
 mod history;
 mod model;
 mod pebble_client;
