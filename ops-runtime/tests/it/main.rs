@@ -12,6 +12,7 @@ mod harness;
 mod harness_charm;
 mod harness_state;
 mod history;
+mod metadata;
 mod model;
 mod pebble_client;
 mod pebble_container;
