@@ -843,11 +843,16 @@ impl HookTools for MemoryHookTools {
 
     fn credential_get(&self) -> Result<CloudSpec, HookToolError> {
         let model = self.call("credential-get");
-        model.cloud_spec.clone().ok_or_else(|| HookToolError::Failed {
-            tool: "credential-get",
-            exit_code: Some(1),
-            stderr: "ERROR cannot access cloud credentials: permission denied (is the application trusted?)\n".to_owned(),
-        })
+        model
+            .cloud_spec
+            .clone()
+            .ok_or_else(|| HookToolError::Failed {
+                tool: "credential-get",
+                exit_code: Some(1),
+                // Juju's credential-get: `errors.Annotatef(err, "cannot access cloud
+                // credentials")` over the controller's ErrPerm for an untrusted application.
+                stderr: "ERROR cannot access cloud credentials: permission denied\n".to_owned(),
+            })
     }
 
     fn juju_reboot(&self, now: bool) -> Result<(), HookToolError> {

@@ -170,15 +170,14 @@ fn planned_units_cloud_spec_reboot_resource_and_address() {
         version(
             State::new()
                 .with_config("mode", "cloud")
-                .with_model_type(ops_runtime::testing::ModelType::Machine)
                 .with_cloud_spec(spec)
-                .with_app_trusted(true)
         ),
         "lxd"
     );
     let err = run(State::new().with_config("mode", "cloud")).unwrap_err();
     assert!(
-        err.to_string().contains("is the application trusted?"),
+        err.to_string()
+            .contains("cannot access cloud credentials: permission denied"),
         "{err}"
     );
     let (_, ctx) = run(State::new().with_config("mode", "reboot")).unwrap();

@@ -26,7 +26,19 @@ pub(super) fn call<T>(
     model: &mut Model,
     call: impl FnOnce(&MemoryHookTools) -> Result<T, HookToolError>,
 ) -> Result<T, ToolError> {
-    let tools = MemoryHookTools::new(to_juju(model));
+    call_with(model, |_| {}, call)
+}
+
+/// [`call`], with `prepare` first adding to the runtime's model what the saved
+/// model does not hold (the resources on disk).
+pub(super) fn call_with<T>(
+    model: &mut Model,
+    prepare: impl FnOnce(&mut JujuModel),
+    call: impl FnOnce(&MemoryHookTools) -> Result<T, HookToolError>,
+) -> Result<T, ToolError> {
+    let mut juju = to_juju(model);
+    prepare(&mut juju);
+    let tools = MemoryHookTools::new(juju);
     let result = call(&tools);
     from_juju(model, tools.model());
     result.map_err(tool_error)
@@ -98,6 +110,7 @@ pub(super) fn to_juju(model: &Model) -> JujuModel {
     juju.bindings = Some(model.bindings.iter().cloned().collect());
     juju.default_network = Some(super::network::sim_network());
     juju.planned_units = 1;
+    juju.cloud_spec = model.trusted.then(super::other::sim_cloud);
     if let Some(action) = &model.running_action {
         juju.action_params = Some(match &action.params {
             Value::Object(params) => params.clone(),

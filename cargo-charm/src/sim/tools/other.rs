@@ -1,10 +1,10 @@
 //! `resource-get`, `credential-get`, `juju-reboot`, `add-metric`, and the deprecated
 //! `leader-get` and `leader-set`.
 
-use ops_runtime::HookTools;
-use serde_json::Value;
+use ops_runtime::{CloudCredential, CloudSpec, HookTools};
+use serde_json::{Map, Value};
 
-use super::{Context, ToolError, json_text, output, parse};
+use super::{Context, ToolError, json_text, juju, output, parse};
 use crate::sim::state::{Metric, Model};
 
 /// Runs one of these tools.
@@ -25,8 +25,13 @@ pub(super) fn run(
 }
 
 /// `resource-get NAME`: the path of `<sim root>/resources/NAME` when that file
-/// exists; otherwise the error Juju gives for a resource the controller lacks.
-fn resource_get(args: &[String], model: &Model, context: &Context) -> Result<String, ToolError> {
+/// exists; otherwise the runtime's model's refusal for a resource the controller
+/// lacks.
+fn resource_get(
+    args: &[String],
+    model: &mut Model,
+    context: &Context,
+) -> Result<String, ToolError> {
     let parsed = parse(args, &[], &[])?;
     let name = match parsed.positionals.as_slice() {
         [] => return Err(ToolError::usage("missing required resource name")),
@@ -40,48 +45,90 @@ fn resource_get(args: &[String], model: &Model, context: &Context) -> Result<Str
             "resource name {name:?} not valid"
         )));
     }
-    if let Some(root) = &context.root {
-        let path = root.join("resources").join(name);
-        if path.is_file() {
-            // Juju prints the path without a newline (resource-get.go).
-            return Ok(path.display().to_string());
-        }
-    }
-    Err(ToolError::failed(format!(
-        "could not download resource: HTTP request failed: Get \
-         https://10.0.0.1:17070/model/{}/units/unit-{}/resources/{name}: resource#{}/{name} \
-         not found",
-        model.model_uuid,
-        model.unit.replace('/', "-"),
-        model.app
-    )))
+    let on_disk = context
+        .root
+        .as_ref()
+        .map(|root| root.join("resources").join(name))
+        .filter(|path| path.is_file());
+    let path = juju::call_with(
+        model,
+        |juju| {
+            juju.resources
+                .extend(on_disk.map(|path| (name.clone(), path)))
+        },
+        |tools| tools.resource_get(name),
+    )?;
+    // Juju prints the path without a newline (resource-get.go).
+    Ok(path.display().to_string())
 }
 
-/// `credential-get --format=json`: Juju's error unless the application is trusted,
-/// then a fake LXD cloud, as `params.CloudSpec` prints it (empty `omitempty` fields
-/// left out).
-fn credential_get(args: &[String], model: &Model) -> Result<String, ToolError> {
+/// The cloud a trusted application's `credential-get` reports: a fake LXD cloud.
+pub(super) fn sim_cloud() -> CloudSpec {
+    CloudSpec {
+        kind: "lxd".into(),
+        name: "localhost".into(),
+        region: Some("default".into()),
+        endpoint: Some("https://10.0.0.1:8443".into()),
+        identity_endpoint: None,
+        storage_endpoint: None,
+        credential: Some(CloudCredential {
+            auth_type: "certificate".into(),
+            attrs: std::collections::BTreeMap::new(),
+            redacted: Vec::new(),
+        }),
+        ca_certificates: Vec::new(),
+        skip_tls_verify: false,
+        is_controller_cloud: true,
+    }
+}
+
+/// `credential-get --format=json`: the runtime's model's refusal unless the
+/// application is trusted, then its cloud as `params.CloudSpec` prints it (empty
+/// `omitempty` fields left out).
+fn credential_get(args: &[String], model: &mut Model) -> Result<String, ToolError> {
     let parsed = parse(args, &["--format"], &[])?;
     let json = parsed.json()?;
     if let Some(extra) = parsed.positionals.first() {
         return Err(ToolError::usage(format!("unrecognized args: [{extra:?}]")));
     }
-    if !model.trusted {
-        return Err(ToolError::failed(
-            "cannot access cloud credentials: permission denied",
-        ));
+    let spec = juju::call(model, |tools| tools.credential_get())?;
+    let mut out = Map::new();
+    out.insert("type".into(), Value::from(spec.kind));
+    out.insert("name".into(), Value::from(spec.name));
+    for (key, value) in [
+        ("region", spec.region),
+        ("endpoint", spec.endpoint),
+        ("identity-endpoint", spec.identity_endpoint),
+        ("storage-endpoint", spec.storage_endpoint),
+    ] {
+        if let Some(value) = value.filter(|value| !value.is_empty()) {
+            out.insert(key.into(), Value::from(value));
+        }
     }
-    output(
-        &serde_json::json!({
-            "type": "lxd",
-            "name": "localhost",
-            "region": "default",
-            "endpoint": "https://10.0.0.1:8443",
-            "credential": {"auth-type": "certificate"},
-            "is-controller-cloud": true,
-        }),
-        json,
-    )
+    if let Some(credential) = spec.credential {
+        let mut cred = Map::new();
+        cred.insert("auth-type".into(), Value::from(credential.auth_type));
+        if !credential.attrs.is_empty() {
+            cred.insert("attrs".into(), serde_json::json!(credential.attrs));
+        }
+        if !credential.redacted.is_empty() {
+            cred.insert("redacted".into(), serde_json::json!(credential.redacted));
+        }
+        out.insert("credential".into(), Value::Object(cred));
+    }
+    if !spec.ca_certificates.is_empty() {
+        out.insert(
+            "cacertificates".into(),
+            serde_json::json!(spec.ca_certificates),
+        );
+    }
+    if spec.skip_tls_verify {
+        out.insert("skip-tls-verify".into(), Value::Bool(true));
+    }
+    if spec.is_controller_cloud {
+        out.insert("is-controller-cloud".into(), Value::Bool(true));
+    }
+    output(&Value::Object(out), json)
 }
 
 /// `juju-reboot [--now]`: records the request; the charm goes on (Juju would kill it

@@ -354,6 +354,18 @@ fn script() -> Vec<Step> {
             stdin: "",
             harness: |t| Ok(Some(network_json(&t.network_get("nope", None)?))),
         },
+        // Refused: a resource the controller lacks, and credentials to an
+        // untrusted application.
+        Step {
+            argv: &["resource-get", "model-file"],
+            stdin: "",
+            harness: |t| Ok(Some(json!(t.resource_get("model-file")?))),
+        },
+        Step {
+            argv: &["credential-get", "--format=json"],
+            stdin: "",
+            harness: |t| Ok(Some(json!(t.credential_get()?.kind))),
+        },
         Step {
             argv: &["unit-get", "--format=json", "private-address"],
             stdin: "",
@@ -612,6 +624,21 @@ fn a_non_leader_gets_the_same_answers_and_refusals() {
     assert_eq!(
         outcome(&outcomes, "unit-get").0,
         format!("\"{}\"\n", state::UNIT_ADDRESS)
+    );
+    assert_eq!(
+        refused("resource-get"),
+        (
+            1,
+            "ERROR could not download resource: resource#demo/model-file not found\n".to_owned()
+        )
+    );
+    // Juju's credential-get annotates the controller's ErrPerm.
+    assert_eq!(
+        refused("credential-get"),
+        (
+            1,
+            "ERROR cannot access cloud credentials: permission denied\n".to_owned()
+        )
     );
     assert_eq!(
         refused("storage-add logs=1"),
