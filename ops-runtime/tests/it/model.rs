@@ -170,7 +170,9 @@ fn planned_units_cloud_spec_reboot_resource_and_address() {
         version(
             State::new()
                 .with_config("mode", "cloud")
+                .with_model_type(ops_runtime::testing::ModelType::Machine)
                 .with_cloud_spec(spec)
+                .with_app_trusted(true)
         ),
         "lxd"
     );
