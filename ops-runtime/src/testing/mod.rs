@@ -37,6 +37,7 @@
 //! assert_eq!(out.unit_status, Status::active(""));
 //! assert_eq!(ctx.juju_log()[0].message, "listening on 9000");
 //! ```
+#![doc = include_str!("parity.md")]
 
 mod consistency;
 mod env;
