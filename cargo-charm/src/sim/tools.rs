@@ -13,9 +13,9 @@
 //! the model's exit code and stderr, so the harness and `sim` fail alike (the
 //! `parity` tests run one script through both). Those are the status, leadership,
 //! config, version, action, relation, port, controller-state, storage, network
-//! (`network-get`, `unit-get`, `goal-state`), `juju-log` and `juju-reboot` tools.
-//! Secrets, resources, credentials and metrics still keep their own semantics in
-//! child modules. `pod-spec-set` is not simulated: it fails and
+//! (`network-get`, `unit-get`, `goal-state`), `resource-get`, `credential-get`,
+//! `juju-log` and `juju-reboot` tools. Secrets and metrics still keep their own
+//! semantics in child modules. `pod-spec-set` is not simulated: it fails and
 //! says so.
 
 mod clock;
