@@ -271,3 +271,57 @@ fn a_hand_made_check_info_must_agree_with_the_plan() {
     assert!(message.contains("threshold 9"), "{message}");
     assert!(message.contains("threshold 5"), "{message}");
 }
+
+#[test]
+fn a_rocks_services_and_checks_make_a_replacing_base_layer() {
+    let rockcraft = r#"
+name: web
+services:
+  web: {command: /bin/web, startup: enabled}
+  side: {override: merge, command: /bin/side}
+checks:
+  up: {level: ready, threshold: 4, http: {url: "http://localhost/"}}
+parts: {}
+"#;
+    let layer = testing::layer_from_rockcraft(rockcraft).unwrap();
+    let yaml = layer.to_yaml().unwrap();
+    assert!(yaml.contains("override: replace"), "{yaml}");
+    assert!(yaml.contains("override: merge"), "{yaml}");
+    // The checks it defines get infos from the plan.
+    let web = Container::new("web").with_layer("rock", layer);
+    assert_eq!(web.plan().unwrap().services.len(), 2);
+    let mut ctx = Context::<Checker>::new();
+    let out = ctx
+        .run(Event::Start, State::new().with_container(web))
+        .unwrap();
+    let up = &out.container("web").unwrap().check_infos[0];
+    assert_eq!((up.name.as_str(), up.threshold), ("up", 4));
+}
+
+#[test]
+fn a_bad_rockcraft_yaml_is_a_typed_error() {
+    use ops_runtime::testing::{MAX_ROCKCRAFT_BYTES, RockcraftError, layer_from_rockcraft};
+    let big = format!("name: x\n#{}\n", "a".repeat(MAX_ROCKCRAFT_BYTES));
+    assert!(matches!(
+        layer_from_rockcraft(&big),
+        Err(RockcraftError::TooLarge { .. })
+    ));
+    assert!(matches!(
+        layer_from_rockcraft("services: [a, b]"),
+        Err(RockcraftError::NotAMapping("services"))
+    ));
+    assert!(matches!(
+        layer_from_rockcraft("services: {web: {command: 3: 4}}"),
+        Err(RockcraftError::Yaml(_))
+    ));
+    assert!(matches!(
+        layer_from_rockcraft("checks: {up: {threshold: many}}"),
+        Err(RockcraftError::Layer(_))
+    ));
+    assert!(
+        layer_from_rockcraft("name: bare\n")
+            .unwrap()
+            .to_yaml()
+            .is_ok()
+    );
+}
