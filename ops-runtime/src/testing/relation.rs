@@ -227,6 +227,11 @@ fn address_values(network: &crate::model::Network) -> [String; 3] {
     ]
 }
 
+/// Whether this unit's own bag gets the address keys too. Off: the output
+/// bag cannot tell a key the charm wrote with Juju's value from one Juju
+/// wrote, so only the remote units' bags (never in the output) are filled.
+const FILL_LOCAL: bool = false;
+
 /// Adds the address keys a test left out of `bag`.
 fn fill(bag: &mut Databag, values: &[String; 3]) {
     for (key, value) in ADDRESS_KEYS.iter().zip(values) {
@@ -243,7 +248,9 @@ impl Relation {
     /// set them.
     pub(super) fn with_juju_addresses(&self, local: &crate::model::Network) -> Self {
         let mut relation = self.clone();
-        fill(&mut relation.local_unit_data, &address_values(local));
+        if FILL_LOCAL {
+            fill(&mut relation.local_unit_data, &address_values(local));
+        }
         let remote = address_values(&super::default_network());
         for bag in relation.remote_units.values_mut() {
             fill(bag, &remote);
@@ -259,6 +266,9 @@ impl Relation {
         after: &Databag,
         local: &crate::model::Network,
     ) -> Databag {
+        if !FILL_LOCAL {
+            return after.clone();
+        }
         let values = address_values(local);
         let mut bag = after.clone();
         for (key, value) in ADDRESS_KEYS.iter().zip(&values) {
