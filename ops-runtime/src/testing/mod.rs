@@ -42,6 +42,7 @@
 mod consistency;
 mod env;
 mod memory;
+mod mount;
 mod pebble;
 mod relation;
 mod rockcraft;
@@ -54,6 +55,7 @@ use std::collections::BTreeMap;
 use ops_metadata::{CharmMetadata, SourceKind};
 
 pub use self::memory::{JujuLogLine, JujuModel, MemoryHookTools};
+pub use self::mount::Mount;
 pub use self::pebble::{Container, ExecMock, FsEntry, check_info};
 pub use self::relation::Relation;
 pub use self::rockcraft::{MAX_ROCKCRAFT_BYTES, RockcraftError, layer_from_rockcraft};

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::time::{Duration, SystemTime};
 
+use super::mount::{self, Mount};
 use crate::event::{
     Event, NoticeRef, PebbleCheckFailedEvent, PebbleCheckRecoveredEvent, PebbleCustomNoticeEvent,
     PebbleReadyEvent,
@@ -77,6 +78,8 @@ pub struct Container {
     /// `false`); [`Container::restart`](crate::Container::restart) then stops
     /// and starts the services instead.
     pub restart_unsupported: bool,
+    /// Local directories mounted into the file system ([`Container::with_mount`]).
+    pub mounts: Vec<Mount>,
     /// The configuration each running service was started with, for replan.
     started: BTreeMap<String, Service>,
 }
@@ -171,6 +174,7 @@ impl Container {
             identities: BTreeMap::new(),
             changes: Vec::new(),
             restart_unsupported: false,
+            mounts: Vec::new(),
             started: BTreeMap::new(),
         }
     }
@@ -247,6 +251,33 @@ impl Container {
             self.files
                 .insert(path, FsEntry::Directory { permissions: 0o755 });
         }
+        self
+    }
+
+    /// Mounts the local directory `source` at `location`, as a storage mount
+    /// or a volume is: before a run, what `source` holds is in the container
+    /// under `location`; during the run, what the charm pushes, makes or
+    /// removes there happens in `source` too, so the test reads the result
+    /// with [`std::fs`] (ops.testing's `Container(mounts=)`).
+    ///
+    /// A `source` that is not a readable directory makes the run
+    /// [inconsistent](super::RunError::Inconsistent).
+    ///
+    /// ```
+    /// use ops_runtime::testing::Container;
+    ///
+    /// let data = std::env::temp_dir();
+    /// let db = Container::new("db").with_mount("/var/lib/db", &data);
+    /// assert_eq!(db.mounts[0].location, "/var/lib/db");
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If `location` is not absolute (a bug in the test).
+    #[must_use]
+    pub fn with_mount(mut self, location: &str, source: impl AsRef<std::path::Path>) -> Self {
+        let location = normalize(location).unwrap_or_else(|e| panic!("{e}"));
+        self.mounts.push(Mount::new(location, source));
         self
     }
 
@@ -392,6 +423,18 @@ impl Container {
                 ));
             }
         }
+        for (i, mount) in self.mounts.iter().enumerate() {
+            if self.mounts[..i]
+                .iter()
+                .any(|m| m.location == mount.location)
+            {
+                problems.push(format!(
+                    "container `{}` has two mounts at `{}`",
+                    self.name, mount.location
+                ));
+            }
+            problems.extend(mount.problem(&self.name));
+        }
         for (i, (label, _)) in self.layers.iter().enumerate() {
             if self.layers[..i].iter().any(|(l, _)| l == label) {
                 problems.push(format!(
@@ -462,6 +505,7 @@ impl Container {
     /// Before a run: services that run are taken to run the input plan's
     /// configuration.
     pub(crate) fn prepare(&mut self) {
+        self.load_mounts();
         self.derive_check_infos();
         let Ok(plan) = self.plan() else { return };
         for (name, status) in &self.service_statuses {
@@ -496,6 +540,35 @@ impl Container {
                 ..check_info(name.clone())
             });
         }
+    }
+
+    /// Puts what each mount's source holds under its location (the
+    /// consistency check has made sure each can be read).
+    fn load_mounts(&mut self) {
+        for mount in self.mounts.clone() {
+            let Ok(entries) = mount.read() else { continue };
+            let root = mount.location.trim_end_matches('/');
+            if !root.is_empty() {
+                self.make_parents(root);
+                self.files
+                    .entry(root.to_owned())
+                    .or_insert(FsEntry::Directory { permissions: 0o755 });
+            }
+            for (relative, data, permissions) in entries {
+                let path = format!("{root}/{relative}");
+                self.make_parents(&path);
+                let entry = match data {
+                    Some(data) => FsEntry::File { data, permissions },
+                    None => FsEntry::Directory { permissions },
+                };
+                self.files.insert(path, entry);
+            }
+        }
+    }
+
+    /// The local path of `path` if a mount holds it.
+    fn mounted(&self, path: &str) -> Option<std::path::PathBuf> {
+        self.mounts.iter().rev().find_map(|mount| mount.local(path))
     }
 
     fn make_parents(&mut self, path: &str) {
@@ -792,6 +865,15 @@ fn path_error(path: &str, kind: ErrorKind, message: impl Into<String>) -> Error 
     }))
 }
 
+/// A file operation the mounted local directory refused.
+fn mount_error(path: &str, error: &std::io::Error) -> Error {
+    path_error(
+        path,
+        ErrorKind::GenericFileError,
+        format!("the test's mounted directory refused the change: {error}"),
+    )
+}
+
 /// `path` made canonical: absolute, no `.`, `..` or repeated `/`.
 fn normalize(path: &str) -> Result<String, Error> {
     if !path.starts_with('/') {
@@ -1012,11 +1094,15 @@ impl PebbleApi for MemoryPebble {
                     "is a directory",
                 ));
             }
+            let permissions = options.permissions.unwrap_or(0o644);
+            if let Some(local) = c.mounted(&path) {
+                mount::write_file(&local, data, permissions).map_err(|e| mount_error(&path, &e))?;
+            }
             c.files.insert(
                 path,
                 FsEntry::File {
                     data: data.to_vec(),
-                    permissions: options.permissions.unwrap_or(0o644),
+                    permissions,
                 },
             );
             Ok(())
@@ -1103,12 +1189,11 @@ impl PebbleApi for MemoryPebble {
                     format!("{parent} is not a directory"),
                 ));
             }
-            c.files.insert(
-                path,
-                FsEntry::Directory {
-                    permissions: options.permissions.unwrap_or(0o755),
-                },
-            );
+            let permissions = options.permissions.unwrap_or(0o755);
+            if let Some(local) = c.mounted(&path) {
+                mount::make_dir(&local, permissions).map_err(|e| mount_error(&path, &e))?;
+            }
+            c.files.insert(path, FsEntry::Directory { permissions });
             Ok(())
         })
     }
@@ -1131,6 +1216,9 @@ impl PebbleApi for MemoryPebble {
                     ErrorKind::GenericFileError,
                     "directory not empty",
                 ));
+            }
+            if let Some(local) = c.mounted(&path) {
+                mount::remove(&local).map_err(|e| mount_error(&path, &e))?;
             }
             c.files.retain(|p, _| p != &path && !p.starts_with(&prefix));
             Ok(())

@@ -10,6 +10,7 @@ mod dispatch;
 mod framework;
 mod harness;
 mod harness_charm;
+mod harness_mounts;
 mod harness_state;
 mod history;
 mod metadata;
