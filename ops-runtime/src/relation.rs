@@ -378,12 +378,16 @@ impl HookContext {
             Member::LocalUnit
         };
         let current = self.relation_data(relation, &member)?;
+        // Every key asked for goes in the one `relation-set` call (a key
+        // already holding its value changes nothing in Juju, and the call
+        // then records all the charm wrote), but only when one of them
+        // changes something; removing an absent key changes nothing.
         let changed: Databag = changes
             .into_iter()
             .map(|(k, v)| (k.into(), v.into()))
-            .filter(|(k, v)| current.get(k).map_or(!v.is_empty(), |old| old != v))
+            .filter(|(k, v)| !v.is_empty() || current.contains_key(k))
             .collect();
-        if changed.is_empty() {
+        if changed.iter().all(|(k, v)| current.get(k) == Some(v)) {
             return Ok(());
         }
         self.hook_tools().relation_set(relation, app, &changed)?;

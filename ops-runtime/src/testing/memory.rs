@@ -113,6 +113,11 @@ pub struct JujuModel {
     /// The hook tools called, in order (not saved: a record of one run).
     #[serde(skip)]
     pub calls: Vec<&'static str>,
+    /// The keys of this unit's own databags that `relation-set` wrote, by
+    /// relation id (not saved: a record of one run). The harness reads it to
+    /// tell Juju's address keys from the same keys the charm wrote.
+    #[serde(skip)]
+    pub unit_keys_written: BTreeMap<u64, std::collections::BTreeSet<String>>,
 }
 
 /// Ports as Juju writes them (`80/tcp`, `8000-8999/udp`, `icmp`), in a
@@ -470,6 +475,11 @@ impl HookTools for MemoryHookTools {
                     exit_code: Some(1),
                     stderr: "ERROR cannot write relation settings: permission denied\n".to_owned(),
                 });
+            }
+            if !app {
+                let id = model.relations[i].id;
+                let written = model.unit_keys_written.entry(id).or_default();
+                written.extend(changes.keys().cloned());
             }
             let r = &mut model.relations[i];
             let bag = if app {

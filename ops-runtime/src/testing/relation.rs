@@ -227,11 +227,6 @@ fn address_values(network: &crate::model::Network) -> [String; 3] {
     ]
 }
 
-/// Whether this unit's own bag gets the address keys too. Off: the output
-/// bag cannot tell a key the charm wrote with Juju's value from one Juju
-/// wrote, so only the remote units' bags (never in the output) are filled.
-const FILL_LOCAL: bool = false;
-
 /// Adds the address keys a test left out of `bag`.
 fn fill(bag: &mut Databag, values: &[String; 3]) {
     for (key, value) in ADDRESS_KEYS.iter().zip(values) {
@@ -248,9 +243,7 @@ impl Relation {
     /// set them.
     pub(super) fn with_juju_addresses(&self, local: &crate::model::Network) -> Self {
         let mut relation = self.clone();
-        if FILL_LOCAL {
-            fill(&mut relation.local_unit_data, &address_values(local));
-        }
+        fill(&mut relation.local_unit_data, &address_values(local));
         let remote = address_values(&super::default_network());
         for bag in relation.remote_units.values_mut() {
             fill(bag, &remote);
@@ -259,21 +252,20 @@ impl Relation {
     }
 
     /// This unit's databag after a run, without the address keys
-    /// [`Relation::with_juju_addresses`] added and the charm left alone, so
-    /// that a test compares the output with what it wrote.
+    /// [`Relation::with_juju_addresses`] added: those the test did not set and
+    /// the charm did not write (`written`: the keys its `relation-set` calls
+    /// wrote in this bag), so that a test compares the output with what it
+    /// gave and what the charm wrote.
     pub(super) fn local_unit_data_without_juju_addresses(
         &self,
         after: &Databag,
-        local: &crate::model::Network,
+        written: Option<&std::collections::BTreeSet<String>>,
     ) -> Databag {
-        if !FILL_LOCAL {
-            return after.clone();
-        }
-        let values = address_values(local);
         let mut bag = after.clone();
-        for (key, value) in ADDRESS_KEYS.iter().zip(&values) {
-            if !self.local_unit_data.contains_key(*key) && bag.get(*key) == Some(value) {
-                bag.remove(*key);
+        for key in ADDRESS_KEYS {
+            let wrote = written.is_some_and(|keys| keys.contains(key));
+            if !self.local_unit_data.contains_key(key) && !wrote {
+                bag.remove(key);
             }
         }
         bag

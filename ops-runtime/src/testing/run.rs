@@ -367,7 +367,7 @@ impl<C: Charm> Context<C> {
                     |after| Relation {
                         local_unit_data: before.local_unit_data_without_juju_addresses(
                             &after.local_unit_data,
-                            &local_network(&state, &before.endpoint),
+                            self.last.unit_keys_written.get(&before.id),
                         ),
                         local_app_data: after.local_app_data.clone(),
                         ..before.clone()

@@ -146,7 +146,7 @@ impl Addresses {
 }
 
 #[test]
-fn remote_unit_databags_carry_jujus_address_keys_unless_the_test_sets_them() {
+fn unit_databags_carry_jujus_address_keys_unless_the_test_sets_them() {
     let mut ctx = Context::<Addresses>::new();
     let db = Relation::new("db", 3);
     let out = ctx
@@ -157,7 +157,7 @@ fn remote_unit_databags_carry_jujus_address_keys_unless_the_test_sets_them() {
         .unwrap();
     assert_eq!(
         out.workload_version.as_deref(),
-        Some("192.0.2.0 192.0.2.0 192.0.2.0/24 | - - -")
+        Some("192.0.2.0 192.0.2.0 192.0.2.0/24 | 192.0.2.0 192.0.2.0 192.0.2.0/24")
     );
     // The output shows what the charm wrote, not the keys Juju added.
     let bag = &out.relation(3).unwrap().local_unit_data;
@@ -189,7 +189,7 @@ fn remote_unit_databags_carry_jujus_address_keys_unless_the_test_sets_them() {
         .unwrap();
     assert_eq!(
         out.workload_version.as_deref(),
-        Some("10.5.5.5 192.0.2.0 192.0.2.0/24 | - - 10.0.0.0/8")
+        Some("10.5.5.5 192.0.2.0 192.0.2.0/24 | 10.1.1.7 10.9.9.9 10.0.0.0/8")
     );
     let bag = &out.relation(3).unwrap().local_unit_data;
     assert_eq!(
@@ -197,6 +197,55 @@ fn remote_unit_databags_carry_jujus_address_keys_unless_the_test_sets_them() {
         Some("10.0.0.0/8")
     );
     assert!(!bag.contains_key("private-address"), "{bag:?}");
+}
+
+#[derive(Default)]
+struct Advertiser;
+
+#[charm(metadata_source = r#"
+name: advertiser
+provides:
+  website:
+    interface: http
+"#)]
+impl Advertiser {
+    /// Publishes its address under Juju's own key, with Juju's value, as
+    /// the http interface's provider does.
+    #[on(website_relation_joined)]
+    fn joined(&mut self, cx: &mut HookContext) -> Result<(), ModelError> {
+        let Event::RelationJoined(e) = cx.event().clone() else {
+            return Ok(());
+        };
+        let local = cx.relation_data(&e.relation, &Member::LocalUnit)?;
+        let address = local.get("ingress-address").cloned().unwrap_or_default();
+        cx.update_relation_data(
+            &e.relation,
+            Bag::Unit,
+            [("private-address", address.as_str()), ("port", "80")],
+        )
+    }
+}
+
+#[test]
+fn an_address_key_the_charm_writes_stays_in_the_output_even_with_jujus_value() {
+    let mut ctx = Context::<Advertiser>::new();
+    let website = Relation::new("website", 5);
+    let out = ctx
+        .run(
+            website.joined_event("remote/0"),
+            State::new().with_relation(website),
+        )
+        .unwrap();
+    let bag = &out.relation(5).unwrap().local_unit_data;
+    assert_eq!(
+        bag.get("private-address").map(String::as_str),
+        Some("192.0.2.0"),
+        "{bag:?}"
+    );
+    assert_eq!(bag.get("port").map(String::as_str), Some("80"));
+    // The keys Juju wrote and the charm did not stay out of the output.
+    assert!(!bag.contains_key("ingress-address"), "{bag:?}");
+    assert!(!bag.contains_key("egress-subnets"), "{bag:?}");
 }
 
 const CHECKS: &str = r#"
