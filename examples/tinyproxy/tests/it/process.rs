@@ -57,18 +57,7 @@ impl Juju {
             std::env::temp_dir().join(format!("tinyproxy-process-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(dir.join("bin")).unwrap();
-        for tool in [
-            "juju-log",
-            "status-set",
-            "status-get",
-            "is-leader",
-            "config-get",
-            "application-version-set",
-            "action-get",
-            "action-set",
-            "action-log",
-            "action-fail",
-        ] {
+        for tool in ops_runtime::hook_tools::TOOL_NAMES {
             write_executable(&dir.join("bin").join(tool), HOOK_TOOL);
         }
         for (command, body) in [
