@@ -369,7 +369,7 @@ impl HookContext {
             .into());
         }
         let payload = serde_json::to_value(event)?;
-        self.pending.push(CustomEventData {
+        self.dispatch_state_mut().queue_custom(CustomEventData {
             qualified: format!("{CHARM_EVENTS}::{}", E::NAME),
             name: E::NAME.to_owned(),
             payload,

@@ -1,6 +1,5 @@
 //! The hook context: what a handler uses to read and change the model.
 
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -12,6 +11,9 @@ use crate::env::JujuContext;
 use crate::event::Event;
 use crate::hook_tools::{HookToolError, HookTools, LogLevel, StatusTarget};
 use crate::status::{Status, StatusInfo};
+
+mod dispatch_state;
+pub(crate) use dispatch_state::DispatchState;
 
 /// Juju's leadership lease: a leader stays leader at least this long after
 /// `is-leader` said so, so the answer is cached for this long.
@@ -188,34 +190,33 @@ pub enum LoadParamsError {
 /// One `HookContext` lives for the whole dispatch; values Juju cannot change
 /// within a hook (configuration, and leadership for Juju's 30-second lease) are
 /// fetched once and cached.
+///
+/// Its public methods (here and, by topic, in `model.rs`, `relation.rs`,
+/// `secret.rs`, `container.rs`, `component.rs`, `debug.rs`) are everything a
+/// handler may touch. What dispatch works with between handlers (stored state,
+/// the deferral queue, custom events, collect-status) is the `DispatchState`
+/// it wraps (`context/dispatch_state.rs`), which only dispatch reaches.
 pub struct HookContext {
     juju: JujuContext,
-    pub(crate) event: Event,
+    /// The event being handled: the hook's, or a deferred or custom event's
+    /// while dispatch runs one (`replace_event`).
+    event: Event,
     tools: Rc<dyn HookTools>,
+    meta: CharmMeta,
+    // The API's per-hook caches, read only by its own methods.
     config: Option<ConfigData>,
     leader: Option<(bool, Instant)>,
     runtime: Option<Rc<tokio::runtime::Runtime>>,
-    pub(crate) statuses: Rc<RefCell<Vec<Status>>>,
-    /// Typed-config failures of this hook, reported as `Blocked` after
-    /// collect-status.
-    pub(crate) config_errors: Vec<ConfigError>,
+    /// Relation ids, units, remote apps and databags (`relation.rs`).
     pub(crate) relation_cache: crate::relation::RelationCache,
-    /// The state loaded at the start of the hook, updated as the hook goes.
-    pub(crate) snapshot: crate::state::Snapshot,
-    /// Typed stored state loaded in this hook, by key.
-    pub(crate) entries: std::collections::HashMap<&'static str, Box<dyn crate::state::Entry>>,
-    /// The deferred queue as it will be committed.
-    pub(crate) deferred_out: Vec<crate::state::DeferredEvent>,
-    /// Custom events emitted in this hook, in order.
-    pub(crate) emitted: Vec<Event>,
-    /// Custom events emitted by the charm's handlers and not yet handled.
-    pub(crate) pending: Vec<crate::event::CustomEventData>,
-    /// Tracked secret content read in this hook, by id (or `label:<label>`).
+    /// Tracked secret content read in this hook, by id (or `label:<label>`)
+    /// (`secret.rs`).
     pub(crate) secret_cache: std::collections::HashMap<String, crate::secret::SecretContent>,
-    /// The Pebble connection of each container asked for so far.
+    /// The Pebble connection of each container asked for so far (`container.rs`).
     #[cfg(feature = "pebble")]
     pub(crate) pebbles: BTreeMap<String, Rc<dyn crate::pebble::PebbleApi>>,
-    meta: CharmMeta,
+    /// Dispatch's working state.
+    dispatch: DispatchState,
 }
 
 impl std::fmt::Debug for HookContext {
@@ -234,21 +235,15 @@ impl HookContext {
             juju,
             event,
             tools,
+            meta: CharmMeta::EMPTY,
             config: None,
             leader: None,
             runtime: None,
-            statuses: Rc::default(),
-            config_errors: Vec::new(),
             relation_cache: crate::relation::RelationCache::default(),
             secret_cache: std::collections::HashMap::new(),
-            snapshot: crate::state::Snapshot::default(),
-            entries: std::collections::HashMap::new(),
-            deferred_out: Vec::new(),
-            emitted: Vec::new(),
-            pending: Vec::new(),
             #[cfg(feature = "pebble")]
             pebbles: BTreeMap::new(),
-            meta: CharmMeta::EMPTY,
+            dispatch: DispatchState::default(),
         }
     }
 
@@ -263,8 +258,25 @@ impl HookContext {
     /// The same context, starting from this stored state.
     #[must_use]
     pub fn with_snapshot(mut self, snapshot: crate::state::Snapshot) -> Self {
-        self.snapshot = snapshot;
+        self.dispatch.set_snapshot(snapshot);
         self
+    }
+
+    /// Dispatch's working state for this hook.
+    pub(crate) fn dispatch_state(&self) -> &DispatchState {
+        &self.dispatch
+    }
+
+    /// Dispatch's working state for this hook, to change.
+    pub(crate) fn dispatch_state_mut(&mut self) -> &mut DispatchState {
+        &mut self.dispatch
+    }
+
+    /// Makes `event` the one being handled, returning the one it replaces
+    /// (dispatch runs a deferred or custom event this way, then puts the
+    /// hook's back).
+    pub(crate) fn replace_event(&mut self, event: Event) -> Event {
+        std::mem::replace(&mut self.event, event)
     }
 
     /// The charm's stored state of type `T`, loaded on first use (from
@@ -302,46 +314,12 @@ impl HookContext {
     pub fn stored<T: crate::state::StoredState>(
         &mut self,
     ) -> Result<&mut T, crate::state::StateError> {
-        use crate::state::{Entry, StateError, Typed};
-        if !self.entries.contains_key(T::KEY) {
-            let value: T = match self.snapshot.stored.get(T::KEY) {
-                Some(json) => {
-                    // Stored state may hold credentials: say what was expected,
-                    // never quote the value.
-                    serde_json::from_value(json.clone()).map_err(|e| StateError::Convert {
-                        key: T::KEY,
-                        reason: crate::redact::conversion_problem(&e.to_string()),
-                    })?
-                }
-                None => T::default(),
-            };
-            self.entries.insert(T::KEY, Box::new(Typed(value)));
-        }
-        let entry: Option<&mut Box<dyn Entry>> = self.entries.get_mut(T::KEY);
-        entry
-            .and_then(|e| e.as_any_mut().downcast_mut::<T>())
-            .ok_or_else(|| StateError::Convert {
-                key: T::KEY,
-                reason: "two stored-state types use this key".into(),
-            })
-    }
-
-    /// The snapshot to commit: the loaded one with this hook's stored state and
-    /// deferred queue.
-    pub(crate) fn committed_snapshot(
-        &self,
-    ) -> Result<crate::state::Snapshot, crate::state::StateError> {
-        let mut snapshot = self.snapshot.clone();
-        for (key, entry) in &self.entries {
-            snapshot.stored.insert((*key).to_owned(), entry.to_json()?);
-        }
-        snapshot.deferred.clone_from(&self.deferred_out);
-        Ok(snapshot)
+        self.dispatch.stored::<T>()
     }
 
     /// The custom events emitted so far in this hook.
     pub fn emitted_events(&self) -> &[Event] {
-        &self.emitted
+        self.dispatch.emitted()
     }
 
     /// The charm's compiled-in metadata.
@@ -588,10 +566,7 @@ impl HookContext {
     /// ```
     pub fn set_unit_status(&mut self, status: Status) -> Result<(), ModelError> {
         self.tools.status_set(StatusTarget::Unit, &status)?;
-        self.snapshot.unit_status = Some((
-            status.kind().as_str().to_owned(),
-            status.message().to_owned(),
-        ));
+        self.dispatch.record_status(StatusTarget::Unit, &status);
         Ok(())
     }
 
@@ -612,10 +587,7 @@ impl HookContext {
             return Err(self.not_leader("set the application status"));
         }
         self.tools.status_set(StatusTarget::App, &status)?;
-        self.snapshot.app_status = Some((
-            status.kind().as_str().to_owned(),
-            status.message().to_owned(),
-        ));
+        self.dispatch.record_status(StatusTarget::App, &status);
         Ok(())
     }
 

@@ -14,7 +14,6 @@ use crate::logging;
 use crate::state::{
     ControllerStore, DeferredEvent, LocalStore, Snapshot, StateError, StateStore, StoreKind,
 };
-use crate::status;
 use crate::status::Status;
 
 /// A charm: a type whose `impl` block carries `#[charm]`.
@@ -418,7 +417,8 @@ pub(crate) fn run_inner<C: Charm>(
             );
         }
     }
-    (outcome, cx.emitted)
+    let emitted = cx.dispatch_state_mut().take_emitted();
+    (outcome, emitted)
 }
 
 /// After a failed hook, forgets which statuses this charm set last, keeping
@@ -439,7 +439,7 @@ fn forget_statuses(store: &dyn StateStore, loaded: &Snapshot) {
 
 /// Writes the state back if the hook changed it.
 fn commit(cx: &HookContext, store: &dyn StateStore, loaded: &Snapshot) -> Result<(), StateError> {
-    let snapshot = cx.committed_snapshot()?;
+    let snapshot = cx.dispatch_state().commit_snapshot()?;
     if &snapshot != loaded {
         store.save(&snapshot)?;
     }
@@ -504,12 +504,11 @@ fn dispatch<C: Charm>(charm: &mut C, cx: &mut HookContext, probe: &mut Probe<'_,
         Ok(()) => Outcome::Success,
         Err(error) => Outcome::Failed(error),
     };
-    if !cx.pending.is_empty() {
+    let dropped = cx.dispatch_state_mut().drop_pending();
+    if dropped > 0 {
         log::warn!(
-            "Dropping {} custom event(s) emitted during collect-status: events are handled before it.",
-            cx.pending.len()
+            "Dropping {dropped} custom event(s) emitted during collect-status: events are handled before it."
         );
-        cx.pending.clear();
     }
     outcome
 }
@@ -550,7 +549,9 @@ fn observe_only<C: Charm>(
             }));
         }
     };
-    cx.pending.extend(emitted);
+    for event in emitted {
+        cx.dispatch_state_mut().queue_custom(event);
+    }
     Ok(())
 }
 
@@ -558,8 +559,8 @@ fn observe_only<C: Charm>(
 /// components observe each (and may emit more), then its handlers run, each
 /// with the custom event as the context's event.
 fn handle_emitted<C: Charm>(charm: &mut C, cx: &mut HookContext) -> Option<Outcome> {
-    while !cx.pending.is_empty() {
-        if cx.emitted.len() >= MAX_CUSTOM_EVENTS {
+    while let Some(data) = cx.dispatch_state_mut().next_custom() {
+        if cx.dispatch_state().emitted().len() >= MAX_CUSTOM_EVENTS {
             return Some(Outcome::Failed(DispatchError::Handler {
                 handler: "components",
                 event: cx.event().hook_name(),
@@ -568,26 +569,26 @@ fn handle_emitted<C: Charm>(charm: &mut C, cx: &mut HookContext) -> Option<Outco
                 )),
             }));
         }
-        let custom = Event::Custom(cx.pending.remove(0));
+        let custom = Event::Custom(data);
         if C::DEBUG_LOG_EVENTS {
             log::debug!(
                 "Emitting custom event {}.",
                 logging::ops_event_repr::<C>(&custom)
             );
         }
-        cx.emitted.push(custom.clone());
-        let current = std::mem::replace(&mut cx.event, custom.clone());
+        cx.dispatch_state_mut().record_emitted(custom.clone());
+        let current = cx.replace_event(custom.clone());
         if !C::COMPONENTS.is_empty()
             && let Err(outcome) = observe_only(charm, cx, &custom)
         {
-            cx.event = current;
+            cx.replace_event(current);
             return Some(outcome);
         }
         let handlers = C::HANDLERS
             .iter()
             .filter(|h| h.kind == EventKind::Custom && h.entity == custom.entity());
         let outcome = run_handlers(charm, cx, handlers, &custom);
-        cx.event = current;
+        cx.replace_event(current);
         if outcome.is_some() {
             return outcome;
         }
@@ -606,11 +607,7 @@ fn run_handlers<'h, C: Charm>(
         // As ops does: a handler whose notice for this same event is still
         // queued (re-emitted this dispatch and deferred again) is not run a
         // second time.
-        if cx
-            .deferred_out
-            .iter()
-            .any(|notice| notice.handler == handler.name && notice.event == *event)
-        {
+        if cx.dispatch_state().is_deferred(handler.name, event) {
             log::debug!(
                 "Skipping `{}` for `{}`: the same event is already in the deferred queue.",
                 event.hook_name(),
@@ -641,25 +638,16 @@ fn run_handlers<'h, C: Charm>(
     None
 }
 
-/// Whether ops lets this event be deferred.
-fn deferrable(event: &Event) -> bool {
-    !matches!(
-        event,
-        Event::Action(_)
-            | Event::Stop
-            | Event::Remove
-            | Event::SecretRotate(_)
-            | Event::SecretExpired(_)
-    )
-}
-
 /// Queues `event` for `handler`, unless the same notice is queued already.
 fn defer<C: Charm>(
     cx: &mut HookContext,
     handler: &Handler<C>,
     event: &Event,
 ) -> Result<(), DispatchError> {
-    if !deferrable(event) || handler.kind == EventKind::Reconcile {
+    // Whether ops lets this event be deferred, as the event table says
+    // (an event of no known kind can be); a reconcile handler cannot defer.
+    let deferrable = handler.kind.deferrable() && event.kind().is_none_or(EventKind::deferrable);
+    if !deferrable {
         return Err(DispatchError::NotDeferrable {
             handler: handler.name,
             event: event.hook_name(),
@@ -673,20 +661,18 @@ fn defer<C: Charm>(
         // ops logs each call of `defer()`, queued already or not.
         log::debug!("Deferring {}.", logging::ops_event_repr::<C>(event));
     }
-    if cx.deferred_out.contains(&notice) {
-        if C::DEBUG_LOG_EVENTS {
-            return Ok(());
-        }
+    let queued = cx.dispatch_state_mut().defer(notice);
+    if C::DEBUG_LOG_EVENTS {
+        return Ok(());
+    }
+    if queued {
+        log::debug!("Deferring `{}` for `{}`.", event.hook_name(), handler.name);
+    } else {
         log::debug!(
             "Not deferring `{}` for `{}` again: already queued.",
             event.hook_name(),
             handler.name
         );
-    } else {
-        if !C::DEBUG_LOG_EVENTS {
-            log::debug!("Deferring `{}` for `{}`.", event.hook_name(), handler.name);
-        }
-        cx.deferred_out.push(notice);
     }
     Ok(())
 }
@@ -698,7 +684,7 @@ fn reemit<C: Charm>(
     cx: &mut HookContext,
     reemitted: &mut Vec<DeferredEvent>,
 ) -> Result<(), DispatchError> {
-    let queue = std::mem::take(&mut cx.snapshot.deferred);
+    let queue = cx.dispatch_state_mut().take_deferred();
     let total = queue.len();
     for (n, notice) in queue.into_iter().enumerate() {
         let handler = C::HANDLERS.iter().find(|h| {
@@ -729,20 +715,20 @@ fn reemit<C: Charm>(
             );
         }
         reemitted.push(notice.clone());
-        let current = std::mem::replace(&mut cx.event, notice.event.clone());
+        let current = cx.replace_event(notice.event.clone());
         let result = call(charm, cx, handler);
-        cx.event = current;
+        cx.replace_event(current);
         match result {
             Ok(Flow::Done) => {}
             Ok(Flow::Defer) => {
                 if C::DEBUG_LOG_EVENTS {
                     log::debug!("Deferring {}.", logging::ops_event_repr::<C>(&notice.event));
                 }
-                cx.deferred_out.push(notice);
+                cx.dispatch_state_mut().keep_deferred(notice);
             }
             Err(Failure::InvalidConfig(invalid)) => {
                 skip(cx, handler, invalid);
-                cx.deferred_out.push(notice);
+                cx.dispatch_state_mut().keep_deferred(notice);
             }
             Err(failure) => return Err(failure.into_error(handler, cx)),
         }
@@ -781,9 +767,7 @@ enum Failure {
 /// error is logged and remembered for the `Blocked` status.
 fn skip<C>(cx: &mut HookContext, handler: &Handler<C>, invalid: ConfigError) {
     log::warn!("skipping handler `{}`: {invalid}", handler.name);
-    if !cx.config_errors.contains(&invalid) {
-        cx.config_errors.push(invalid);
-    }
+    cx.dispatch_state_mut().record_config_error(invalid);
 }
 
 impl Failure {
@@ -862,7 +846,8 @@ fn collect_status<C: Charm>(
         (EventKind::CollectAppStatus, StatusTarget::App),
         (EventKind::CollectUnitStatus, StatusTarget::Unit),
     ] {
-        let blocked_by_config = target == StatusTarget::Unit && !cx.config_errors.is_empty();
+        let blocked_by_config =
+            target == StatusTarget::Unit && !cx.dispatch_state().config_errors().is_empty();
         if !has(kind) && !blocked_by_config && C::COMPONENTS.is_empty() {
             continue;
         }
@@ -870,7 +855,7 @@ fn collect_status<C: Charm>(
             continue;
         }
         collected.push(kind);
-        cx.statuses.borrow_mut().clear();
+        cx.dispatch_state_mut().start_collecting();
         if !C::COMPONENTS.is_empty() {
             let status = crate::handler::CollectStatus::of(cx);
             let app = target == StatusTarget::App;
@@ -898,26 +883,18 @@ fn collect_status<C: Charm>(
         // Handlers skipped for invalid config leave the unit blocked, unless the
         // charm reported a status of the same or higher priority first.
         if target == StatusTarget::Unit {
-            let blocked = cx
-                .config_errors
+            let state = cx.dispatch_state();
+            let blocked = state
+                .config_errors()
                 .iter()
                 .map(|e| Status::blocked(blocked_message(e)));
-            cx.statuses.borrow_mut().extend(blocked);
+            state.add_collected(blocked);
         }
-        let chosen = status::highest(&cx.statuses.borrow()).cloned();
+        let chosen = cx.dispatch_state().collected_status();
         if let Some(status) = chosen {
             // Not set again when it is what this charm set last (a saving ops does
             // not make: one hook-tool call per hook).
-            let as_stored = Some((
-                status.kind().as_str().to_owned(),
-                status.message().to_owned(),
-            ));
-            let last = match target {
-                StatusTarget::Unit => &mut cx.snapshot.unit_status,
-                StatusTarget::App => &mut cx.snapshot.app_status,
-            };
-            if *last != as_stored {
-                *last = as_stored;
+            if cx.dispatch_state_mut().record_status(target, &status) {
                 cx.hook_tools()
                     .status_set(target, &status)
                     .map_err(|e| collect_error(cx, e.into()))?;

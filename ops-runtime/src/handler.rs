@@ -490,7 +490,7 @@ impl CollectStatus {
     /// The collector of `cx`'s statuses, as dispatch hands it to components.
     pub(crate) fn of(cx: &HookContext) -> Self {
         Self {
-            statuses: Rc::clone(&cx.statuses),
+            statuses: cx.dispatch_state().status_collector(),
         }
     }
 
@@ -508,7 +508,7 @@ impl CollectStatus {
 impl FromHookContext<kinds::CollectUnitStatus> for CollectStatus {
     fn from_context(cx: &mut HookContext) -> Result<Self, Rejection> {
         Ok(Self {
-            statuses: Rc::clone(&cx.statuses),
+            statuses: cx.dispatch_state().status_collector(),
         })
     }
 }
@@ -516,7 +516,7 @@ impl FromHookContext<kinds::CollectUnitStatus> for CollectStatus {
 impl FromHookContext<kinds::CollectAppStatus> for CollectStatus {
     fn from_context(cx: &mut HookContext) -> Result<Self, Rejection> {
         Ok(Self {
-            statuses: Rc::clone(&cx.statuses),
+            statuses: cx.dispatch_state().status_collector(),
         })
     }
 }
