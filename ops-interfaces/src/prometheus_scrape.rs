@@ -352,6 +352,10 @@ impl ValidationReport {
 // ---------------------------------------------------------------------------
 // The provider component
 
+/// How [`MetricsEndpointProvider::with_jobs_from`] works the scrape jobs out
+/// in a hook: `None` when they cannot be (the charm's config is invalid, say).
+pub type JobsFrom = fn(&mut HookContext) -> Option<Vec<ScrapeJob>>;
+
 /// The requirer reported on the provider's alert rules: the payload of
 /// `<component>::alert_rule_status_changed`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -445,6 +449,7 @@ pub enum PrometheusScrapeError {
 pub struct MetricsEndpointProvider {
     endpoint: Endpoint,
     jobs: Vec<ScrapeJob>,
+    jobs_from: Option<JobsFrom>,
     rules_dir: Option<PathBuf>,
     rule_sources: Vec<(String, String)>,
     external_url: Option<String>,
@@ -466,6 +471,7 @@ impl MetricsEndpointProvider {
         Self {
             endpoint,
             jobs: Vec::new(),
+            jobs_from: None,
             rules_dir: Some(PathBuf::from(DEFAULT_ALERT_RULES_DIR)),
             rule_sources: Vec::new(),
             external_url: None,
@@ -521,6 +527,29 @@ impl MetricsEndpointProvider {
         self
     }
 
+    /// Works the jobs out in each hook, from the hook's context (the charm's
+    /// config, say), instead of [`with_jobs`](Self::with_jobs), as a Python
+    /// charm builds them in `__init__` from `load_config`. `jobs` returning
+    /// `None` (an invalid config) leaves the application bag as it was in
+    /// that hook; no jobs means the default job.
+    ///
+    /// ```
+    /// use ops_interfaces::prometheus_scrape::{MetricsEndpointProvider, ScrapeJob};
+    /// use ops_runtime::HookContext;
+    ///
+    /// fn jobs(cx: &mut HookContext) -> Option<Vec<ScrapeJob>> {
+    ///     let port = cx.config().ok()?.get_int("port")?;
+    ///     Some(vec![ScrapeJob::wildcard("/metrics", u16::try_from(port).ok()?)])
+    /// }
+    ///
+    /// let metrics = MetricsEndpointProvider::default().with_jobs_from(jobs);
+    /// ```
+    #[must_use]
+    pub fn with_jobs_from(mut self, jobs: JobsFrom) -> Self {
+        self.jobs_from = Some(jobs);
+        self
+    }
+
     /// Replaces the jobs, for the next [`update`](Self::update).
     pub fn set_jobs(&mut self, jobs: Vec<ScrapeJob>) {
         self.jobs = jobs;
@@ -564,7 +593,7 @@ impl MetricsEndpointProvider {
             return Ok(());
         }
         let app = if cx.is_leader()? {
-            Some(self.app_data(cx)?.to_databag())
+            self.app_data(cx)?.map(|data| data.to_databag())
         } else {
             None
         };
@@ -577,10 +606,29 @@ impl MetricsEndpointProvider {
         Ok(())
     }
 
-    fn app_data(&self, cx: &mut HookContext) -> Result<ProviderAppData, ModelError> {
-        let mut data = ProviderAppData::new(JujuTopology::from_context(cx), self.jobs.clone());
+    /// The leader's bag; `None` when [`with_jobs_from`](Self::with_jobs_from)'s
+    /// function has no jobs for this hook.
+    fn app_data(&self, cx: &mut HookContext) -> Result<Option<ProviderAppData>, ModelError> {
+        let jobs = match self.jobs_from {
+            None => self.jobs.clone(),
+            Some(jobs) => match jobs(cx) {
+                Some(jobs) => jobs,
+                None => return Ok(None),
+            },
+        };
+        let mut data = ProviderAppData::new(JujuTopology::from_context(cx), jobs);
         data.alert_rules = self.alert_rules(cx)?.to_value();
-        Ok(data)
+        Ok(Some(data))
+    }
+
+    /// On the leader, publishes the application bag on `relation`.
+    fn publish_app(&self, cx: &mut HookContext, relation: &RelationRef) -> Result<(), ModelError> {
+        if cx.is_leader()?
+            && let Some(data) = self.app_data(cx)?
+        {
+            cx.update_relation_data(relation, Bag::App, data.to_databag())?;
+        }
+        Ok(())
     }
 
     fn publish_unit(&self, cx: &mut HookContext, relation: &RelationRef) -> Result<(), ModelError> {
@@ -674,17 +722,11 @@ impl Component for MetricsEndpointProvider {
         match event {
             Event::RelationJoined(e) if e.relation.endpoint == name => {
                 self.publish_unit(cx, &e.relation)?;
-                if cx.is_leader()? {
-                    let bag = self.app_data(cx)?.to_databag();
-                    cx.update_relation_data(&e.relation, Bag::App, bag)?;
-                }
+                self.publish_app(cx, &e.relation)?;
             }
             Event::RelationChanged(e) if e.relation.endpoint == name => {
                 self.publish_unit(cx, &e.relation)?;
-                if cx.is_leader()? {
-                    let bag = self.app_data(cx)?.to_databag();
-                    cx.update_relation_data(&e.relation, Bag::App, bag)?;
-                }
+                self.publish_app(cx, &e.relation)?;
                 if e.unit.is_none() {
                     Self::reports(cx, &e.relation, emit)?;
                 }

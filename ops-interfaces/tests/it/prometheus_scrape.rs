@@ -426,6 +426,61 @@ mod component {
         assert_eq!(unit.path, "/cos-zinc");
     }
 
+    /// Jobs from the config, as the tutorial's metrics endpoint has them; port
+    /// 22 stands for an invalid config.
+    fn port_job(cx: &mut HookContext) -> Option<Vec<ScrapeJob>> {
+        let port = cx.config().ok()?.get_int("port")?;
+        let port = u16::try_from(port).ok().filter(|port| *port != 22)?;
+        Some(vec![ScrapeJob::wildcard("/metrics", port)])
+    }
+
+    struct Configured {
+        metrics: MetricsEndpointProvider,
+    }
+
+    impl Default for Configured {
+        fn default() -> Self {
+            Self {
+                metrics: MetricsEndpointProvider::default()
+                    .with_alert_rules_dir(None)
+                    .with_jobs_from(port_job),
+            }
+        }
+    }
+
+    #[charm(
+        components(metrics: MetricsEndpointProvider = "metrics-endpoint"),
+        metadata_source = "name: zinc\nconfig:\n  options:\n    port:\n      type: int\n      default: 4000\nprovides:\n  metrics-endpoint:\n    interface: prometheus_scrape\n"
+    )]
+    impl Configured {}
+
+    #[test]
+    fn jobs_from_the_config_follow_it_and_an_invalid_config_leaves_them() {
+        let rel = remote::requirer("metrics-endpoint", 1);
+        let mut ctx = Context::<Configured>::new();
+        let jobs = |out: &State| {
+            remote::published(out.relation(1).unwrap())
+                .unwrap()
+                .scrape_jobs
+        };
+        let state = State::new().with_leader(true).with_relation(rel.clone());
+        let out = ctx.run(rel.joined_event("prometheus/0"), state).unwrap();
+        assert_eq!(jobs(&out), [ScrapeJob::wildcard("/metrics", 4000)]);
+        let out = ctx
+            .run(Event::ConfigChanged, out.with_config("port", 9000))
+            .unwrap();
+        assert_eq!(jobs(&out), [ScrapeJob::wildcard("/metrics", 9000)]);
+        let out = ctx
+            .run(Event::ConfigChanged, out.with_config("port", 22))
+            .unwrap();
+        assert_eq!(jobs(&out), [ScrapeJob::wildcard("/metrics", 9000)]);
+        let unit = remote::published_unit(out.relation(1).unwrap(), "zinc/0").unwrap();
+        assert_eq!(
+            unit.address, "192.0.2.0",
+            "the unit's address is published all the same"
+        );
+    }
+
     #[test]
     fn prometheus_reports_reach_the_charm() {
         let report = ValidationReport {
