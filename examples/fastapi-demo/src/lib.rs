@@ -1,12 +1,15 @@
 //! The workload of ops's Kubernetes tutorial charm (`fastapi-demo`), shared by
-//! the four tutorial stages in `examples/k8s-*`: what a charm needs to know about
+//! the five tutorial stages in `examples/k8s-*`: what a charm needs to know about
 //! the demo server, apart from any charm, as the Python tutorial keeps it in its
 //! `fastapi_demo` module.
 //!
 //! The server runs in the `demo-server` container from the
 //! `ghcr.io/canonical/api_demo_server/api-demo-server` rock, whose own Pebble
 //! layer ([`rock_layer`]) defines the `fastapi` service. It answers
-//! `GET /version` with `{"version": "..."}`; [`get_version`] asks it.
+//! `GET /version` with `{"version": "..."}`; [`get_version`] asks it. It
+//! serves its Prometheus metrics on `/metrics`, on the same port (stage 5
+//! has Prometheus scrape them), and what it prints goes to Pebble's service
+//! logs (stage 5 forwards them to Loki).
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -54,10 +57,10 @@ pub fn rock_layer() -> Layer {
     }
 }
 
-/// The label of the charms' own layer in the Pebble plan (stages 2 to 4).
+/// The label of the charms' own layer in the Pebble plan (stages 2 to 5).
 pub const LAYER: &str = "fastapi_demo";
 
-/// The charms' layer (stages 2 to 4): the rock's `fastapi` service, merged,
+/// The charms' layer (stages 2 to 5): the rock's `fastapi` service, merged,
 /// listening on `port`, with `environment` added to the rock's.
 pub fn charm_layer(port: u16, environment: BTreeMap<String, String>) -> Layer {
     let service = Service {
@@ -74,7 +77,7 @@ pub fn charm_layer(port: u16, environment: BTreeMap<String, String>) -> Layer {
     }
 }
 
-/// The `server-port` rule of stages 2 to 4: 22 is SSH's.
+/// The `server-port` rule of stages 2 to 5: 22 is SSH's.
 ///
 /// ```
 /// assert!(fastapi_demo::check_port(&8000).is_ok());
@@ -90,14 +93,28 @@ pub fn check_port(port: &u16) -> Result<(), &'static str> {
     }
 }
 
-/// The server's database settings (stages 3 and 4): host and port of the
-/// first of `endpoints` (`host:port`), and the user, in the variables the
-/// server reads. Nothing when there is no endpoint.
+/// The host and port of the first of a database's `endpoints` (`host:port`,
+/// split at the last colon), as the tutorial reads them; `None` when there is
+/// no endpoint, or the first has no port.
+///
+/// ```
+/// let endpoints = ["db-0.svc:5432".to_owned(), "db-1.svc:5432".to_owned()];
+/// assert_eq!(fastapi_demo::first_host_port(&endpoints), Some(("db-0.svc", "5432")));
+/// assert_eq!(fastapi_demo::first_host_port(&["db-0.svc".to_owned()]), None);
+/// assert_eq!(fastapi_demo::first_host_port(&[]), None);
+/// ```
+pub fn first_host_port(endpoints: &[String]) -> Option<(&str, &str)> {
+    endpoints.first().and_then(|e| e.rsplit_once(':'))
+}
+
+/// The server's database settings (stages 3 to 5): host and port of the
+/// first of `endpoints` ([`first_host_port`]), and the user, in the variables
+/// the server reads. Nothing when there is no endpoint.
 pub fn database_environment(
     endpoints: &[String],
     credentials: &ops_interfaces::database::Credentials,
 ) -> BTreeMap<String, String> {
-    let Some((host, port)) = endpoints.first().and_then(|e| e.rsplit_once(':')) else {
+    let Some((host, port)) = first_host_port(endpoints) else {
         return BTreeMap::new();
     };
     [

@@ -176,7 +176,7 @@ impl FastApiDemoCharm {
             return Err(CharmError::msg("No database connected"));
         };
         let endpoints = self.database.provider_data(cx, &relation)?.endpoints();
-        let Some((host, port)) = endpoints.first().and_then(|e| e.rsplit_once(':')) else {
+        let Some((host, port)) = fastapi_demo::first_host_port(&endpoints) else {
             return Err(CharmError::msg("No database connected"));
         };
         let (username, password) = if params.show_password {
