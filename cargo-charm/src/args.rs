@@ -573,6 +573,16 @@ Scenarios:
   - secret-rotate: mine            # also secret-remove / secret-expired (revision: N)
   - storage-attached: data         # or data/N; also storage-detaching: data/0
 
+  Interface steps play the other side of a relation, with the bags its charms write
+  (`endpoint` and `app` default to the interface's usual names):
+  - database-provider: {endpoint: database, app: postgresql, database: names_db,
+                        endpoints: '10.1.2.3:5432'}   # the user in a secret
+  - ingress-provider: {endpoint: ingress, url: 'http://example.com/model-app'}
+  - http-provider: {endpoint: website, units: ['10.0.0.7:80']}  # each unit joins
+  - prometheus-requirer: {endpoint: metrics-endpoint}   # prometheus/0 joins
+  - loki-provider: {endpoint: logging, urls: ['http://loki-0:3100/loki/api/v1/push']}
+  - grafana-requirer: {endpoint: grafana-dashboard}     # grafana/0 joins
+
 Hook tools:
   Hook tools cover relations, config, statuses, actions, ports, controller state,
   secrets, storage (attached under the simulation's directory), a fixed network

@@ -1,23 +1,33 @@
 //! Scenario steps that play the remote side of a relation interface, with the
 //! wire format of ops-interfaces' own testing helpers, so that `cargo charm
-//! sim` can take a charm through relating to a database or an ingress proxy
-//! without anyone writing databag keys by hand:
+//! sim` can take a charm through relating to a database, an ingress proxy or
+//! the observability stack without anyone writing databag keys by hand:
 //!
 //! ```yaml
 //! - database-provider: {endpoint: database, app: postgresql-k8s, endpoints: "10.1.2.3:5432"}
 //! - ingress-provider: {endpoint: ingress, url: "http://example.com/model-app"}
 //! - http-provider: {endpoint: website, app: web, units: ["10.0.0.7:80", "10.0.0.8:80"]}
+//! - prometheus-requirer: {endpoint: metrics-endpoint, app: prometheus}
+//! - loki-provider: {endpoint: logging, app: loki, urls: ["http://loki-0.loki-endpoints:3100/loki/api/v1/push"]}
+//! - grafana-requirer: {endpoint: grafana-dashboard, app: grafana}
 //! ```
 //!
 //! Each becomes the plain steps a user could write: `relation-joined` from the
 //! remote application's first unit, the secret it shares (the database's user,
 //! unless `secrets: false`), then `relation-changed` with its application bag;
-//! the web servers of `http-provider` join one unit at a time, each with its
-//! address and port in its unit bag.
+//! the web servers of `http-provider` and the Loki units of `loki-provider`
+//! join one unit at a time, each with what it publishes in its unit bag (a
+//! web server's address and port, a Loki unit's push endpoint, which a
+//! `LogForwarder` turns into a Pebble log target). Prometheus and Grafana
+//! write nothing the charm needs: `prometheus-requirer` and
+//! `grafana-requirer` are one unit joining (created, joined, changed), in
+//! which a charm publishes its scrape jobs or its dashboards.
 
 use ops_interfaces::ingress::ProviderAppData;
 use ops_interfaces::testing::database::ProviderSide;
 use ops_interfaces::testing::http::web_servers;
+use ops_interfaces::testing::{grafana_dashboard, loki_push_api, prometheus_scrape};
+use ops_runtime::testing::Relation;
 use serde_json::{Map, Value};
 
 use super::scenario::{SecretStep, Step};
@@ -40,6 +50,9 @@ const STEPS: &[(&str, &[&str])] = &[
     ),
     ("ingress-provider", &["endpoint", "app", "url", "version"]),
     ("http-provider", &["endpoint", "app", "units"]),
+    ("prometheus-requirer", &["endpoint", "app"]),
+    ("loki-provider", &["endpoint", "app", "urls"]),
+    ("grafana-requirer", &["endpoint", "app"]),
 ];
 
 /// The names of the interface steps, for the scenario parser's error messages.
@@ -147,6 +160,34 @@ pub(super) fn expand(fields: &Map<String, Value>) -> Result<Option<Vec<Step>>, S
                 })
                 .collect()
         }
+        "prometheus-requirer" => {
+            let endpoint = text("endpoint")?.unwrap_or_else(|| "metrics-endpoint".to_owned());
+            let app = text("app")?.unwrap_or_else(|| "prometheus".to_owned());
+            join_units(&endpoint, &app, prometheus_scrape::requirer(&endpoint, 0))
+        }
+        "loki-provider" => {
+            let endpoint = text("endpoint")?.unwrap_or_else(|| "logging".to_owned());
+            let app = text("app")?.unwrap_or_else(|| "loki".to_owned());
+            let urls = match spec.get("urls") {
+                None | Some(Value::Null) => {
+                    vec![format!(
+                        "http://{app}-0.{app}-endpoints:3100/loki/api/v1/push"
+                    )]
+                }
+                urls => loki_urls(name, urls)?,
+            };
+            let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
+            join_units(
+                &endpoint,
+                &app,
+                loki_push_api::provider(&endpoint, 0, &urls),
+            )
+        }
+        "grafana-requirer" => {
+            let endpoint = text("endpoint")?.unwrap_or_else(|| "grafana-dashboard".to_owned());
+            let app = text("app")?.unwrap_or_else(|| "grafana".to_owned());
+            join_units(&endpoint, &app, grafana_dashboard::requirer(&endpoint, 0))
+        }
         _ => {
             let endpoint = text("endpoint")?.unwrap_or_else(|| "ingress".to_owned());
             let app = text("app")?.unwrap_or_else(|| "traefik".to_owned());
@@ -186,6 +227,60 @@ fn http_units(name: &str, units: Option<&Value>) -> Result<Vec<(String, u16)>, S
                 return Err(wrong());
             }
             Ok((host.to_owned(), port))
+        })
+        .collect()
+}
+
+/// The `urls` of a `loki-provider` step: `http(s)://` URLs, at least one.
+fn loki_urls(name: &str, urls: Option<&Value>) -> Result<Vec<String>, String> {
+    let wrong = || {
+        format!(
+            "`{name}`'s `urls` is a list of push URLs, such as \
+             [\"http://loki-0.loki-endpoints:3100/loki/api/v1/push\"]"
+        )
+    };
+    let Some(Value::Array(urls)) = urls else {
+        return Err(wrong());
+    };
+    if urls.is_empty() {
+        return Err(wrong());
+    }
+    urls.iter()
+        .map(|url| match url.as_str() {
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                Ok(url.to_owned())
+            }
+            _ => Err(wrong()),
+        })
+        .collect()
+}
+
+/// `relation-joined` from each remote unit of `relation` (a testing helper's,
+/// whose application may have another name), renamed `<app>/<n>`, one at a
+/// time, each with its unit bag, and the first with the application bag.
+fn join_units(endpoint: &str, app: &str, relation: Relation) -> Vec<Step> {
+    let mut app_data = relation.remote_app_data;
+    let mut units: Vec<(u64, Databag)> = relation
+        .remote_units
+        .into_iter()
+        .map(|(unit, data)| {
+            let number = unit
+                .rsplit_once('/')
+                .and_then(|(_, n)| n.parse().ok())
+                .unwrap_or_default();
+            (number, data)
+        })
+        .collect();
+    units.sort_by_key(|(number, _)| *number);
+    units
+        .into_iter()
+        .map(|(number, data)| Step::Relation {
+            kind: "joined".to_owned(),
+            endpoint: endpoint.to_owned(),
+            remote_app: Some(app.to_owned()),
+            remote_unit: Some(format!("{app}/{number}")),
+            data,
+            app_data: std::mem::take(&mut app_data),
         })
         .collect()
 }
@@ -329,6 +424,89 @@ mod tests {
         );
     }
 
+    /// The `(remote unit, unit bag)` of each `relation-joined` step.
+    fn joined_units(steps: &[Step]) -> Vec<(String, Databag)> {
+        steps
+            .iter()
+            .map(|step| match step {
+                Step::Relation {
+                    kind,
+                    remote_unit,
+                    data,
+                    ..
+                } => {
+                    assert_eq!(kind, "joined");
+                    (remote_unit.clone().unwrap_or_default(), data.clone())
+                }
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn prometheus_and_grafana_join_with_one_unit() {
+        let steps = expand(&fields("prometheus-requirer: {app: prometheus-k8s}"))
+            .unwrap()
+            .unwrap();
+        let [
+            Step::Relation {
+                endpoint,
+                remote_app,
+                app_data,
+                ..
+            },
+        ] = &steps[..]
+        else {
+            panic!("{steps:?}");
+        };
+        assert_eq!(endpoint, "metrics-endpoint");
+        assert_eq!(remote_app.as_deref(), Some("prometheus-k8s"));
+        assert!(app_data.is_empty(), "Prometheus writes nothing");
+        assert_eq!(joined_units(&steps)[0].0, "prometheus-k8s/0");
+
+        let steps = expand(&fields("grafana-requirer: {endpoint: dashboards}"))
+            .unwrap()
+            .unwrap();
+        let [Step::Relation { endpoint, .. }] = &steps[..] else {
+            panic!("{steps:?}");
+        };
+        assert_eq!(endpoint, "dashboards");
+        assert_eq!(joined_units(&steps)[0].0, "grafana/0");
+    }
+
+    #[test]
+    fn loki_units_join_one_at_a_time_with_their_push_endpoint() {
+        let urls: Vec<String> = (0..11)
+            .map(|n| format!("http://loki-{n}:3100/loki/api/v1/push"))
+            .collect();
+        let yaml = format!(
+            "loki-provider: {{app: loki-k8s, urls: [{}]}}",
+            urls.iter()
+                .map(|url| format!("'{url}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let units = joined_units(&expand(&fields(&yaml)).unwrap().unwrap());
+        assert_eq!(units.len(), 11);
+        for (n, (unit, data)) in units.iter().enumerate() {
+            assert_eq!(unit, &format!("loki-k8s/{n}"), "in unit order");
+            assert_eq!(data["endpoint"], format!(r#"{{"url": "{}"}}"#, urls[n]));
+        }
+
+        let units = joined_units(&expand(&fields("loki-provider: {}")).unwrap().unwrap());
+        assert_eq!(
+            units,
+            [(
+                "loki/0".to_owned(),
+                [(
+                    "endpoint".to_owned(),
+                    r#"{"url": "http://loki-0.loki-endpoints:3100/loki/api/v1/push"}"#.to_owned()
+                )]
+                .into()
+            )]
+        );
+    }
+
     #[test]
     fn mistakes_are_named() {
         for (yaml, expected) in [
@@ -347,6 +525,17 @@ mod tests {
                 "{ingress-provider: {url: u}, event: install}",
                 "does not go with it",
             ),
+            ("loki-provider: {urls: []}", "is a list of push URLs"),
+            (
+                "loki-provider: {urls: ['loki:3100']}",
+                "is a list of push URLs",
+            ),
+            (
+                "loki-provider: {urls: 'http://l'}",
+                "is a list of push URLs",
+            ),
+            ("prometheus-requirer: {url: x}", "has no `url`"),
+            ("grafana-requirer: {app: 3}", "`app` is a non-empty string"),
         ] {
             let error = expand(&fields(yaml)).unwrap_err();
             assert!(error.contains(expected), "{yaml}: {error}");

@@ -691,3 +691,100 @@ fn the_tutorial_charm_relates_to_a_database_the_sim_plays() {
         })
     );
 }
+
+#[test]
+fn the_observed_tutorial_charm_relates_to_the_stack_the_sim_plays() {
+    let charm = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/k8s-5-observe");
+    let scenario = format!("{charm}/scenario.yaml");
+    let state = final_state(&sim_charm(charm, &[], &["--scenario", &scenario, "--json"]));
+    let names: Vec<String> = events(&state).into_iter().map(|(name, _)| name).collect();
+    assert!(
+        events(&state).iter().all(|(_, code)| *code == 0),
+        "{:?}",
+        events(&state)
+    );
+    for event in [
+        "database-relation-changed",
+        "metrics-endpoint-relation-created",
+        "metrics-endpoint-relation-joined",
+        "logging-relation-joined",
+        "logging-relation-changed",
+        "grafana-dashboard-relation-created",
+        "get-db-info-action",
+    ] {
+        assert!(names.iter().any(|name| name == event), "{event}: {names:?}");
+    }
+    let relation = |endpoint: &str| {
+        state["relations"]
+            .as_array()
+            .expect("relations")
+            .iter()
+            .find(|relation| relation["endpoint"] == endpoint)
+            .unwrap_or_else(|| panic!("no `{endpoint}` relation: {}", state["relations"]))
+    };
+    let bag = |endpoint: &str, which: &str| -> ops_runtime::Databag {
+        serde_json::from_value(relation(endpoint)[which].clone()).expect("a databag")
+    };
+
+    // Prometheus found the scrape job, on the port the config moved it to,
+    // and the unit's address.
+    let metrics = ops_interfaces::prometheus_scrape::ProviderAppData::from_databag(&bag(
+        "metrics-endpoint",
+        "local_app_data",
+    ))
+    .expect("the scrape bag");
+    assert_eq!(metrics.scrape_jobs, [k8s_5_observe_job(8080)]);
+    assert_eq!(metrics.scrape_metadata.application, "fastapi-demo");
+    assert_eq!(relation("metrics-endpoint")["remote_app"], "prometheus-k8s");
+    assert_eq!(
+        bag("metrics-endpoint", "local_unit_data")["prometheus_scrape_unit_address"],
+        "10.0.0.10"
+    );
+
+    // Loki's push endpoint became a log target in the workload's plan.
+    let url = "http://loki-k8s-0.loki-k8s-endpoints.cos.svc.cluster.local:3100/loki/api/v1/push";
+    let target = &state["containers"]["demo-server"]["plan"]["log-targets"]["loki-k8s/0"];
+    assert_eq!(target["type"], "loki", "{target}");
+    assert_eq!(target["location"], url);
+    assert_eq!(target["services"], serde_json::json!(["all"]));
+    assert_eq!(target["labels"]["juju_unit"], "fastapi-demo/0");
+    let sender = ops_interfaces::loki_push_api::RequirerAppData::from_databag(&bag(
+        "logging",
+        "local_app_data",
+    ))
+    .expect("the sender's bag");
+    assert_eq!(sender.metadata.charm_name, "fastapi-demo");
+
+    // Grafana got the dashboard, which decodes.
+    let dashboards = ops_interfaces::grafana_dashboard::ProviderAppData::from_databag(&bag(
+        "grafana-dashboard",
+        "local_app_data",
+    ))
+    .expect("the dashboards bag");
+    let template = &dashboards.templates["file:FastAPI-Monitoring.json"];
+    let dashboard: Value =
+        serde_json::from_str(&template.dashboard().expect("xz and base64")).expect("JSON");
+    assert_eq!(dashboard["panels"].as_array().map(Vec::len), Some(3));
+
+    // The server moved with the job, and still has its database.
+    let service = &state["containers"]["demo-server"]["plan"]["services"]["fastapi"];
+    assert!(
+        service["command"]
+            .as_str()
+            .is_some_and(|command| command.ends_with("--port 8080")),
+        "{service}"
+    );
+    assert_eq!(
+        service["environment"]["DEMO_SERVER_DB_HOST"],
+        "postgresql-k8s-primary.model.svc.cluster.local"
+    );
+    assert_eq!(state["actions"][0]["status"], "completed");
+}
+
+/// The tutorial's scrape job on `port`, as ops-interfaces types it.
+fn k8s_5_observe_job(port: u16) -> ops_interfaces::prometheus_scrape::ScrapeJob {
+    serde_json::from_value(
+        serde_json::json!({"static_configs": [{"targets": [format!("*:{port}")]}]}),
+    )
+    .expect("a scrape job")
+}
