@@ -10,6 +10,11 @@
 //! serves its Prometheus metrics on `/metrics`, on the same port (stage 5
 //! has Prometheus scrape them), and what it prints goes to Pebble's service
 //! logs (stage 5 forwards them to Loki).
+//!
+//! What the stages' handlers do alike is here too, as functions they call
+//! ([`replan_with`], [`DatabaseAnswer`], [`collect_status`], ...), and, under
+//! the `testing` feature, the fixtures and assertions their tests share
+//! (`fastapi_demo::testing`).
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -17,6 +22,15 @@ use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::time::Duration;
 
 use ops_runtime::pebble::{Layer, Override, Service, ServiceAction, ServiceStartup};
+
+mod handlers;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use handlers::{
+    DATABASE, DatabaseAnswer, DbInfo, Replan, app_environment, collect_status, database_status,
+    invalid_config_reason, replan_with,
+};
 
 /// The Pebble service that runs the server, in the rock's layer and the charms'.
 pub const SERVICE: &str = "fastapi";

@@ -6,25 +6,22 @@
 //! counterpart of the Python charm's `data_platform_libs` library). When the
 //! database is created or its endpoints change, and on pebble-ready and
 //! config-changed, the charm merges its layer, with the server's port and the
-//! database's address and credentials in its environment, and replans.
-//! Collect-status reports, by priority: an invalid port, a missing relation
-//! (blocked) or one still without credentials (waiting), Pebble or the
-//! service not up yet, and otherwise active.
+//! database's address and credentials in its environment
+//! ([`fastapi_demo::app_environment`]), and replans
+//! ([`fastapi_demo::replan_with`], as stage 2 does). Collect-status reports,
+//! by priority: an invalid port, a missing relation (blocked) or one still
+//! without credentials (waiting), Pebble or the service not up yet, and
+//! otherwise active ([`fastapi_demo::collect_status`], given the database's
+//! [`fastapi_demo::database_status`]).
 //!
 //! As in the earlier stages, a server that does not answer its version yet is
 //! logged and left for the next event instead of failing the hook.
 
-use std::collections::BTreeMap;
-
-use fastapi_demo::{LAYER, SERVICE, VersionSource};
-use ops_interfaces::database::{DatabaseCreated, DatabaseRequirer, EndpointsChanged};
+use fastapi_demo::VersionSource;
+use ops_interfaces::database::DatabaseRequirer;
 use ops_runtime::{
-    CharmConfig, CharmError, CollectStatus, Config, ConfigError, Custom, HookContext, ModelError,
-    Status, charm,
+    CharmConfig, CharmError, CollectStatus, Config, ConfigError, HookContext, Status, charm,
 };
-
-/// The database the charm asks for.
-pub const DATABASE: &str = "names_db";
 
 /// The charm's configuration, checked against `config.options` at compile time.
 #[derive(Debug, Clone, CharmConfig)]
@@ -54,43 +51,15 @@ impl FastApiDemoCharm {
     pub fn with_version_source(version: VersionSource) -> Self {
         Self {
             version,
-            database: DatabaseRequirer::new(DATABASE),
+            database: DatabaseRequirer::new(fastapi_demo::DATABASE),
         }
-    }
-
-    /// The server's database settings, when the database has answered.
-    fn app_environment(
-        &self,
-        cx: &mut HookContext,
-    ) -> Result<BTreeMap<String, String>, CharmError> {
-        let Some((relation, credentials)) = self.database.ready(cx)? else {
-            return Ok(BTreeMap::new());
-        };
-        let endpoints = self.database.provider_data(cx, &relation)?.endpoints();
-        log::info!("New database endpoint is {}", endpoints.join(","));
-        Ok(fastapi_demo::database_environment(&endpoints, &credentials))
     }
 
     /// Merges the layer for `port` and the database into the plan and
     /// replans; a Pebble not up yet is left to pebble-ready.
     fn replan(&self, cx: &mut HookContext, port: u16) -> Result<(), CharmError> {
-        let environment = self.app_environment(cx)?;
-        let container = cx.container(Self::CONTAINER_DEMO_SERVER);
-        let planned = container
-            .add_layer(LAYER, &fastapi_demo::charm_layer(port, environment), true)
-            .and_then(|()| container.replan());
-        match planned {
-            Ok(()) => log::info!("Replanned with '{SERVICE}' service"),
-            Err(ModelError::Pebble { source, .. }) if source.is_connection() => {
-                log::info!("Unable to connect to Pebble: {source}");
-                return Ok(());
-            }
-            Err(other) => return Err(other.into()),
-        }
-        match (self.version)(port) {
-            Ok(version) => cx.set_workload_version(&version)?,
-            Err(e) => log::warn!("not setting the workload version yet: {e}"),
-        }
+        let environment = fastapi_demo::app_environment(cx, &self.database)?;
+        fastapi_demo::replan_with(cx, port, environment, self.version)?;
         Ok(())
     }
 }
@@ -114,29 +83,19 @@ impl FastApiDemoCharm {
         }
     }
 
-    /// The database was created: restart the server with its credentials.
-    #[on(database::database_created)]
-    fn database_created(
+    /// The database was created, or moved: restart the server with its
+    /// credentials and address.
+    #[on(database::database_created, database::endpoints_changed)]
+    fn database_changed(
         &mut self,
         cx: &mut HookContext,
-        _event: Custom<DatabaseCreated>,
         config: Config<FastApiConfig>,
     ) -> Result<(), CharmError> {
         self.replan(cx, config.server_port)
     }
 
-    /// The database moved: restart the server with the new address.
-    #[on(database::endpoints_changed)]
-    fn endpoints_changed(
-        &mut self,
-        cx: &mut HookContext,
-        _event: Custom<EndpointsChanged>,
-        config: Config<FastApiConfig>,
-    ) -> Result<(), CharmError> {
-        self.replan(cx, config.server_port)
-    }
-
-    /// What the unit is waiting for, if anything.
+    /// What the unit is waiting for, if anything: besides the port and the
+    /// workload, the database.
     #[on(collect_unit_status)]
     fn collect_status(
         &mut self,
@@ -144,29 +103,7 @@ impl FastApiDemoCharm {
         config: Result<Config<FastApiConfig>, ConfigError>,
         status: CollectStatus,
     ) -> Result<(), CharmError> {
-        if let Err(invalid) = config {
-            let reason = invalid
-                .option("server-port")
-                .map_or_else(|| invalid.to_string(), |o| o.reason.clone());
-            status.add(Status::blocked(reason));
-        }
-        if cx.relation(Self::RELATION_DATABASE)?.is_none() {
-            status.add(Status::blocked("Waiting for database relation"));
-        } else if self.database.ready(cx)?.is_none() {
-            status.add(Status::waiting("Waiting for database relation"));
-        }
-        match cx.container(Self::CONTAINER_DEMO_SERVER).service(SERVICE) {
-            Ok(Some(service)) if !service.is_running() => {
-                status.add(Status::maintenance("Waiting for the service to start up"));
-            }
-            Ok(Some(_)) => {}
-            Ok(None) | Err(_) => {
-                status.add(Status::maintenance(
-                    "Waiting for Pebble in workload container",
-                ));
-            }
-        }
-        status.add(Status::active(""));
-        Ok(())
+        let database = fastapi_demo::database_status(cx, &self.database)?;
+        fastapi_demo::collect_status(cx, &status, config.err().as_ref(), database)
     }
 }

@@ -8,27 +8,25 @@
 //! counterpart of the Python charm's `data_platform_libs` library). When the
 //! database is created or its endpoints change, and on pebble-ready and
 //! config-changed, the charm merges its layer, with the server's port and the
-//! database's address and credentials in its environment, and replans.
-//! Collect-status reports, by priority: an invalid port, a missing relation
-//! (blocked) or one still without credentials (waiting), Pebble or the
-//! service not up yet, and otherwise active. `get-db-info` fails with "No
-//! database connected" until the database has answered.
+//! database's address and credentials in its environment
+//! ([`fastapi_demo::app_environment`]), and replans
+//! ([`fastapi_demo::replan_with`], as stage 2 does). Collect-status reports,
+//! by priority: an invalid port, a missing relation (blocked) or one still
+//! without credentials (waiting), Pebble or the service not up yet, and
+//! otherwise active ([`fastapi_demo::collect_status`], given the database's
+//! [`fastapi_demo::database_status`]). `get-db-info` reads the database's
+//! answer ([`fastapi_demo::DatabaseAnswer`]) and fails with "No database
+//! connected" until there is one.
 //!
 //! As in the earlier stages, a server that does not answer its version yet is
 //! logged and left for the next event instead of failing the hook.
 
-use std::collections::BTreeMap;
-
-use fastapi_demo::{LAYER, SERVICE, VersionSource};
-use ops_interfaces::database::{DatabaseCreated, DatabaseRequirer, EndpointsChanged};
+use fastapi_demo::{DatabaseAnswer, DbInfo, VersionSource};
+use ops_interfaces::database::DatabaseRequirer;
 use ops_runtime::{
-    CharmAction, CharmConfig, CharmError, CollectStatus, Config, ConfigError, Custom, HookContext,
-    ModelError, Params, Status, charm,
+    CharmAction, CharmConfig, CharmError, CollectStatus, Config, ConfigError, HookContext, Params,
+    Status, charm,
 };
-use serde::Serialize;
-
-/// The database the charm asks for.
-pub const DATABASE: &str = "names_db";
 
 /// The charm's configuration, checked against `config.options` at compile time.
 #[derive(Debug, Clone, CharmConfig)]
@@ -44,23 +42,6 @@ pub struct FastApiConfig {
 pub struct GetDbInfoParams {
     /// Whether to include the username and password (`show-password`).
     pub show_password: bool,
-}
-
-/// What `get-db-info` returns.
-#[derive(Debug, Clone, Serialize)]
-pub struct DbInfo {
-    /// The database's host.
-    #[serde(rename = "db-host")]
-    pub host: String,
-    /// The database's port.
-    #[serde(rename = "db-port")]
-    pub port: String,
-    /// The user, with `show-password`.
-    #[serde(rename = "db-username", skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
-    /// The password, with `show-password`.
-    #[serde(rename = "db-password", skip_serializing_if = "Option::is_none")]
-    pub password: Option<String>,
 }
 
 /// The charm.
@@ -83,43 +64,15 @@ impl FastApiDemoCharm {
     pub fn with_version_source(version: VersionSource) -> Self {
         Self {
             version,
-            database: DatabaseRequirer::new(DATABASE),
+            database: DatabaseRequirer::new(fastapi_demo::DATABASE),
         }
-    }
-
-    /// The server's database settings, when the database has answered.
-    fn app_environment(
-        &self,
-        cx: &mut HookContext,
-    ) -> Result<BTreeMap<String, String>, CharmError> {
-        let Some((relation, credentials)) = self.database.ready(cx)? else {
-            return Ok(BTreeMap::new());
-        };
-        let endpoints = self.database.provider_data(cx, &relation)?.endpoints();
-        log::info!("New database endpoint is {}", endpoints.join(","));
-        Ok(fastapi_demo::database_environment(&endpoints, &credentials))
     }
 
     /// Merges the layer for `port` and the database into the plan and
     /// replans; a Pebble not up yet is left to pebble-ready.
     fn replan(&self, cx: &mut HookContext, port: u16) -> Result<(), CharmError> {
-        let environment = self.app_environment(cx)?;
-        let container = cx.container(Self::CONTAINER_DEMO_SERVER);
-        let planned = container
-            .add_layer(LAYER, &fastapi_demo::charm_layer(port, environment), true)
-            .and_then(|()| container.replan());
-        match planned {
-            Ok(()) => log::info!("Replanned with '{SERVICE}' service"),
-            Err(ModelError::Pebble { source, .. }) if source.is_connection() => {
-                log::info!("Unable to connect to Pebble: {source}");
-                return Ok(());
-            }
-            Err(other) => return Err(other.into()),
-        }
-        match (self.version)(port) {
-            Ok(version) => cx.set_workload_version(&version)?,
-            Err(e) => log::warn!("not setting the workload version yet: {e}"),
-        }
+        let environment = fastapi_demo::app_environment(cx, &self.database)?;
+        fastapi_demo::replan_with(cx, port, environment, self.version)?;
         Ok(())
     }
 }
@@ -143,23 +96,12 @@ impl FastApiDemoCharm {
         }
     }
 
-    /// The database was created: restart the server with its credentials.
-    #[on(database::database_created)]
-    fn database_created(
+    /// The database was created, or moved: restart the server with its
+    /// credentials and address.
+    #[on(database::database_created, database::endpoints_changed)]
+    fn database_changed(
         &mut self,
         cx: &mut HookContext,
-        _event: Custom<DatabaseCreated>,
-        config: Config<FastApiConfig>,
-    ) -> Result<(), CharmError> {
-        self.replan(cx, config.server_port)
-    }
-
-    /// The database moved: restart the server with the new address.
-    #[on(database::endpoints_changed)]
-    fn endpoints_changed(
-        &mut self,
-        cx: &mut HookContext,
-        _event: Custom<EndpointsChanged>,
         config: Config<FastApiConfig>,
     ) -> Result<(), CharmError> {
         self.replan(cx, config.server_port)
@@ -172,30 +114,14 @@ impl FastApiDemoCharm {
         cx: &mut HookContext,
         params: Params<GetDbInfoParams>,
     ) -> Result<DbInfo, CharmError> {
-        let Some((relation, credentials)) = self.database.ready(cx)? else {
-            return Err(CharmError::msg("No database connected"));
-        };
-        let endpoints = self.database.provider_data(cx, &relation)?.endpoints();
-        let Some((host, port)) = fastapi_demo::first_host_port(&endpoints) else {
-            return Err(CharmError::msg("No database connected"));
-        };
-        let (username, password) = if params.show_password {
-            (
-                Some(credentials.username.clone()),
-                Some(credentials.password.expose().to_owned()),
-            )
-        } else {
-            (None, None)
-        };
-        Ok(DbInfo {
-            host: host.to_owned(),
-            port: port.to_owned(),
-            username,
-            password,
-        })
+        let database = DatabaseAnswer::read(cx, &self.database)?;
+        database
+            .and_then(|database| database.info(params.show_password))
+            .ok_or_else(|| CharmError::msg("No database connected"))
     }
 
-    /// What the unit is waiting for, if anything.
+    /// What the unit is waiting for, if anything: besides the port and the
+    /// workload, the database.
     #[on(collect_unit_status)]
     fn collect_status(
         &mut self,
@@ -203,29 +129,7 @@ impl FastApiDemoCharm {
         config: Result<Config<FastApiConfig>, ConfigError>,
         status: CollectStatus,
     ) -> Result<(), CharmError> {
-        if let Err(invalid) = config {
-            let reason = invalid
-                .option("server-port")
-                .map_or_else(|| invalid.to_string(), |o| o.reason.clone());
-            status.add(Status::blocked(reason));
-        }
-        if cx.relation(Self::RELATION_DATABASE)?.is_none() {
-            status.add(Status::blocked("Waiting for database relation"));
-        } else if self.database.ready(cx)?.is_none() {
-            status.add(Status::waiting("Waiting for database relation"));
-        }
-        match cx.container(Self::CONTAINER_DEMO_SERVER).service(SERVICE) {
-            Ok(Some(service)) if !service.is_running() => {
-                status.add(Status::maintenance("Waiting for the service to start up"));
-            }
-            Ok(Some(_)) => {}
-            Ok(None) | Err(_) => {
-                status.add(Status::maintenance(
-                    "Waiting for Pebble in workload container",
-                ));
-            }
-        }
-        status.add(Status::active(""));
-        Ok(())
+        let database = fastapi_demo::database_status(cx, &self.database)?;
+        fastapi_demo::collect_status(cx, &status, config.err().as_ref(), database)
     }
 }
