@@ -3,91 +3,43 @@
 //! Loki and Grafana: the scrape job in the metrics relation's bags, the Loki
 //! units as Pebble log targets, the dashboard in Grafana's relation.
 
-use fastapi_demo::{CONTAINER, SERVICE, rock_layer};
+use fastapi_demo::testing::{self, demo_server, postgresql, with_postgresql};
+use fastapi_demo::{CONTAINER, SERVICE};
 use k8s_5_observe::{DASHBOARD, DASHBOARD_FILE, FastApiDemoCharm, scrape_job};
 use ops_interfaces::cos::JujuTopology;
 use ops_interfaces::grafana_dashboard::{dashboard_uid, load_dir};
 use ops_interfaces::loki_push_api::log_forwarding_layer_label;
 use ops_interfaces::testing::{grafana_dashboard, loki_push_api, prometheus_scrape};
-use ops_runtime::pebble::{LogTargetType, Override, Plan, ServiceStatus};
-use ops_runtime::testing::{Action, Container, Context, Relation, RunError, State};
+use ops_runtime::pebble::{LogTargetType, Override, ServiceStatus};
+use ops_runtime::testing::{Action, Context, State};
 use ops_runtime::{Event, LogLevel, Status};
 use serde_json::Value;
 
 fn context() -> Context<FastApiDemoCharm> {
-    Context::with_charm(|| FastApiDemoCharm::with_version_source(|_| Ok("0.0.1".to_owned())))
-}
-
-fn demo_server() -> Container {
-    Container::new(CONTAINER).with_layer("rock", rock_layer())
-}
-
-/// The relation of ops's tests: PostgreSQL answered in plain fields.
-fn postgresql() -> Relation {
-    Relation::new("database", 1)
-        .with_remote_app("postgresql-k8s")
-        .with_remote_app_data([
-            ("endpoints", "example.com:5432"),
-            ("username", "foo"),
-            ("password", "bar"),
-        ])
-}
-
-fn with_postgresql() -> State {
-    State::new()
-        .with_leader(true)
-        .with_container(demo_server())
-        .with_relation(postgresql())
+    Context::with_charm(|| FastApiDemoCharm::with_version_source(testing::fixed_version))
 }
 
 // --- ops's tests ---------------------------------------------------------------------
 
 #[test]
 fn pebble_ready_merges_the_layer_and_waits_for_the_database() {
-    let container = demo_server();
-    let state = State::new()
-        .with_leader(true)
-        .with_container(container.clone());
     let out = context()
-        .run(container.pebble_ready_event(), state)
+        .run(testing::pebble_ready(), testing::leader())
         .unwrap();
-
-    let container = out.container(CONTAINER).unwrap();
-    let mut expected = Plan {
-        services: rock_layer().services,
-        ..Plan::default()
-    };
-    if let Some(service) = expected.services.get_mut(SERVICE) {
-        service.override_ = Some(Override::Merge);
-    }
     // No Loki related: no log targets either.
-    assert_eq!(container.plan().unwrap(), expected);
-    assert_eq!(
-        out.unit_status,
-        Status::blocked("Waiting for database relation")
-    );
-    assert_eq!(container.service_status(SERVICE), ServiceStatus::Active);
-    assert_eq!(out.workload_version.as_deref(), Some("0.0.1"));
+    testing::assert_started(&out, &Status::blocked("Waiting for database relation"));
 }
 
 #[test]
 fn config_changed_puts_the_port_in_the_command() {
-    let state = State::new()
-        .with_leader(true)
-        .with_config("server-port", 8080)
-        .with_container(demo_server());
+    let state = testing::leader().with_config("server-port", 8080);
     let out = context().run(Event::ConfigChanged, state).unwrap();
-    let plan = out.container(CONTAINER).unwrap().plan().unwrap();
-    let command = plan.services[SERVICE].command.as_deref().unwrap();
-    assert!(command.contains("--port 8080"), "{command}");
+    testing::assert_port(&out, 8080);
 }
 
 #[test]
 fn port_22_blocks_the_unit() {
-    let state = State::new()
-        .with_leader(true)
-        .with_config("server-port", 22)
-        .with_container(demo_server());
+    let state = testing::leader().with_config("server-port", 22);
     let out = context().run(Event::ConfigChanged, state).unwrap();
     assert_eq!(
         out.unit_status,
@@ -98,32 +50,17 @@ fn port_22_blocks_the_unit() {
 #[test]
 fn the_database_credentials_reach_the_server_environment() {
     let relation = postgresql();
-    let state = State::new()
-        .with_leader(true)
-        .with_container(demo_server())
-        .with_relation(relation.clone());
+    let state = testing::leader().with_relation(relation.clone());
     let out = context().run(relation.changed_event(None), state).unwrap();
-
-    let plan = out.container(CONTAINER).unwrap().plan().unwrap();
-    let mut expected = rock_layer().services[SERVICE].environment.clone();
-    expected.extend(
-        [
-            ("DEMO_SERVER_DB_HOST", "example.com"),
-            ("DEMO_SERVER_DB_PORT", "5432"),
-            ("DEMO_SERVER_DB_USER", "foo"),
-            ("DEMO_SERVER_DB_PASSWORD", "bar"),
-        ]
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-    );
-    assert_eq!(plan.services[SERVICE].environment, expected);
+    testing::assert_postgresql_environment(&out);
     assert_eq!(out.unit_status, Status::active(""));
 }
 
 #[test]
 fn without_a_relation_the_unit_is_blocked() {
-    let state = State::new().with_leader(true).with_container(demo_server());
-    let out = context().run(Event::UpdateStatus, state).unwrap();
+    let out = context()
+        .run(Event::UpdateStatus, testing::leader())
+        .unwrap();
     assert_eq!(
         out.unit_status,
         Status::blocked("Waiting for database relation")
@@ -132,34 +69,21 @@ fn without_a_relation_the_unit_is_blocked() {
 
 #[test]
 fn get_db_info_reports_where_the_database_is() {
-    let out = context()
-        .run_action(
-            Action::new("get-db-info").with_param("show-password", false),
-            with_postgresql(),
-        )
-        .unwrap();
+    let action = Action::new("get-db-info").with_param("show-password", false);
+    let out = context().run_action(action, with_postgresql()).unwrap();
     assert_eq!(
         Value::Object(out.results),
-        serde_json::json!({"db-host": "example.com", "db-port": "5432"})
+        testing::postgresql_db_info(false)
     );
 }
 
 #[test]
 fn get_db_info_shows_the_password_when_asked() {
-    let out = context()
-        .run_action(
-            Action::new("get-db-info").with_param("show-password", true),
-            with_postgresql(),
-        )
-        .unwrap();
+    let action = Action::new("get-db-info").with_param("show-password", true);
+    let out = context().run_action(action, with_postgresql()).unwrap();
     assert_eq!(
         Value::Object(out.results),
-        serde_json::json!({
-            "db-host": "example.com",
-            "db-port": "5432",
-            "db-username": "foo",
-            "db-password": "bar",
-        })
+        testing::postgresql_db_info(true)
     );
 }
 
@@ -167,23 +91,16 @@ fn get_db_info_shows_the_password_when_asked() {
 
 #[test]
 fn get_db_info_without_a_database_fails() {
-    let state = State::new().with_leader(true).with_container(demo_server());
     let err = context()
-        .run_action(Action::new("get-db-info"), state)
+        .run_action(Action::new("get-db-info"), testing::leader())
         .unwrap_err();
-    assert!(
-        matches!(&err, RunError::ActionFailed { message, .. } if message == "No database connected"),
-        "{err:?}"
-    );
+    testing::assert_action_failed(&err, "No database connected");
 }
 
 #[test]
 fn the_leader_asks_for_names_db() {
-    let relation = Relation::new("database", 1).with_remote_app("postgresql-k8s");
-    let state = State::new()
-        .with_leader(true)
-        .with_container(demo_server())
-        .with_relation(relation.clone());
+    let relation = testing::postgresql_unanswered();
+    let state = testing::leader().with_relation(relation.clone());
     let out = context().run(relation.created_event(), state).unwrap();
     assert_eq!(
         out.relation(1).unwrap().local_app_data["database"],
@@ -324,11 +241,8 @@ fn each_loki_unit_becomes_a_pebble_log_target() {
 #[test]
 fn pebble_ready_brings_the_log_targets_with_the_server() {
     let loki = loki_push_api::provider("logging", 3, &[LOKI_0]);
-    let container = demo_server();
     let state = with_postgresql().with_relation(loki);
-    let out = context()
-        .run(container.pebble_ready_event(), state)
-        .unwrap();
+    let out = context().run(testing::pebble_ready(), state).unwrap();
     let container = out.container(CONTAINER).unwrap();
     let plan = container.plan().unwrap();
     assert_eq!(plan.log_targets["loki/0"].location.as_deref(), Some(LOKI_0));
@@ -451,10 +365,7 @@ fn the_embedded_dashboard_is_the_one_the_directory_would_give() {
     assert!(errors.is_empty(), "{errors:?}");
 
     let grafana = grafana_dashboard::requirer("grafana-dashboard", 4);
-    let state = State::new()
-        .with_leader(true)
-        .with_container(demo_server())
-        .with_relation(grafana.clone());
+    let state = testing::leader().with_relation(grafana.clone());
     let out = context().run(grafana.created_event(), state).unwrap();
     let published = grafana_dashboard::dashboards(out.relation(4).unwrap()).unwrap();
     assert_eq!(
@@ -504,10 +415,9 @@ fn related_to_the_whole_stack_the_unit_is_active() {
     let prometheus = prometheus_scrape::requirer("metrics-endpoint", 2);
     let loki = loki_push_api::provider("logging", 3, &[LOKI_0]);
     let grafana = grafana_dashboard::requirer("grafana-dashboard", 4);
-    let running = demo_server().with_service_status(SERVICE, ServiceStatus::Active);
     let state = State::new()
         .with_leader(true)
-        .with_container(running)
+        .with_container(testing::running_demo_server())
         .with_relation(postgresql())
         .with_relation(prometheus)
         .with_relation(loki)
