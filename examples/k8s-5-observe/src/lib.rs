@@ -195,7 +195,8 @@ impl FastApiDemoCharm {
     }
 
     /// What the unit is waiting for, if anything: besides the port and the
-    /// workload, the database.
+    /// workload, the database (the observability relations are optional and
+    /// add no status).
     #[on(collect_unit_status)]
     fn collect_status(
         &mut self,
