@@ -15,6 +15,7 @@
 //! | `loki-push-api` | `loki_push_api` (lib v1): push endpoints, log rules, Pebble log forwarding |
 //! | `grafana-dashboard` | `grafana_dashboard` (lib v0): dashboards, xz + base64 |
 //! | `tracing`   | `tracing` (v2), the requirer: receivers' URLs by protocol |
+//! | `tls-certificates` | `tls-certificates` (v1): keys, CSRs, certificates, renewal; signing with a CA |
 //! | `testing`   | helpers that play the remote side in `ops_runtime::testing` |
 //!
 //! The databag keys, encodings and handshakes follow the published interface
@@ -73,3 +74,7 @@ pub mod grafana_dashboard;
 #[cfg(feature = "tracing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tracing")))]
 pub mod tracing;
+
+#[cfg(feature = "tls-certificates")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tls-certificates")))]
+pub mod tls_certificates;

@@ -26,6 +26,9 @@ pub mod loki_push_api;
 #[cfg(feature = "prometheus-scrape")]
 #[cfg_attr(docsrs, doc(cfg(feature = "prometheus-scrape")))]
 pub mod prometheus_scrape;
+#[cfg(feature = "tls-certificates")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tls-certificates")))]
+pub mod tls_certificates;
 #[cfg(feature = "tracing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tracing")))]
 pub mod tracing;

@@ -7,4 +7,5 @@ mod ingress;
 mod juju_info;
 mod loki_push_api;
 mod prometheus_scrape;
+mod tls_certificates;
 mod tracing;
