@@ -517,7 +517,20 @@ platform of charmcraft.yaml that the binary's architecture serves: metadata.yaml
 config.yaml and actions.yaml split out of charmcraft.yaml as charmcraft splits them, a
 manifest.yaml, and the binary as `dispatch`. The output is reproducible: packing twice
 gives the same bytes. The packed charm is then checked as `cargo charm check` does.
-Prints the paths of the .charm files on stdout.";
+Prints the paths of the .charm files on stdout.
+
+Files of the project go in too, at the same paths, each named in an `Including` line:
+LICENSE, README.md, icon.svg, lxd-profile.yaml and version; the directories that
+ops-interfaces reads from the charm's directory at run time (src/grafana_dashboards,
+src/prometheus_alert_rules, src/loki_alert_rules), whole; and what Cargo.toml lists:
+
+  [package.metadata.charm]
+  include = [\"src/templates\", \"files/*.conf\"]
+
+Each entry is a path (a directory goes whole) or a pattern (`*` and `?` within a name,
+`**` for any directories); one that matches nothing is an error. Symbolic links that
+lead out of the charm's directory are refused, and the files may add up to 64 MB.
+`cargo charm sim` puts the same files in its charm directory.";
 
 const CHECK_ABOUT: &str = "\
 Check a packed .charm for what keeps Juju from running it

@@ -28,6 +28,7 @@
 
 mod archive;
 mod args;
+mod charm_files;
 mod check;
 mod init;
 mod metadata;

@@ -167,13 +167,19 @@ pub(crate) fn choose_target(dir: &Path, requested: Option<&str>) -> Result<Targe
     })
 }
 
-/// The binary target to build: `requested`, or the package's only binary, or the
-/// one named like the package or the charm.
-pub(crate) fn binary_name(
-    manifest: &Path,
-    requested: Option<&str>,
-    charm: &str,
-) -> Result<String, BuildError> {
+/// The package a charm's Cargo.toml describes, as `cargo metadata` reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Package {
+    /// The package's name.
+    pub(crate) name: String,
+    /// Its binary targets.
+    pub(crate) bins: Vec<String>,
+    /// Its `[package.metadata]` table as JSON (`null` when there is none).
+    pub(crate) metadata: Value,
+}
+
+/// Reads the package whose manifest is `manifest` with `cargo metadata --no-deps`.
+pub(crate) fn package(manifest: &Path) -> Result<Package, BuildError> {
     let dir = manifest.parent().unwrap_or(Path::new("."));
     let manifest_arg = manifest.to_string_lossy();
     let args = [
@@ -202,8 +208,7 @@ pub(crate) fn binary_name(
                 == Some(wanted.clone())
         })
         .ok_or_else(|| BuildError::NotAPackage(manifest.to_path_buf()))?;
-    let package_name = package["name"].as_str().unwrap_or_default();
-    let bins: Vec<&str> = package["targets"]
+    let bins = package["targets"]
         .as_array()
         .into_iter()
         .flatten()
@@ -213,33 +218,63 @@ pub(crate) fn binary_name(
                 .is_some_and(|kinds| kinds.iter().any(|kind| kind == "bin"))
         })
         .filter_map(|target| target["name"].as_str())
+        .map(str::to_owned)
         .collect();
-    if let Some(requested) = requested {
-        return if bins.contains(&requested) {
-            Ok(requested.to_owned())
-        } else {
-            Err(BuildError::Binary(format!(
-                "package `{package_name}` has no binary `{requested}`; its binaries: {}",
-                list(&bins)
-            )))
-        };
-    }
-    match bins.as_slice() {
-        [] => Err(BuildError::Binary(format!(
-            "package `{package_name}` has no binary; add `src/main.rs` with \
-             `fn main() -> std::process::ExitCode {{ ops_runtime::main::<YourCharm>() }}`"
-        ))),
-        [only] => Ok((*only).to_owned()),
-        several => several
-            .iter()
-            .find(|bin| **bin == package_name || **bin == charm)
-            .map(|bin| (*bin).to_owned())
-            .ok_or_else(|| {
-                BuildError::Binary(format!(
-                    "package `{package_name}` has several binaries ({}); choose one with `--bin`",
-                    list(several)
-                ))
-            }),
+    Ok(Package {
+        name: package["name"].as_str().unwrap_or_default().to_owned(),
+        bins,
+        metadata: package["metadata"].clone(),
+    })
+}
+
+/// The binary target to build: `requested`, or the package's only binary, or the
+/// one named like the package or the charm.
+pub(crate) fn binary_name(
+    manifest: &Path,
+    requested: Option<&str>,
+    charm: &str,
+) -> Result<String, BuildError> {
+    package(manifest)?.binary(requested, charm)
+}
+
+impl Package {
+    /// The binary target to build: `requested`, or the package's only binary, or the
+    /// one named like the package or the charm.
+    pub(crate) fn binary(
+        &self,
+        requested: Option<&str>,
+        charm: &str,
+    ) -> Result<String, BuildError> {
+        let package_name = &self.name;
+        let bins: Vec<&str> = self.bins.iter().map(String::as_str).collect();
+        if let Some(requested) = requested {
+            return if bins.contains(&requested) {
+                Ok(requested.to_owned())
+            } else {
+                Err(BuildError::Binary(format!(
+                    "package `{package_name}` has no binary `{requested}`; its binaries: {}",
+                    list(&bins)
+                )))
+            };
+        }
+        match bins.as_slice() {
+            [] => Err(BuildError::Binary(format!(
+                "package `{package_name}` has no binary; add `src/main.rs` with \
+                 `fn main() -> std::process::ExitCode {{ ops_runtime::main::<YourCharm>() }}`"
+            ))),
+            [only] => Ok((*only).to_owned()),
+            several => several
+                .iter()
+                .find(|bin| **bin == package_name || **bin == charm)
+                .map(|bin| (*bin).to_owned())
+                .ok_or_else(|| {
+                    BuildError::Binary(format!(
+                        "package `{package_name}` has several binaries ({}); choose one with \
+                         `--bin`",
+                        list(several)
+                    ))
+                }),
+        }
     }
 }
 
@@ -338,8 +373,12 @@ pub(crate) fn build(
     Ok(executable)
 }
 
-/// `bytes` in kB or MB (powers of 1000), with one decimal, as a status line shows it.
-fn human_size(bytes: u64) -> String {
+/// `bytes` in B, or kB or MB (powers of 1000) with one decimal, as a status line shows
+/// it.
+pub(crate) fn human_size(bytes: u64) -> String {
+    if bytes < 1000 {
+        return format!("{bytes} B");
+    }
     // Exact below 2^53 bytes, far more than any binary.
     let bytes = bytes as f64;
     if bytes >= 1e6 {
@@ -365,7 +404,8 @@ mod tests {
 
     #[test]
     fn sizes_in_status_lines() {
-        assert_eq!(human_size(512), "0.5 kB");
+        assert_eq!(human_size(512), "512 B");
+        assert_eq!(human_size(1_500), "1.5 kB");
         assert_eq!(human_size(4_321_000), "4.3 MB");
     }
 }

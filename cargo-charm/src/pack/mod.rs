@@ -10,6 +10,11 @@
 //! | `manifest.yaml` | 0644 | generated: the bases of the platform, and charmcraft's analysis attributes |
 //! | `dispatch` | 0755 | the binary itself (or, with `--dispatch script`, a script running `bin/<name>`) |
 //! | `lxd-profile.yaml`, `version`, `icon.svg`, `LICENSE`, `README.md` | 0644 | copied from the project, if present |
+//! | `src/grafana_dashboards/...`, `src/prometheus_alert_rules/...`, `src/loki_alert_rules/...` | 0644 (0755 if executable) | the project's directories that ops-interfaces reads from the charm's directory, if present |
+//! | what `[package.metadata.charm] include` in Cargo.toml lists | 0644 (0755 if executable) | the project, at the same paths |
+//!
+//! [`charm_files`](crate::charm_files) lists the project's files, bounded, for `pack`
+//! and for `sim`'s charm directory alike.
 //!
 //! # Why the binary is `dispatch`
 //!
@@ -51,6 +56,7 @@ use yaml_serde::{Mapping, Value};
 
 use crate::archive::{self, ArchiveError, NewEntry};
 use crate::args::{DispatchKind, PackArgs};
+use crate::charm_files::{self, FilesError};
 use crate::check;
 use crate::metadata::load_options;
 use crate::names;
@@ -60,15 +66,6 @@ use crate::yaml;
 use build::{BuildError, Target};
 use platforms::{PlanError, PlannedCharm, RunBase};
 use split::SplitError;
-
-/// Files a charm project may have that go into the charm as they are.
-const EXTRA_FILES: &[&str] = &[
-    "LICENSE",
-    "README.md",
-    "icon.svg",
-    "lxd-profile.yaml",
-    "version",
-];
 
 /// Why `pack` failed.
 #[derive(Debug, thiserror::Error)]
@@ -139,6 +136,21 @@ pub(crate) enum PackError {
     /// Writing or re-reading the zip failed.
     #[error(transparent)]
     Archive(#[from] ArchiveError),
+    /// The project's files to ship could not be listed or read.
+    #[error(transparent)]
+    Files(#[from] FilesError),
+    /// A project file would replace an entry `pack` writes for this charm.
+    #[error(
+        "`{}` would go into the charm as `{name}`, which `cargo charm pack` writes itself; \
+         remove it from `[package.metadata.charm] include` in Cargo.toml",
+        path.display()
+    )]
+    Generated {
+        /// The entry name.
+        name: String,
+        /// The file.
+        path: PathBuf,
+    },
     /// The written charm did not pass the check.
     #[error(
         "the packed `{}` fails the check (errors above); this is a bug in cargo-charm or in \
@@ -184,7 +196,17 @@ pub(crate) fn run(args: &PackArgs) -> Result<Vec<PathBuf>, PackError> {
     for source in &metadata.sources {
         inside(&args.dir, &source.path)?;
     }
-    let extras = extra_files(&args.dir)?;
+    let package = build::package(&manifest_path)?;
+    let include = charm_files::include_list(&package.metadata)?;
+    let files = charm_files::collect(&args.dir, &include)?;
+    // `dispatch` and the YAML files are refused by `collect`; the script form adds one.
+    let script_binary = format!("bin/{}", metadata.name);
+    if let (DispatchKind::Script, Some(file)) = (args.dispatch, files.files.get(&script_binary)) {
+        return Err(PackError::Generated {
+            name: script_binary,
+            path: file.source.clone(),
+        });
+    }
 
     let target = build::choose_target(&args.dir, args.target.as_deref())?;
     let planned = platforms::plan(&metadata, target.arch, &target.triple)?;
@@ -198,7 +220,7 @@ pub(crate) fn run(args: &PackArgs) -> Result<Vec<PathBuf>, PackError> {
         progress::warning(warning);
     }
 
-    let bin = build::binary_name(&manifest_path, args.bin.as_deref(), &metadata.name)?;
+    let bin = package.binary(args.bin.as_deref(), &metadata.name)?;
     let profile = args.profile.as_deref().unwrap_or("release");
     progress::status(
         "Building",
@@ -210,6 +232,8 @@ pub(crate) fn run(args: &PackArgs) -> Result<Vec<PathBuf>, PackError> {
     let binary_path = build::build(&manifest_path, &bin, &target, profile)?;
     let binary = fs::read(&binary_path).map_err(io_error("read", &binary_path))?;
     report_glibc(&binary, &target, &planned);
+    files.report();
+    let extras = files.entries()?;
 
     fs::create_dir_all(&args.out).map_err(io_error("create", &args.out))?;
     let mut written = Vec::new();
@@ -241,21 +265,6 @@ fn dispatch_entries(kind: DispatchKind, name: &str, binary: &[u8]) -> Vec<NewEnt
             NewEntry::executable("dispatch", format!("#!/bin/sh\nexec ./bin/{name}\n")),
         ],
     }
-}
-
-/// The project's optional files that go into the charm: regular files inside the
-/// charm's directory (a symbolic link out of it is refused, a FIFO or device skipped).
-fn extra_files(dir: &Path) -> Result<Vec<NewEntry>, PackError> {
-    let mut entries = Vec::new();
-    for name in EXTRA_FILES {
-        let path = dir.join(name);
-        if path.is_file() {
-            inside(dir, &path)?;
-            let data = fs::read(&path).map_err(io_error("read", &path))?;
-            entries.push(NewEntry::regular(*name, data));
-        }
-    }
-    Ok(entries)
 }
 
 /// Refuses `path` if it resolves (through symbolic links) to a file outside `dir`.

@@ -242,6 +242,8 @@ fn help() {
                 "packing twice\ngives the same bytes",
                 "--manifest-path <PATH>",
                 "- script: `dispatch` is a shell script that execs `bin/<name>`",
+                "(src/grafana_dashboards,\nsrc/prometheus_alert_rules, src/loki_alert_rules)",
+                "  [package.metadata.charm]\n  include = [\"src/templates\", \"files/*.conf\"]",
             ],
         ),
         (

@@ -1,6 +1,7 @@
 //! The integration tests of `cargo-charm`, one module per area, in one test binary:
 //! each separate `tests/*.rs` would be another link of the whole dependency graph.
 
+mod charm_files;
 mod check;
 mod cli;
 mod init;

@@ -320,6 +320,18 @@ fn refuses_what_it_cannot_pack() {
     assert!(text(&output.stderr).starts_with("error: no charm metadata in "));
 }
 
+/// A package in `dir` with a binary that does nothing, in a workspace of its own: what
+/// `cargo metadata` needs before `pack` looks at the project's files. Nothing is built.
+fn rust_package(dir: &Path) {
+    fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[workspace]\n",
+    )
+    .unwrap();
+    fs::create_dir_all(dir.join("src")).unwrap();
+    fs::write(dir.join("src/main.rs"), "fn main() {}\n").unwrap();
+}
+
 #[test]
 fn refuses_names_and_links_that_leave_their_directories() {
     let metadata = |name: &str| {
@@ -354,7 +366,7 @@ fn refuses_names_and_links_that_leave_their_directories() {
     fs::create_dir_all(&dir).unwrap();
     fs::write(root.join("private"), "not for the charm").unwrap();
     fs::write(dir.join("charmcraft.yaml"), metadata("demo")).unwrap();
-    fs::write(dir.join("Cargo.toml"), "").unwrap();
+    rust_package(&dir);
     std::os::unix::fs::symlink(root.join("private"), dir.join("LICENSE")).unwrap();
     let output = cargo_charm(&["pack", &dir.display().to_string()]);
     assert_eq!(output.status.code(), Some(1));
@@ -380,7 +392,7 @@ fn refuses_names_and_links_that_leave_their_directories() {
         ),
     )
     .unwrap();
-    fs::write(dir.join("Cargo.toml"), "").unwrap();
+    rust_package(&dir);
     let output = cargo_charm(&["pack", &dir.display().to_string()]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
     assert!(
