@@ -624,10 +624,14 @@ impl HookContext {
         Ok(())
     }
 
-    /// Removes the secret with every revision.
+    /// Removes the secret with every revision; for the rest of the hook it is
+    /// not found, by id or by label.
     pub fn remove_secret(&mut self, secret: &Secret) -> Result<(), ModelError> {
         let id = self.secret_id(secret)?;
         self.hook_tools().secret_remove(&id, None)?;
+        // The content read this hook may be cached under its id or under any
+        // label: forget it all rather than answer for a secret that is gone.
+        self.secret_cache.clear();
         Ok(())
     }
 

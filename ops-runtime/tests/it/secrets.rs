@@ -62,6 +62,21 @@ impl Vault {
                     &SecretOptions::default(),
                 )?;
             }
+            "add-remove" => {
+                let options = SecretOptions {
+                    label: Some("scratch".into()),
+                    ..SecretOptions::default()
+                };
+                let content = SecretContent::new().with("token", "t0ken");
+                let secret = cx.add_secret(SecretOwner::Unit, &content, &options)?;
+                let by_label = cx.get_secret(None, Some("scratch"))?;
+                cx.remove_secret(&secret)?;
+                let id = cx.get_secret(secret.id(), None).err();
+                let label = cx.secret_content(&by_label, Revision::Tracked).err();
+                let gone =
+                    |e: Option<ModelError>| matches!(e, Some(ModelError::SecretNotFound { .. }));
+                cx.set_workload_version(&format!("{} {}", gone(id), gone(label)))?;
+            }
             "ids" => {
                 let ids = cx.secret_ids()?;
                 cx.set_workload_version(&ids.len().to_string())?;
@@ -226,6 +241,19 @@ fn owners_remove_revisions_and_whole_secrets() {
         .unwrap();
     assert!(out.secret(&id).is_none());
     assert_eq!(ctx.removed_secret_revisions().len(), 2);
+}
+
+#[test]
+fn a_removed_secret_is_gone_for_the_rest_of_the_hook_by_id_and_label() {
+    let mut ctx = Context::<Vault>::new();
+    let out = ctx
+        .run(
+            Event::ConfigChanged,
+            State::new().with_config("mode", "add-remove"),
+        )
+        .unwrap();
+    assert_eq!(out.workload_version.as_deref(), Some("true true"));
+    assert!(out.secrets.is_empty(), "{:?}", out.secrets.len());
 }
 
 #[test]
