@@ -336,6 +336,12 @@ impl<'a> SecretLookup<'a> {
             label: None,
         }
     }
+
+    /// The secret with this id and/or label, as `secret-get` names it (both:
+    /// by id, and this unit labels it so).
+    pub fn new(id: Option<&'a str>, label: Option<&'a str>) -> Self {
+        Self { id, label }
+    }
 }
 
 impl From<&SecretRef> for Secret {

@@ -5,12 +5,13 @@
 //! one process, started as Juju starts it (`JUJU_*` environment, the charm directory as
 //! working directory). The hook tools on its `PATH` are symlinks to this program, which
 //! acts as the tool named by argv\[0\] (see [`tools`]) on the model kept in a JSON file
-//! ([`state::Model`]). A Kubernetes charm's workload containers are each served by an
+//! ([`state::Model`]: the runtime's model of Juju's side, the one the testing harness
+//! runs on, and `sim`'s own records). A Kubernetes charm's workload containers are each served by an
 //! emulated Pebble ([`ops_pebble_emulator::Server`]) in this process, on a socket the
 //! charm finds through `OPS_RUNTIME_CONTAINERS_DIR`.
 //!
-//! Hook tools cover secrets (ids derive from a counter, so runs repeat; owners read
-//! the latest revision, observers the one they track), storage (the declared storage
+//! Hook tools cover secrets (ids derive from a counter, so runs repeat; owners and
+//! observers read the revision they track), storage (the declared storage
 //! is attached under the simulation's root), a fixed network (10.0.0.10 on `eth0`,
 //! 10.0.0.0/24), goal state, leader settings, `juju-reboot` and metrics.
 //! `resource-get` hands out the files given with `--resource NAME=PATH` and fails
@@ -70,6 +71,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use ops_metadata::{CharmMetadata, ConfigOption, ConfigType, ConfigValue, MetadataError};
 use ops_pebble_emulator::{Node, Server};
+use ops_runtime::testing::Relation;
 use serde_json::{Map, Value};
 
 use crate::args::SimArgs;
@@ -79,7 +81,7 @@ use crate::progress;
 
 use commands::{Answer, Script};
 use scenario::Step;
-use state::{ActionRun, Call, CallKind, EventRecord, Model, Via};
+use state::{ActionRun, Call, CallKind, EventRecord, Model, Status, Via};
 
 /// The copy of this program, in the simulation's root, that the hook tools and the
 /// workload commands' fakes link to.
@@ -168,10 +170,10 @@ impl Dispatch {
         }
     }
 
-    fn relation(kind: &str, relation: &state::Relation, remote_unit: Option<&str>) -> Self {
+    fn relation(kind: &str, relation: &Relation, remote_unit: Option<&str>) -> Self {
         let mut env = vec![
             ("JUJU_RELATION", relation.endpoint.clone()),
-            ("JUJU_RELATION_ID", relation.reference()),
+            ("JUJU_RELATION_ID", state::reference(relation)),
             ("JUJU_REMOTE_APP", relation.remote_app.clone()),
         ];
         if let Some(unit) = remote_unit {
@@ -251,9 +253,11 @@ pub(crate) fn run(args: &SimArgs) -> Result<Outcome, SimError> {
         ));
     }
     let mut model = Model::new(&metadata.name, !args.no_leader);
-    model.config = initial_config(&metadata, &args.config)?;
+    model.juju.config = initial_config(&metadata, &args.config)?
+        .into_iter()
+        .collect();
     for (name, _) in &metadata.peers {
-        let app = model.app.clone();
+        let app = model.juju.app_name.clone();
         model.add_relation(name, &app);
     }
     let steps = match &args.scenario {
@@ -283,8 +287,8 @@ pub(crate) fn run(args: &SimArgs) -> Result<Outcome, SimError> {
     // The data directories and includes `pack` ships, where the charm reads them.
     crate::charm_files::lay_out(&args.dir, &sim.charm_dir)?;
     sim.prepare_model(&mut model)?;
-    model.trusted = args.trust;
-    sim.install_resources(&args.resources)?;
+    model.juju.cloud_spec = args.trust.then(state::sim_cloud);
+    sim.install_resources(&mut model, &args.resources)?;
     model
         .save(&sim.state_path)
         .map_err(io_error("write", &sim.state_path))?;
@@ -296,7 +300,7 @@ pub(crate) fn run(args: &SimArgs) -> Result<Outcome, SimError> {
     let failure = result.err();
     let model = Model::load(&sim.state_path).map_err(io_error("read", &sim.state_path))?;
     let stdout = if args.json {
-        let mut json = serde_json::to_value(&model).map_err(|error| SimError::Io {
+        let mut json = model.to_json().map_err(|error| SimError::Io {
             action: "encode",
             path: sim.state_path.clone(),
             source: io::Error::other(error),
@@ -586,22 +590,23 @@ impl<'a> Sim<'a> {
     /// each container, update-status.
     fn run_lifecycle(&mut self) -> Result<(), SimError> {
         // Juju attaches the initial storage before install.
-        for instance in self.load()?.storage {
+        for instance in self.load()?.juju.storages {
             self.storage_step(&scenario::StorageStep {
                 attached: true,
-                storage: instance.id,
+                storage: format!("{}/{}", instance.name, instance.index),
             })?;
         }
         self.dispatch(&Dispatch::hook("install"))?;
         let model = self.load()?;
         for relation in model
+            .juju
             .relations
             .iter()
             .filter(|relation| self.metadata.peers.contains_key(&relation.endpoint))
         {
             self.dispatch(&Dispatch::relation("created", relation, None))?;
         }
-        if model.leader {
+        if model.juju.leader {
             self.dispatch(&Dispatch::hook("leader-elected"))?;
         }
         for hook in ["config-changed", "start"] {
@@ -687,9 +692,14 @@ impl<'a> Sim<'a> {
         self.dispatch(&event)
     }
 
-    /// Copies each `--resource NAME=PATH` file to where `resource-get` finds
-    /// it, refusing names the charm does not declare.
-    fn install_resources(&self, resources: &[(String, PathBuf)]) -> Result<(), SimError> {
+    /// Copies each `--resource NAME=PATH` file under the simulation's root and
+    /// gives `resource-get` its path there, refusing names the charm does not
+    /// declare.
+    fn install_resources(
+        &self,
+        model: &mut Model,
+        resources: &[(String, PathBuf)],
+    ) -> Result<(), SimError> {
         for (name, path) in resources {
             if !self.metadata.resources.contains_key(name) {
                 let known: Vec<&str> = self.metadata.resources.keys().map(String::as_str).collect();
@@ -701,6 +711,7 @@ impl<'a> Sim<'a> {
             let dir = self.root.join("resources");
             fs::create_dir_all(&dir).map_err(io_error("create", &dir))?;
             fs::copy(path, dir.join(name)).map_err(io_error("copy the resource", path))?;
+            model.juju.resources.insert(name.clone(), dir.join(name));
         }
         Ok(())
     }
@@ -755,13 +766,13 @@ impl<'a> Sim<'a> {
                         let mut model = self.load()?;
                         for (key, value) in config {
                             let value = typed_config(self.metadata, key, value)?;
-                            model.config.insert(key.clone(), value);
+                            model.juju.config.insert(key.clone(), value);
                         }
                         self.save(&model)?;
                     }
                     if name == "leader-elected" {
                         let mut model = self.load()?;
-                        model.leader = true;
+                        model.juju.leader = true;
                         self.save(&model)?;
                     }
                     self.dispatch(&Dispatch::hook(name))?;
@@ -832,7 +843,7 @@ impl<'a> Sim<'a> {
             )));
         }
         let mut model = self.load()?;
-        let found = model.relations.iter().position(|relation| {
+        let found = model.juju.relations.iter().position(|relation| {
             relation.endpoint == endpoint
                 && remote_app
                     .as_deref()
@@ -843,13 +854,13 @@ impl<'a> Sim<'a> {
             Some(index) => index,
             None if kind == "joined" => {
                 let app = if peer {
-                    model.app.clone()
+                    model.juju.app_name.clone()
                 } else {
                     remote_app.clone().unwrap_or_else(|| "remote".into())
                 };
                 let index = model.add_relation(endpoint, &app);
                 self.save(&model)?;
-                let relation = model.relations[index].clone();
+                let relation = model.juju.relations[index].clone();
                 self.dispatch(&Dispatch::relation("created", &relation, None))?;
                 model = self.load()?;
                 index
@@ -865,7 +876,7 @@ impl<'a> Sim<'a> {
                 )));
             }
         };
-        let Some(relation) = model.relations.get_mut(index) else {
+        let Some(relation) = model.juju.relations.get_mut(index) else {
             return Err(scenario_error("the relation disappeared".into()));
         };
         relation.remote_app_data.extend(app_data.clone());
@@ -898,7 +909,7 @@ impl<'a> Sim<'a> {
             "broken" => {
                 self.dispatch(&Dispatch::relation("broken", &relation, None))?;
                 let mut model = self.load()?;
-                model.relations.retain(|other| other.id != relation.id);
+                model.juju.relations.retain(|other| other.id != relation.id);
                 self.save(&model)?;
             }
             _ => self.dispatch(&Dispatch::relation(kind, &relation, remote_unit.as_deref()))?,
@@ -938,6 +949,7 @@ impl<'a> Sim<'a> {
         self.actions_run += 1;
         let id = self.actions_run.to_string();
         let mut model = self.load()?;
+        model.juju.action_params = Some(params.clone());
         model.running_action = Some(ActionRun {
             name: name.to_owned(),
             id: id.clone(),
@@ -958,7 +970,20 @@ impl<'a> Sim<'a> {
         };
         let result = self.dispatch(&dispatch);
         let mut model = self.load()?;
+        // What the action's hook tools set, from the runtime's model.
+        let juju = &mut model.juju;
+        juju.action_params = None;
+        let results = juju.action_results_tree();
+        juju.action_results.clear();
+        let log = std::mem::take(&mut juju.action_logs);
+        let failure = juju.action_failure.take();
         if let Some(mut run) = model.running_action.take() {
+            run.results = results;
+            run.log = log;
+            if let Some(message) = failure {
+                run.status = "failed".into();
+                run.message = Some(message);
+            }
             if result.is_err() {
                 run.status = "failed".into();
                 run.message
@@ -1022,14 +1047,14 @@ impl<'a> Sim<'a> {
                     event.name.as_str()
                 },
             )
-            .env("JUJU_UNIT_NAME", &before.unit)
+            .env("JUJU_UNIT_NAME", &before.juju.unit_name)
             .env("JUJU_MODEL_NAME", &before.model_name)
-            .env("JUJU_MODEL_UUID", &before.model_uuid)
+            .env("JUJU_MODEL_UUID", &before.juju.model_uuid)
             .env("JUJU_VERSION", "3.6.4")
             .env("JUJU_CHARM_DIR", &self.charm_dir)
             .env(
                 "JUJU_CONTEXT_ID",
-                format!("{}-{label}-{}", before.unit, before.history.len()),
+                format!("{}-{label}-{}", before.juju.unit_name, before.history.len()),
             );
         command.env(MACHINE_ROOT_VAR, &self.machine_root);
         if self.containers.is_empty() {
@@ -1056,8 +1081,8 @@ impl<'a> Sim<'a> {
             event: label.clone(),
             exit_code,
             duration_ms: (duration.as_secs_f64() * 10_000.0).round() / 10.0,
-            unit_status: model.unit_status.clone(),
-            app_status: model.app_status.clone(),
+            unit_status: Status::of(&model.juju.unit_status),
+            app_status: Status::of(&model.juju.app_status),
             hook_tool_calls: model.hook_tool_calls - before.hook_tool_calls,
         };
         let calls = model

@@ -1,14 +1,21 @@
-//! The simulated model: what Juju knows about the unit, kept in one JSON file that
-//! `sim` and the hook tools it runs read and write in turn.
+//! The simulated model, kept in one JSON file that `sim` and the hook tools it runs
+//! read and write in turn: the runtime's model of Juju's side
+//! ([`JujuModel`], which the testing harness runs on too) and beside it what only
+//! `sim` keeps (its event history, the calls, the workload machine, the running
+//! action).
 //!
 //! The file, and so the final `--json` output, holds secret contents in clear: they are
 //! the user's own test data. Nothing else `sim` prints shows them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use ops_runtime::testing::{JujuModel, Relation, Storage};
+use ops_runtime::{
+    Address, BindAddress, CloudCredential, CloudSpec, Network, SecretOwner, StatusInfo, StatusKind,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -23,6 +30,50 @@ pub(crate) const UNIT_ADDRESS: &str = "10.0.0.10";
 
 /// The simulated network's subnet.
 pub(crate) const SUBNET: &str = "10.0.0.0/24";
+
+/// The unit's interface on the simulated network.
+const INTERFACE: &str = "eth0";
+
+/// The interface's MAC address (an LXD-style one).
+const MAC_ADDRESS: &str = "00:16:3e:00:00:0a";
+
+/// The simulated unit's network, the same for every binding: [`UNIT_ADDRESS`] on
+/// `eth0`, in [`SUBNET`].
+pub(crate) fn sim_network() -> Network {
+    Network {
+        bind_addresses: vec![BindAddress {
+            mac_address: MAC_ADDRESS.to_owned(),
+            interface_name: INTERFACE.to_owned(),
+            addresses: vec![Address {
+                hostname: String::new(),
+                value: UNIT_ADDRESS.to_owned(),
+                cidr: SUBNET.to_owned(),
+            }],
+        }],
+        ingress_addresses: vec![UNIT_ADDRESS.to_owned()],
+        egress_subnets: vec![format!("{UNIT_ADDRESS}/32")],
+    }
+}
+
+/// The cloud a trusted application's `credential-get` reports: a fake LXD cloud.
+pub(crate) fn sim_cloud() -> CloudSpec {
+    CloudSpec {
+        kind: "lxd".into(),
+        name: "localhost".into(),
+        region: Some("default".into()),
+        endpoint: Some("https://10.0.0.1:8443".into()),
+        identity_endpoint: None,
+        storage_endpoint: None,
+        credential: Some(CloudCredential {
+            auth_type: "certificate".into(),
+            attrs: BTreeMap::new(),
+            redacted: Vec::new(),
+        }),
+        ca_certificates: Vec::new(),
+        skip_tls_verify: false,
+        is_controller_cloud: true,
+    }
+}
 
 /// A workload status, as `status-get` reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,6 +92,11 @@ impl Status {
         }
     }
 
+    /// A status of the runtime's model.
+    pub(crate) fn of(info: &StatusInfo) -> Self {
+        Self::new(info.kind.as_str(), &info.message)
+    }
+
     /// `active`, or `blocked: message`.
     pub(crate) fn describe(&self) -> String {
         if self.message.is_empty() {
@@ -51,33 +107,13 @@ impl Status {
     }
 }
 
-/// A relation of the unit's application.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Relation {
-    /// The relation id (`endpoint:id` is the reference).
-    pub(crate) id: u64,
-    /// The local endpoint.
-    pub(crate) endpoint: String,
-    /// The remote application (the unit's own for a peer relation).
-    pub(crate) remote_app: String,
-    /// The remote units and their databags.
-    pub(crate) remote_units: BTreeMap<String, Databag>,
-    /// The remote application's databag.
-    pub(crate) remote_app_data: Databag,
-    /// This unit's databag.
-    pub(crate) local_unit_data: Databag,
-    /// This application's databag.
-    pub(crate) local_app_data: Databag,
+/// `endpoint:id`, as `JUJU_RELATION_ID` and `-r` name a relation.
+pub(crate) fn reference(relation: &Relation) -> String {
+    format!("{}:{}", relation.endpoint, relation.id)
 }
 
-impl Relation {
-    /// `endpoint:id`.
-    pub(crate) fn reference(&self) -> String {
-        format!("{}:{}", self.endpoint, self.id)
-    }
-}
-
-/// One run of an action.
+/// One run of an action. While it runs, what its hook tools set is in the runtime's
+/// model; it is copied here when it ends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct ActionRun {
     /// The action's name.
@@ -166,38 +202,22 @@ pub(crate) struct EventRecord {
 /// The whole simulated model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Model {
+    /// Juju's side of the unit, which the hook tools act on: the unit and its
+    /// application, leadership, config, statuses, relations, secrets, storage, ports,
+    /// controller state, the network, and what the tools recorded. Its fields sit
+    /// beside `sim`'s in the file ([`Self::to_json`]).
+    #[serde(skip)]
+    pub(crate) juju: JujuModel,
     /// `JUJU_MODEL_NAME`.
     pub(crate) model_name: String,
-    /// `JUJU_MODEL_UUID`.
-    pub(crate) model_uuid: String,
-    /// The unit, `app/0`.
-    pub(crate) unit: String,
-    /// The application.
-    pub(crate) app: String,
-    /// Whether the unit is the leader.
-    pub(crate) leader: bool,
-    /// The config: every option that is set or has a default.
-    pub(crate) config: Map<String, Value>,
-    /// The unit's status.
-    pub(crate) unit_status: Status,
-    /// The application's status.
-    pub(crate) app_status: Status,
-    /// What `application-version-set` set.
-    pub(crate) workload_version: String,
-    /// The relations.
-    pub(crate) relations: Vec<Relation>,
     /// The id the next relation gets.
     pub(crate) next_relation_id: u64,
-    /// The unit's open ports: `80/tcp`, `8000-8999/udp`, `icmp`.
-    pub(crate) opened_ports: Vec<String>,
-    /// What `state-set` stored.
-    pub(crate) controller_state: BTreeMap<String, String>,
     /// The action running now, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) running_action: Option<ActionRun>,
     /// Finished actions, in order.
     pub(crate) actions: Vec<ActionRun>,
-    /// Every `juju-log` line.
+    /// Every `juju-log` line, with its event.
     pub(crate) log: Vec<LogLine>,
     /// Hook-tool calls so far, over all events.
     pub(crate) hook_tool_calls: u64,
@@ -211,194 +231,41 @@ pub(crate) struct Model {
     /// users and groups.
     #[serde(default, skip_serializing_if = "Machine::is_empty")]
     pub(crate) machine: Machine,
-    /// The secrets this unit owns (or its application owns) and the ones it observes.
-    /// Their content is in clear: see the module docs.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub(crate) secrets: Vec<Secret>,
-    /// How many secret ids were made (ids derive from it, so runs are repeatable).
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub(crate) secrets_made: u64,
-    /// The network bindings: the relation endpoints and `extra-bindings`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub(crate) bindings: Vec<String>,
-    /// The storage the charm declares, by name.
+    /// The index the next instance of each storage gets (indexes are never reused).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub(crate) charm_storage: BTreeMap<String, StorageSpec>,
-    /// The storage instances attached to the unit.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub(crate) storage: Vec<StorageInstance>,
-    /// Instances `storage-add` asked for and Juju has not attached yet, by name.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub(crate) storage_requested: BTreeMap<String, u32>,
-    /// Whether the application is trusted (`juju trust`), which `credential-get` needs.
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub(crate) trusted: bool,
-    /// What `juju-reboot` asked for: `after-hook` or `now`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) reboot: Option<String>,
-    /// The deprecated leader settings (`leader-set`, `leader-get`).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub(crate) leader_settings: Databag,
-    /// What `add-metric` recorded in `collect-metrics`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub(crate) metrics: Vec<Metric>,
-}
-
-fn is_zero(value: &u64) -> bool {
-    *value == 0
-}
-
-fn is_false(value: &bool) -> bool {
-    !*value
-}
-
-/// A secret: owned by this unit, by its application, or by another application
-/// that granted it to this one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Secret {
-    /// The unique id: 20 lowercase base32hex characters; the URI is `secret:<id>`.
-    pub(crate) id: String,
-    /// The owner: this unit (`app/0`), this application (`app`), or another application.
-    pub(crate) owner: String,
-    /// The owner's label when this charm owns it, else this unit's label for it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) label: Option<String>,
-    /// The description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) description: Option<String>,
-    /// When the latest revision expires (RFC 3339, UTC).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) expire: Option<String>,
-    /// The rotation policy (`never`, `hourly`, ... `yearly`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) rotate: Option<String>,
-    /// When it next rotates (RFC 3339, UTC).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) rotates: Option<String>,
-    /// The revisions not removed yet, and their content (in clear).
-    pub(crate) revisions: BTreeMap<u64, Databag>,
-    /// The highest revision number given so far (numbers are never reused).
-    pub(crate) last_revision: u64,
-    /// The revision this unit tracks as an observer, once it read the secret.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) tracked: Option<u64>,
-    /// Who it is granted to.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub(crate) grants: Vec<SecretGrant>,
-}
-
-impl Secret {
-    /// A secret `id` of `owner` with no revision, label or grant yet.
-    pub(crate) fn new(id: String, owner: String) -> Self {
-        Self {
-            id,
-            owner,
-            label: None,
-            description: None,
-            expire: None,
-            rotate: None,
-            rotates: None,
-            revisions: std::collections::BTreeMap::new(),
-            last_revision: 0,
-            tracked: None,
-            grants: Vec::new(),
-        }
-    }
-
-    /// `secret:<id>`.
-    pub(crate) fn uri(&self) -> String {
-        format!("secret:{}", self.id)
-    }
-
-    /// The latest revision that still exists.
-    pub(crate) fn latest(&self) -> u64 {
-        self.revisions.keys().next_back().copied().unwrap_or(0)
-    }
-
-    /// Adds `content` as a new revision and returns its number.
-    pub(crate) fn add_revision(&mut self, content: Databag) -> u64 {
-        self.last_revision += 1;
-        self.revisions.insert(self.last_revision, content);
-        self.last_revision
-    }
-}
-
-/// Access to a secret, given with `secret-grant`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct SecretGrant {
-    /// The relation it goes with (`endpoint:id`).
-    pub(crate) relation: String,
-    /// The application on the other side.
-    pub(crate) app: String,
-    /// One unit of it, or all of its units when `None`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) unit: Option<String>,
-}
-
-/// A storage the charm declares.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct StorageSpec {
-    /// `filesystem` or `block`.
-    pub(crate) kind: String,
-    /// How many instances the unit may have, when limited.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) max: Option<u32>,
-    /// The index the next instance gets (indexes are never reused).
-    pub(crate) next_index: u32,
-}
-
-/// A storage instance attached to the unit.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct StorageInstance {
-    /// `name/N`.
-    pub(crate) id: String,
-    /// `filesystem` or `block`.
-    pub(crate) kind: String,
-    /// Where it is (a directory under the simulation's root).
-    pub(crate) location: PathBuf,
-    /// Whether its `storage-attached` event ran.
-    #[serde(default)]
-    pub(crate) attached_event_run: bool,
-}
-
-impl StorageInstance {
-    /// The storage name: `data` for `data/0`.
-    pub(crate) fn name(&self) -> &str {
-        self.id
-            .split_once('/')
-            .map_or(self.id.as_str(), |(name, _)| name)
-    }
-}
-
-/// A metric `add-metric` recorded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Metric {
-    /// The metric's key.
-    pub(crate) key: String,
-    /// Its value, as given.
-    pub(crate) value: String,
-    /// Its labels.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub(crate) labels: BTreeMap<String, String>,
+    pub(crate) storage_next_index: BTreeMap<String, u32>,
+    /// The storage instances (`data/0`) whose `storage-attached` event ran.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub(crate) storage_attached: BTreeSet<String>,
+    /// The application owning each secret this unit observes, by id, when a scenario
+    /// said (the file writes it as the secret's `owner`).
+    #[serde(skip)]
+    pub(crate) secret_owners: BTreeMap<String, String>,
 }
 
 impl Model {
-    /// A new unit `app/0` of `app`.
+    /// A new unit `app/0` of `app`, on the simulated network, declaring no
+    /// binding or storage yet.
     pub(crate) fn new(app: &str, leader: bool) -> Self {
+        let mut juju = JujuModel::default();
+        juju.unit_name = format!("{app}/0");
+        juju.app_name = app.to_owned();
+        juju.model_uuid = "5a1b2c3d-0000-4000-8000-000000000517".into();
+        juju.leader = leader;
+        juju.unit_status = StatusInfo {
+            kind: StatusKind::Maintenance,
+            message: "installing charm software".into(),
+        };
+        juju.bindings = Some(BTreeSet::new());
+        juju.declared_storage = Some(BTreeMap::new());
+        juju.default_network = Some(sim_network());
+        juju.planned_units = 1;
+        // As Juju 3.6, which `sim` runs as.
+        juju.same_content_keeps_revision = true;
         Self {
+            juju,
             model_name: "sim".into(),
-            model_uuid: "5a1b2c3d-0000-4000-8000-000000000517".into(),
-            unit: format!("{app}/0"),
-            app: app.to_owned(),
-            leader,
-            config: Map::new(),
-            unit_status: Status::new("maintenance", "installing charm software"),
-            app_status: Status::new("unknown", ""),
-            workload_version: String::new(),
-            relations: Vec::new(),
             next_relation_id: 0,
-            opened_ports: Vec::new(),
-            controller_state: BTreeMap::new(),
             running_action: None,
             actions: Vec::new(),
             log: Vec::new(),
@@ -406,36 +273,15 @@ impl Model {
             history: Vec::new(),
             calls: Vec::new(),
             machine: Machine::default(),
-            secrets: Vec::new(),
-            secrets_made: 0,
-            bindings: Vec::new(),
-            charm_storage: BTreeMap::new(),
-            storage: Vec::new(),
-            storage_requested: BTreeMap::new(),
-            trusted: false,
-            reboot: None,
-            leader_settings: Databag::new(),
-            metrics: Vec::new(),
+            storage_next_index: BTreeMap::new(),
+            storage_attached: BTreeSet::new(),
+            secret_owners: BTreeMap::new(),
         }
-    }
-
-    /// A new secret id, like Juju's (an `xid`: 12 bytes in lowercase base32hex, 20
-    /// characters), derived from a counter so that every run makes the same ids.
-    pub(crate) fn new_secret_id(&mut self) -> String {
-        self.secrets_made += 1;
-        let count = self.secrets_made.to_be_bytes();
-        // A fixed "time, machine, process" prefix, then a 3-byte counter, as in an xid.
-        let mut bytes = [0x66, 0x50, 0x53, 0x1c, b's', b'i', b'm', 0, 0, 0, 0, 0];
-        bytes[9..].copy_from_slice(&count[5..]);
-        base32hex(&bytes)
     }
 
     /// The id the next instance of storage `name` gets: `name/N`.
     pub(crate) fn next_storage_id(&self, name: &str) -> String {
-        let index = self
-            .charm_storage
-            .get(name)
-            .map_or(0, |spec| spec.next_index);
+        let index = self.storage_next_index.get(name).copied().unwrap_or(0);
         format!("{name}/{index}")
     }
 
@@ -443,76 +289,161 @@ impl Model {
     /// found at `location`, and returns its id. The `storage-attached` event is the
     /// caller's to run. A storage the charm does not declare is taken as a filesystem.
     pub(crate) fn attach_storage(&mut self, name: &str, location: PathBuf) -> String {
-        let id = self.next_storage_id(name);
-        let spec = self
-            .charm_storage
-            .entry(name.to_owned())
-            .or_insert_with(|| StorageSpec {
-                kind: "filesystem".into(),
-                max: None,
-                next_index: 0,
-            });
-        spec.next_index += 1;
-        let kind = spec.kind.clone();
-        if let Some(requested) = self.storage_requested.get_mut(name) {
-            *requested = requested.saturating_sub(1);
-            if *requested == 0 {
-                self.storage_requested.remove(name);
+        let next = self.storage_next_index.entry(name.to_owned()).or_default();
+        let index = *next;
+        *next += 1;
+        if let Some(declared) = &mut self.juju.declared_storage {
+            declared
+                .entry(name.to_owned())
+                .or_insert_with(|| "filesystem".into());
+        }
+        let requested = &mut self.juju.requested_storages;
+        if let Some(count) = requested.get_mut(name) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                requested.remove(name);
             }
         }
-        self.storage.push(StorageInstance {
-            id: id.clone(),
-            kind,
-            location,
-            attached_event_run: false,
-        });
-        id
+        let mut storage = Storage::new(name, index);
+        storage.location = location;
+        self.juju.storages.push(storage);
+        format!("{name}/{index}")
     }
 
-    /// Adds a relation on `endpoint` with `remote_app` and returns its index.
+    /// The kind of storage `name`: `filesystem` or `block`.
+    pub(crate) fn storage_kind(&self, name: &str) -> &str {
+        self.juju
+            .declared_storage
+            .as_ref()
+            .and_then(|declared| declared.get(name))
+            .map_or("filesystem", String::as_str)
+    }
+
+    /// Adds a relation on `endpoint` with `remote_app` (the unit's own application
+    /// for a peer relation) and returns its index. This unit's databag starts with
+    /// Juju's address keys.
     pub(crate) fn add_relation(&mut self, endpoint: &str, remote_app: &str) -> usize {
         let id = self.next_relation_id;
         self.next_relation_id += 1;
+        let relation = if remote_app == self.juju.app_name {
+            Relation::peer(endpoint, id)
+        } else {
+            Relation::new(endpoint, id).without_remote_units()
+        };
         let address = UNIT_ADDRESS;
-        let local_unit_data = Databag::from([
-            ("egress-subnets".to_owned(), format!("{address}/32")),
-            ("ingress-address".to_owned(), address.to_owned()),
-            ("private-address".to_owned(), address.to_owned()),
+        let relation = relation.with_remote_app(remote_app).with_local_unit_data([
+            ("egress-subnets", format!("{address}/32")),
+            ("ingress-address", address.to_owned()),
+            ("private-address", address.to_owned()),
         ]);
-        self.relations.push(Relation {
-            id,
-            endpoint: endpoint.to_owned(),
-            remote_app: remote_app.to_owned(),
-            remote_units: BTreeMap::new(),
-            remote_app_data: Databag::new(),
-            local_unit_data,
-            local_app_data: Databag::new(),
-        });
-        self.relations.len() - 1
+        self.juju.relations.push(relation);
+        self.juju.relations.len() - 1
     }
 
     /// The secret `reference` names: an id (`secret:ID`, `secret://MODEL/ID` or `ID`)
     /// or, failing that, a label.
     pub(crate) fn find_secret(&self, reference: &str) -> Option<usize> {
-        let id = secret_id(reference);
-        id.and_then(|id| self.secrets.iter().position(|secret| secret.id == id))
+        let secrets = &self.juju.secrets;
+        secret_id(reference)
+            .and_then(|id| {
+                secrets
+                    .iter()
+                    .position(|secret| secret_id(&secret.id) == Some(id))
+            })
             .or_else(|| {
-                self.secrets
+                secrets
                     .iter()
                     .position(|secret| secret.label.as_deref() == Some(reference))
             })
+    }
+
+    /// Who owns the secret at `index`: this unit, its application, or (for one it
+    /// observes) the application that granted it, as the file names them.
+    pub(crate) fn secret_owner(&self, index: usize) -> Option<&str> {
+        let secret = &self.juju.secrets[index];
+        match secret.owner {
+            Some(SecretOwner::Unit) => Some(&self.juju.unit_name),
+            Some(SecretOwner::App) => Some(&self.juju.app_name),
+            None => self.secret_owners.get(&secret.id).map(String::as_str),
+        }
+    }
+
+    /// The model as its file and the `--json` output hold it: the runtime's model's
+    /// fields and `sim`'s, each secret named by its bare id and its owner by name
+    /// (`demo`, `demo/0`, or the application it came from).
+    pub(crate) fn to_json(&self) -> serde_json::Result<Value> {
+        let mut value = serde_json::to_value(&self.juju)?;
+        if let (Value::Object(fields), Value::Object(own)) =
+            (&mut value, serde_json::to_value(self)?)
+        {
+            fields.extend(own);
+        }
+        if let Some(Value::Array(secrets)) = value.get_mut("secrets") {
+            for (index, secret) in secrets.iter_mut().enumerate() {
+                let owner = self.secret_owner(index).map(str::to_owned);
+                if let Value::Object(fields) = secret {
+                    if let Some(Value::String(id)) = fields.get_mut("id") {
+                        *id = secret_id(id).map_or_else(|| id.clone(), str::to_owned);
+                    }
+                    fields.insert("owner".into(), owner.map_or(Value::Null, Value::String));
+                }
+            }
+        }
+        Ok(value)
+    }
+
+    /// The model `value` holds (as [`Self::to_json`] writes it); on the simulated
+    /// network unless it names a default one.
+    pub(crate) fn from_json(mut value: Value) -> serde_json::Result<Self> {
+        let name = |key: &str| value.get(key).and_then(Value::as_str).map(str::to_owned);
+        let (unit, app) = (name("unit"), name("app"));
+        let mut observed = BTreeMap::new();
+        if let Some(Value::Array(secrets)) = value.get_mut("secrets") {
+            for secret in secrets {
+                let Value::Object(fields) = secret else {
+                    continue;
+                };
+                if let Some(Value::String(id)) = fields.get_mut("id")
+                    && !id.starts_with("secret:")
+                {
+                    *id = format!("secret:{id}");
+                }
+                let id = fields.get("id").and_then(Value::as_str).map(str::to_owned);
+                let owner = match fields.get("owner").and_then(Value::as_str) {
+                    Some(owner) if Some(owner) == unit.as_deref() => Value::from("unit"),
+                    Some(owner) if Some(owner) == app.as_deref() => Value::from("app"),
+                    Some(owner) => {
+                        observed.extend(id.map(|id| (id, owner.to_owned())));
+                        Value::Null
+                    }
+                    None => Value::Null,
+                };
+                fields.insert("owner".into(), owner);
+            }
+        }
+        let mut model: Self = serde_json::from_value(value.clone())?;
+        model.juju = serde_json::from_value(value)?;
+        model.secret_owners = observed;
+        if model.juju.default_network.is_none() {
+            model.juju.default_network = Some(sim_network());
+        }
+        Ok(model)
     }
 
     /// Reads the model from `path`.
     pub(crate) fn load(path: &Path) -> io::Result<Self> {
         let text = fs::read_to_string(path)?;
         serde_json::from_str(&text)
+            .and_then(Self::from_json)
             .map_err(|error| io::Error::new(io::ErrorKind::InvalidData, error))
     }
 
     /// Writes the model to `path`, atomically.
     pub(crate) fn save(&self, path: &Path) -> io::Result<()> {
-        let text = serde_json::to_string_pretty(self).map_err(io::Error::other)?;
+        let text = self
+            .to_json()
+            .and_then(|value| serde_json::to_string_pretty(&value))
+            .map_err(io::Error::other)?;
         let mut temporary = path.as_os_str().to_owned();
         temporary.push(".new");
         fs::write(&temporary, text)?;
@@ -537,56 +468,53 @@ pub(crate) fn secret_id(uri: &str) -> Option<&str> {
     valid.then_some(id)
 }
 
-/// `bytes` in lowercase base32hex without padding.
-fn base32hex(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 32] = b"0123456789abcdefghijklmnopqrstuv";
-    let mut text = String::new();
-    let mut buffer = 0u32;
-    let mut bits = 0;
-    for byte in bytes {
-        buffer = (buffer << 8) | u32::from(*byte);
-        bits += 8;
-        while bits >= 5 {
-            bits -= 5;
-            text.push(char::from(ALPHABET[((buffer >> bits) & 31) as usize]));
-        }
-    }
-    if bits > 0 {
-        text.push(char::from(ALPHABET[((buffer << (5 - bits)) & 31) as usize]));
-    }
-    text
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn secret_ids_look_like_jujus_and_repeat() {
-        let mut model = Model::new("demo", true);
-        let first = model.new_secret_id();
-        let second = model.new_secret_id();
-        assert_ne!(first, second);
-        assert_eq!(first.len(), 20);
-        assert_eq!(secret_id(&format!("secret:{first}")), Some(first.as_str()));
+    fn secret_ids_parse_in_jujus_spellings() {
+        let first = "cs0k7p7mp25c7f0rcvog";
+        assert_eq!(secret_id(&format!("secret:{first}")), Some(first));
         assert_eq!(
             secret_id(&format!("secret://5a1b2c3d-0000/{first}")),
-            Some(first.as_str())
+            Some(first)
         );
-        assert_eq!(secret_id(&first), Some(first.as_str()));
+        assert_eq!(secret_id(first), Some(first));
         assert_eq!(secret_id("secret:nope"), None);
-        assert_eq!(Model::new("demo", true).new_secret_id(), first);
-        assert_eq!(base32hex(&[0; 12]), "00000000000000000000");
-        assert_eq!(base32hex(&[0xff; 12]), "vvvvvvvvvvvvvvvvvvvg");
     }
 
     #[test]
     fn storage_indexes_are_not_reused() {
         let mut model = Model::new("demo", true);
         assert_eq!(model.attach_storage("data", PathBuf::from("/a")), "data/0");
-        model.storage.clear();
+        model.juju.storages.clear();
         assert_eq!(model.next_storage_id("data"), "data/1");
         assert_eq!(model.attach_storage("data", PathBuf::from("/b")), "data/1");
-        assert_eq!(model.storage[0].name(), "data");
+        assert_eq!(model.juju.storages[0].name, "data");
+    }
+
+    /// The file names secrets as `sim` always has: bare ids, owners by name.
+    #[test]
+    fn the_file_names_secrets_and_owners() {
+        let mut model = Model::new("demo", true);
+        let id = model.juju.new_secret_id();
+        let content = ops_runtime::SecretContent::new().with("token", "t");
+        model.juju.secrets.push(
+            ops_runtime::testing::Secret::new(content.clone())
+                .with_id(id.clone())
+                .owned_by(SecretOwner::App),
+        );
+        let observed = ops_runtime::testing::Secret::new(content).with_label("token");
+        model
+            .secret_owners
+            .insert(observed.id.clone(), "vault".into());
+        model.juju.secrets.push(observed);
+        let json = model.to_json().unwrap();
+        assert_eq!(json["secrets"][0]["id"], secret_id(&id).unwrap());
+        assert_eq!(json["secrets"][0]["owner"], "demo");
+        assert_eq!(json["secrets"][1]["owner"], "vault");
+        assert_eq!(json["unit_status"]["status"], "maintenance");
+        assert_eq!(Model::from_json(json).unwrap(), model);
     }
 }

@@ -5,9 +5,11 @@ use std::fs;
 use std::path::PathBuf;
 
 use ops_metadata::StorageKind;
+use ops_runtime::SecretOwner;
+use ops_runtime::testing::Secret;
 
 use super::scenario::{SecretStep, StorageStep};
-use super::state::{Model, Secret, StorageSpec, secret_id};
+use super::state::{Model, secret_id};
 use super::{Dispatch, Sim, SimError, io_error, listing};
 
 fn secret_error(message: String) -> SimError {
@@ -25,21 +27,12 @@ impl Sim<'_> {
     /// least one), each at `<root>/storage/NAME/N`: a directory, or an empty file for
     /// block storage.
     pub(super) fn prepare_model(&self, model: &mut Model) -> Result<(), SimError> {
-        model.bindings = self
-            .metadata
-            .relations()
-            .map(|relation| relation.name.clone())
-            .chain(self.metadata.extra_bindings.keys().cloned())
-            .collect();
+        model.juju.declare_charm(self.metadata);
         for (name, storage) in &self.metadata.storage {
-            model.charm_storage.insert(
-                name.clone(),
-                StorageSpec {
-                    kind: storage.kind.as_str().to_owned(),
-                    max: storage.multiple.map_or(Some(1), |range| range.max),
-                    next_index: 0,
-                },
-            );
+            // One instance, unless `multiple` says otherwise.
+            if let Some(max) = storage.multiple.map_or(Some(1), |range| range.max) {
+                model.juju.storage_max.insert(name.clone(), max);
+            }
             let count = storage.multiple.map_or(1, |range| range.min.max(1));
             for _ in 0..count {
                 self.attach_storage(model, name)?;
@@ -79,18 +72,12 @@ impl Sim<'_> {
                 content,
             } => {
                 let id = match id.as_deref().and_then(secret_id) {
-                    Some(id) => id.to_owned(),
-                    None => model.new_secret_id(),
+                    Some(id) => format!("secret:{id}"),
+                    None => model.juju.new_secret_id(),
                 };
-                if model.secrets.iter().any(|secret| secret.id == id) {
+                if model.find_secret(&id).is_some() {
                     return Err(secret_error(format!("there is already a secret `{id}`")));
                 }
-                let owner = match owner.as_str() {
-                    "application" => model.app.clone(),
-                    "unit" => model.unit.clone(),
-                    other => other.to_owned(),
-                };
-                let observed = owner != model.app && owner != model.unit;
                 if let Some(label) = label
                     && model.find_secret(label).is_some()
                 {
@@ -98,26 +85,37 @@ impl Sim<'_> {
                         "there is already a secret labelled `{label}`"
                     )));
                 }
-                let mut secret = Secret::new(id, owner);
-                secret.label = label.clone();
-                let revision = secret.add_revision(content.clone());
                 // A label means the charm read it before and labelled it: it tracks
-                // this first revision.
-                if observed && label.is_some() {
-                    secret.tracked = Some(revision);
+                // this first revision, as it does any secret's first revision.
+                let mut secret = Secret::new(content.clone().into()).with_id(id.clone());
+                secret.label.clone_from(label);
+                match owner.as_str() {
+                    "application" => secret = secret.owned_by(SecretOwner::App),
+                    "unit" => secret = secret.owned_by(SecretOwner::Unit),
+                    other if other == model.juju.app_name => {
+                        secret = secret.owned_by(SecretOwner::App);
+                    }
+                    other if other == model.juju.unit_name => {
+                        secret = secret.owned_by(SecretOwner::Unit);
+                    }
+                    other => {
+                        model.secret_owners.insert(id, other.to_owned());
+                    }
                 }
-                model.secrets.push(secret);
+                model.juju.secrets.push(secret);
                 return self.save(&model);
             }
             SecretStep::Changed { secret, content } => {
                 let index = find(&model, secret)?;
-                model.secrets[index].add_revision(content.clone());
+                let found = &mut model.juju.secrets[index];
+                let next = found.latest_revision() + 1;
+                found.revisions.insert(next, content.clone().into());
                 ("secret-changed", index, None)
             }
             SecretStep::Remove { secret, revision } => {
                 let index = owned(&model, secret, "secret-remove")?;
-                let found = &model.secrets[index];
-                let latest = found.latest();
+                let found = &model.juju.secrets[index];
+                let latest = found.latest_revision();
                 let revision = match revision {
                     Some(revision) => *revision,
                     None => found
@@ -136,7 +134,8 @@ impl Sim<'_> {
             }
             SecretStep::Expired { secret, revision } => {
                 let index = owned(&model, secret, "secret-expired")?;
-                let revision = revision.unwrap_or_else(|| model.secrets[index].latest());
+                let revision =
+                    revision.unwrap_or_else(|| model.juju.secrets[index].latest_revision());
                 ("secret-expired", index, Some(revision))
             }
             SecretStep::Rotate { secret } => {
@@ -144,13 +143,13 @@ impl Sim<'_> {
                 ("secret-rotate", index, None)
             }
         };
-        let secret = &model.secrets[index];
+        let secret = &model.juju.secrets[index];
+        let uri = uri(&secret.id);
         if let Some(revision) = revision
             && !secret.revisions.contains_key(&revision)
         {
             return Err(secret_error(format!(
-                "secret `{}` has no revision {revision} (it has {})",
-                secret.uri(),
+                "secret `{uri}` has no revision {revision} (it has {})",
                 secret
                     .revisions
                     .keys()
@@ -160,7 +159,7 @@ impl Sim<'_> {
             )));
         }
         let mut env = vec![
-            ("JUJU_SECRET_ID", secret.uri()),
+            ("JUJU_SECRET_ID", uri),
             (
                 "JUJU_SECRET_LABEL",
                 secret.label.clone().unwrap_or_default(),
@@ -191,9 +190,14 @@ impl Sim<'_> {
             )));
         }
         let mut model = self.load()?;
-        let found = model.storage.iter().position(|instance| match index {
-            Some(_) => instance.id == step.storage,
-            None => instance.name() == name && !instance.attached_event_run,
+        let found = model.juju.storages.iter().position(|instance| match index {
+            Some(_) => format!("{}/{}", instance.name, instance.index) == step.storage,
+            None => {
+                instance.name == name
+                    && !model
+                        .storage_attached
+                        .contains(&format!("{}/{}", instance.name, instance.index))
+            }
         });
         let position = match (found, step.attached) {
             (Some(position), _) => position,
@@ -212,14 +216,15 @@ impl Sim<'_> {
                     )));
                 }
                 self.attach_storage(&mut model, name)?;
-                model.storage.len() - 1
+                model.juju.storages.len() - 1
             }
         };
-        let instance = &mut model.storage[position];
+        let instance = model.juju.storages[position].clone();
+        let id = format!("{}/{}", instance.name, instance.index);
         if step.attached {
-            instance.attached_event_run = true;
+            model.storage_attached.insert(id.clone());
         }
-        let instance = instance.clone();
+        let storage_kind = model.storage_kind(name).to_owned();
         self.save(&model)?;
         let kind = if step.attached {
             "attached"
@@ -230,32 +235,42 @@ impl Sim<'_> {
             name: format!("{name}-storage-{kind}"),
             action: false,
             env: vec![
-                ("JUJU_STORAGE_ID", instance.id.clone()),
+                ("JUJU_STORAGE_ID", id.clone()),
                 (
                     "JUJU_STORAGE_LOCATION",
                     instance.location.display().to_string(),
                 ),
-                ("JUJU_STORAGE_KIND", instance.kind.clone()),
+                ("JUJU_STORAGE_KIND", storage_kind),
             ],
         })?;
         if !step.attached {
             let mut model = self.load()?;
-            model.storage.retain(|other| other.id != instance.id);
+            model
+                .juju
+                .storages
+                .retain(|other| !(other.name == instance.name && other.index == instance.index));
+            model.storage_attached.remove(&id);
             self.save(&model)?;
         }
         Ok(())
     }
 }
 
+/// `secret:<unique id>`, as `JUJU_SECRET_ID` names a secret.
+fn uri(id: &str) -> String {
+    format!("secret:{}", secret_id(id).unwrap_or(id))
+}
+
 /// The index of the secret `reference` names (id or label).
 fn find(model: &Model, reference: &str) -> Result<usize, SimError> {
     model.find_secret(reference).ok_or_else(|| {
         let known: Vec<String> = model
+            .juju
             .secrets
             .iter()
             .map(|secret| match &secret.label {
-                Some(label) => format!("{} ({label})", secret.uri()),
-                None => secret.uri(),
+                Some(label) => format!("{} ({label})", uri(&secret.id)),
+                None => uri(&secret.id),
             })
             .collect();
         secret_error(format!(
@@ -269,18 +284,15 @@ fn find(model: &Model, reference: &str) -> Result<usize, SimError> {
 /// the charm owns it (its application's only to the leader).
 fn owned(model: &Model, reference: &str, event: &str) -> Result<usize, SimError> {
     let index = find(model, reference)?;
-    let secret = &model.secrets[index];
-    if secret.owner == model.app && !model.leader {
-        return Err(secret_error(format!(
+    match model.juju.secrets[index].owner {
+        Some(SecretOwner::App) if !model.juju.leader => Err(secret_error(format!(
             "`{reference}` is owned by the application, and Juju sends `{event}` only to \
              its leader, which this unit is not"
-        )));
-    }
-    if secret.owner != model.app && secret.owner != model.unit {
-        return Err(secret_error(format!(
+        ))),
+        Some(_) => Ok(index),
+        None => Err(secret_error(format!(
             "Juju sends `{event}` to a secret's owner, and `{reference}` is owned by `{}`",
-            secret.owner
-        )));
+            model.secret_owner(index).unwrap_or("another application")
+        ))),
     }
-    Ok(index)
 }

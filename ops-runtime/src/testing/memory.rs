@@ -1,10 +1,16 @@
-//! The in-memory hook tools behind the testing harness.
+//! The in-memory hook tools behind the testing harness and `cargo charm sim`:
+//! [`JujuModel`], Juju's side of one unit, and [`MemoryHookTools`], the hook
+//! tools acting on it. The secret tools are in [`secrets`]; how a saved model
+//! spells what its types do not, in [`saved`].
+
+mod saved;
+mod secrets;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use super::relation::Relation;
-use super::secret::{Secret, new_secret_id};
+use super::secret::Secret;
 use crate::event::RelationRef;
 use crate::hook_tools::{ConfigMap, Databag, HookToolError, HookTools, LogLevel, StatusTarget};
 use crate::model::{AddressKind, CloudSpec, GoalState, GoalStatus, Network, Port, StorageInfo};
@@ -26,19 +32,25 @@ pub struct JujuLogLine {
 /// hook-tool semantics, which [`MemoryHookTools`] reads and writes.
 ///
 /// The harness builds one per run from the input [`State`](super::State);
-/// `cargo charm sim` builds one per tool call from its saved model, so both
-/// answer (and fail) alike.
+/// `cargo charm sim` keeps one as its saved model (serialised between tool
+/// calls, with its own records beside it), so both answer (and fail) alike.
+/// The saved form names the unit and application `unit` and `app`, writes a
+/// status as `status-get` does (`{status, message}`) and the attached storage
+/// as `storage`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 #[non_exhaustive]
 pub struct JujuModel {
     /// This unit's name, `app/0`.
+    #[serde(rename = "unit", alias = "unit_name")]
     pub unit_name: String,
     /// This unit's application.
+    #[serde(rename = "app", alias = "app_name")]
     pub app_name: String,
     /// The model's UUID.
     pub model_uuid: String,
     /// The relations (a peer relation's `remote_app` is this application).
+    #[serde(deserialize_with = "saved::relations")]
     pub relations: Vec<Relation>,
     /// During `relation-departed`: the relation's id and the remote unit that
     /// departed, which that relation's `relation-list` no longer names (its
@@ -46,9 +58,17 @@ pub struct JujuModel {
     pub departed: Option<(u64, String)>,
     /// The secrets this unit or its application owns, and those it observes.
     pub secrets: Vec<Secret>,
+    /// How many secret ids [`Self::new_secret_id`] made: ids derive from it,
+    /// so runs repeat.
+    pub secrets_made: u64,
     /// Secret revisions removed so far, as `(id, revision)`.
     pub removed_secret_revisions: Vec<(String, u64)>,
     /// The storage attached to the unit.
+    #[serde(
+        rename = "storage",
+        alias = "storages",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub storages: Vec<super::Storage>,
     /// Storage `storage-add` asked for, by name.
     pub requested_storages: BTreeMap<String, u32>,
@@ -82,6 +102,14 @@ pub struct JujuModel {
     pub controller_state: BTreeMap<String, String>,
     /// The metrics `add-metric` added.
     pub metrics: Vec<(String, String)>,
+    /// The labels of each of [`Self::metrics`], at the same index.
+    pub metric_labels: Vec<Vec<(String, String)>>,
+    /// The deprecated leader settings (`leader-get`, `leader-set`).
+    pub leader_settings: Databag,
+    /// Whether `secret-set` with the latest revision's content makes no new
+    /// revision, as Juju 3.6 does (`cargo charm sim`'s model); the harness
+    /// makes one per call.
+    pub same_content_keeps_revision: bool,
     /// The pod spec `pod-spec-set` set.
     pub pod_spec: Option<serde_json::Value>,
     /// Whether this unit is the leader.
@@ -89,8 +117,10 @@ pub struct JujuModel {
     /// What `config-get` reports.
     pub config: ConfigMap,
     /// This unit's status.
+    #[serde(with = "saved::status")]
     pub unit_status: StatusInfo,
     /// The application's status.
+    #[serde(with = "saved::status")]
     pub app_status: StatusInfo,
     /// The workload version, once set.
     pub workload_version: Option<String>,
@@ -110,6 +140,10 @@ pub struct JujuModel {
     pub app_status_history: Vec<StatusInfo>,
     /// The workload versions replaced, oldest first.
     pub workload_version_history: Vec<String>,
+    /// The hook running (`collect-metrics`, `db-relation-changed`), when
+    /// known: `add-metric` works in `collect-metrics` only (not saved).
+    #[serde(skip)]
+    pub hook: Option<String>,
     /// The hook tools called, in order (not saved: a record of one run).
     #[serde(skip)]
     pub calls: Vec<&'static str>,
@@ -118,6 +152,62 @@ pub struct JujuModel {
     /// tell Juju's address keys from the same keys the charm wrote.
     #[serde(skip)]
     pub unit_keys_written: BTreeMap<u64, std::collections::BTreeSet<String>>,
+}
+
+impl JujuModel {
+    /// Takes from the charm's metadata what Juju knows of it: the bindings
+    /// (relation endpoints and `extra-bindings`), which `network-get` answers
+    /// for, and the declared storage with each one's kind, which `storage-get`
+    /// reports and `storage-add` requires. (The most instances of each,
+    /// [`Self::storage_max`], are the caller's to set: the harness leaves them
+    /// unlimited.)
+    pub fn declare_charm(&mut self, metadata: &ops_metadata::CharmMetadata) {
+        self.bindings = Some(
+            metadata
+                .relations()
+                .map(|relation| relation.name.clone())
+                .chain(metadata.extra_bindings.keys().cloned())
+                .collect(),
+        );
+        self.declared_storage = Some(
+            metadata
+                .storage
+                .iter()
+                .map(|(name, storage)| (name.clone(), storage.kind.as_str().to_owned()))
+                .collect(),
+        );
+    }
+
+    /// What `action-set` set, nested at the dots of its keys (`a.b=1` is
+    /// `{"a": {"b": "1"}}`); a later key replaces a value with a map, as Juju does.
+    pub fn action_results_tree(&self) -> serde_json::Map<String, serde_json::Value> {
+        use serde_json::{Map, Value};
+        fn insert(node: &mut Map<String, Value>, path: &[&str], value: &str) {
+            match path {
+                [] => {}
+                [last] => {
+                    node.insert((*last).to_owned(), Value::String(value.to_owned()));
+                }
+                [first, rest @ ..] => {
+                    let child = node
+                        .entry((*first).to_owned())
+                        .or_insert_with(|| Value::Object(Map::new()));
+                    if !child.is_object() {
+                        *child = Value::Object(Map::new());
+                    }
+                    if let Value::Object(child) = child {
+                        insert(child, rest, value);
+                    }
+                }
+            }
+        }
+        let mut root = Map::new();
+        for (key, value) in &self.action_results {
+            let path: Vec<&str> = key.split('.').collect();
+            insert(&mut root, &path, value);
+        }
+        root
+    }
 }
 
 /// Ports as Juju writes them (`80/tcp`, `8000-8999/udp`, `icmp`), in a
@@ -167,6 +257,45 @@ impl MemoryHookTools {
     /// The model as the calls so far left it.
     pub fn model(&self) -> JujuModel {
         self.model.borrow().clone()
+    }
+
+    /// The model as the calls left it, without a copy.
+    pub fn into_model(self) -> JujuModel {
+        self.model.into_inner()
+    }
+
+    /// What `read` finds in the model as the calls so far left it.
+    pub fn inspect<T>(&self, read: impl FnOnce(&JujuModel) -> T) -> T {
+        read(&self.model.borrow())
+    }
+
+    /// `leader-get`: the deprecated leader settings, which any unit reads.
+    pub fn leader_get(&self) -> Databag {
+        self.call("leader-get").leader_settings.clone()
+    }
+
+    /// `leader-set KEY=VALUE ...`: the leader only; an empty value deletes the key.
+    ///
+    /// # Errors
+    ///
+    /// Juju's refusal when this unit is not the leader.
+    pub fn leader_set(&self, settings: &[(String, String)]) -> Result<(), HookToolError> {
+        let mut model = self.call("leader-set");
+        if !model.leader {
+            return Err(Self::juju_error(
+                "leader-set",
+                1,
+                "cannot write leadership settings: cannot write settings: not the leader",
+            ));
+        }
+        for (key, value) in settings {
+            if value.is_empty() {
+                model.leader_settings.remove(key);
+            } else {
+                model.leader_settings.insert(key.clone(), value.clone());
+            }
+        }
+        Ok(())
     }
 
     /// A failure as Juju's tool reports it: `ERROR <message>` on stderr and
@@ -220,63 +349,6 @@ impl MemoryHookTools {
             .position(|r| r.id == relation.id && r.endpoint == relation.endpoint)
             .ok_or_else(|| Self::relation_not_found(tool, relation))?;
         f(&mut model, index)
-    }
-
-    /// Juju's answer for a secret it cannot find.
-    fn secret_not_found(tool: &'static str, what: &str) -> HookToolError {
-        HookToolError::Failed {
-            tool,
-            exit_code: Some(1),
-            stderr: format!("ERROR secret {what:?} not found\n"),
-        }
-    }
-
-    /// The index of the secret `lookup` names.
-    fn find_secret(
-        model: &JujuModel,
-        tool: &'static str,
-        lookup: &SecretLookup<'_>,
-    ) -> Result<usize, HookToolError> {
-        let found = match (lookup.id, lookup.label) {
-            (Some(id), _) => model.secrets.iter().position(|s| s.has_id(id)),
-            (None, Some(label)) => model
-                .secrets
-                .iter()
-                .position(|s| s.label.as_deref() == Some(label)),
-            (None, None) => None,
-        };
-        // Juju names a secret by its unique part, and `secret-get` a missing
-        // label as the consumer's.
-        found.ok_or_else(|| match (lookup.id, lookup.label) {
-            (Some(id), _) => Self::secret_not_found(tool, super::secret::unique(id)),
-            (None, Some(label)) if tool == "secret-get" => {
-                Self::juju_error(tool, 1, &format!("consumer label {label:?} not found"))
-            }
-            (None, label) => Self::secret_not_found(tool, label.unwrap_or_default()),
-        })
-    }
-
-    /// The index of a secret this charm may manage: it owns it, and is leader for
-    /// an application-owned one.
-    fn owned_secret(
-        model: &JujuModel,
-        tool: &'static str,
-        id: &str,
-    ) -> Result<usize, HookToolError> {
-        let lookup = SecretLookup {
-            id: Some(id),
-            label: None,
-        };
-        let index = Self::find_secret(model, tool, &lookup)?;
-        match model.secrets[index].owner {
-            Some(SecretOwner::Unit) => Ok(index),
-            Some(SecretOwner::App) if model.leader => Ok(index),
-            _ => Err(HookToolError::Failed {
-                tool,
-                exit_code: Some(1),
-                stderr: "ERROR permission denied\n".to_owned(),
-            }),
-        }
     }
 
     /// The names of the hook tools called so far, in order.
@@ -504,24 +576,7 @@ impl HookTools for MemoryHookTools {
         options: &SecretOptions,
         owner: SecretOwner,
     ) -> Result<String, HookToolError> {
-        let mut model = self.call("secret-add");
-        if owner == SecretOwner::App && !model.leader {
-            return Err(HookToolError::Failed {
-                tool: "secret-add",
-                exit_code: Some(1),
-                stderr: "ERROR permission denied\n".to_owned(),
-            });
-        }
-        let mut secret = Secret::new(content.clone())
-            .with_id(new_secret_id())
-            .owned_by(owner);
-        secret.label.clone_from(&options.label);
-        secret.description.clone_from(&options.description);
-        secret.expire = options.expire.map(crate::secret::SecretExpiry::to_rfc3339);
-        secret.rotate = options.rotate;
-        let id = secret.id.clone();
-        model.secrets.push(secret);
-        Ok(id)
+        self.call("secret-add").secret_add(content, options, owner)
     }
 
     fn secret_get(
@@ -529,46 +584,11 @@ impl HookTools for MemoryHookTools {
         lookup: &SecretLookup<'_>,
         revision: Revision,
     ) -> Result<SecretContent, HookToolError> {
-        const TOOL: &str = "secret-get";
-        let mut model = self.call(TOOL);
-        let index = Self::find_secret(&model, TOOL, lookup)?;
-        let secret = &mut model.secrets[index];
-        if let (Some(_), Some(label)) = (lookup.id, lookup.label) {
-            secret.label = Some(label.to_owned());
-        }
-        let latest = secret.latest_revision();
-        let wanted = match revision {
-            Revision::Tracked => secret.tracked_revision,
-            Revision::Refresh => {
-                secret.tracked_revision = latest;
-                latest
-            }
-            Revision::Peek => latest,
-        };
-        secret
-            .revisions
-            .get(&wanted)
-            .cloned()
-            .ok_or_else(|| Self::secret_not_found(TOOL, &format!("{}/{wanted}", secret.id)))
+        self.call("secret-get").secret_get(lookup, revision)
     }
 
     fn secret_info_get(&self, lookup: &SecretLookup<'_>) -> Result<SecretInfo, HookToolError> {
-        const TOOL: &str = "secret-info-get";
-        let model = self.call(TOOL);
-        let index = Self::find_secret(&model, TOOL, lookup)?;
-        let secret = &model.secrets[index];
-        if secret.owner.is_none() {
-            return Err(Self::secret_not_found(TOOL, &secret.id));
-        }
-        Ok(SecretInfo {
-            id: secret.id.clone(),
-            label: secret.label.clone(),
-            revision: secret.latest_revision(),
-            expires: secret.expire.clone(),
-            rotation: secret.rotate,
-            rotates: None,
-            description: secret.description.clone(),
-        })
+        self.call("secret-info-get").secret_info_get(lookup)
     }
 
     fn secret_set(
@@ -577,27 +597,7 @@ impl HookTools for MemoryHookTools {
         content: Option<&SecretContent>,
         options: &SecretOptions,
     ) -> Result<(), HookToolError> {
-        const TOOL: &str = "secret-set";
-        let mut model = self.call(TOOL);
-        let index = Self::owned_secret(&model, TOOL, id)?;
-        let secret = &mut model.secrets[index];
-        if let Some(content) = content {
-            let next = secret.latest_revision() + 1;
-            secret.revisions.insert(next, content.clone());
-        }
-        if options.label.is_some() {
-            secret.label.clone_from(&options.label);
-        }
-        if options.description.is_some() {
-            secret.description.clone_from(&options.description);
-        }
-        if let Some(expire) = options.expire {
-            secret.expire = Some(expire.to_rfc3339());
-        }
-        if options.rotate.is_some() {
-            secret.rotate = options.rotate;
-        }
-        Ok(())
+        self.call("secret-set").secret_set(id, content, options)
     }
 
     fn secret_grant(
@@ -606,25 +606,8 @@ impl HookTools for MemoryHookTools {
         relation_id: u64,
         unit: Option<&str>,
     ) -> Result<(), HookToolError> {
-        const TOOL: &str = "secret-grant";
-        let mut model = self.call(TOOL);
-        let index = Self::owned_secret(&model, TOOL, id)?;
-        let Some(relation) = model.relations.iter().find(|r| r.id == relation_id) else {
-            return Err(HookToolError::Failed {
-                tool: TOOL,
-                exit_code: Some(2),
-                stderr: format!(
-                    "ERROR invalid value \"{relation_id}\" for option --relation: relation not found\n"
-                ),
-            });
-        };
-        let grantee = unit.map_or_else(|| relation.remote_app.clone(), str::to_owned);
-        model.secrets[index]
-            .grants
-            .entry(relation_id)
-            .or_default()
-            .insert(grantee);
-        Ok(())
+        self.call("secret-grant")
+            .secret_access("secret-grant", id, relation_id, unit)
     }
 
     fn secret_revoke(
@@ -633,54 +616,16 @@ impl HookTools for MemoryHookTools {
         relation_id: u64,
         unit: Option<&str>,
     ) -> Result<(), HookToolError> {
-        const TOOL: &str = "secret-revoke";
-        let mut model = self.call(TOOL);
-        let index = Self::owned_secret(&model, TOOL, id)?;
-        let secret = &mut model.secrets[index];
-        match unit {
-            Some(unit) => {
-                if let Some(grantees) = secret.grants.get_mut(&relation_id) {
-                    grantees.remove(unit);
-                }
-            }
-            None => {
-                secret.grants.remove(&relation_id);
-            }
-        }
-        secret.grants.retain(|_, g| !g.is_empty());
-        Ok(())
+        self.call("secret-revoke")
+            .secret_access("secret-revoke", id, relation_id, unit)
     }
 
     fn secret_remove(&self, id: &str, revision: Option<u64>) -> Result<(), HookToolError> {
-        const TOOL: &str = "secret-remove";
-        let mut model = self.call(TOOL);
-        let index = Self::owned_secret(&model, TOOL, id)?;
-        match revision {
-            Some(revision) => {
-                let secret = &mut model.secrets[index];
-                if secret.revisions.remove(&revision).is_none() {
-                    return Err(Self::secret_not_found(TOOL, &format!("{id}/{revision}")));
-                }
-                let secret_id = secret.id.clone();
-                model.removed_secret_revisions.push((secret_id, revision));
-            }
-            None => {
-                let secret = model.secrets.remove(index);
-                let removed = secret.revisions.keys().map(|r| (secret.id.clone(), *r));
-                model.removed_secret_revisions.extend(removed);
-            }
-        }
-        Ok(())
+        self.call("secret-remove").secret_remove(id, revision)
     }
 
     fn secret_ids(&self) -> Result<Vec<String>, HookToolError> {
-        let model = self.call("secret-ids");
-        Ok(model
-            .secrets
-            .iter()
-            .filter(|s| s.owner.is_some())
-            .map(|s| s.id.clone())
-            .collect())
+        Ok(self.call("secret-ids").secret_ids())
     }
 
     fn storage_list(&self, name: Option<&str>) -> Result<Vec<String>, HookToolError> {
@@ -912,11 +857,32 @@ impl HookTools for MemoryHookTools {
     fn add_metric(
         &self,
         metrics: &[(String, String)],
-        _labels: &[(String, String)],
+        labels: &[(String, String)],
     ) -> Result<(), HookToolError> {
-        self.call("add-metric")
-            .metrics
-            .extend(metrics.iter().cloned());
+        const TOOL: &str = "add-metric";
+        let mut model = self.call(TOOL);
+        if model
+            .hook
+            .as_deref()
+            .is_some_and(|hook| hook != "collect-metrics")
+        {
+            return Err(Self::juju_error(
+                TOOL,
+                1,
+                "cannot record metric: metrics not allowed in this context",
+            ));
+        }
+        if let Some((key, _)) = metrics.iter().find(|(key, _)| key.starts_with("juju")) {
+            return Err(Self::juju_error(
+                TOOL,
+                1,
+                &format!("{key} uses a reserved prefix"),
+            ));
+        }
+        for metric in metrics {
+            model.metrics.push(metric.clone());
+            model.metric_labels.push(labels.to_vec());
+        }
         Ok(())
     }
 
@@ -1020,7 +986,8 @@ mod tests {
         assert!(serde_json::from_str::<JujuModel>(r#"{"opened_ports": ["80/sctp"]}"#).is_err());
     }
 
-    fn failure(error: HookToolError) -> (Option<i32>, String) {
+    /// A refusal's exit code and stderr.
+    pub(super) fn failure(error: HookToolError) -> (Option<i32>, String) {
         match error {
             HookToolError::Failed {
                 exit_code, stderr, ..

@@ -226,7 +226,7 @@ impl<C: Charm> Context<C> {
         let (outcome, state) = self.execute(&event, state, Some(params), None);
         let output = ActionOutput {
             state,
-            results: unflatten(&self.last.action_results),
+            results: self.last.action_results_tree(),
             logs: self.last.action_logs.clone(),
         };
         match (outcome, self.last.action_failure.clone()) {
@@ -254,42 +254,46 @@ impl<C: Charm> Context<C> {
         self.emitted.clear();
         self.emitted_all.clear();
         self.charm = None;
+        let mut model = JujuModel {
+            unit_name: format!("{}/{}", self.app_name, self.unit_id),
+            app_name: self.app_name.clone(),
+            model_uuid: self.model_uuid.clone(),
+            relations: state
+                .relations
+                .iter()
+                .map(|r| {
+                    let mut r = r.with_juju_addresses(&local_network(&state, &r.endpoint));
+                    if r.peer {
+                        r.remote_app.clone_from(&self.app_name);
+                    }
+                    r
+                })
+                .collect(),
+            secrets: state.secrets.clone(),
+            storages: state.storages.clone(),
+            resources: state.resources.clone(),
+            networks: state.networks.clone(),
+            opened_ports: state.opened_ports.clone(),
+            planned_units: state.planned_units.unwrap_or(1),
+            // Juju answers credential-get for trusted applications only.
+            cloud_spec: state.cloud_spec.clone().filter(|_| state.app_trusted),
+            leader: state.leader,
+            config: self.config_map(&state),
+            unit_status: state.unit_status.clone(),
+            app_status: state.app_status.clone(),
+            workload_version: state.workload_version.clone(),
+            action_params,
+            departed: match event {
+                Event::RelationDeparted(e) => Some((e.relation.id, e.unit.clone())),
+                _ => None,
+            },
+            hook: Some(event.hook_name()),
+            ..JujuModel::default()
+        };
+        // What Juju knows from the charm: its bindings and declared storage.
+        model.declare_charm(&self.meta);
         let tools = Rc::new(MemoryHookTools {
-            model: std::cell::RefCell::new(JujuModel {
-                unit_name: format!("{}/{}", self.app_name, self.unit_id),
-                app_name: self.app_name.clone(),
-                model_uuid: self.model_uuid.clone(),
-                relations: state
-                    .relations
-                    .iter()
-                    .map(|r| {
-                        let mut r = r.with_juju_addresses(&local_network(&state, &r.endpoint));
-                        if r.peer {
-                            r.remote_app.clone_from(&self.app_name);
-                        }
-                        r
-                    })
-                    .collect(),
-                secrets: state.secrets.clone(),
-                storages: state.storages.clone(),
-                resources: state.resources.clone(),
-                networks: state.networks.clone(),
-                opened_ports: state.opened_ports.clone(),
-                planned_units: state.planned_units.unwrap_or(1),
-                // Juju answers credential-get for trusted applications only.
-                cloud_spec: state.cloud_spec.clone().filter(|_| state.app_trusted),
-                leader: state.leader,
-                config: self.config_map(&state),
-                unit_status: state.unit_status.clone(),
-                app_status: state.app_status.clone(),
-                workload_version: state.workload_version.clone(),
-                action_params,
-                departed: match event {
-                    Event::RelationDeparted(e) => Some((e.relation.id, e.unit.clone())),
-                    _ => None,
-                },
-                ..JujuModel::default()
-            }),
+            model: std::cell::RefCell::new(model),
             pebbles: Rc::new(std::cell::RefCell::new(super::pebble::Pebbles {
                 containers: state
                     .containers
@@ -442,36 +446,4 @@ fn meta_value_json(value: &ops_metadata::ConfigValue) -> serde_json::Value {
         ops_metadata::ConfigValue::Float(f) => serde_json::Value::from(*f),
         ops_metadata::ConfigValue::Boolean(b) => serde_json::Value::Bool(*b),
     }
-}
-
-/// Nests dotted `action-set` keys back into objects: `a.b=1` becomes `{"a": {"b": "1"}}`.
-fn unflatten(flat: &BTreeMap<String, String>) -> serde_json::Map<String, serde_json::Value> {
-    fn insert(node: &mut serde_json::Map<String, serde_json::Value>, path: &[&str], value: &str) {
-        match path {
-            [] => {}
-            [last] => {
-                node.insert(
-                    (*last).to_owned(),
-                    serde_json::Value::String(value.to_owned()),
-                );
-            }
-            [first, rest @ ..] => {
-                let child = node
-                    .entry((*first).to_owned())
-                    .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
-                if !child.is_object() {
-                    *child = serde_json::Value::Object(serde_json::Map::new());
-                }
-                if let serde_json::Value::Object(child) = child {
-                    insert(child, rest, value);
-                }
-            }
-        }
-    }
-    let mut root = serde_json::Map::new();
-    for (key, value) in flat {
-        let path: Vec<&str> = key.split('.').collect();
-        insert(&mut root, &path, value);
-    }
-    root
 }

@@ -27,6 +27,9 @@ pub struct Secret {
     pub expire: Option<String>,
     /// The rotation policy.
     pub rotate: Option<RotatePolicy>,
+    /// When it next rotates (RFC 3339), as Juju sets it with the policy.
+    #[serde(default)]
+    pub rotates: Option<String>,
     /// Grants, by relation id: the units or applications that may read it.
     pub grants: BTreeMap<u64, BTreeSet<String>>,
 }
@@ -52,6 +55,7 @@ impl Secret {
             description: None,
             expire: None,
             rotate: None,
+            rotates: None,
             grants: BTreeMap::new(),
         }
     }

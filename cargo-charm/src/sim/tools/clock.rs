@@ -1,4 +1,4 @@
-//! Times as the secret tools take and print them: RFC 3339 in UTC, and Go durations.
+//! Times as the tools take and print them: RFC 3339 in UTC, and Go durations.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -122,31 +122,6 @@ fn parse_duration(text: &str) -> Option<f64> {
     }
     Some(sign * total)
 }
-
-/// How long a rotation policy waits, in seconds; `None` for `never`.
-pub(super) fn rotate_interval(policy: &str) -> Option<i64> {
-    const DAY: i64 = 86_400;
-    match policy {
-        "hourly" => Some(3600),
-        "daily" => Some(DAY),
-        "weekly" => Some(7 * DAY),
-        "monthly" => Some(30 * DAY),
-        "quarterly" => Some(90 * DAY),
-        "yearly" => Some(365 * DAY),
-        _ => None,
-    }
-}
-
-/// The rotation policies Juju knows.
-pub(super) const ROTATE_POLICIES: &[&str] = &[
-    "never",
-    "hourly",
-    "daily",
-    "weekly",
-    "monthly",
-    "quarterly",
-    "yearly",
-];
 
 #[cfg(test)]
 mod tests {

@@ -1,97 +1,31 @@
-//! `resource-get`, `credential-get`, `juju-reboot`, `add-metric`, and the deprecated
-//! `leader-get` and `leader-set`.
+//! The rows of `resource-get`, `credential-get`, `add-metric`, and the deprecated
+//! `leader-get` and `leader-set`: argv and Juju's output format; what they answer
+//! and refuse is the runtime's model's.
 
-use ops_runtime::{CloudCredential, CloudSpec, HookTools};
+use ops_runtime::HookTools;
 use serde_json::{Map, Value};
 
-use super::{Context, ToolError, json_text, juju, output, parse};
-use crate::sim::state::{Metric, Model};
+use super::table::key_values;
+use super::{Call, ToolError};
 
-/// Runs one of these tools.
-pub(super) fn run(
-    tool: &str,
-    args: &[String],
-    model: &mut Model,
-    context: &Context,
-) -> Result<String, ToolError> {
-    match tool {
-        "resource-get" => resource_get(args, model, context),
-        "credential-get" => credential_get(args, model),
-        "juju-reboot" => juju_reboot(args, model),
-        "add-metric" => add_metric(args, model, context),
-        "leader-get" => leader_get(args, model),
-        _ => leader_set(args, model),
-    }
-}
-
-/// `resource-get NAME`: the path of `<sim root>/resources/NAME` when that file
-/// exists; otherwise the runtime's model's refusal for a resource the controller
-/// lacks.
-fn resource_get(
-    args: &[String],
-    model: &mut Model,
-    context: &Context,
-) -> Result<String, ToolError> {
-    let parsed = parse(args, &[], &[])?;
-    let name = match parsed.positionals.as_slice() {
-        [] => return Err(ToolError::usage("missing required resource name")),
-        [name] => name,
-        [_, extra, ..] => {
-            return Err(ToolError::usage(format!("unrecognized args: [{extra:?}]")));
-        }
-    };
+/// `resource-get NAME`: the path of the file `--resource` gave (the model refuses a
+/// resource the controller lacks); Juju prints it without a newline
+/// (resource-get.go).
+pub(super) fn resource_get(c: &mut Call<'_>) -> Result<String, ToolError> {
+    let name = c.one("missing required resource name")?;
     if name.is_empty() || name.contains('/') || name == "." || name == ".." {
         return Err(ToolError::usage(format!(
             "resource name {name:?} not valid"
         )));
     }
-    let on_disk = context
-        .root
-        .as_ref()
-        .map(|root| root.join("resources").join(name))
-        .filter(|path| path.is_file());
-    let path = juju::call_with(
-        model,
-        |juju| {
-            juju.resources
-                .extend(on_disk.map(|path| (name.clone(), path)))
-        },
-        |tools| tools.resource_get(name),
-    )?;
-    // Juju prints the path without a newline (resource-get.go).
-    Ok(path.display().to_string())
+    Ok(c.tools.resource_get(name)?.display().to_string())
 }
 
-/// The cloud a trusted application's `credential-get` reports: a fake LXD cloud.
-pub(super) fn sim_cloud() -> CloudSpec {
-    CloudSpec {
-        kind: "lxd".into(),
-        name: "localhost".into(),
-        region: Some("default".into()),
-        endpoint: Some("https://10.0.0.1:8443".into()),
-        identity_endpoint: None,
-        storage_endpoint: None,
-        credential: Some(CloudCredential {
-            auth_type: "certificate".into(),
-            attrs: std::collections::BTreeMap::new(),
-            redacted: Vec::new(),
-        }),
-        ca_certificates: Vec::new(),
-        skip_tls_verify: false,
-        is_controller_cloud: true,
-    }
-}
-
-/// `credential-get --format=json`: the runtime's model's refusal unless the
-/// application is trusted, then its cloud as `params.CloudSpec` prints it (empty
+/// `credential-get --format=json`: the cloud as `params.CloudSpec` prints it (empty
 /// `omitempty` fields left out).
-fn credential_get(args: &[String], model: &mut Model) -> Result<String, ToolError> {
-    let parsed = parse(args, &["--format"], &[])?;
-    let json = parsed.json()?;
-    if let Some(extra) = parsed.positionals.first() {
-        return Err(ToolError::usage(format!("unrecognized args: [{extra:?}]")));
-    }
-    let spec = juju::call(model, |tools| tools.credential_get())?;
+pub(super) fn credential_get(c: &mut Call<'_>) -> Result<String, ToolError> {
+    c.at_most(0)?;
+    let spec = c.tools.credential_get()?;
     let mut out = Map::new();
     out.insert("type".into(), Value::from(spec.kind));
     out.insert("name".into(), Value::from(spec.name));
@@ -128,103 +62,36 @@ fn credential_get(args: &[String], model: &mut Model) -> Result<String, ToolErro
     if spec.is_controller_cloud {
         out.insert("is-controller-cloud".into(), Value::Bool(true));
     }
-    output(&Value::Object(out), json)
+    c.print(out)
 }
 
-/// `juju-reboot [--now]`: records the request; the charm goes on (Juju would kill it
-/// with `--now`).
-fn juju_reboot(args: &[String], model: &mut Model) -> Result<String, ToolError> {
-    let parsed = parse(args, &[], &["--now"])?;
-    if let Some(extra) = parsed.positionals.first() {
-        return Err(ToolError::usage(format!("unrecognized args: [{extra:?}]")));
-    }
-    let now = parsed.flag("--now");
-    super::juju::call(model, |tools| tools.juju_reboot(now))?;
-    Ok(String::new())
-}
-
-/// `KEY=VALUE` arguments, in order.
-fn key_values<'a>(
-    items: impl IntoIterator<Item = &'a str>,
-    what: &str,
-) -> Result<Vec<(String, String)>, ToolError> {
-    items
-        .into_iter()
-        .map(|item| match item.split_once('=') {
-            Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
-            _ => Err(ToolError::usage(format!(
-                "invalid {what}: expected \"key=value\", got {item:?}"
-            ))),
-        })
-        .collect()
-}
-
-/// `add-metric [--labels K=V,...] KEY=VALUE ...`: only in `collect-metrics`.
-fn add_metric(args: &[String], model: &mut Model, context: &Context) -> Result<String, ToolError> {
-    let parsed = parse(args, &["-l", "--labels"], &[])?;
-    if parsed.positionals.is_empty() {
+/// `add-metric [--labels K=V,...] KEY=VALUE ...`.
+pub(super) fn add_metric(c: &mut Call<'_>) -> Result<String, ToolError> {
+    if c.args.positionals.is_empty() {
         return Err(ToolError::usage("no metrics specified"));
     }
-    let metrics = key_values(parsed.positionals.iter().map(String::as_str), "metrics")?;
-    let labels = match parsed.value(&["-l", "--labels"]) {
+    let metrics = key_values(c.args.positionals.iter().map(String::as_str), "metrics")?;
+    let labels = match c.args.value(&["-l", "--labels"]) {
         None | Some("") => Vec::new(),
         Some(labels) => key_values(labels.split(','), "labels")?,
     };
-    if context.event != "collect-metrics" {
-        return Err(ToolError::failed(
-            "cannot record metric: metrics not allowed in this context",
-        ));
-    }
-    for (key, value) in metrics {
-        if key.starts_with("juju") {
-            return Err(ToolError::failed(format!("{key} uses a reserved prefix")));
-        }
-        model.metrics.push(Metric {
-            key,
-            value,
-            labels: labels.iter().cloned().collect(),
-        });
-    }
+    c.tools.add_metric(&metrics, &labels)?;
     Ok(String::new())
 }
 
 /// `leader-get [--format=json] [KEY|-]`.
-fn leader_get(args: &[String], model: &Model) -> Result<String, ToolError> {
-    let parsed = parse(args, &["--format"], &[])?;
-    let json = parsed.json()?;
-    match parsed.positionals.as_slice() {
-        [] => output(&settings(model), json),
-        [key] if key == "-" => output(&settings(model), json),
-        [key] if key.contains('=') => Err(ToolError::usage(format!("invalid key {key:?}"))),
-        [key] => match model.leader_settings.get(key) {
-            Some(value) => output(&Value::String(value.clone()), json),
-            None if json => json_text(&Value::Null),
-            None => Ok(String::new()),
-        },
-        [_, extra, ..] => Err(ToolError::usage(format!("unrecognized args: [{extra:?}]"))),
+pub(super) fn leader_get(c: &mut Call<'_>) -> Result<String, ToolError> {
+    let settings = c.tools.leader_get();
+    match c.at_most(1)?.first().map(String::as_str) {
+        None | Some("-") => c.print(settings),
+        Some(key) if key.contains('=') => Err(ToolError::usage(format!("invalid key {key:?}"))),
+        Some(key) => c.print(settings.get(key)),
     }
 }
 
-/// The leader settings as one value.
-fn settings(model: &Model) -> Value {
-    serde_json::to_value(&model.leader_settings).unwrap_or_default()
-}
-
-/// `leader-set KEY=VALUE ...`: the leader only; an empty value deletes the key.
-fn leader_set(args: &[String], model: &mut Model) -> Result<String, ToolError> {
-    let parsed = parse(args, &[], &[])?;
-    let settings = key_values(parsed.positionals.iter().map(String::as_str), "settings")?;
-    if !model.leader {
-        return Err(ToolError::failed(
-            "cannot write leadership settings: cannot write settings: not the leader",
-        ));
-    }
-    for (key, value) in settings {
-        if value.is_empty() {
-            model.leader_settings.remove(&key);
-        } else {
-            model.leader_settings.insert(key, value);
-        }
-    }
+/// `leader-set KEY=VALUE ...`: an empty value deletes the key.
+pub(super) fn leader_set(c: &mut Call<'_>) -> Result<String, ToolError> {
+    let settings = key_values(c.args.positionals.iter().map(String::as_str), "settings")?;
+    c.tools.leader_set(&settings)?;
     Ok(String::new())
 }

@@ -2,25 +2,39 @@
 //! calls, refusals included, run through the runtime's model as the harness
 //! calls it ([`MemoryHookTools`], typed) and through `sim`'s tool layer (argv
 //! as [`ops_runtime::hook_tools::ProcessHookTools`] sends it), comparing
-//! stdout, exit codes and stderr call by call, then the states they leave.
+//! stdout (as JSON where it is), exit codes and stderr call by call, then the
+//! models they leave.
 //!
-//! The two sides start from states built separately, each with its own
-//! builders, so the test does not lean on the bridge it checks.
+//! The two sides start from models built separately, each with its own
+//! builders (the harness's by hand, `sim`'s with [`Model`]'s), so the test does
+//! not lean on the layer it checks.
 
 use ops_runtime::HookToolError;
 use ops_runtime::event::RelationRef;
 use ops_runtime::hook_tools::{HookTools, LogLevel, StatusTarget};
-use ops_runtime::testing::{JujuModel, MemoryHookTools, Relation, Storage};
+use ops_runtime::testing::{JujuModel, MemoryHookTools, Relation, Secret, Storage};
 use ops_runtime::{
-    Address, AddressKind, BindAddress, Network, Port, Revision, SecretLookup, Status, StatusInfo,
+    Address, AddressKind, BindAddress, Network, Port, Revision, SecretContent, SecretLookup,
+    SecretOptions, SecretOwner, Status, StatusInfo,
 };
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::{Context, ToolError, run};
 use crate::sim::state::{self, Databag, Model};
 
-/// What a harness call gives: the JSON Juju prints for it, or nothing.
-type Answer = Result<Option<Value>, HookToolError>;
+/// What a harness call gives: what Juju prints for it, or nothing.
+type Answer = Result<Option<String>, HookToolError>;
+
+/// `value` as Juju prints it with `--format=json`.
+fn json(value: impl Serialize) -> Option<String> {
+    Some(format!("{}\n", serde_json::to_value(value).unwrap()))
+}
+
+/// `text` as Juju prints it, as it is.
+fn text(text: impl Into<String>) -> Option<String> {
+    Some(text.into())
+}
 
 /// One call: the argv and stdin `ProcessHookTools` sends, and the same call
 /// made on the harness's model.
@@ -32,6 +46,29 @@ struct Step {
 
 /// A secret id no one made.
 const MISSING_SECRET: &str = "secret:cs0k7p7mp25c7f0rcvog";
+
+/// The ids the model makes for the first two secrets a charm adds
+/// (`JujuModel::new_secret_id`).
+const MINE: &str = "secret:cp85673jd5mg0000000g";
+const ADDED: &str = "secret:cp85673jd5mg00000010";
+
+/// A secret another application granted this one, labelled `vault-token`.
+const OBSERVED: &str = "secret:d0ul4e7mp25c7v000101";
+
+/// A secret of this application, labelled `seeded`.
+const SEEDED: &str = "secret:d0ul4e7mp25c7v000102";
+
+/// The event the script runs in.
+const EVENT: &str = "update-status";
+
+/// `secret-get --format=json`'s answer.
+fn content_json(content: &SecretContent) -> Option<String> {
+    json(content.iter().collect::<std::collections::BTreeMap<_, _>>())
+}
+
+fn token(value: &str) -> SecretContent {
+    SecretContent::new().with("token", value)
+}
 
 fn db() -> RelationRef {
     RelationRef::new("db", 0)
@@ -65,12 +102,12 @@ fn script() -> Vec<Step> {
         Step {
             argv: &["is-leader", "--format=json"],
             stdin: "",
-            harness: |t| Ok(Some(Value::Bool(t.is_leader()?))),
+            harness: |t| Ok(json(Value::Bool(t.is_leader()?))),
         },
         Step {
             argv: &["config-get", "--format=json"],
             stdin: "",
-            harness: |t| Ok(Some(serde_json::to_value(t.config_get()?).unwrap())),
+            harness: |t| Ok(json(serde_json::to_value(t.config_get()?).unwrap())),
         },
         Step {
             argv: &[
@@ -91,7 +128,7 @@ fn script() -> Vec<Step> {
                 "--application=false",
             ],
             stdin: "",
-            harness: |t| Ok(Some(details(&t.status_get(StatusTarget::Unit)?))),
+            harness: |t| Ok(json(details(&t.status_get(StatusTarget::Unit)?))),
         },
         // Refused to a non-leader: the application's status.
         Step {
@@ -112,7 +149,7 @@ fn script() -> Vec<Step> {
                 let unit = t.status_get(StatusTarget::Unit)?;
                 let mut app = details(&app);
                 app["units"] = json!({"demo/0": details(&unit)});
-                Ok(Some(json!({"application-status": app})))
+                Ok(json(json!({"application-status": app})))
             },
         },
         Step {
@@ -129,28 +166,28 @@ fn script() -> Vec<Step> {
                     .into_iter()
                     .map(|id| format!("db:{id}"))
                     .collect();
-                Ok(Some(json!(ids)))
+                Ok(json(json!(ids)))
             },
         },
         Step {
             argv: &["relation-list", "--format=json", "-r", "db:0"],
             stdin: "",
-            harness: |t| Ok(Some(json!(t.relation_list(&db())?))),
+            harness: |t| Ok(json(json!(t.relation_list(&db())?))),
         },
         Step {
             argv: &["relation-list", "--format=json", "--app", "-r", "db:0"],
             stdin: "",
-            harness: |t| Ok(Some(json!(t.relation_remote_app(&db())?))),
+            harness: |t| Ok(json(json!(t.relation_remote_app(&db())?))),
         },
         Step {
             argv: &["relation-get", "--format=json", "-r", "db:0", "-", "pg/0"],
             stdin: "",
-            harness: |t| Ok(Some(json!(t.relation_get(&db(), "pg/0", false)?))),
+            harness: |t| Ok(json(json!(t.relation_get(&db(), "pg/0", false)?))),
         },
         Step {
             argv: &["relation-get", "--format=json", "-r", "db:0", "-", "pg/7"],
             stdin: "",
-            harness: |t| Ok(Some(json!(t.relation_get(&db(), "pg/7", false)?))),
+            harness: |t| Ok(json(json!(t.relation_get(&db(), "pg/7", false)?))),
         },
         Step {
             argv: &["relation-set", "-r", "db:0", "--file", "-"],
@@ -183,7 +220,7 @@ fn script() -> Vec<Step> {
                 "demo",
             ],
             stdin: "",
-            harness: |t| Ok(Some(json!(t.relation_get(&db(), "demo", true)?))),
+            harness: |t| Ok(json(json!(t.relation_get(&db(), "demo", true)?))),
         },
         // An unknown relation.
         Step {
@@ -191,7 +228,7 @@ fn script() -> Vec<Step> {
             stdin: "",
             harness: |t| {
                 let relation = RelationRef::new("db", 9);
-                Ok(Some(json!(t.relation_get(&relation, "demo/0", false)?)))
+                Ok(json(json!(t.relation_get(&relation, "demo/0", false)?)))
             },
         },
         Step {
@@ -205,7 +242,7 @@ fn script() -> Vec<Step> {
         Step {
             argv: &["relation-model-get", "--format=json", "-r", "db:0"],
             stdin: "",
-            harness: |t| Ok(Some(json!({"uuid": t.relation_model_get(&db())?}))),
+            harness: |t| Ok(json(json!({"uuid": t.relation_model_get(&db())?}))),
         },
         Step {
             argv: &["open-port", "8080/tcp"],
@@ -227,7 +264,7 @@ fn script() -> Vec<Step> {
             stdin: "",
             harness: |t| {
                 let ports: Vec<String> = t.opened_ports()?.iter().map(Port::to_string).collect();
-                Ok(Some(json!(ports)))
+                Ok(json(json!(ports)))
             },
         },
         Step {
@@ -238,7 +275,7 @@ fn script() -> Vec<Step> {
         Step {
             argv: &["state-get", "--format=json", "counter"],
             stdin: "",
-            harness: |t| Ok(Some(json!(t.state_get("counter")?.unwrap_or_default()))),
+            harness: |t| Ok(json(json!(t.state_get("counter")?.unwrap_or_default()))),
         },
         Step {
             argv: &["state-delete", "counter"],
@@ -248,7 +285,7 @@ fn script() -> Vec<Step> {
         Step {
             argv: &["state-get", "--format=json", "counter"],
             stdin: "",
-            harness: |t| Ok(Some(json!(t.state_get("counter")?.unwrap_or_default()))),
+            harness: |t| Ok(json(json!(t.state_get("counter")?.unwrap_or_default()))),
         },
         Step {
             argv: &["juju-log", "--log-level", "WARNING", "--", "low on disk"],
@@ -264,7 +301,7 @@ fn script() -> Vec<Step> {
         Step {
             argv: &["action-get", "--format=json"],
             stdin: "",
-            harness: |t| Ok(Some(Value::Object(t.action_get()?))),
+            harness: |t| Ok(json(Value::Object(t.action_get()?))),
         },
         Step {
             argv: &["action-set", "ok=yes"],
@@ -290,32 +327,29 @@ fn script() -> Vec<Step> {
             stdin: "",
             harness: |t| {
                 let lookup = SecretLookup::by_id(MISSING_SECRET);
-                let content = t.secret_get(&lookup, Revision::Tracked)?;
-                Ok(Some(json!(
-                    content.iter().collect::<std::collections::BTreeMap<_, _>>()
-                )))
+                Ok(content_json(&t.secret_get(&lookup, Revision::Tracked)?))
             },
         },
         Step {
             argv: &["storage-list", "--format=json"],
             stdin: "",
-            harness: |t| Ok(Some(json!(t.storage_list(None)?))),
+            harness: |t| Ok(json(json!(t.storage_list(None)?))),
         },
         Step {
             argv: &["storage-list", "--format=json", "logs"],
             stdin: "",
-            harness: |t| Ok(Some(json!(t.storage_list(Some("logs"))?))),
+            harness: |t| Ok(json(json!(t.storage_list(Some("logs"))?))),
         },
         Step {
             argv: &["storage-get", "--format=json", "-s", "data/0"],
             stdin: "",
-            harness: |t| Ok(Some(storage_json(&t.storage_get("data/0")?))),
+            harness: |t| Ok(json(storage_json(&t.storage_get("data/0")?))),
         },
         // Refused: an instance the unit does not have.
         Step {
             argv: &["storage-get", "--format=json", "-s", "data/7"],
             stdin: "",
-            harness: |t| Ok(Some(storage_json(&t.storage_get("data/7")?))),
+            harness: |t| Ok(json(storage_json(&t.storage_get("data/7")?))),
         },
         Step {
             argv: &["storage-add", "data=1"],
@@ -336,45 +370,275 @@ fn script() -> Vec<Step> {
         Step {
             argv: &["network-get", "--format=json", "db"],
             stdin: "",
-            harness: |t| Ok(Some(network_json(&t.network_get("db", None)?))),
+            harness: |t| Ok(json(network_json(&t.network_get("db", None)?))),
         },
         Step {
             argv: &["network-get", "--format=json", "-r", "0", "metrics"],
             stdin: "",
-            harness: |t| Ok(Some(network_json(&t.network_get("metrics", Some(0))?))),
+            harness: |t| Ok(json(network_json(&t.network_get("metrics", Some(0))?))),
         },
         // Refused: a relation that does not exist, a binding the charm lacks.
         Step {
             argv: &["network-get", "--format=json", "-r", "9", "db"],
             stdin: "",
-            harness: |t| Ok(Some(network_json(&t.network_get("db", Some(9))?))),
+            harness: |t| Ok(json(network_json(&t.network_get("db", Some(9))?))),
         },
         Step {
             argv: &["network-get", "--format=json", "nope"],
             stdin: "",
-            harness: |t| Ok(Some(network_json(&t.network_get("nope", None)?))),
+            harness: |t| Ok(json(network_json(&t.network_get("nope", None)?))),
         },
         // Refused: a resource the controller lacks, and credentials to an
         // untrusted application.
         Step {
             argv: &["resource-get", "model-file"],
             stdin: "",
-            harness: |t| Ok(Some(json!(t.resource_get("model-file")?))),
+            harness: |t| Ok(json(json!(t.resource_get("model-file")?))),
         },
         Step {
             argv: &["credential-get", "--format=json"],
             stdin: "",
-            harness: |t| Ok(Some(json!(t.credential_get()?.kind))),
+            harness: |t| Ok(json(json!(t.credential_get()?.kind))),
         },
         Step {
             argv: &["unit-get", "--format=json", "private-address"],
             stdin: "",
-            harness: |t| Ok(Some(json!(t.unit_get(AddressKind::Private)?))),
+            harness: |t| Ok(json(json!(t.unit_get(AddressKind::Private)?))),
+        },
+        // Refused: a relation that does not exist.
+        Step {
+            argv: &["relation-list", "--format=json", "-r", "db:9"],
+            stdin: "",
+            harness: |t| Ok(json(t.relation_list(&RelationRef::new("db", 9))?)),
         },
     ]
 }
 
-/// The harness's model of unit `demo/0`, related to `pg` on `db:0`.
+/// The secret tools' script: a unit's own secret through its revisions,
+/// grants and removal, and the refusals (an application's secret to a
+/// non-leader, another application's, a missing one, an unknown relation).
+fn secret_script() -> Vec<Step> {
+    vec![
+        Step {
+            argv: &[
+                "secret-add",
+                "--owner",
+                "unit",
+                "--label",
+                "mine",
+                "token=t1",
+            ],
+            stdin: "",
+            harness: |t| {
+                let options = SecretOptions {
+                    label: Some("mine".into()),
+                    ..SecretOptions::default()
+                };
+                let id = t.secret_add(&token("t1"), &options, SecretOwner::Unit)?;
+                Ok(text(format!("{id}\n")))
+            },
+        },
+        // Refused to a non-leader: an application's secret.
+        Step {
+            argv: &["secret-add", "--owner", "application", "token=a1"],
+            stdin: "",
+            harness: |t| {
+                let options = SecretOptions::default();
+                let id = t.secret_add(&token("a1"), &options, SecretOwner::App)?;
+                Ok(text(format!("{id}\n")))
+            },
+        },
+        Step {
+            argv: &["secret-get", "--format=json", "--label", "mine"],
+            stdin: "",
+            harness: |t| {
+                let lookup = SecretLookup::new(None, Some("mine"));
+                Ok(content_json(&t.secret_get(&lookup, Revision::Tracked)?))
+            },
+        },
+        Step {
+            argv: &["secret-set", MINE, "token=t2"],
+            stdin: "",
+            harness: |t| none(t.secret_set(MINE, Some(&token("t2")), &SecretOptions::default())),
+        },
+        // The owner tracks revision 1 until it refreshes.
+        Step {
+            argv: &["secret-get", "--format=json", MINE],
+            stdin: "",
+            harness: |t| {
+                let lookup = SecretLookup::by_id(MINE);
+                Ok(content_json(&t.secret_get(&lookup, Revision::Tracked)?))
+            },
+        },
+        Step {
+            argv: &["secret-get", "--format=json", MINE, "--peek"],
+            stdin: "",
+            harness: |t| {
+                let lookup = SecretLookup::by_id(MINE);
+                Ok(content_json(&t.secret_get(&lookup, Revision::Peek)?))
+            },
+        },
+        Step {
+            argv: &["secret-get", "--format=json", "--refresh", MINE],
+            stdin: "",
+            harness: |t| {
+                let lookup = SecretLookup::by_id(MINE);
+                Ok(content_json(&t.secret_get(&lookup, Revision::Refresh)?))
+            },
+        },
+        Step {
+            argv: &["secret-info-get", "--format=json", MINE],
+            stdin: "",
+            harness: |t| {
+                let info = t.secret_info_get(&SecretLookup::by_id(MINE))?;
+                let id = info.id.strip_prefix("secret:").unwrap();
+                Ok(json(json!({id: {
+                    "revision": info.revision,
+                    "label": info.label,
+                    "owner": "unit",
+                }})))
+            },
+        },
+        // A non-leader lists its own secrets only.
+        Step {
+            argv: &["secret-ids", "--format=json"],
+            stdin: "",
+            harness: |t| {
+                let mut ids: Vec<String> = t
+                    .secret_ids()?
+                    .iter()
+                    .map(|id| id.strip_prefix("secret:").unwrap().to_owned())
+                    .collect();
+                ids.sort();
+                Ok(json(ids))
+            },
+        },
+        // Refused: a missing secret; another application's; to a non-leader,
+        // its application's.
+        Step {
+            argv: &["secret-set", MISSING_SECRET, "token=x"],
+            stdin: "",
+            harness: |t| {
+                none(t.secret_set(MISSING_SECRET, Some(&token("x")), &SecretOptions::default()))
+            },
+        },
+        Step {
+            argv: &["secret-set", OBSERVED, "token=x"],
+            stdin: "",
+            harness: |t| none(t.secret_set(OBSERVED, Some(&token("x")), &SecretOptions::default())),
+        },
+        Step {
+            argv: &["secret-set", SEEDED, "--description", "rotated", "token=s2"],
+            stdin: "",
+            harness: |t| {
+                let options = SecretOptions {
+                    description: Some("rotated".into()),
+                    ..SecretOptions::default()
+                };
+                none(t.secret_set(SEEDED, Some(&token("s2")), &options))
+            },
+        },
+        Step {
+            argv: &["secret-remove", SEEDED, "--revision", "1"],
+            stdin: "",
+            harness: |t| none(t.secret_remove(SEEDED, Some(1))),
+        },
+        Step {
+            argv: &["secret-get", "--format=json", "--label", "vault-token"],
+            stdin: "",
+            harness: |t| {
+                let lookup = SecretLookup::new(None, Some("vault-token"));
+                Ok(content_json(&t.secret_get(&lookup, Revision::Tracked)?))
+            },
+        },
+        Step {
+            argv: &["secret-grant", "--relation", "0", MINE],
+            stdin: "",
+            harness: |t| none(t.secret_grant(MINE, 0, None)),
+        },
+        Step {
+            argv: &["secret-grant", "--relation", "0", "--unit", "pg/0", MINE],
+            stdin: "",
+            harness: |t| none(t.secret_grant(MINE, 0, Some("pg/0"))),
+        },
+        // Refused: an unknown relation, another application's unit, and a
+        // secret this unit does not manage.
+        Step {
+            argv: &["secret-grant", "--relation", "9", MINE],
+            stdin: "",
+            harness: |t| none(t.secret_grant(MINE, 9, None)),
+        },
+        Step {
+            argv: &["secret-grant", "--relation", "0", "--unit", "mysql/0", MINE],
+            stdin: "",
+            harness: |t| none(t.secret_grant(MINE, 0, Some("mysql/0"))),
+        },
+        Step {
+            argv: &["secret-grant", "--relation", "0", OBSERVED],
+            stdin: "",
+            harness: |t| none(t.secret_grant(OBSERVED, 0, None)),
+        },
+        Step {
+            argv: &["secret-revoke", "--relation", "0", MINE],
+            stdin: "",
+            harness: |t| none(t.secret_revoke(MINE, 0, None)),
+        },
+        Step {
+            argv: &["secret-remove", MINE, "--revision", "1"],
+            stdin: "",
+            harness: |t| none(t.secret_remove(MINE, Some(1))),
+        },
+        Step {
+            argv: &["secret-remove", MISSING_SECRET],
+            stdin: "",
+            harness: |t| none(t.secret_remove(MISSING_SECRET, None)),
+        },
+        Step {
+            argv: &["secret-remove", ADDED],
+            stdin: "",
+            harness: |t| none(t.secret_remove(ADDED, None)),
+        },
+        // Refused to a non-leader: the leader settings and an application's status.
+        Step {
+            argv: &["leader-set", "greeting=hi"],
+            stdin: "",
+            harness: |t| none(t.leader_set(&[("greeting".into(), "hi".into())])),
+        },
+        Step {
+            argv: &["leader-get", "--format=json"],
+            stdin: "",
+            harness: |t| Ok(json(t.leader_get())),
+        },
+        Step {
+            argv: &["status-set", "--application=True", "blocked", "--", "no db"],
+            stdin: "",
+            harness: |t| none(t.status_set(StatusTarget::App, &Status::blocked("no db"))),
+        },
+        // Refused: metrics outside `collect-metrics`.
+        Step {
+            argv: &["add-metric", "users=3"],
+            stdin: "",
+            harness: |t| none(t.add_metric(&[("users".into(), "3".into())], &[])),
+        },
+    ]
+}
+
+/// The secrets both models start with: one another application granted this
+/// one, and one of this application.
+fn seeded_secrets() -> [Secret; 2] {
+    [
+        Secret::new(token("v1"))
+            .with_id(OBSERVED)
+            .with_label("vault-token"),
+        Secret::new(token("s1"))
+            .with_id(SEEDED)
+            .with_label("seeded")
+            .owned_by(SecretOwner::App),
+    ]
+}
+
+/// The harness's model of unit `demo/0`, related to `pg` on `db:0`, during
+/// [`EVENT`].
 fn harness_model(leader: bool) -> JujuModel {
     let address = state::UNIT_ADDRESS;
     let mut model = JujuModel::default();
@@ -382,12 +646,16 @@ fn harness_model(leader: bool) -> JujuModel {
     model.app_name = "demo".into();
     model.model_uuid = "5a1b2c3d-0000-4000-8000-000000000517".into();
     model.leader = leader;
+    model.hook = Some(EVENT.into());
     model.config = [("port".to_owned(), json!(8080))].into_iter().collect();
     model.unit_status = Status::maintenance("installing charm software").info();
     model.storages = vec![Storage::new("data", 0)];
     model.declared_storage = Some([("data".to_owned(), "filesystem".to_owned())].into());
     model.storage_max = [("data".to_owned(), 2)].into();
     model.bindings = Some(["db".to_owned(), "metrics".to_owned()].into());
+    model.planned_units = 1;
+    // A Juju 3.6, as `sim` runs.
+    model.same_content_keeps_revision = true;
     model.default_network = Some(Network {
         bind_addresses: vec![BindAddress {
             mac_address: "00:16:3e:00:00:0a".into(),
@@ -411,111 +679,107 @@ fn harness_model(leader: bool) -> JujuModel {
                 ("private-address", address.to_owned()),
             ]),
     ];
+    model.secrets = seeded_secrets().into();
     model
 }
 
 /// `sim`'s model of the same unit.
 fn sim_model(leader: bool) -> Model {
     let mut model = Model::new("demo", leader);
-    model.config.insert("port".into(), json!(8080));
-    model.charm_storage.insert(
-        "data".into(),
-        state::StorageSpec {
-            kind: "filesystem".into(),
-            max: Some(2),
-            next_index: 0,
-        },
-    );
+    model.juju.config.insert("port".into(), json!(8080));
+    model.juju.declared_storage = Some([("data".to_owned(), "filesystem".to_owned())].into());
+    model.juju.storage_max.insert("data".into(), 2);
     model.attach_storage("data", "/var/lib/juju/storage/data/0".into());
-    model.bindings = vec!["db".into(), "metrics".into()];
+    model.juju.bindings = Some(["db".to_owned(), "metrics".to_owned()].into());
     let index = model.add_relation("db", "pg");
-    model.relations[index].remote_units.insert(
+    model.juju.relations[index].remote_units.insert(
         "pg/0".into(),
         Databag::from([("host".into(), "10.0.0.20".into())]),
     );
+    let [observed, seeded] = seeded_secrets();
+    model
+        .secret_owners
+        .insert(observed.id.clone(), "vault".into());
+    model.juju.secrets.extend([observed, seeded]);
     model
 }
 
-/// What a call printed and how it ended: stdout, exit code, stderr.
-type Outcome = (String, i32, String);
+/// What a call printed and how it ended: stdout (as JSON where it is JSON), exit
+/// code, stderr.
+type Outcome = (Value, i32, String);
+
+/// `stdout` as JSON where it is, else as text.
+fn stdout(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))
+}
 
 fn harness_outcome(answer: Answer) -> Outcome {
     match answer {
-        Ok(None) => (String::new(), 0, String::new()),
-        Ok(Some(value)) => (format!("{value}\n"), 0, String::new()),
+        Ok(printed) => (stdout(&printed.unwrap_or_default()), 0, String::new()),
         Err(HookToolError::Failed {
             exit_code, stderr, ..
-        }) => (String::new(), exit_code.unwrap_or(-1), stderr),
+        }) => (stdout(""), exit_code.unwrap_or(-1), stderr),
         Err(other) => panic!("the harness's model failed unlike a tool: {other}"),
     }
 }
 
 fn sim_outcome(result: Result<String, ToolError>) -> Outcome {
     match result {
-        Ok(stdout) => (stdout, 0, String::new()),
+        Ok(printed) => (stdout(&printed), 0, String::new()),
         // As `tools::main` prints it.
         Err(error) => (
-            String::new(),
+            stdout(""),
             i32::from(error.code),
             format!("ERROR {}\n", error.message),
         ),
     }
 }
 
-/// Runs `step` through `sim`'s tool layer, in no hook's context.
+/// Runs `step` through `sim`'s tool layer, in [`EVENT`].
 fn call_sim(step: &Step, sim: &mut Model) -> Result<String, ToolError> {
     let (tool, args) = step.argv.split_first().unwrap();
     let args: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
     let input = step.stdin.to_owned();
-    run(tool, &args, sim, &Context::default(), &mut || {
-        Ok(input.clone())
-    })
+    let context = Context {
+        event: EVENT.into(),
+        ..Context::default()
+    };
+    run(tool, &args, sim, &context, &mut || Ok(input.clone()))
 }
 
-/// Runs the script on both sides; returns the outcomes and both final models.
-fn run_both(leader: bool) -> (Vec<(String, Outcome, Outcome)>, JujuModel, Model) {
+/// Runs `steps` on both sides; returns the outcomes.
+fn run_steps(
+    steps: Vec<Step>,
+    harness: &MemoryHookTools,
+    sim: &mut Model,
+) -> Vec<(String, Outcome, Outcome)> {
+    steps
+        .into_iter()
+        .map(|step| {
+            let expected = harness_outcome((step.harness)(harness));
+            let got = sim_outcome(call_sim(&step, sim));
+            (step.argv.join(" "), expected, got)
+        })
+        .collect()
+}
+
+/// Runs both scripts on both sides, checks that every call and the models they
+/// leave agree, and returns the outcomes.
+fn assert_same(leader: bool) -> Vec<(String, Outcome, Outcome)> {
     let harness = MemoryHookTools::new(harness_model(leader));
     let mut sim = sim_model(leader);
-    let mut outcomes = Vec::new();
-    for step in script() {
-        let expected = harness_outcome((step.harness)(&harness));
-        let got = sim_outcome(call_sim(&step, &mut sim));
-        outcomes.push((step.argv.join(" "), expected, got));
-    }
-    (outcomes, harness.model(), sim)
-}
-
-fn assert_same(leader: bool) -> Vec<(String, Outcome, Outcome)> {
-    let (outcomes, harness, sim) = run_both(leader);
+    let mut outcomes = run_steps(script(), &harness, &mut sim);
+    outcomes.extend(run_steps(secret_script(), &harness, &mut sim));
     for (call, expected, got) in &outcomes {
         assert_eq!(got, expected, "`{call}` (leader: {leader})");
     }
-    // The states they leave agree too.
-    assert_eq!(super::juju::status(&harness.unit_status), sim.unit_status);
-    assert_eq!(super::juju::status(&harness.app_status), sim.app_status);
-    assert_eq!(
-        harness.workload_version.as_deref().unwrap_or_default(),
-        sim.workload_version
-    );
-    assert_eq!(
-        harness.relations[0].local_unit_data,
-        sim.relations[0].local_unit_data
-    );
-    assert_eq!(
-        harness.relations[0].local_app_data,
-        sim.relations[0].local_app_data
-    );
-    let ports: Vec<String> = harness.opened_ports.iter().map(Port::to_string).collect();
-    assert_eq!(ports, sim.opened_ports);
-    assert_eq!(harness.controller_state, sim.controller_state);
-    assert_eq!(harness.requested_storages, sim.storage_requested);
-    assert_eq!(sim.storage_requested, [("data".to_owned(), 1)].into());
-    assert_eq!(harness.reboots, [false]);
-    assert_eq!(sim.reboot.as_deref(), Some("after-hook"));
+    // The models they leave agree too: `sim` keeps the `juju-log` lines with
+    // their event, and runs each call in its hook.
+    let mut harness = harness.into_model();
     let logged: Vec<(String, String)> = harness
         .juju_log
-        .iter()
-        .map(|line| (line.level.as_str().to_owned(), line.message.clone()))
+        .drain(..)
+        .map(|line| (line.level.as_str().to_owned(), line.message))
         .collect();
     let sim_logged: Vec<(String, String)> = sim
         .log
@@ -527,6 +791,15 @@ fn assert_same(leader: bool) -> Vec<(String, Outcome, Outcome)> {
         sim_logged,
         [("WARNING".to_owned(), "low on disk".to_owned())]
     );
+    harness.hook = None;
+    // `sim`'s record of the calls is its own (`storage-add` tries its
+    // directives on a copy first).
+    harness.calls.clear();
+    let mut sim_juju = sim.juju.clone();
+    sim_juju.calls.clear();
+    assert_eq!(harness, sim_juju, "(leader: {leader})");
+    assert_eq!(sim.juju.requested_storages, [("data".to_owned(), 1)].into());
+    assert_eq!(sim.juju.reboots, [false]);
     outcomes
 }
 
@@ -535,22 +808,24 @@ fn outcome<'a>(outcomes: &'a [(String, Outcome, Outcome)], prefix: &str) -> &'a 
     &outcomes
         .iter()
         .find(|(call, _, _)| call.starts_with(prefix))
-        .unwrap()
+        .unwrap_or_else(|| panic!("no call `{prefix}`"))
         .1
+}
+
+/// The exit code and stderr of the first call whose argv starts with `prefix`.
+fn refusal(outcomes: &[(String, Outcome, Outcome)], prefix: &str) -> (i32, String) {
+    let (_, code, stderr) = outcome(outcomes, prefix);
+    (*code, stderr.clone())
 }
 
 #[test]
 fn a_non_leader_gets_the_same_answers_and_refusals() {
     let outcomes = assert_same(false);
     // The refusals are Juju's, and the same on both sides (checked above).
-    let refused = |prefix: &str| {
-        let (_, code, stderr) = outcome(&outcomes, prefix);
-        (*code, stderr.clone())
-    };
-    assert_eq!(
-        refused("status-set --application=true"),
-        (1, "ERROR this unit is not the leader\n".to_owned())
-    );
+    let refused = |prefix: &str| refusal(&outcomes, prefix);
+    let not_leader = (1, "ERROR this unit is not the leader\n".to_owned());
+    assert_eq!(refused("status-set --application=true"), not_leader);
+    assert_eq!(refused("status-set --application=True"), not_leader);
     assert_eq!(
         refused("status-get --include-data --format=json --application=true"),
         (
@@ -569,20 +844,17 @@ fn a_non_leader_gets_the_same_answers_and_refusals() {
         refused("relation-get --format=json -r db:0 --app"),
         (1, "ERROR permission denied\n".to_owned())
     );
-    assert_eq!(
-        refused("relation-get --format=json -r db:9"),
-        (
-            2,
-            "ERROR invalid value \"db:9\" for option -r: relation not found\n".to_owned()
-        )
+    let no_relation = (
+        2,
+        "ERROR invalid value \"db:9\" for option -r: relation not found\n".to_owned(),
     );
-    assert_eq!(
-        refused("relation-set -r db:9"),
-        (
-            2,
-            "ERROR invalid value \"db:9\" for option -r: relation not found\n".to_owned()
-        )
-    );
+    for call in [
+        "relation-get --format=json -r db:9",
+        "relation-set -r db:9",
+        "relation-list --format=json -r db:9",
+    ] {
+        assert_eq!(refused(call), no_relation, "{call}");
+    }
     assert_eq!(
         refused("relation-get --format=json -r db:0 - pg/7"),
         (
@@ -621,10 +893,7 @@ fn a_non_leader_gets_the_same_answers_and_refusals() {
             "ERROR no network config found for binding \"nope\"\n".to_owned()
         )
     );
-    assert_eq!(
-        outcome(&outcomes, "unit-get").0,
-        format!("\"{}\"\n", state::UNIT_ADDRESS)
-    );
+    assert_eq!(outcome(&outcomes, "unit-get").0, json!(state::UNIT_ADDRESS));
     assert_eq!(
         refused("resource-get"),
         (
@@ -644,13 +913,93 @@ fn a_non_leader_gets_the_same_answers_and_refusals() {
         refused("storage-add logs=1"),
         (1, "ERROR charm storage \"logs\" not found\n".to_owned())
     );
+    let missing = (
+        1,
+        "ERROR secret \"cs0k7p7mp25c7f0rcvog\" not found\n".to_owned(),
+    );
+    for call in [
+        "secret-get",
+        "secret-set secret:cs0k",
+        "secret-remove secret:cs0k",
+    ] {
+        assert_eq!(refused(call), missing, "{call}");
+    }
+    // The secret tools' refusals.
+    for call in [
+        "secret-add --owner application",
+        "secret-set secret:d0ul4e7mp25c7v000102",
+        "secret-remove secret:d0ul4e7mp25c7v000102",
+        "leader-set",
+    ] {
+        let expected = if call == "leader-set" {
+            (
+                1,
+                "ERROR cannot write leadership settings: cannot write settings: not the \
+                 leader\n"
+                    .to_owned(),
+            )
+        } else {
+            not_leader.clone()
+        };
+        assert_eq!(refused(call), expected, "{call}");
+    }
     assert_eq!(
-        refused("secret-get"),
+        refused("secret-set secret:d0ul4e7mp25c7v000101"),
+        (1, "ERROR permission denied\n".to_owned())
+    );
+    assert_eq!(
+        refused("secret-grant --relation 9"),
         (
-            1,
-            "ERROR secret \"cs0k7p7mp25c7f0rcvog\" not found\n".to_owned()
+            2,
+            "ERROR invalid value \"9\" for option --relation: relation not found\n".to_owned()
         )
     );
+    assert_eq!(
+        refused("secret-grant --relation 0 --unit mysql/0"),
+        (
+            2,
+            "ERROR cannot specify unit \"mysql/0\" in relation to application \"pg\"\n".to_owned()
+        )
+    );
+    assert_eq!(
+        refused("secret-grant --relation 0 secret:d0ul4e7mp25c7v000101"),
+        (
+            1,
+            "ERROR secret \"d0ul4e7mp25c7v000101\" not found\n".to_owned()
+        )
+    );
+    assert_eq!(
+        refused("add-metric"),
+        (
+            1,
+            "ERROR cannot record metric: metrics not allowed in this context\n".to_owned()
+        )
+    );
+    // What a non-leader reads: its own secret, tracked until refreshed; what it
+    // observes; only its own secrets listed.
+    let printed = |prefix: &str| outcome(&outcomes, prefix).0.clone();
+    assert_eq!(
+        printed("secret-add --owner unit"),
+        Value::String(format!("{MINE}\n"))
+    );
+    assert_eq!(
+        printed("secret-get --format=json secret:cp85673jd5mg0000000g"),
+        json!({"token": "t1"})
+    );
+    assert_eq!(
+        printed("secret-get --format=json --refresh"),
+        json!({"token": "t2"})
+    );
+    assert_eq!(
+        printed("secret-get --format=json --label vault-token"),
+        json!({"token": "v1"})
+    );
+    assert_eq!(
+        printed("secret-info-get"),
+        json!({"cp85673jd5mg0000000g": {"revision": 2, "label": "mine", "owner": "unit"}})
+    );
+    assert_eq!(printed("secret-ids"), json!(["cp85673jd5mg0000000g"]));
+    assert_eq!(printed("leader-get"), json!({}));
 }
 
 #[test]
@@ -665,9 +1014,9 @@ fn a_leader_gets_the_same_answers_and_writes() {
     assert_eq!(
         adds,
         [
-            &(String::new(), 0, String::new()),
+            &(stdout(""), 0, String::new()),
             &(
-                String::new(),
+                stdout(""),
                 1,
                 "ERROR cannot add storage \"data\": the charm allows at most 2 instances, \
                  this would make 3\n"
@@ -675,13 +1024,20 @@ fn a_leader_gets_the_same_answers_and_writes() {
             )
         ]
     );
-    assert_eq!(
-        outcome(&outcomes, "relation-set -r db:0 --app"),
-        &(String::new(), 0, String::new())
-    );
+    let done = (stdout(""), 0, String::new());
+    for call in [
+        "relation-set -r db:0 --app",
+        "secret-set secret:d0ul4e7mp25c7v000102",
+        "secret-remove secret:d0ul4e7mp25c7v000102",
+        "secret-remove secret:cp85673jd5mg00000010",
+        "leader-set",
+        "status-set --application=True",
+    ] {
+        assert_eq!(outcome(&outcomes, call), &done, "{call}");
+    }
     assert_eq!(
         outcome(&outcomes, "relation-get --format=json -r db:0 --app").0,
-        "{\"endpoints\":\"db:5432\"}\n"
+        json!({"endpoints": "db:5432"})
     );
     assert_eq!(
         outcome(
@@ -689,9 +1045,26 @@ fn a_leader_gets_the_same_answers_and_writes() {
             "status-get --include-data --format=json --application=true"
         )
         .0,
-        "{\"application-status\":{\"message\":\"ready\",\"status\":\"active\",\
-         \"status-data\":{},\"units\":{\"demo/0\":{\"message\":\"installing\",\
-         \"status\":\"maintenance\",\"status-data\":{}}}}}\n"
+        json!({"application-status": {"message": "ready", "status": "active",
+            "status-data": {}, "units": {"demo/0": {"message": "installing",
+            "status": "maintenance", "status-data": {}}}}})
+    );
+    assert_eq!(
+        outcome(&outcomes, "secret-add --owner application").0,
+        Value::String(format!("{ADDED}\n"))
+    );
+    // The leader lists its application's secrets too.
+    assert_eq!(
+        outcome(&outcomes, "secret-ids").0,
+        json!([
+            "cp85673jd5mg0000000g",
+            "cp85673jd5mg00000010",
+            "d0ul4e7mp25c7v000102"
+        ])
+    );
+    assert_eq!(
+        outcome(&outcomes, "leader-get").0,
+        json!({"greeting": "hi"})
     );
 }
 
@@ -704,20 +1077,12 @@ fn an_action_runs_alike() {
         MemoryHookTools::new(model)
     };
     let mut sim = sim_model(true);
-    sim.running_action = Some(crate::sim::state::ActionRun {
-        name: "describe".into(),
-        id: "1".into(),
-        params: params.clone(),
-        results: serde_json::Map::new(),
-        log: Vec::new(),
-        status: "running".into(),
-        message: None,
-    });
-    let steps = [
+    sim.juju.action_params = params.as_object().cloned();
+    let steps = vec![
         Step {
             argv: &["action-get", "--format=json"],
             stdin: "",
-            harness: |t| Ok(Some(Value::Object(t.action_get()?))),
+            harness: |t| Ok(json(Value::Object(t.action_get()?))),
         },
         Step {
             argv: &["action-set", "proxy.slug=x", "ok=yes"],
@@ -746,15 +1111,12 @@ fn an_action_runs_alike() {
             harness: |t| none(t.action_fail("out of disk")),
         },
     ];
-    for step in steps {
-        let expected = harness_outcome((step.harness)(&harness));
-        let got = sim_outcome(call_sim(&step, &mut sim));
-        assert_eq!(got, expected, "{:?}", step.argv);
+    for (call, expected, got) in run_steps(steps, &harness, &mut sim) {
+        assert_eq!(got, expected, "{call}");
     }
-    let harness = harness.model();
-    let action = sim.running_action.unwrap();
+    let harness = harness.into_model();
     assert_eq!(
-        Value::Object(action.results),
+        Value::Object(sim.juju.action_results_tree()),
         json!({"proxy": {"slug": "x"}, "ok": "yes"})
     );
     assert_eq!(
@@ -764,11 +1126,19 @@ fn an_action_runs_alike() {
             ("proxy.slug".to_owned(), "x".to_owned()),
         ])
     );
-    assert_eq!(action.log, harness.action_logs);
-    assert_eq!(action.status, "failed");
-    assert_eq!(action.message, harness.action_failure);
-    assert_eq!(action.message.as_deref(), Some("out of disk"));
+    assert_eq!(sim.juju.action_results, harness.action_results);
+    assert_eq!(sim.juju.action_logs, harness.action_logs);
+    assert_eq!(sim.juju.action_failure, harness.action_failure);
+    assert_eq!(sim.juju.action_failure.as_deref(), Some("out of disk"));
     // Juju refuses a reboot during an action; both said so alike above.
     assert!(harness.reboots.is_empty());
-    assert_eq!(sim.reboot, None);
+    assert!(sim.juju.reboots.is_empty());
+}
+
+/// The ids the script names are the ones the model makes.
+#[test]
+fn the_script_names_the_ids_the_model_makes() {
+    let mut model = JujuModel::default();
+    assert_eq!(model.new_secret_id(), MINE);
+    assert_eq!(model.new_secret_id(), ADDED);
 }

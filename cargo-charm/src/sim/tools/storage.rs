@@ -1,5 +1,5 @@
-//! `storage-list`, `storage-get` and `storage-add`: argv and Juju's output
-//! format; what they answer and refuse is the runtime's model's ([`super::juju`]).
+//! The rows of `storage-get` and `storage-add`: argv and Juju's output format; what
+//! they answer and refuse is the runtime's model's.
 //!
 //! `sim` attaches the storage the charm declares when it starts, each instance a
 //! directory under the simulation's root; `storage-add` records a request, which a
@@ -7,68 +7,27 @@
 
 use ops_runtime::HookTools;
 use ops_runtime::testing::MemoryHookTools;
-use serde_json::Value;
 
-use super::{Context, ToolError, juju, output, parse};
-use crate::sim::state::Model;
-
-/// Runs one of the storage tools.
-pub(super) fn run(
-    tool: &str,
-    args: &[String],
-    model: &mut Model,
-    context: &Context,
-) -> Result<String, ToolError> {
-    match tool {
-        "storage-list" => list(args, model),
-        "storage-get" => get(args, model, context),
-        _ => add(args, model),
-    }
-}
-
-/// `storage-list [--format=json] [NAME]`: the attached instances, `name/N`.
-fn list(args: &[String], model: &mut Model) -> Result<String, ToolError> {
-    let parsed = parse(args, &["--format"], &[])?;
-    let json = parsed.json()?;
-    let name = match parsed.positionals.as_slice() {
-        [] => None,
-        [name] => Some(name.as_str()),
-        [_, extra, ..] => {
-            return Err(ToolError::usage(format!("unrecognized args: [{extra:?}]")));
-        }
-    };
-    let ids = juju::call(model, |tools| tools.storage_list(name))?;
-    output(&Value::from(ids), json)
-}
+use super::{Call, ToolError};
 
 /// `storage-get [-s ID] [--format=json] [KEY]`: `{kind, location}` of the instance
 /// (the hook's, without `-s`), or one of them.
-fn get(args: &[String], model: &mut Model, context: &Context) -> Result<String, ToolError> {
-    let parsed = parse(args, &["--format", "-s"], &[])?;
-    let json = parsed.json()?;
-    let id = parsed
+pub(super) fn get(c: &mut Call<'_>) -> Result<String, ToolError> {
+    let id = c
+        .args
         .value(&["-s"])
-        .or(context.storage_id.as_deref())
+        .or(c.context.storage_id.as_deref())
         .ok_or_else(|| ToolError::usage("no storage instance specified"))?;
-    let key = match parsed.positionals.as_slice() {
-        [] => None,
-        [key] => Some(key.as_str()),
-        [_, extra, ..] => {
-            return Err(ToolError::usage(format!("unrecognized args: [{extra:?}]")));
-        }
-    };
-    let info = juju::call(model, |tools| tools.storage_get(id))?;
+    let key = c.at_most(1)?.first().map(String::as_str);
+    let info = c.tools.storage_get(id)?;
     let location = info.location.display().to_string();
     match key {
-        None => output(
-            &serde_json::json!({
-                "kind": info.kind,
-                "location": location,
-            }),
-            json,
-        ),
-        Some("kind") => output(&Value::String(info.kind), json),
-        Some("location") => output(&Value::String(location), json),
+        None => c.print(serde_json::json!({
+            "kind": info.kind,
+            "location": location,
+        })),
+        Some("kind") => c.print(info.kind),
+        Some("location") => c.print(location),
         Some(key) => Err(ToolError::failed(format!(
             "invalid storage attribute {key:?}"
         ))),
@@ -76,13 +35,12 @@ fn get(args: &[String], model: &mut Model, context: &Context) -> Result<String, 
 }
 
 /// `storage-add NAME[=COUNT] ...`: all the directives are granted, or none.
-fn add(args: &[String], model: &mut Model) -> Result<String, ToolError> {
-    let parsed = parse(args, &[], &[])?;
-    if parsed.positionals.is_empty() {
+pub(super) fn add(c: &mut Call<'_>) -> Result<String, ToolError> {
+    if c.args.positionals.is_empty() {
         return Err(ToolError::usage("storage add requires a storage directive"));
     }
     let mut requests = Vec::new();
-    for directive in &parsed.positionals {
+    for directive in &c.args.positionals {
         let (name, count) = match directive.split_once('=') {
             Some((name, count)) => {
                 let count = count.parse::<u32>().ok().filter(|count| *count > 0);
@@ -95,18 +53,15 @@ fn add(args: &[String], model: &mut Model) -> Result<String, ToolError> {
             }
             None => (directive.as_str(), 1),
         };
-        requests.push((name.to_owned(), count));
+        requests.push((name, count));
     }
-    juju::call(model, |tools| {
-        // Try every directive on a copy first, so a refused one adds nothing.
-        let trial = MemoryHookTools::new(tools.model());
-        for (name, count) in &requests {
-            trial.storage_add(name, *count)?;
-        }
-        for (name, count) in &requests {
-            tools.storage_add(name, *count)?;
-        }
-        Ok(())
-    })?;
+    // Try every directive on a copy first, so a refused one adds nothing.
+    let trial = MemoryHookTools::new(c.tools.model());
+    for (name, count) in &requests {
+        trial.storage_add(name, *count)?;
+    }
+    for (name, count) in &requests {
+        c.tools.storage_add(name, *count)?;
+    }
     Ok(String::new())
 }
