@@ -13,7 +13,7 @@
 //! | `src/grafana_dashboards/...`, `src/prometheus_alert_rules/...`, `src/loki_alert_rules/...` | 0644 (0755 if executable) | the project's directories that ops-interfaces reads from the charm's directory, if present |
 //! | what `[package.metadata.charm] include` in Cargo.toml lists | 0644 (0755 if executable) | the project, at the same paths |
 //!
-//! [`charm_files`](crate::charm_files) lists the project's files, bounded, for `pack`
+//! [`charm_files`] lists the project's files, bounded, for `pack`
 //! and for `sim`'s charm directory alike.
 //!
 //! # Why the binary is `dispatch`
