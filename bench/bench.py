@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -334,6 +335,17 @@ def table(rows):
     return "\n".join(lines), tot
 
 
+def kept_sections():
+    """The sections other scripts write into BENCHMARKS.md, each between its
+    `<!-- name -->` and `<!-- /name -->` markers (bench/feature_sizes.py's,
+    for one), kept as they are."""
+    path = ROOT / "BENCHMARKS.md"
+    if not path.exists():
+        return ""
+    marked = re.compile(r"<!-- ([a-z-]+) -->\n.*?<!-- /\1 -->\n", re.S)
+    return "".join("\n" + m.group(0) for m in marked.finditer(path.read_text()))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=10, help="interleaved runs of each sequence per framework")
@@ -528,7 +540,7 @@ what would close the rest.
 | harness at least 100x faster | {harness_p / harness_r:.0f}x | {"met" if harness_p >= 100 * harness_r else "missed"} |
 | Pebble calls at least 3x faster | {min(pebble_ratios):.1f}x to {max(pebble_ratios):.1f}x | {"met" if min(pebble_ratios) >= 3 else "partly missed"} |
 """
-    (ROOT / "BENCHMARKS.md").write_text(report)
+    (ROOT / "BENCHMARKS.md").write_text(report + kept_sections())
     for charm, text in sections:
         print(f"\n{charm}\n{text}")
     print(f"\none hook-tool call: {tool_cost*1e3:.2f} ms")
