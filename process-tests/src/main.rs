@@ -65,6 +65,8 @@ impl Probe {
                     Bag::Unit,
                     [("host", "10.0.0.1"), ("port", "5432"), ("old", "")],
                 )?;
+                // Nothing changes: no relation-set at all.
+                cx.update_relation_data(&db(), Bag::Unit, [("port", "5432"), ("absent", "")])?;
                 cx.update_relation_data(&db(), Bag::App, [("ready", "true")])?;
                 "set".to_owned()
             }
