@@ -553,3 +553,170 @@ impl Component for TracingEndpointRequirer {
         Ok(())
     }
 }
+
+// ---------------------------------------------------------------------------
+// Charm tracing
+
+/// Charm tracing in one line: a [`TracingEndpointRequirer`] that also keeps
+/// the runtime's tracing destination
+/// ([`HookContext::set_tracing_destination`]) in step with the relation, as
+/// ops's `ops.tracing.Tracing` does. It requests `otlp_http`; when the
+/// provider publishes that receiver, the destination becomes
+/// `<url>/v1/traces` (on relation-changed, and again on start and
+/// upgrade-charm); when the receivers go (relation-broken, an emptied or
+/// invalid bag) it is cleared. From then on `ops-runtime` sends each hook's
+/// spans there (see `ops_runtime::telemetry` for what is sent and the bounds
+/// in time and disk). It emits the requirer's events too.
+///
+/// Behind the `charm-tracing` feature, which turns on `ops-runtime`'s
+/// `tracing` feature (the exporter). The endpoint is conventionally
+/// `charm-tracing` (`interface: tracing`, `limit: 1`, `optional: true`).
+///
+/// ```
+/// use ops_interfaces::testing::tracing as remote;
+/// use ops_interfaces::tracing::{CharmTracing, Protocol};
+/// use ops_runtime::testing::{Context, State};
+/// use ops_runtime::*;
+///
+/// #[derive(Default)]
+/// struct Zinc {
+///     charm_tracing: CharmTracing,
+/// }
+///
+/// #[charm(
+///     components(charm_tracing: CharmTracing = "charm-tracing"),
+///     metadata_source = "name: zinc\nrequires:\n  charm-tracing:\n    interface: tracing\n    limit: 1\n"
+/// )]
+/// impl Zinc {}
+///
+/// let tempo = remote::provider("charm-tracing", 1, &[(Protocol::OtlpHttp, "http://tempo:4318")]);
+/// let state = State::new().with_leader(true).with_relation(tempo.clone());
+/// let mut ctx = Context::<Zinc>::new();
+/// let out = ctx.run(tempo.changed_event(None), state).unwrap();
+/// let destination = ctx.tracing_destination().unwrap();
+/// assert_eq!(destination.url(), "http://tempo:4318/v1/traces");
+/// // It asked for the receiver it sends to.
+/// assert_eq!(remote::requested(out.relation(1).unwrap()).unwrap(), [Protocol::OtlpHttp]);
+///
+/// ctx.run(tempo.broken_event(), out).unwrap();
+/// assert_eq!(ctx.tracing_destination(), None);
+/// ```
+#[cfg(feature = "charm-tracing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "charm-tracing")))]
+#[derive(Debug, Clone)]
+pub struct CharmTracing {
+    requirer: TracingEndpointRequirer,
+    ca: Option<String>,
+}
+
+#[cfg(feature = "charm-tracing")]
+impl Default for CharmTracing {
+    /// Charm tracing on the conventional endpoint, `charm-tracing`.
+    fn default() -> Self {
+        Self::new(Endpoint::new_unchecked(CHARM_TRACING_ENDPOINT))
+    }
+}
+
+/// The conventional endpoint of charm tracing.
+#[cfg(feature = "charm-tracing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "charm-tracing")))]
+pub const CHARM_TRACING_ENDPOINT: &str = "charm-tracing";
+
+#[cfg(feature = "charm-tracing")]
+impl CharmTracing {
+    /// Charm tracing on `endpoint`.
+    pub fn new(endpoint: Endpoint) -> Self {
+        Self {
+            requirer: TracingEndpointRequirer::new(endpoint, [Protocol::OtlpHttp]),
+            ca: None,
+        }
+    }
+
+    /// Trusts the certificates of `pem` (a PEM bundle) for an `https://`
+    /// receiver, as ops's `ca_data`.
+    #[must_use]
+    pub fn with_ca(mut self, pem: impl Into<String>) -> Self {
+        self.ca = Some(pem.into());
+        self
+    }
+
+    /// The requirer underneath (its endpoint, its receivers).
+    pub fn requirer(&self) -> &TracingEndpointRequirer {
+        &self.requirer
+    }
+
+    /// The destination the relation gives now: the provider's `otlp_http`
+    /// receiver with `/v1/traces`; `None` without a relation, a published
+    /// receiver, or a usable URL (logged).
+    ///
+    /// # Errors
+    ///
+    /// A hook tool failed.
+    pub fn destination(
+        &self,
+        cx: &mut HookContext,
+    ) -> Result<Option<ops_runtime::TracingDestination>, ModelError> {
+        let url = match self.requirer.url(cx, Protocol::OtlpHttp) {
+            Ok(url) => url,
+            Err(TracingError::Model(error)) => return Err(error),
+            Err(error) => {
+                cx.juju_log(LogLevel::Warning, &format!("charm tracing: {error}"))?;
+                None
+            }
+        };
+        let Some(url) = url else { return Ok(None) };
+        let destination = ops_runtime::TracingDestination::otlp_http(&url).and_then(|d| {
+            match (&self.ca, d.is_https()) {
+                (Some(ca), true) => d.with_ca(ca.clone()),
+                _ => Ok(d),
+            }
+        });
+        match destination {
+            Ok(destination) => Ok(Some(destination)),
+            Err(error) => {
+                cx.juju_log(LogLevel::Warning, &format!("charm tracing: {error}"))?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Sets the runtime's destination to what the relation gives now.
+    ///
+    /// # Errors
+    ///
+    /// A hook tool failed.
+    pub fn reconcile(&self, cx: &mut HookContext) -> Result<(), ModelError> {
+        let destination = self.destination(cx)?;
+        cx.set_tracing_destination(destination);
+        Ok(())
+    }
+}
+
+#[cfg(feature = "charm-tracing")]
+impl Component for CharmTracing {
+    const EVENTS: &'static [&'static str] = TracingEndpointRequirer::EVENTS;
+    const INTERFACE: Option<Interface> = TracingEndpointRequirer::INTERFACE;
+
+    fn bind(&mut self, endpoint: Endpoint) {
+        self.requirer.bind(endpoint);
+    }
+
+    fn observe(
+        &mut self,
+        cx: &mut HookContext,
+        event: &Event,
+        emit: &mut Emitter,
+    ) -> Result<(), CharmError> {
+        self.requirer.observe(cx, event, emit)?;
+        let name = self.requirer.endpoint().name();
+        match event {
+            Event::RelationChanged(e) if e.relation.endpoint == name => self.reconcile(cx)?,
+            Event::RelationBroken(e) if e.relation.endpoint == name => {
+                cx.set_tracing_destination(None);
+            }
+            Event::Start | Event::UpgradeCharm => self.reconcile(cx)?,
+            _ => {}
+        }
+        Ok(())
+    }
+}

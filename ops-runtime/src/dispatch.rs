@@ -302,7 +302,10 @@ pub fn run<C: Charm>(charm: &mut C, juju: JujuContext, tools: Rc<dyn HookTools>)
                 .with_lock_file(LocalStore::in_charm_dir(&juju.charm_dir).lock_path()),
         ),
     };
-    run_with_store(charm, juju, tools, &*store)
+    let tracing = crate::telemetry::HookTracing::start(&juju, C::META.name);
+    let outcome = run_with_store(charm, juju, Rc::clone(&tools), &*store);
+    tracing.finish(&*tools);
+    outcome
 }
 
 /// [`run`] with an explicit state store, as the testing harness uses.
@@ -363,6 +366,8 @@ pub(crate) fn run_inner<C: Charm>(
         Ok(event) => event,
         Err(error) => return (fail(DispatchError::Env(error)), Vec::new()),
     };
+    let hook_span = crate::telemetry::hook_span(&juju, &event);
+    let _in_hook = hook_span.enter();
     if event.is_restricted() && C::META.store == StoreKind::Controller {
         // Juju offers no state-get in collect-metrics and meter-status-changed:
         // as ops does, run nothing rather than fail on loading the state.
@@ -417,6 +422,7 @@ pub(crate) fn run_inner<C: Charm>(
             );
         }
     }
+    crate::telemetry::record_outcome(&hook_span, &outcome);
     let emitted = cx.dispatch_state_mut().take_emitted();
     (outcome, emitted)
 }
@@ -810,6 +816,7 @@ fn call<C: Charm>(
             event: &cx.event().hook_name(),
         });
     }
+    let _span = crate::telemetry::handler_span(handler.name, cx.event()).entered();
     let result = catch_unwind(AssertUnwindSafe(|| (handler.call)(charm, cx)));
     match result {
         Ok(Ok(flow)) => Ok(flow),

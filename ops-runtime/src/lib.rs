@@ -29,6 +29,7 @@ mod secret;
 pub mod state;
 mod status;
 mod suggest;
+pub mod telemetry;
 
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
@@ -79,6 +80,7 @@ pub use secret::{
 };
 pub use state::StoredState;
 pub use status::{Status, StatusInfo, StatusKind};
+pub use telemetry::TracingDestination;
 
 #[cfg(feature = "macros")]
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]

@@ -1,11 +1,13 @@
-//! Records of the `log` crate reach `juju-log`.
+//! Records of the `log` crate, and events of the `tracing` crate, reach `juju-log`.
 //!
 //! The logger is process-wide (the `log` crate allows one), but the backend it
 //! writes to belongs to the dispatch running on the current thread, so the
 //! testing harness can run many charms in parallel test threads, each recording
-//! its own lines.
+//! its own lines. `tracing` events take the same way through the runtime's
+//! `tracing` subscriber ([`crate::telemetry`]), which [`route_to`] installs:
+//! an event's message comes first, its other fields after it as `key=value`.
 //!
-//! Records from the crates the runtime itself uses to reach Pebble (reqwest,
+//! Records (and events) from the crates the runtime itself uses to reach Pebble (reqwest,
 //! hyper, tungstenite, tokio, ...) pass only from `WARN` up: at `DEBUG` and
 //! `TRACE` they describe every connection and would cost a `juju-log` call
 //! each, on every hook that talks to Pebble. Everything else, the charm's own
@@ -27,6 +29,28 @@ struct Sink {
     stderr: bool,
     /// `<model uuid>-<unit>`: who security events are about.
     appid: String,
+}
+
+/// Whether a dispatch on this thread takes `juju-log` lines now (a line
+/// written while one is being written, by a hook tool's own logging, is not).
+pub(crate) fn sink_ready() -> bool {
+    SINK.with(|sink| sink.try_borrow().is_ok_and(|sink| sink.is_some()))
+}
+
+/// Writes `message` at `level` to the dispatch's `juju-log` (and stderr with
+/// `JUJU_DEBUG`); nothing when no dispatch runs on this thread. A line
+/// written while a line is being written (a hook tool's own logging) is
+/// dropped rather than recursing.
+pub(crate) fn write(level: LogLevel, message: &str) {
+    SINK.with(|sink| {
+        let Ok(sink) = sink.try_borrow() else { return };
+        let Some(sink) = sink.as_ref() else { return };
+        if sink.stderr {
+            eprintln!("{level} {message}");
+        }
+        // Nowhere to report a failing juju-log: the charm goes on.
+        let _ = sink.tools.juju_log(level, message);
+    });
 }
 
 struct JujuLogger;
@@ -51,13 +75,17 @@ const QUIET_CRATES: &[&str] = &[
 
 /// Whether a record of this target and level goes to `juju-log`.
 fn wanted(metadata: &log::Metadata<'_>) -> bool {
-    if metadata.level() <= log::Level::Warn {
+    wanted_target(metadata.target(), metadata.level() <= log::Level::Warn)
+}
+
+/// Whether a record (or a `tracing` event or span) of `target` goes to
+/// `juju-log` (or into the trace): from `WARN` up always, below it unless
+/// `target` is in one of the [`QUIET_CRATES`].
+pub(crate) fn wanted_target(target: &str, warn_or_above: bool) -> bool {
+    if warn_or_above {
         return true;
     }
-    let krate = metadata
-        .target()
-        .split_once("::")
-        .map_or(metadata.target(), |(krate, _)| krate);
+    let krate = target.split_once("::").map_or(target, |(krate, _)| krate);
     !QUIET_CRATES.contains(&krate)
 }
 
@@ -67,29 +95,19 @@ impl log::Log for JujuLogger {
     }
 
     fn log(&self, record: &log::Record<'_>) {
-        if !wanted(record.metadata()) {
+        if !wanted(record.metadata()) || !sink_ready() {
             return;
         }
-        SINK.with(|sink| {
-            // A record logged while a record is being written (a hook tool's own
-            // logging) is dropped rather than recursing.
-            let Ok(sink) = sink.try_borrow() else { return };
-            let Some(sink) = sink.as_ref() else { return };
-            let message = record.args().to_string();
-            let level = LogLevel::from(record.level());
-            if sink.stderr {
-                eprintln!("{level} {message}");
-            }
-            // Nowhere to report a failing juju-log: the charm goes on.
-            let _ = sink.tools.juju_log(level, &message);
-        });
+        write(LogLevel::from(record.level()), &record.args().to_string());
     }
 
     fn flush(&self) {}
 }
 
-/// Routes `log` records on this thread to `tools` until the guard drops;
-/// security events name `appid` (`<model uuid>-<unit>`).
+/// Routes `log` records and `tracing` events on this thread to `tools` until
+/// the guard drops (the runtime's `tracing` subscriber is the process's
+/// default from the first dispatch on); security events name `appid`
+/// (`<model uuid>-<unit>`).
 pub(crate) fn route_to(tools: Rc<dyn HookTools>, stderr: bool, appid: String) -> LogGuard {
     // Installing twice (a second dispatch in the same process) is harmless.
     if log::set_logger(&LOGGER).is_ok() {
@@ -102,7 +120,10 @@ pub(crate) fn route_to(tools: Rc<dyn HookTools>, stderr: bool, appid: String) ->
             appid,
         })
     });
-    LogGuard { previous }
+    LogGuard {
+        previous,
+        _tracing: crate::telemetry::install(),
+    }
 }
 
 /// The level of a security event, in OWASP's vocabulary (not a log level:
@@ -243,9 +264,11 @@ fn event_key(event: &Event) -> u32 {
     })
 }
 
-/// Restores the previous route when dropped.
+/// Restores the previous route (and `tracing` subscriber, if it was made this
+/// thread's) when dropped.
 pub(crate) struct LogGuard {
     previous: Option<Sink>,
+    _tracing: Option<tracing::dispatcher::DefaultGuard>,
 }
 
 impl Drop for LogGuard {

@@ -95,6 +95,8 @@ impl ProcessHookTools {
         args: &[&str],
         stdin: Option<&[u8]>,
     ) -> Result<String, HookToolError> {
+        // The tool's name only: its arguments and input may be secret.
+        let _span = crate::telemetry::hook_tool_span(tool).entered();
         let mut command = Command::new(tool);
         command
             .args(args)

@@ -420,7 +420,9 @@ impl Client {
                 .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
                 .body(json);
         }
-        let (status, content_type, body) = self.send(request, &operation, bound).await?;
+        let span = crate::telemetry::pebble_span(method_name(&operation), path, self.socket_path());
+        let (status, content_type, body) =
+            tracing::Instrument::instrument(self.send(request, &operation, bound), span).await?;
         Ok((operation, status, content_type, body))
     }
 
@@ -934,12 +936,20 @@ impl Client {
     ) -> Result<LogStream, Error> {
         const OPERATION: &str = "GET /v1/logs";
         let request = self.logs_request(query, until.is_some())?;
-        let response = bounded(OPERATION, self.inner.timeout, async {
-            request
-                .send()
-                .await
-                .map_err(|e| self.connection_error(Box::new(e)))
-        })
+        let span = crate::telemetry::pebble_span("GET", "/v1/logs", self.socket_path());
+        let response = bounded(
+            OPERATION,
+            self.inner.timeout,
+            tracing::Instrument::instrument(
+                async {
+                    request
+                        .send()
+                        .await
+                        .map_err(|e| self.connection_error(Box::new(e)))
+                },
+                span,
+            ),
+        )
         .await?;
         let content_type = content_type(response.headers().get(CONTENT_TYPE));
         if content_type
@@ -1105,6 +1115,13 @@ impl LogStream {
 }
 
 /// Runs `future` within `bound`, or fails with [`Error::Timeout`].
+/// The method of an operation named `METHOD /path`.
+fn method_name(operation: &str) -> &str {
+    operation
+        .split_once(' ')
+        .map_or(operation, |(method, _)| method)
+}
+
 pub(crate) async fn bounded<T>(
     operation: &str,
     bound: Duration,

@@ -276,6 +276,9 @@ impl Client {
             let body = self.read_body(response, PUSH).await?;
             Ok((status, content_type, body))
         };
+        // The path only: never the content.
+        let span = crate::telemetry::pebble_span("POST", FILES, self.socket_path());
+        let exchange = tracing::Instrument::instrument(exchange, span);
         let (status, content_type, body) =
             idle_bounded(PUSH, self.inner.timeout, &progress, exchange).await?;
         let envelope = parse_envelope(PUSH, status, content_type.as_deref(), &body)?;
@@ -303,6 +306,15 @@ impl Client {
     /// part) is bounded by the [`body_limit`](super::ClientBuilder::body_limit),
     /// past which the pull fails with [`Error::TooLarge`].
     pub async fn pull_to<W>(&self, path: &str, writer: &mut W) -> Result<u64, Error>
+    where
+        W: AsyncWrite + Unpin + ?Sized,
+    {
+        // Pebble's path only: never the file's path (a query parameter) or content.
+        let span = crate::telemetry::pebble_span("GET", FILES, self.socket_path());
+        tracing::Instrument::instrument(self.pull_to_unspanned(path, writer), span).await
+    }
+
+    async fn pull_to_unspanned<W>(&self, path: &str, writer: &mut W) -> Result<u64, Error>
     where
         W: AsyncWrite + Unpin + ?Sized,
     {

@@ -142,6 +142,10 @@ pub struct Context<C: Charm> {
     charm: Option<C>,
     exec_history: BTreeMap<String, Vec<crate::pebble::Exec>>,
     warnings: Vec<String>,
+    /// The spans of the last run.
+    trace_data: Vec<crate::telemetry::SpanData>,
+    /// The tracing destination the charm set last, in any run.
+    tracing_destination: Option<crate::telemetry::TracingDestination>,
 }
 
 impl<C: Charm> std::fmt::Debug for Context<C> {
@@ -225,6 +229,8 @@ impl<C: Charm> Context<C> {
             charm: None,
             exec_history: BTreeMap::new(),
             warnings: Vec::new(),
+            trace_data: Vec::new(),
+            tracing_destination: None,
         })
     }
 
@@ -416,5 +422,57 @@ impl<C: Charm> Context<C> {
     /// The hook tools the last run called, in order.
     pub fn hook_tool_calls(&self) -> &[&'static str] {
         &self.last.calls
+    }
+
+    /// The spans the last run finished, in the order they ended (ops.testing's
+    /// `ctx.trace_data`): the hook's (the root, named after the event), each
+    /// handler's, and the charm's own `tracing` spans, with their attributes
+    /// and parents, as charm tracing would export them (see
+    /// [`telemetry`](crate::telemetry)). The harness's hook tools and
+    /// containers are in memory, so it has no hook-tool or Pebble spans
+    /// ([`Context::hook_tool_calls`] lists the calls); a charm that talks to
+    /// a real Pebble through `pebble::blocking::Client` gets its Pebble spans.
+    ///
+    /// ```
+    /// use ops_runtime::testing::{Context, State};
+    /// use ops_runtime::{Event, charm};
+    ///
+    /// #[derive(Default)]
+    /// struct Demo;
+    ///
+    /// #[charm(metadata_source = "name: demo")]
+    /// impl Demo {
+    ///     #[on(start)]
+    ///     fn start(&mut self) {
+    ///         let _span = tracing::info_span!("warm-up", rounds = 3).entered();
+    ///     }
+    /// }
+    ///
+    /// let mut ctx = Context::<Demo>::new();
+    /// ctx.run(Event::Start, State::new()).unwrap();
+    /// let spans = ctx.trace_data();
+    /// let warm_up = spans.iter().find(|s| s.name == "warm-up").unwrap();
+    /// let handler = warm_up.parent(spans).unwrap();
+    /// assert_eq!(handler.name, "start");
+    /// assert_eq!(handler.parent(spans).unwrap().attribute_str("juju.hook"), Some("start"));
+    /// ```
+    pub fn trace_data(&self) -> &[crate::telemetry::SpanData] {
+        &self.trace_data
+    }
+
+    /// The tracing destination the charm set last
+    /// ([`HookContext::set_tracing_destination`](crate::HookContext::set_tracing_destination)),
+    /// in any run of this context, as production keeps it between hooks;
+    /// `None` before it set one, or after it cleared it.
+    pub fn tracing_destination(&self) -> Option<&crate::telemetry::TracingDestination> {
+        self.tracing_destination.as_ref()
+    }
+
+    /// Keeps what a run's recording session recorded.
+    fn record_trace(&mut self, finished: crate::telemetry::Finished) {
+        self.trace_data = finished.spans;
+        if let Some(destination) = finished.destination {
+            self.tracing_destination = destination;
+        }
     }
 }

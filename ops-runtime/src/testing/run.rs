@@ -337,8 +337,10 @@ impl<C: Charm> Context<C> {
                     before_commit,
                     ..Probe::default()
                 };
+                let trace = crate::telemetry::Session::start();
                 let (outcome, emitted) =
                     crate::dispatch::run_inner(&mut charm, juju, dyn_tools, &store, &mut probe);
+                self.record_trace(trace.finish());
                 self.record_emitted(&probe, &emitted);
                 self.emitted = emitted;
                 self.charm = Some(charm);

@@ -29,4 +29,5 @@ mod secrets;
 mod security;
 mod split_layout;
 mod status_memory;
+mod trace_data;
 mod typed;
